@@ -1,0 +1,38 @@
+using Headless.Api.Features.Admin.Categories;
+using Headless.Api.Features.Admin.Inventory;
+using Headless.Api.Features.Admin.Products;
+using Headless.Api.Features.Admin.Variants;
+using Headless.Api.Platform.Security;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Headless.Api.Features.Admin;
+
+public static class AdminEndpoints
+{
+    public static void MapAdmin(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/v1/admin")
+            .RequireAuthorization(Policies.Admin)
+            .WithMetadata(
+                new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ProblemDetails), ["application/problem+json"]),
+                new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ProblemDetails), ["application/problem+json"]),
+                new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ProblemDetails), ["application/problem+json"]));
+
+        var catalog = admin.MapGroup("").WithTags("Admin catalog");
+        CreateProduct.Map(catalog);
+        GetAdminProduct.Map(catalog);
+        UpdateProduct.Map(catalog);
+        ArchiveProduct.Map(catalog);
+        AddVariant.Map(catalog);
+        UpdateVariant.Map(catalog);
+        ArchiveVariant.Map(catalog);
+        CreateCategory.Map(catalog);
+        UpdateCategory.Map(catalog);
+        DeleteCategory.Map(catalog);
+
+        var inventory = admin.MapGroup("").WithTags("Admin inventory");
+        GetStock.Map(inventory);
+        SetStock.Map(inventory);
+        AdjustStock.Map(inventory);
+    }
+}

@@ -1,0 +1,49 @@
+using Dapper;
+using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Admin;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Admin.Inventory;
+
+public static class SetStock
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPut("/inventory/{sku}", Handle)
+        .WithName("SetStock")
+        .WithSummary("Set a SKU's on-hand count after a stock take, with a reason")
+        .Validate<SetStockRequest>()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Ok<StockLevel>, ProblemHttpResult>> Handle(
+        string sku, SetStockRequest request, HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var before = await StockWrites.GetAsync(conn, sku, tx, forUpdate: true);
+        if (before is null)
+        {
+            return NotFound($"No SKU '{sku}' is stocked.");
+        }
+        if (request.OnHand < before.Reserved)
+        {
+            return Conflict($"{before.Reserved} units are reserved by open checkouts; on hand cannot go below that.",
+                new Dictionary<string, string[]> { ["onHand"] = [$"Use {before.Reserved} or more."] });
+        }
+        var row = await conn.QuerySingleAsync<StockWrites.StockRow>($"""
+            update inventory set on_hand = @onHand, version = version + 1, updated_at = now()
+            where sku = @sku returning {StockWrites.Columns}
+            """, new { sku, onHand = request.OnHand }, tx);
+        var after = row.ToContract();
+        var productId = await StockWrites.RecordAsync(new WriteLog(conn, tx, Actor.From(http)), before, after, request.Reason!);
+        await tx.CommitAsync(ct);
+        cache.InvalidateProduct(productId);
+
+        Versions.SetETag(http, after.Version);
+        return TypedResults.Ok(after);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Headless.Api.Features.Catalog.Products;
+using Headless.Api.Platform.Json;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Admin;
+using Headless.Contracts.Catalog;
+
+namespace Headless.Api.Features.Admin.Products;
+
+/// <summary>Statements several admin product and variant endpoints share.</summary>
+public static class ProductWrites
+{
+    public static string? Json(ProductDetail? product) =>
+        product is null ? null : JsonSerializer.Serialize(product, ApiJsonContext.Default.ProductDetail);
+
+    public static string ImagesJson(IEnumerable<ImageInput> images) => JsonSerializer.Serialize(
+        images.Select(i => new ProductImage(i.Url!, i.Alt!, i.Width!.Value, i.Height!.Value)).ToList(),
+        ApiJsonContext.Default.ListProductImage);
+
+    /// <summary>Locks the product row for the rest of the transaction.</summary>
+    public static Task<LockedProduct?> LockAsync(WriteLog log, Guid id) =>
+        log.Connection.QuerySingleOrDefaultAsync<LockedProduct?>(
+            "select id, slug, status, version from products where id = @id for update", new { id }, log.Transaction);
+
+    public static async Task<List<Guid>> MissingCategoriesAsync(WriteLog log, IReadOnlyCollection<Guid>? ids)
+    {
+        if (ids is null || ids.Count == 0)
+        {
+            return [];
+        }
+        var found = await log.Connection.QueryAsync<Guid>(
+            "select id from categories where id = any (@ids)", new { ids = ids.Distinct().ToArray() }, log.Transaction);
+        return ids.Except(found).ToList();
+    }
+
+    public static async Task SetCategoriesAsync(WriteLog log, Guid productId, IReadOnlyCollection<Guid> categoryIds)
+    {
+        await log.Connection.ExecuteAsync("delete from product_categories where product_id = @productId", new { productId }, log.Transaction);
+        await log.Connection.ExecuteAsync("""
+            insert into product_categories (product_id, category_id) select @productId, unnest(@ids)
+            """, new { productId, ids = categoryIds.Distinct().ToArray() }, log.Transaction);
+    }
+
+    /// <returns>The new variant's id, or null when the SKU is taken (nothing written then).</returns>
+    public static async Task<Guid?> InsertVariantAsync(WriteLog log, Guid productId, CreateVariantRequest v, int position)
+    {
+        var id = Guid.CreateVersion7();
+        var inserted = await log.Connection.ExecuteAsync("""
+            insert into variants (id, product_id, sku, title, options, price_amount, currency, weight_grams, position)
+            values (@id, @productId, @sku, @title, @options::jsonb, @price, @currency, @weight, @position)
+            on conflict (sku) do nothing
+            """, new
+        {
+            id,
+            productId,
+            sku = v.Sku,
+            title = v.Title ?? "",
+            options = JsonSerializer.Serialize(v.Options ?? [], ApiJsonContext.Default.DictionaryStringString),
+            price = v.Price!.Amount,
+            currency = v.Price.Currency,
+            weight = v.WeightGrams,
+            position,
+        }, log.Transaction);
+        if (inserted == 0)
+        {
+            return null;
+        }
+        var stock = v.InitialStock ?? 0;
+        await log.Connection.ExecuteAsync("insert into inventory (sku, on_hand) values (@sku, @stock)", new { sku = v.Sku, stock }, log.Transaction);
+        if (stock > 0)
+        {
+            await log.Connection.ExecuteAsync("""
+                insert into stock_movements (sku, delta, on_hand, reason, actor) values (@sku, @stock, @stock, 'initial stock', @actor)
+                """, new { sku = v.Sku, stock, actor = log.Actor.Id }, log.Transaction);
+        }
+        return id;
+    }
+
+    /// <summary>Keeps the listing sort key right and bumps the product's version after its variants changed.</summary>
+    public static Task TouchAfterVariantChangeAsync(WriteLog log, Guid productId) =>
+        log.Connection.ExecuteAsync("""
+            update products
+            set min_price = (select min(price_amount) from variants where product_id = @productId and status = 'active'),
+                version = version + 1, updated_at = now()
+            where id = @productId
+            """, new { productId }, log.Transaction);
+
+    public static Task<ProductDetail?> LoadAsync(WriteLog log, Guid id) => ProductQueries.LoadAsync(log.Connection, id, log.Transaction);
+
+    public static async Task RecordAsync(WriteLog log, string action, Guid productId, ProductDetail? before, ProductDetail? after, JsonObject? payload = null)
+    {
+        payload ??= [];
+        payload["slug"] = after?.Slug ?? before?.Slug;
+        await log.EventAsync(action, "product", productId.ToString(), payload);
+        await log.AuditAsync(action, "product", productId.ToString(), Json(before), Json(after));
+    }
+}
+
+public sealed record LockedProduct(Guid Id, string Slug, string Status, int Version);

@@ -1,0 +1,101 @@
+using Dapper;
+using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Admin;
+using Headless.Contracts.Catalog;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Admin.Products;
+
+public static class UpdateProduct
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPatch("/products/{id:guid}", Handle)
+        .WithName("UpdateProduct")
+        .WithSummary("Change a product's fields; only the fields sent change. Requires If-Match with the product's ETag")
+        .Validate<UpdateProductRequest>()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+
+    private static async Task<Results<Ok<ProductDetail>, ProblemHttpResult>> Handle(
+        Guid id, UpdateProductRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
+        HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    {
+        var expected = Versions.ParseIfMatch(ifMatch);
+        if (expected.IsMissing)
+        {
+            return PreconditionRequired();
+        }
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var log = new WriteLog(conn, tx, Actor.From(http));
+
+        var current = await ProductWrites.LockAsync(log, id);
+        if (current is null)
+        {
+            return NotFound($"No product has the id {id}.");
+        }
+        if (expected.Version != current.Version)
+        {
+            return PreconditionFailed($"The product is at version {current.Version} ({Versions.ETag(current.Version)}). GET it again, reapply your change and send the new ETag.");
+        }
+        var missing = await ProductWrites.MissingCategoriesAsync(log, request.CategoryIds);
+        if (missing.Count > 0)
+        {
+            return Validation("categoryIds", $"No category has the id {string.Join(", ", missing)}.");
+        }
+        if (request.Status == "active" && !await conn.ExecuteScalarAsync<bool>(
+                "select exists (select 1 from variants where product_id = @id and status = 'active')", new { id }, tx))
+        {
+            return Validation("status", "An active product needs at least one active variant. Add a variant first.");
+        }
+        if (request.Slug is not null && request.Slug != current.Slug && await conn.ExecuteScalarAsync<bool>(
+                "select exists (select 1 from products where slug = @slug)", new { slug = request.Slug }, tx))
+        {
+            return Conflict($"The slug '{request.Slug}' is taken by another product.",
+                new Dictionary<string, string[]> { ["slug"] = ["This slug is already used; choose another."] });
+        }
+
+        var before = await ProductWrites.LoadAsync(log, id);
+        await conn.ExecuteAsync("""
+            update products set
+                slug = coalesce(@slug, slug),
+                title = coalesce(@title, title),
+                description = coalesce(@description, description),
+                status = coalesce(@status, status),
+                images = coalesce(@images::jsonb, images),
+                tags = coalesce(@tags, tags),
+                featured = coalesce(@featured, featured),
+                version = version + 1,
+                updated_at = now()
+            where id = @id
+            """, new
+        {
+            id,
+            slug = request.Slug,
+            title = request.Title,
+            description = request.Description,
+            status = request.Status,
+            images = request.Images is null ? null : ProductWrites.ImagesJson(request.Images),
+            tags = request.Tags?.Distinct().ToArray(),
+            featured = request.Featured,
+        }, tx);
+        if (request.CategoryIds is not null)
+        {
+            await ProductWrites.SetCategoriesAsync(log, id, request.CategoryIds);
+        }
+        var after = (await ProductWrites.LoadAsync(log, id))!;
+        await ProductWrites.RecordAsync(log, "product.updated", id, before, after);
+        await tx.CommitAsync(ct);
+        cache.InvalidateProduct(id);
+
+        Versions.SetETag(http, after.Version);
+        return TypedResults.Ok(after);
+    }
+}

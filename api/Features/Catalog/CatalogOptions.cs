@@ -1,0 +1,14 @@
+namespace Headless.Api.Features.Catalog;
+
+public sealed class CatalogOptions
+{
+    public const string Section = "Headless:Catalog";
+
+    /// <summary>ISO 4217 code of the currency every catalog price is in.</summary>
+    public string Currency { get; set; } = "EUR";
+
+    /// <summary>Load the demo catalog into an empty database at start.</summary>
+    public bool LoadDemoCatalog { get; set; } = true;
+
+    public int DemoProductCount { get; set; } = 240;
+}

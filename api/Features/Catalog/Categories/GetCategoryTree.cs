@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Dapper;
+using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Json;
+using Headless.Contracts.Catalog;
+using Npgsql;
+
+namespace Headless.Api.Features.Catalog.Categories;
+
+public static class GetCategoryTree
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapGet("/categories", Handle)
+        .WithName("GetCategoryTree")
+        .WithSummary("List all categories as a tree, ordered by position then name");
+
+    private static async Task<CachedJson<CategoryTree>> Handle(CatalogCache cache, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (cache.Categories is { } cached)
+        {
+            return new CachedJson<CategoryTree>(cached, CacheControl.Categories);
+        }
+        var ticket = cache.GlobalTicket();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var tree = new CategoryTree(await LoadAsync(conn));
+        var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(tree, ApiJsonContext.Default.CategoryTree));
+        cache.StoreCategories(ticket, body);
+        return new CachedJson<CategoryTree>(body, CacheControl.Categories);
+    }
+
+    public static async Task<IReadOnlyList<CategoryNode>> LoadAsync(NpgsqlConnection conn, NpgsqlTransaction? tx = null)
+    {
+        var rows = (await conn.QueryAsync<CategoryRow>("""
+            select id, parent_id, slug, name, description, position, version from categories order by position, name, id
+            """, transaction: tx)).ToList();
+        var byParent = rows.ToLookup(r => r.ParentId);
+        return Build(null);
+
+        List<CategoryNode> Build(Guid? parent) => byParent[parent]
+            .Select(r => new CategoryNode(r.Id, r.Slug, r.Name, r.Description, r.ParentId, r.Position, r.Version, Build(r.Id)))
+            .ToList();
+    }
+
+    private sealed record CategoryRow(Guid Id, Guid? ParentId, string Slug, string Name, string Description, int Position, int Version);
+}

@@ -1,0 +1,68 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Json;
+using Headless.Contracts.Catalog;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Headless.Api.Features.Catalog.Products;
+
+public static class GetProduct
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapGet("/products/{idOrSlug}", Handle)
+        .WithName("GetProduct")
+        .WithSummary("Get an active product by id or slug, with its variants and live availability")
+        .WithDescription("Served from an in-process cache that every catalog or stock change invalidates within milliseconds. Honours If-None-Match.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+    private static async Task<Results<CachedJson<ProductDetail>, ProblemHttpResult>> Handle(
+        [Description("The product's id (UUID) or its slug.")] string idOrSlug, CatalogCache cache, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var body = Guid.TryParse(idOrSlug, out var id)
+            ? await ByIdAsync(id, cache, db)
+            : await BySlugAsync(idOrSlug, cache, db);
+        return body is null
+            ? Platform.Problems.Problems.NotFound($"No product '{Truncate(idOrSlug)}' is for sale. Check the slug or id; drafts and archived products are not public.")
+            : new CachedJson<ProductDetail>(body, CacheControl.Product);
+    }
+
+    private static async Task<CachedBody?> BySlugAsync(string slug, CatalogCache cache, NpgsqlDataSource db)
+    {
+        if (slug.Length > 200)
+        {
+            return null;
+        }
+        if (cache.TryResolveSlug(slug, out var id) && cache.IsSlugOf(id, slug) && cache.TryGetProduct(id, out var cached))
+        {
+            return cached;
+        }
+        Guid? found;
+        await using (var conn = await db.OpenConnectionAsync())
+        {
+            found = await ProductQueries.FindIdBySlugAsync(conn, slug);
+        }
+        return found is { } productId ? await ByIdAsync(productId, cache, db) : null;
+    }
+
+    private static async Task<CachedBody?> ByIdAsync(Guid id, CatalogCache cache, NpgsqlDataSource db)
+    {
+        if (cache.TryGetProduct(id, out var cached))
+        {
+            return cached;
+        }
+        var ticket = cache.TicketFor(id);
+        await using var conn = await db.OpenConnectionAsync();
+        var product = await ProductQueries.LoadAsync(conn, id, activeVariantsOnly: true);
+        if (product is not { Status: "active" })
+        {
+            return null;
+        }
+        var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(product, ApiJsonContext.Default.ProductDetail));
+        cache.StoreProduct(ticket, id, product.Slug, body);
+        return body;
+    }
+
+    private static string Truncate(string value) => value.Length <= 80 ? value : value[..80] + "…";
+}

@@ -1,0 +1,197 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Json;
+using Headless.Contracts.Catalog;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Headless.Api.Features.Catalog.Products;
+
+public static class ListProducts
+{
+    private static readonly string[] Sorts = ["newest", "price_asc", "price_desc", "title"];
+
+    public static void Map(RouteGroupBuilder group) => group
+        .MapGet("/products", Handle)
+        .WithName("ListProducts")
+        .WithSummary("List active products, newest first by default, with filters and cursor pagination")
+        .WithDescription("Filters: `category` (slug, includes its sub-categories), `minPrice`/`maxPrice` (minor units, on the lowest variant price), `inStock`. Sorts: newest, price_asc, price_desc, title. Pass `nextCursor` back as `cursor` for the next page.")
+        .ProducesValidationProblem();
+
+    public sealed record Query(string? Category, long? MinPrice, long? MaxPrice, bool? InStock, string? Sort, int? Limit, string? Cursor);
+
+    private static async Task<Results<CachedJson<ProductPage>, ProblemHttpResult>> Handle(
+        [Description("Category slug; products in its sub-categories are included.")] string? category,
+        [Description("Lowest price, in minor units, of the product's cheapest variant.")] long? minPrice,
+        [Description("Highest price, in minor units, of the product's cheapest variant.")] long? maxPrice,
+        [Description("true: only products with at least one variant available now.")] bool? inStock,
+        [Description("newest (default), price_asc, price_desc or title.")] string? sort,
+        [Description("Page size, 1-100, default 20.")] int? limit,
+        [Description("The nextCursor of the previous page, unchanged.")] string? cursor,
+        CatalogCache cache, NpgsqlDataSource db, IOptions<CatalogOptions> options, CancellationToken ct)
+    {
+        var query = new Query(category, minPrice, maxPrice, inStock, sort, limit, cursor);
+        return await HandleAsync(query, cache, db, options.Value.Currency, ct);
+    }
+
+    private static async Task<Results<CachedJson<ProductPage>, ProblemHttpResult>> HandleAsync(
+        Query query, CatalogCache cache, NpgsqlDataSource db, string currency, CancellationToken ct)
+    {
+        var sort = query.Sort ?? "newest";
+        var limit = query.Limit ?? 20;
+        var errors = new Dictionary<string, string[]>();
+        if (!Sorts.Contains(sort))
+        {
+            errors["sort"] = [$"Use one of: {string.Join(", ", Sorts)}."];
+        }
+        if (limit is < 1 or > 100)
+        {
+            errors["limit"] = ["Use a limit from 1 to 100."];
+        }
+        if (query.MinPrice is < 0)
+        {
+            errors["minPrice"] = ["Prices are zero or more, in minor units."];
+        }
+        if (query.MaxPrice is < 0)
+        {
+            errors["maxPrice"] = ["Prices are zero or more, in minor units."];
+        }
+        if (query.MinPrice > query.MaxPrice)
+        {
+            errors["minPrice"] = ["minPrice must not be above maxPrice."];
+        }
+        if (query.Category is { Length: > 120 })
+        {
+            errors["category"] = ["A category slug is at most 120 characters."];
+        }
+        ProductCursor? after = null;
+        if (query.Cursor is not null && errors.Count == 0 && !ProductCursor.TryDecode(query.Cursor, sort, out after))
+        {
+            errors["cursor"] = ["This cursor is not valid for this sort. Use the nextCursor of the previous page unchanged, or omit it to start over."];
+        }
+        if (errors.Count > 0)
+        {
+            return Platform.Problems.Problems.Validation(errors);
+        }
+
+        var key = $"{query.Category}|{query.MinPrice}|{query.MaxPrice}|{query.InStock}|{sort}|{limit}|{query.Cursor}";
+        if (cache.TryGetListing(key, out var cached))
+        {
+            return new CachedJson<ProductPage>(cached, CacheControl.Listing);
+        }
+        var ticket = cache.GlobalTicket();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (query.Category is not null && !await conn.ExecuteScalarAsync<bool>(
+                "select exists (select 1 from categories where slug = @slug)", new { slug = query.Category }))
+        {
+            return Platform.Problems.Problems.Validation("category", $"No category has the slug '{query.Category}'. GET /api/v1/categories lists them.");
+        }
+        var page = await QueryAsync(conn, query, sort, limit, after, currency);
+        var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(page, ApiJsonContext.Default.ProductPage));
+        cache.StoreListing(ticket, key, body);
+        return new CachedJson<ProductPage>(body, CacheControl.Listing);
+    }
+
+    private static async Task<ProductPage> QueryAsync(NpgsqlConnection conn, Query query, string sort, int limit, ProductCursor? cursor, string currency)
+    {
+        var sql = new StringBuilder("""
+            with recursive subtree as (
+                select id from categories where slug = @category
+                union all
+                select c.id from categories c join subtree s on c.parent_id = s.id
+            )
+            select p.id, p.slug, p.title, p.images -> 0 ->> 'url' as image_url, p.images -> 0 ->> 'alt' as image_alt,
+                   (p.images -> 0 ->> 'width')::int as image_width, (p.images -> 0 ->> 'height')::int as image_height,
+                   p.tags, p.min_price, p.created_at,
+                   exists (select 1 from variants v join inventory i on i.sku = v.sku
+                           where v.product_id = p.id and v.status = 'active' and i.on_hand > i.reserved) as in_stock
+            from products p
+            where p.status = 'active' and p.min_price is not null
+            """);
+        if (query.Category is not null)
+        {
+            sql.AppendLine(" and exists (select 1 from product_categories pc where pc.product_id = p.id and pc.category_id in (select id from subtree))");
+        }
+        if (query.MinPrice is not null)
+        {
+            sql.AppendLine(" and p.min_price >= @minPrice");
+        }
+        if (query.MaxPrice is not null)
+        {
+            sql.AppendLine(" and p.min_price <= @maxPrice");
+        }
+        if (query.InStock == true)
+        {
+            sql.AppendLine("""
+                 and exists (select 1 from variants v join inventory i on i.sku = v.sku
+                             where v.product_id = p.id and v.status = 'active' and i.on_hand > i.reserved)
+                """);
+        }
+        var (after, order) = sort switch
+        {
+            "price_asc" => ("(p.min_price, p.id) > (@keyLong, @keyId)", "p.min_price, p.id"),
+            "price_desc" => ("(p.min_price, p.id) < (@keyLong, @keyId)", "p.min_price desc, p.id desc"),
+            "title" => ("(p.title, p.id) > (@keyText, @keyId)", "p.title, p.id"),
+            _ => ("(p.created_at, p.id) < (@keyTime, @keyId)", "p.created_at desc, p.id desc"),
+        };
+        if (cursor is not null)
+        {
+            sql.Append(" and ").AppendLine(after);
+        }
+        sql.Append(" order by ").Append(order).Append(" limit @take");
+
+        var rows = (await conn.QueryAsync<SummaryRow>(sql.ToString(), new
+        {
+            category = query.Category ?? "",
+            minPrice = query.MinPrice,
+            maxPrice = query.MaxPrice,
+            keyLong = cursor is not null && sort.StartsWith("price", StringComparison.Ordinal) ? cursor.LongKey : 0L,
+            keyText = cursor?.Key ?? "",
+            keyTime = cursor is not null && sort == "newest" ? FromMicros(cursor.LongKey) : DateTime.UnixEpoch,
+            keyId = cursor?.Id ?? Guid.Empty,
+            take = limit + 1,
+        })).ToList();
+
+        var items = rows.Take(limit).Select(r => new ProductSummary(r.Id, r.Slug, r.Title,
+            r.ImageUrl is null ? null : new ProductImage(r.ImageUrl, r.ImageAlt ?? "", r.ImageWidth ?? 0, r.ImageHeight ?? 0),
+            r.Tags, r.MinPrice is { } price ? new Money(price, currency) : null, r.InStock, r.CreatedAt)).ToList();
+        string? next = null;
+        if (rows.Count > limit)
+        {
+            var last = rows[limit - 1];
+            var key = sort switch
+            {
+                "price_asc" or "price_desc" => last.MinPrice!.Value.ToString(CultureInfo.InvariantCulture),
+                "title" => last.Title,
+                _ => ToMicros(last.CreatedAt).ToString(CultureInfo.InvariantCulture),
+            };
+            next = new ProductCursor(sort, key, last.Id).Encode();
+        }
+        return new ProductPage(items, next);
+    }
+
+    private static long ToMicros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    private static DateTime FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + (micros * 10), DateTimeKind.Utc);
+
+    // A class, not a positional record: Dapper maps text[] columns to properties but not to constructor parameters.
+    private sealed class SummaryRow
+    {
+        public Guid Id { get; init; }
+        public string Slug { get; init; } = null!;
+        public string Title { get; init; } = null!;
+        public string? ImageUrl { get; init; }
+        public string? ImageAlt { get; init; }
+        public int? ImageWidth { get; init; }
+        public int? ImageHeight { get; init; }
+        public string[] Tags { get; init; } = null!;
+        public long? MinPrice { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public bool InStock { get; init; }
+    }
+}

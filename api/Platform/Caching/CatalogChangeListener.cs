@@ -1,0 +1,62 @@
+using Npgsql;
+
+namespace Headless.Api.Platform.Caching;
+
+/// <summary>Listens on the `outbox` channel (raised by a trigger on every outbox insert, delivered at
+/// commit) and drops the cache entries a change touches, so every API instance serves fresh catalog
+/// data within milliseconds of a write anywhere.</summary>
+public sealed class CatalogChangeListener(NpgsqlDataSource db, CatalogCache cache, ILogger<CatalogChangeListener> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var conn = await db.OpenConnectionAsync(stoppingToken);
+                conn.Notification += (_, e) => Apply(e.Payload);
+                await using (var listen = new NpgsqlCommand("listen outbox", conn))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                // Whatever changed while we were not listening is unknown: start clean.
+                cache.InvalidateAll();
+                delay = TimeSpan.FromMilliseconds(200);
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await conn.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or System.IO.IOException or InvalidOperationException)
+            {
+                cache.InvalidateAll();
+                log.LogWarning("Catalog change listener lost its connection ({Error}); retrying in {Delay} ms", ex.Message, delay.TotalMilliseconds);
+                await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    private void Apply(string payload)
+    {
+        var colon = payload.IndexOf(':');
+        if (colon < 0)
+        {
+            return;
+        }
+        switch (payload[..colon])
+        {
+            case "product" when Guid.TryParse(payload.AsSpan(colon + 1), out var id):
+                cache.InvalidateProduct(id);
+                break;
+            case "category" or "catalog":
+                cache.InvalidateAll();
+                break;
+        }
+    }
+}

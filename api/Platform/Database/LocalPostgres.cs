@@ -1,0 +1,192 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Npgsql;
+
+namespace Headless.Api.Platform.Database;
+
+/// <summary>
+/// A private PostgreSQL 15 cluster under a folder of ours (initdb + pg_ctl, own port and socket), the
+/// embedded default when no connection string is configured. Runs the server as the `postgres` OS user
+/// when we are root, because PostgreSQL refuses to run as root.
+/// </summary>
+public sealed class LocalPostgres : IAsyncDisposable
+{
+    private const string BinDir = "/usr/lib/postgresql/15/bin";
+    private readonly string _dataDir;
+    private readonly string _socketDir;
+    private readonly string _passwordFile;
+    private readonly bool _stopOnDispose;
+
+    public int Port { get; }
+    public string Directory { get; }
+    public string Password { get; }
+
+    private LocalPostgres(string directory, int port, string password, bool stopOnDispose)
+    {
+        Directory = directory;
+        Port = port;
+        Password = password;
+        _stopOnDispose = stopOnDispose;
+        _dataDir = Path.Combine(directory, "data");
+        _socketDir = Path.Combine(directory, "run");
+        _passwordFile = Path.Combine(directory, "superuser-password");
+    }
+
+    public string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = Port,
+        Username = "postgres",
+        Password = Password,
+        Database = database,
+    }.ConnectionString;
+
+    /// <summary>Creates the cluster on first use, starts it unless it is already running, and creates
+    /// <paramref name="database"/> when given. When the server was already up (left by an earlier run),
+    /// it is reused and left running on dispose.</summary>
+    public static async Task<LocalPostgres> StartAsync(string directory, int port, string? database, TextWriter log, CancellationToken ct = default)
+    {
+        if (!File.Exists(Path.Combine(BinDir, "pg_ctl")))
+        {
+            throw new InvalidOperationException(
+                $"PostgreSQL 15 is not installed ({BinDir} is missing). Run `./build.sh run` (it installs it) or `apt-get install postgresql-15`.");
+        }
+        directory = Path.GetFullPath(directory);
+        System.IO.Directory.CreateDirectory(directory);
+        var passwordFile = Path.Combine(directory, "superuser-password");
+        if (!File.Exists(passwordFile))
+        {
+            File.WriteAllText(passwordFile, Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant());
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+        var password = File.ReadAllText(passwordFile).Trim();
+        var pg = new LocalPostgres(directory, port, password, stopOnDispose: true);
+        await pg.InitAsync(log, ct);
+        var alreadyRunning = await pg.IsRunningAsync(ct);
+        if (!alreadyRunning)
+        {
+            await pg.StartServerAsync(log, ct);
+        }
+        pg = new LocalPostgres(directory, port, password, stopOnDispose: !alreadyRunning);
+        if (database is not null)
+        {
+            await pg.EnsureDatabaseAsync(database, ct);
+        }
+        return pg;
+    }
+
+    private async Task InitAsync(TextWriter log, CancellationToken ct)
+    {
+        if (File.Exists(Path.Combine(_dataDir, "PG_VERSION")))
+        {
+            return;
+        }
+        log.WriteLine($"Creating a private PostgreSQL cluster in {_dataDir} ...");
+        System.IO.Directory.CreateDirectory(_dataDir);
+        System.IO.Directory.CreateDirectory(_socketDir);
+        // initdb wants the password in a file the server user can read; it is removed right after.
+        var pwTemp = Path.Combine(Directory, "initdb-pw");
+        await File.WriteAllTextAsync(pwTemp, Password, ct);
+        GiveToServerUser(Directory);
+        try
+        {
+            await RunAsync("initdb", ["-D", _dataDir, "-U", "postgres", "--pwfile", pwTemp, "--auth-local=peer",
+                "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"], ct);
+        }
+        finally
+        {
+            File.Delete(pwTemp);
+        }
+        await File.AppendAllTextAsync(Path.Combine(_dataDir, "postgresql.conf"), $"""
+
+            # headless: a private cluster on loopback only
+            listen_addresses = '127.0.0.1'
+            port = {Port}
+            unix_socket_directories = '{_socketDir}'
+            max_connections = 300
+            shared_buffers = 512MB
+            logging_collector = off
+            """, ct);
+    }
+
+    private async Task<bool> IsRunningAsync(CancellationToken ct)
+    {
+        var (exit, _) = await RunAsync("pg_ctl", ["status", "-D", _dataDir], ct, throwOnError: false);
+        return exit == 0;
+    }
+
+    private async Task StartServerAsync(TextWriter log, CancellationToken ct)
+    {
+        System.IO.Directory.CreateDirectory(_socketDir);
+        GiveToServerUser(Directory);
+        log.WriteLine($"Starting PostgreSQL on 127.0.0.1:{Port} (data {_dataDir}) ...");
+        var logFile = Path.Combine(Directory, "postgres.log");
+        await RunAsync("pg_ctl", ["start", "-D", _dataDir, "-l", logFile, "-w", "-t", "60", "-o", $"-p {Port}"], ct);
+    }
+
+    public async Task StopAsync()
+    {
+        await RunAsync("pg_ctl", ["stop", "-D", _dataDir, "-m", "fast", "-w", "-t", "60"], CancellationToken.None, throwOnError: false);
+    }
+
+    private async Task EnsureDatabaseAsync(string database, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(ConnectionString("postgres"));
+        await conn.OpenAsync(ct);
+        await using var exists = new NpgsqlCommand("select 1 from pg_database where datname = $1", conn);
+        exists.Parameters.AddWithValue(database);
+        if (await exists.ExecuteScalarAsync(ct) is null)
+        {
+            // Identifiers cannot be parameters; the name is quoted and comes from configuration, not from users.
+            await using var create = new NpgsqlCommand($"create database \"{database.Replace("\"", "\"\"")}\"", conn);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopOnDispose)
+        {
+            await StopAsync();
+        }
+    }
+
+    private static bool IsRoot => Environment.UserName == "root";
+
+    private static void GiveToServerUser(string directory)
+    {
+        if (!IsRoot)
+        {
+            return;
+        }
+        using var chown = Process.Start("chown", ["-R", "postgres:postgres", directory])!;
+        chown.WaitForExit();
+        if (chown.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"Could not hand {directory} to the postgres user (chown exit {chown.ExitCode}).");
+        }
+    }
+
+    private static async Task<(int Exit, string Output)> RunAsync(string tool, string[] args, CancellationToken ct, bool throwOnError = true)
+    {
+        var psi = IsRoot
+            ? new ProcessStartInfo("runuser", ["-u", "postgres", "--", Path.Combine(BinDir, tool), .. args])
+            : new ProcessStartInfo(Path.Combine(BinDir, tool), args);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.WorkingDirectory = "/";
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        var output = (await stdout) + (await stderr);
+        if (throwOnError && process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{tool} failed (exit {process.ExitCode}): {output.Trim()}");
+        }
+        return (process.ExitCode, output);
+    }
+}

@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Npgsql;
+
+namespace Headless.Api.Platform.Database;
+
+public sealed record Migration(string Version, string Sql)
+{
+    public string Checksum { get; } = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)))[..16].ToLowerInvariant();
+}
+
+/// <summary>Applies the embedded, ordered `.sql` migrations in one transaction under an advisory lock,
+/// so two instances starting together apply each file exactly once.</summary>
+public static class Migrator
+{
+    private const long LockKey = 0x4845_4144_4C45_5353; // "HEADLESS"
+
+    public static IReadOnlyList<Migration> All { get; } = Load();
+
+    private static List<Migration> Load()
+    {
+        var assembly = typeof(Migrator).Assembly;
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("Migrations.", StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(n =>
+            {
+                using var reader = new StreamReader(assembly.GetManifestResourceStream(n)!);
+                return new Migration(n["Migrations.".Length..^".sql".Length], reader.ReadToEnd());
+            })
+            .ToList();
+    }
+
+    /// <returns>The versions applied by this call (empty when the database was up to date).</returns>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(NpgsqlDataSource db, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync("select pg_advisory_xact_lock(@LockKey)", new { LockKey }, tx);
+        await conn.ExecuteAsync("""
+            create table if not exists schema_migrations (
+                version    text primary key,
+                checksum   text not null,
+                applied_at timestamptz not null default now()
+            )
+            """, transaction: tx);
+        var applied = (await conn.QueryAsync<(string Version, string Checksum)>(
+            "select version, checksum from schema_migrations", transaction: tx)).ToDictionary(r => r.Version, r => r.Checksum);
+
+        var done = new List<string>();
+        foreach (var migration in All)
+        {
+            if (applied.TryGetValue(migration.Version, out var checksum))
+            {
+                if (checksum != migration.Checksum)
+                {
+                    throw new InvalidOperationException(
+                        $"Migration {migration.Version} was changed after it was applied (checksum {checksum} in the database, {migration.Checksum} now). Add a new migration instead of editing an applied one.");
+                }
+                continue;
+            }
+            await conn.ExecuteAsync(migration.Sql, transaction: tx);
+            await conn.ExecuteAsync("insert into schema_migrations (version, checksum) values (@Version, @Checksum)", migration, tx);
+            done.Add(migration.Version);
+        }
+        await tx.CommitAsync(ct);
+        return done;
+    }
+
+    /// <returns>The embedded migrations the database has not applied yet.</returns>
+    public static async Task<IReadOnlyList<string>> PendingAsync(NpgsqlConnection conn, CancellationToken ct = default)
+    {
+        var exists = await conn.ExecuteScalarAsync<bool>("select to_regclass('schema_migrations') is not null");
+        if (!exists)
+        {
+            return All.Select(m => m.Version).ToList();
+        }
+        var applied = (await conn.QueryAsync<string>("select version from schema_migrations")).ToHashSet();
+        return All.Select(m => m.Version).Where(v => !applied.Contains(v)).ToList();
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Headless.Api.Platform.Http;
+
+/// <summary>Rejects bodies over the limit before anything reads them, with a problem response. Kestrel
+/// enforces the same limit on chunked bodies as they stream in.</summary>
+public sealed class BodySizeLimit(RequestDelegate next, IProblemDetailsService problems)
+{
+    public const long MaxBytes = 1024 * 1024;
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = MaxBytes;
+        }
+        if (http.Request.ContentLength > MaxBytes)
+        {
+            http.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = 413,
+                    Title = "Request body too large",
+                    Type = Problems.Problems.TypeBase + "body-too-large",
+                    Detail = $"Bodies are limited to {MaxBytes / 1024} KiB. Send a smaller body.",
+                },
+            });
+            return;
+        }
+        await next(http);
+    }
+}

@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Dapper;
+using Npgsql;
+
+namespace Headless.Api.Platform.Outbox;
+
+/// <summary>Who did a write, from where: stamped on every audit row.</summary>
+public sealed record Actor(string Id, string? ClientIp, string? TraceId)
+{
+    public static Actor From(HttpContext http) => new(
+        http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous",
+        http.Connection.RemoteIpAddress?.ToString(),
+        Activity.Current?.TraceId.ToString());
+
+    public static Actor System(string name) => new("system:" + name, null, Activity.Current?.TraceId.ToString());
+}
+
+/// <summary>Appends outbox events and audit rows inside the caller's transaction, so they commit or
+/// roll back together with the change they describe.</summary>
+public sealed class WriteLog(NpgsqlConnection conn, NpgsqlTransaction tx, Actor actor)
+{
+    public NpgsqlConnection Connection => conn;
+    public NpgsqlTransaction Transaction => tx;
+    public Actor Actor => actor;
+
+    public Task EventAsync(string topic, string aggregateType, string aggregateId, JsonObject? payload = null) =>
+        conn.ExecuteAsync("""
+            insert into outbox (topic, aggregate_type, aggregate_id, payload)
+            values (@topic, @aggregateType, @aggregateId, @payload::jsonb)
+            """, new { topic, aggregateType, aggregateId, payload = (payload ?? []).ToJsonString() }, tx);
+
+    public Task AuditAsync(string action, string entityType, string entityId, string? beforeJson, string? afterJson) =>
+        conn.ExecuteAsync("""
+            insert into audit_log (actor, action, entity_type, entity_id, before, after, client_ip, trace_id)
+            values (@actorId, @action, @entityType, @entityId, @beforeJson::jsonb, @afterJson::jsonb, @clientIp::inet, @traceId)
+            """, new { actorId = actor.Id, action, entityType, entityId, beforeJson, afterJson, clientIp = actor.ClientIp, traceId = actor.TraceId }, tx);
+}

@@ -1,0 +1,97 @@
+using Dapper;
+using Headless.Api;
+using Headless.Api.Features.Admin;
+using Headless.Api.Features.Catalog;
+using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Database;
+using Headless.Api.Platform.Health;
+using Headless.Api.Platform.Hosting;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Json;
+using Headless.Api.Platform.OpenApi;
+using Headless.Api.Platform.Problems;
+using Headless.Api.Platform.Security;
+using Microsoft.AspNetCore.Authentication;
+
+DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Embedded default: with no connection string, run a private PostgreSQL under .data/ for as long as we run.
+await using var localPostgres = await LocalDatabase.StartIfNeededAsync(builder.Configuration);
+
+if (args.FirstOrDefault() == "rotate-admin-key")
+{
+    await using var cliDb = Database.CreateDataSource(builder.Configuration);
+    await Migrator.MigrateAsync(cliDb);
+    var key = await ApiKeys.RotateAdminKeyAsync(cliDb, CancellationToken.None);
+    Console.WriteLine($"All earlier admin keys are revoked. New admin API key (shown once):\n  {key.Secret}");
+    return;
+}
+
+builder.Logging.ClearProviders();
+builder.Logging.AddJsonConsole(o =>
+{
+    o.IncludeScopes = true;
+    o.UseUtcTimestamp = true;
+    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+});
+builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.Limits.MaxRequestBodySize = BodySizeLimit.MaxBytes;
+    k.AddServerHeader = false;
+});
+
+builder.Services.Configure<CatalogOptions>(builder.Configuration.GetSection(CatalogOptions.Section));
+builder.Services.AddSingleton(_ => Database.CreateDataSource(builder.Configuration));
+builder.Services.ConfigureHttpJsonOptions(o =>
+{
+    o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+    o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
+});
+builder.Services.AddProblemResponses();
+builder.Services.AddValidators(typeof(Program).Assembly);
+builder.Services.AddHeadlessOpenApi();
+builder.Services.AddHealth();
+builder.Services.AddSingleton<CatalogCache>();
+builder.Services.AddHostedService<StartupTasks>();
+builder.Services.AddHostedService<CatalogChangeListener>();
+builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseMiddleware<BodySizeLimit>();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.MapOpenApi("/openapi/{documentName}.yaml");
+app.MapHealth();
+app.MapCatalog();
+app.MapAdmin();
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    var urls = string.Join(", ", app.Urls);
+    Console.Error.WriteLine($"""
+
+        Headless is running.
+          API          {urls}/api/v1/products
+          OpenAPI      {urls}/openapi/v1.yaml
+          Health       {urls}/health/ready
+          Database     {(localPostgres is null ? "from Headless__Database__ConnectionString" : $"private PostgreSQL at 127.0.0.1:{localPostgres.Port}, data in {localPostgres.Directory}")}
+          Logs         JSON on stdout
+        Press Ctrl+C to stop{(localPostgres is null ? "" : " (PostgreSQL stops with it)")}.
+
+        """);
+});
+
+await app.RunAsync();
+
+public partial class Program;

@@ -1,0 +1,154 @@
+// Headless build: ./build.sh <target>. Every target installs what it needs.
+var target = Argument("target", "build");
+var configuration = Argument("configuration", "Release");
+var root = MakeAbsolute(Directory("."));
+var isRoot = Environment.UserName == "root";
+
+void Sh(string command, string args, string workingDirectory = null, IDictionary<string, string> env = null)
+{
+    var settings = new ProcessSettings { Arguments = args, WorkingDirectory = workingDirectory ?? root.FullPath };
+    if (env != null) settings.EnvironmentVariables = env;
+    var exit = StartProcess(command, settings);
+    if (exit != 0) throw new Exception($"`{command} {args}` failed with exit code {exit}.");
+}
+
+void AptInstall(params string[] packages)
+{
+    var sudo = isRoot ? "" : "sudo ";
+    Information($"Installing {string.Join(", ", packages)} from apt ...");
+    Sh("bash", $"-c \"{sudo}apt-get update -qq && DEBIAN_FRONTEND=noninteractive {sudo}apt-get install -y -qq {string.Join(" ", packages)}\"");
+}
+
+Task("ensure-postgres")
+    .Description("Installs PostgreSQL 15 from apt when it is missing (not needed with Headless__Database__ConnectionString).")
+    .Does(() =>
+{
+    if (!string.IsNullOrEmpty(EnvironmentVariable("Headless__Database__ConnectionString")))
+    {
+        Information("Using the database from Headless__Database__ConnectionString.");
+        return;
+    }
+    if (!FileExists("/usr/lib/postgresql/15/bin/initdb"))
+    {
+        AptInstall("postgresql-15", "postgresql-contrib");
+    }
+});
+
+Task("ensure-npm")
+    .Description("Installs the pinned npm packages (package-lock.json) when node_modules is missing or stale.")
+    .Does(() =>
+{
+    var stamp = root.CombineWithFilePath("node_modules/.package-lock.json");
+    if (!FileExists(stamp) || System.IO.File.GetLastWriteTimeUtc(stamp.FullPath) < System.IO.File.GetLastWriteTimeUtc("package-lock.json"))
+    {
+        if (!FileExists("/usr/bin/node") && !FileExists("/usr/local/bin/node")) AptInstall("nodejs", "npm");
+        Sh("npm", "ci --no-audit --no-fund --loglevel=error");
+    }
+});
+
+Task("build")
+    .Does(() =>
+{
+    DotNetBuild("Headless.sln", new DotNetBuildSettings { Configuration = configuration });
+});
+
+Task("run")
+    .Description("Runs the whole platform on its embedded defaults at http://127.0.0.1:5080 until Ctrl+C.")
+    .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-npm")
+    .Does(() =>
+{
+    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = configuration });
+    // Ctrl+C reaches the API too; we wait for it to stop PostgreSQL cleanly instead of exiting first.
+    Console.CancelKeyPress += (_, e) => e.Cancel = true;
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"api/bin/{configuration}/net10.0/Headless.Api.dll",
+        WorkingDirectory = root.FullPath,
+    });
+    Information($"Headless stopped (exit {exit}).");
+});
+
+Task("rotate-admin-key")
+    .Description("Revokes every admin API key and prints a new one.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() =>
+{
+    DotNetRun("api/Headless.Api.csproj", new ProcessArgumentBuilder().Append("rotate-admin-key"), new DotNetRunSettings { Configuration = configuration });
+});
+
+Task("format-check")
+    .Does(() =>
+{
+    Sh("dotnet", "format Headless.sln --verify-no-changes --no-restore");
+});
+
+Task("test")
+    .Description("Runs every test suite against a real PostgreSQL; fails on any failure or on contract drift.")
+    .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-npm")
+    .IsDependentOn("build")
+    .IsDependentOn("format-check")
+    .IsDependentOn("sdk-check")
+    .Does(() =>
+{
+    DotNetTest("Headless.sln", new DotNetTestSettings
+    {
+        Configuration = configuration,
+        NoBuild = true,
+        Loggers = new[] { "console;verbosity=normal" },
+    });
+});
+
+Task("openapi")
+    .Description("Exports the OpenAPI document the API serves to openapi.yaml.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() =>
+{
+    DotNetTest("tests/Headless.Tests/Headless.Tests.csproj", new DotNetTestSettings
+    {
+        Configuration = configuration,
+        Filter = "FullyQualifiedName~OpenApiContractTests.Committed_openapi_yaml_matches_what_the_api_serves",
+        EnvironmentVariables = new Dictionary<string, string> { ["HEADLESS_WRITE_OPENAPI"] = "1" },
+    });
+});
+
+void GenerateSdk(string outDir)
+{
+    EnsureDirectoryExists($"{outDir}/csharp");
+    EnsureDirectoryExists($"{outDir}/typescript");
+    Sh("npx", $"nswag openapi2csclient /runtime:Net100 /input:openapi.yaml /output:{outDir}/csharp/HeadlessClient.g.cs /namespace:Headless.Sdk /className:HeadlessClient /jsonLibrary:SystemTextJson /generateNullableReferenceTypes:true /generateOptionalPropertiesAsNullable:true /generateOptionalParameters:true /generateClientInterfaces:true /useBaseUrl:false /exceptionClass:ApiException /newLineBehavior:LF");
+    Sh("npx", $"nswag openapi2tsclient /runtime:Net100 /input:openapi.yaml /output:{outDir}/typescript/headless-client.ts /template:Fetch /className:HeadlessClient /typeScriptVersion:5.0 /nullValue:Null /generateOptionalParameters:true /markOptionalProperties:true /wrapDtoExceptions:true /newLineBehavior:LF");
+}
+
+Task("sdk")
+    .Description("Regenerates the C# and TypeScript clients in sdk/ from openapi.yaml (npm nswag).")
+    .IsDependentOn("ensure-npm")
+    .Does(() => GenerateSdk("sdk"));
+
+Task("sdk-check")
+    .Description("Fails when sdk/ differs from what openapi.yaml generates.")
+    .IsDependentOn("ensure-npm")
+    .Does(() =>
+{
+    var temp = ".data/sdk-check";
+    CleanDirectory(temp);
+    GenerateSdk(temp);
+    foreach (var file in new[] { "csharp/HeadlessClient.g.cs", "typescript/headless-client.ts" })
+    {
+        if (System.IO.File.ReadAllText($"{temp}/{file}") != System.IO.File.ReadAllText($"sdk/{file}"))
+            throw new Exception($"sdk/{file} is out of date with openapi.yaml. Run ./build.sh sdk and commit the result.");
+    }
+    Sh("npx", "tsc -p sdk/typescript/tsconfig.json");
+    Information("sdk/ matches openapi.yaml and the TypeScript client type-checks.");
+});
+
+Task("bench")
+    .Description("Loads 100,000 products and measures product list/get throughput and latency; writes docs/benchmarks.md.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() =>
+{
+    DotNetRun("bench/Headless.Bench/Headless.Bench.csproj", new ProcessArgumentBuilder(), new DotNetRunSettings { Configuration = configuration });
+});
+
+RunTarget(target);

@@ -1,0 +1,70 @@
+namespace Headless.Contracts.Catalog;
+
+/// <summary>An amount of money in minor units (cents) of an ISO 4217 currency.</summary>
+public sealed record Money(long Amount, string Currency);
+
+public sealed record ProductImage(string Url, string Alt, int Width, int Height);
+
+public sealed record CategoryRef(Guid Id, string Slug, string Name);
+
+public sealed record ProductVariant(
+    Guid Id,
+    string Sku,
+    string Title,
+    IReadOnlyDictionary<string, string> Options,
+    Money Price,
+    int WeightGrams,
+    string Status,
+    int Available,
+    bool InStock,
+    int Version);
+
+public sealed record ProductDetail(
+    Guid Id,
+    string Slug,
+    string Title,
+    string Description,
+    string Status,
+    IReadOnlyList<ProductImage> Images,
+    IReadOnlyList<string> Tags,
+    bool Featured,
+    IReadOnlyList<CategoryRef> Categories,
+    IReadOnlyList<ProductVariant> Variants,
+    bool InStock,
+    int Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record ProductSummary(
+    Guid Id,
+    string Slug,
+    string Title,
+    ProductImage? Image,
+    IReadOnlyList<string> Tags,
+    Money? PriceFrom,
+    bool InStock,
+    DateTimeOffset CreatedAt);
+
+public sealed record ProductPage(IReadOnlyList<ProductSummary> Items, string? NextCursor);
+
+public sealed record CategoryNode(
+    Guid Id,
+    string Slug,
+    string Name,
+    string Description,
+    Guid? ParentId,
+    int Position,
+    int Version,
+    IReadOnlyList<CategoryNode> Children);
+
+public sealed record CategoryTree(IReadOnlyList<CategoryNode> Categories);
+
+/// <summary>One entry of the catalog change feed.</summary>
+public sealed record CatalogChange(
+    long Id,
+    string Type,
+    string EntityType,
+    string EntityId,
+    DateTimeOffset OccurredAt);
+
+public sealed record CatalogChangePage(IReadOnlyList<CatalogChange> Changes, string NextCursor, bool HasMore);

@@ -1,0 +1,79 @@
+using System.Net;
+using Dapper;
+using Headless.Contracts.Catalog;
+using Headless.Tests.Infrastructure;
+
+namespace Headless.Tests.Catalog;
+
+public sealed class ChangeFeedTests(ApiFactory api) : IClassFixture<ApiFactory>
+{
+    private readonly HttpClient _admin = api.Admin();
+    private readonly HttpClient _public = api.CreateClient();
+
+    private async Task<(List<CatalogChange> Changes, string Cursor)> DrainAsync(string? since)
+    {
+        var changes = new List<CatalogChange>();
+        CatalogChangePage page;
+        do
+        {
+            var url = "/api/v1/catalog/changes?limit=3" + (since is null ? "" : $"&since={since}");
+            page = await (await _public.GetAsync(url)).ReadAsync<CatalogChangePage>();
+            changes.AddRange(page.Changes);
+            since = page.NextCursor;
+        } while (page.HasMore);
+        return (changes, since!);
+    }
+
+    [Fact]
+    public async Task The_feed_lists_catalog_changes_in_order_and_resumes_from_a_cursor()
+    {
+        var (_, start) = await DrainAsync(null);
+        var product = await _admin.CreateProductAsync(CatalogSeed.Product());
+        await _admin.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/inventory/{product.Variants[0].Sku}/adjustments", new { delta = 5, reason = "delivery" });
+        await _admin.PostAsync($"/api/v1/admin/products/{product.Id}/archive", null);
+        var category = await _admin.CreateCategoryAsync(CatalogSeed.Unique("feed"));
+
+        var (changes, cursor) = await DrainAsync(start);
+        Assert.Equal(["product.created", "inventory.changed", "product.archived", "category.created"], changes.Select(c => c.Type));
+        Assert.Equal([product.Id.ToString(), product.Id.ToString(), product.Id.ToString(), category.Id.ToString()], changes.Select(c => c.EntityId));
+
+        var (none, same) = await DrainAsync(cursor);
+        Assert.Empty(none);
+        Assert.Equal(cursor, same);
+    }
+
+    [Fact]
+    public async Task A_transaction_that_commits_late_is_not_skipped()
+    {
+        var (_, start) = await DrainAsync(null);
+
+        // The slow writer takes its outbox id and transaction id first, then commits after a faster writer.
+        await using var slow = await api.Db.OpenConnectionAsync();
+        await using var slowTx = await slow.BeginTransactionAsync();
+        await slow.ExecuteAsync("insert into outbox (topic, aggregate_type, aggregate_id) values ('product.updated', 'product', 'slow')", transaction: slowTx);
+        await using (var fast = await api.Db.OpenConnectionAsync())
+        {
+            await fast.ExecuteAsync("insert into outbox (topic, aggregate_type, aggregate_id) values ('product.updated', 'product', 'fast')");
+        }
+
+        var (whileOpen, cursor) = await DrainAsync(start);
+        Assert.DoesNotContain(whileOpen, c => c.EntityId is "slow" or "fast");
+
+        await slowTx.CommitAsync();
+        var (afterCommit, _) = await DrainAsync(cursor);
+        Assert.Equal(["slow", "fast"], afterCommit.Select(c => c.EntityId));
+    }
+
+    [Fact]
+    public async Task Events_that_are_not_about_the_catalog_stay_out_of_the_public_feed()
+    {
+        var (_, start) = await DrainAsync(null);
+        await using (var conn = await api.Db.OpenConnectionAsync())
+        {
+            await conn.ExecuteAsync("insert into outbox (topic, aggregate_type, aggregate_id) values ('customer.registered', 'customer', 'c-1')");
+        }
+        var (changes, _) = await DrainAsync(start);
+        Assert.DoesNotContain(changes, c => c.EntityType == "customer");
+        Assert.Equal(HttpStatusCode.OK, (await _public.GetAsync("/api/v1/catalog/changes")).StatusCode);
+    }
+}

@@ -1,0 +1,72 @@
+using Dapper;
+using Headless.Api.Platform.Database;
+using Headless.Api.Platform.Hosting;
+using Npgsql;
+
+namespace Headless.Tests.Infrastructure;
+
+/// <summary>
+/// The real PostgreSQL the tests use: the server named by Headless__Database__ConnectionString when set,
+/// otherwise a private cluster under .data/test-pg started once per test run (and stopped when the run
+/// exits). Each test class gets its own database, cloned in milliseconds from a migrated template.
+/// </summary>
+public static class TestDatabase
+{
+    private const string Template = "headless_test_template";
+    private static readonly SemaphoreSlim CloneLock = new(1, 1);
+    private static readonly Lazy<Task<NpgsqlConnectionStringBuilder>> Server = new(StartAsync);
+
+    public static async Task<string> CreateAsync()
+    {
+        var server = await Server.Value;
+        var name = "t_" + Guid.NewGuid().ToString("N")[..16];
+        await CloneLock.WaitAsync();
+        try
+        {
+            await using var conn = new NpgsqlConnection(With(server, "postgres"));
+            await conn.OpenAsync();
+            await conn.ExecuteAsync($"create database {name} template {Template}");
+        }
+        finally
+        {
+            CloneLock.Release();
+        }
+        return With(server, name);
+    }
+
+    private static async Task<NpgsqlConnectionStringBuilder> StartAsync()
+    {
+        NpgsqlConnectionStringBuilder server;
+        var configured = Environment.GetEnvironmentVariable("Headless__Database__ConnectionString");
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            server = new NpgsqlConnectionStringBuilder(configured);
+        }
+        else
+        {
+            var pg = await LocalPostgres.StartAsync(Path.Combine(RepoPaths.Data, "test-pg"), 54339, null, TextWriter.Null);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => pg.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            server = new NpgsqlConnectionStringBuilder(pg.ConnectionString("postgres"));
+        }
+        server.Pooling = false;
+        await using (var conn = new NpgsqlConnection(With(server, server.Database ?? "postgres")))
+        {
+            await conn.OpenAsync();
+            // Databases of earlier runs, and the template, are rebuilt so new migrations are always applied.
+            var stale = await conn.QueryAsync<string>($"select datname from pg_database where datname like 't\\_%' or datname = '{Template}'");
+            foreach (var db in stale)
+            {
+                await conn.ExecuteAsync($"drop database if exists {db} with (force)");
+            }
+            await conn.ExecuteAsync($"create database {Template}");
+        }
+        await using (var template = NpgsqlDataSource.Create(With(server, Template)))
+        {
+            await Migrator.MigrateAsync(template);
+        }
+        return server;
+    }
+
+    private static string With(NpgsqlConnectionStringBuilder server, string database) =>
+        new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database, Pooling = true }.ConnectionString;
+}
