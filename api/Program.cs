@@ -12,6 +12,7 @@ using Headless.Api.Platform.OpenApi;
 using Headless.Api.Platform.Problems;
 using Headless.Api.Platform.Security;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 
 DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -54,7 +55,7 @@ builder.Services.AddProblemResponses();
 builder.Services.AddValidators(typeof(Program).Assembly);
 builder.Services.AddHeadlessOpenApi();
 builder.Services.AddHealth();
-builder.Services.AddSingleton<CatalogCache>();
+builder.Services.AddSingleton(sp => new CatalogCache(sp.GetRequiredService<IOptions<CatalogOptions>>().Value.ReadCache));
 builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddHostedService<CatalogChangeListener>();
 builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)

@@ -11,4 +11,7 @@ public sealed class CatalogOptions
     public bool LoadDemoCatalog { get; set; } = true;
 
     public int DemoProductCount { get; set; } = 240;
+
+    /// <summary>Serve hot public reads from the in-process cache. Off only to measure what it saves.</summary>
+    public bool ReadCache { get; set; } = true;
 }

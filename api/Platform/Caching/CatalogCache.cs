@@ -11,7 +11,7 @@ namespace Headless.Api.Platform.Caching;
 /// fill checks that the generation it started under is unchanged: one generation per product stripe
 /// plus one for everything (categories, listings).
 /// </summary>
-public sealed class CatalogCache(int maxProducts = 200_000, int maxListings = 20_000)
+public sealed class CatalogCache(bool enabled = true, int maxProducts = 200_000, int maxListings = 20_000)
 {
     private const int Stripes = 1024;
     private readonly long[] _productGenerations = new long[Stripes];
@@ -33,7 +33,7 @@ public sealed class CatalogCache(int maxProducts = 200_000, int maxListings = 20
 
     public bool TryGetProduct(Guid id, out CachedBody body)
     {
-        if (_products.TryGetValue(id, out var entry))
+        if (enabled && _products.TryGetValue(id, out var entry))
         {
             body = entry.Body;
             return true;
@@ -42,7 +42,11 @@ public sealed class CatalogCache(int maxProducts = 200_000, int maxListings = 20
         return false;
     }
 
-    public bool TryResolveSlug(string slug, out Guid id) => _slugs.TryGetValue(slug, out id);
+    public bool TryResolveSlug(string slug, out Guid id)
+    {
+        id = Guid.Empty;
+        return enabled && _slugs.TryGetValue(slug, out id);
+    }
 
     public bool IsSlugOf(Guid id, string slug) => _products.TryGetValue(id, out var e) && e.Slug == slug;
 
@@ -66,7 +70,11 @@ public sealed class CatalogCache(int maxProducts = 200_000, int maxListings = 20
         }
     }
 
-    public bool TryGetListing(string key, out CachedBody body) => _listings.TryGetValue(key, out body!);
+    public bool TryGetListing(string key, out CachedBody body)
+    {
+        body = null!;
+        return enabled && _listings.TryGetValue(key, out body!);
+    }
 
     public void StoreListing(Ticket ticket, string key, CachedBody body)
     {
@@ -85,7 +93,7 @@ public sealed class CatalogCache(int maxProducts = 200_000, int maxListings = 20
         }
     }
 
-    public CachedBody? Categories => _categories;
+    public CachedBody? Categories => enabled ? _categories : null;
 
     public void StoreCategories(Ticket ticket, CachedBody body)
     {
