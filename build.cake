@@ -61,10 +61,11 @@ Task("run")
     DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = configuration });
     // Ctrl+C reaches the API too; we wait for it to stop PostgreSQL cleanly instead of exiting first.
     Console.CancelKeyPress += (_, e) => e.Cancel = true;
+    // Started from its output folder so it finds its appsettings.json; .data/ stays at the repo root.
     var exit = StartProcess("dotnet", new ProcessSettings
     {
-        Arguments = $"api/bin/{configuration}/net10.0/Headless.Api.dll",
-        WorkingDirectory = root.FullPath,
+        Arguments = "Headless.Api.dll",
+        WorkingDirectory = root.Combine($"api/bin/{configuration}/net10.0").FullPath,
     });
     Information($"Headless stopped (exit {exit}).");
 });
@@ -144,11 +145,18 @@ Task("sdk-check")
 });
 
 Task("bench")
-    .Description("Loads 100,000 products and measures product list/get throughput and latency; writes docs/benchmarks.md.")
+    .Description("Loads 100,000 products and measures product list/get throughput and latency; writes docs/benchmarks.md. --quick: a short trial run that leaves the docs alone.")
     .IsDependentOn("ensure-postgres")
     .Does(() =>
 {
-    DotNetRun("bench/Headless.Bench/Headless.Bench.csproj", new ProcessArgumentBuilder(), new DotNetRunSettings { Configuration = configuration });
+    // The benchmark starts api/bin/Release/net10.0/Headless.Api.dll as a child process: always a Release build.
+    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    var benchArgs = new ProcessArgumentBuilder();
+    if (HasArgument("quick") && Argument("quick", "true") != "false")
+    {
+        benchArgs.Append("--quick");
+    }
+    DotNetRun("bench/Headless.Bench/Headless.Bench.csproj", benchArgs, new DotNetRunSettings { Configuration = configuration });
 });
 
 RunTarget(target);
