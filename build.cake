@@ -70,12 +70,17 @@ Task("run")
     Information($"Headless stopped (exit {exit}).");
 });
 
-Task("rotate-admin-key")
-    .Description("Revokes every admin API key and prints a new one.")
+Task("reset-admin")
+    .Description("Sets a new password for the first admin account (printed once, change forced) and turns its MFA off.")
     .IsDependentOn("ensure-postgres")
     .Does(() =>
 {
-    DotNetRun("api/Headless.Api.csproj", new ProcessArgumentBuilder().Append("rotate-admin-key"), new DotNetRunSettings { Configuration = configuration });
+    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = configuration });
+    StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = "Headless.Api.dll reset-admin",
+        WorkingDirectory = root.Combine($"api/bin/{configuration}/net10.0").FullPath,
+    });
 });
 
 Task("format-check")

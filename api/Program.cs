@@ -1,7 +1,9 @@
 using Dapper;
 using Headless.Api;
+using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Admin;
 using Headless.Api.Features.Catalog;
+using Headless.Api.Features.Email;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Health;
@@ -10,9 +12,8 @@ using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.OpenApi;
 using Headless.Api.Platform.Problems;
-using Headless.Api.Platform.Security;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 DefaultTypeMap.MatchNamesWithUnderscores = true;
 
@@ -21,14 +22,6 @@ var builder = WebApplication.CreateBuilder(args);
 // Embedded default: with no connection string, run a private PostgreSQL under .data/ for as long as we run.
 await using var localPostgres = await LocalDatabase.StartIfNeededAsync(builder.Configuration);
 
-if (args.FirstOrDefault() == "rotate-admin-key")
-{
-    await using var cliDb = Database.CreateDataSource(builder.Configuration);
-    await Migrator.MigrateAsync(cliDb);
-    var key = await ApiKeys.RotateAdminKeyAsync(cliDb, CancellationToken.None);
-    Console.WriteLine($"All earlier admin keys are revoked. New admin API key (shown once):\n  {key.Secret}");
-    return;
-}
 
 builder.Logging.ClearProviders();
 builder.Logging.AddJsonConsole(o =>
@@ -58,23 +51,32 @@ builder.Services.AddHealth();
 builder.Services.AddSingleton(sp => new CatalogCache(sp.GetRequiredService<IOptions<CatalogOptions>>().Value.ReadCache));
 builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddHostedService<CatalogChangeListener>();
-builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-    .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+builder.Services.AddEmail(builder.Configuration);
+builder.Services.AddAccounts(builder.Configuration);
 
 var app = builder.Build();
+
+if (args.FirstOrDefault() == "reset-admin")
+{
+    await Migrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>());
+    var (email, password) = await AdminAccount.ResetAsync(app.Services, CancellationToken.None);
+    Console.WriteLine($"Admin {email}: new password (shown once, change forced at first sign-in; MFA is off until you enrol again):\n  {password}");
+    return;
+}
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<BodySizeLimit>();
 app.UseAuthentication();
+app.UseCsrfProtection();
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapOpenApi("/openapi/{documentName}.yaml");
 app.MapHealth();
 app.MapCatalog();
+app.MapAccounts();
 app.MapAdmin();
 
 app.Lifetime.ApplicationStarted.Register(() =>

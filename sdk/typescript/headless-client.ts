@@ -268,6 +268,1633 @@ export class HeadlessClient {
     }
 
     /**
+     * Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered
+     * @return Accepted
+     */
+    register(body: RegisterRequest): Promise<Accepted> {
+        let url_ = this.baseUrl + "/api/v1/auth/register";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRegister(_response);
+        });
+    }
+
+    protected processRegister(response: Response): Promise<Accepted> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 202) {
+            return response.text().then((_responseText) => {
+            let result202: any = null;
+            let resultData202 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result202 = Accepted.fromJS(resultData202);
+            return result202;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            let resultData429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result429 = ProblemDetails.fromJS(resultData429);
+            return throwException("Too Many Requests", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Accepted>(null as any);
+    }
+
+    /**
+     * Confirm an email address with the userId and code from the emailed link
+     * @return OK
+     */
+    confirmEmail(body: ConfirmEmailRequest): Promise<Accepted> {
+        let url_ = this.baseUrl + "/api/v1/auth/confirm-email";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processConfirmEmail(_response);
+        });
+    }
+
+    protected processConfirmEmail(response: Response): Promise<Accepted> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Accepted.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Accepted>(null as any);
+    }
+
+    /**
+     * Email a new confirmation link; the answer is the same whether or not the email is registered
+     * @return Accepted
+     */
+    resendConfirmation(body: ResendConfirmationRequest): Promise<Accepted> {
+        let url_ = this.baseUrl + "/api/v1/auth/resend-confirmation";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processResendConfirmation(_response);
+        });
+    }
+
+    protected processResendConfirmation(response: Response): Promise<Accepted> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 202) {
+            return response.text().then((_responseText) => {
+            let result202: any = null;
+            let resultData202 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result202 = Accepted.fromJS(resultData202);
+            return result202;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            let resultData429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result429 = ProblemDetails.fromJS(resultData429);
+            return throwException("Too Many Requests", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Accepted>(null as any);
+    }
+
+    /**
+     * Sign in with email and password (and a second factor when MFA is on); bearer tokens by default, a cookie with useCookies
+     * @return OK
+     */
+    login(body: LoginRequest): Promise<AuthResponse> {
+        let url_ = this.baseUrl + "/api/v1/auth/login";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processLogin(_response);
+        });
+    }
+
+    protected processLogin(response: Response): Promise<AuthResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AuthResponse.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            let resultData429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result429 = ProblemDetails.fromJS(resultData429);
+            return throwException("Too Many Requests", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AuthResponse>(null as any);
+    }
+
+    /**
+     * Swap a refresh token for a new access token and a new refresh token; each refresh token works once
+     * @return OK
+     */
+    refreshToken(body: RefreshRequest): Promise<AuthResponse> {
+        let url_ = this.baseUrl + "/api/v1/auth/refresh";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRefreshToken(_response);
+        });
+    }
+
+    protected processRefreshToken(response: Response): Promise<AuthResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AuthResponse.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AuthResponse>(null as any);
+    }
+
+    /**
+     * Email a single-use link to choose a new password; the answer is the same whether or not the email is registered
+     * @return Accepted
+     */
+    forgotPassword(body: ForgotPasswordRequest): Promise<Accepted> {
+        let url_ = this.baseUrl + "/api/v1/auth/forgot-password";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processForgotPassword(_response);
+        });
+    }
+
+    protected processForgotPassword(response: Response): Promise<Accepted> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 202) {
+            return response.text().then((_responseText) => {
+            let result202: any = null;
+            let resultData202 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result202 = Accepted.fromJS(resultData202);
+            return result202;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            let resultData429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result429 = ProblemDetails.fromJS(resultData429);
+            return throwException("Too Many Requests", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Accepted>(null as any);
+    }
+
+    /**
+     * Set a new password with the code from the emailed link; signs the account out everywhere
+     * @return OK
+     */
+    resetPassword(body: ResetPasswordRequest): Promise<Accepted> {
+        let url_ = this.baseUrl + "/api/v1/auth/reset-password";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processResetPassword(_response);
+        });
+    }
+
+    protected processResetPassword(response: Response): Promise<Accepted> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Accepted.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            let resultData429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result429 = ProblemDetails.fromJS(resultData429);
+            return throwException("Too Many Requests", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Accepted>(null as any);
+    }
+
+    /**
+     * Get the anti-forgery token that cookie sessions send in X-CSRF-Token on every write; fetch it again after signing in
+     * @return OK
+     */
+    getCsrfToken(): Promise<CsrfToken> {
+        let url_ = this.baseUrl + "/api/v1/auth/csrf";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetCsrfToken(_response);
+        });
+    }
+
+    protected processGetCsrfToken(response: Response): Promise<CsrfToken> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = CsrfToken.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<CsrfToken>(null as any);
+    }
+
+    /**
+     * Start signing in with google or facebook (a browser redirect); returns to returnUrl afterwards
+     * @param provider google or facebook
+     * @param returnUrl (optional) A path on this site to return to, like /account
+     */
+    startExternalLogin(provider: string, returnUrl?: string | undefined): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/auth/external/{provider}?";
+        if (provider === undefined || provider === null)
+            throw new globalThis.Error("The parameter 'provider' must be defined.");
+        url_ = url_.replace("{provider}", encodeURIComponent("" + provider));
+        if (returnUrl === null)
+            throw new globalThis.Error("The parameter 'returnUrl' cannot be null.");
+        else if (returnUrl !== undefined)
+            url_ += "returnUrl=" + encodeURIComponent("" + returnUrl) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processStartExternalLogin(_response);
+        });
+    }
+
+    protected processStartExternalLogin(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 302) {
+            return response.text().then((_responseText) => {
+            return throwException("Found", status, _responseText, _headers);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Where the provider's callback lands: signs in, links or creates the account, then redirects to returnUrl
+     * @param returnUrl (optional) 
+     */
+    completeExternalLogin(provider: string, returnUrl?: string | undefined): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/auth/external/{provider}/complete?";
+        if (provider === undefined || provider === null)
+            throw new globalThis.Error("The parameter 'provider' must be defined.");
+        url_ = url_.replace("{provider}", encodeURIComponent("" + provider));
+        if (returnUrl === null)
+            throw new globalThis.Error("The parameter 'returnUrl' cannot be null.");
+        else if (returnUrl !== undefined)
+            url_ += "returnUrl=" + encodeURIComponent("" + returnUrl) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCompleteExternalLogin(_response);
+        });
+    }
+
+    protected processCompleteExternalLogin(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 302) {
+            return response.text().then((_responseText) => {
+            return throwException("Found", status, _responseText, _headers);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Sign this device out: its session, access token, refresh token and cookie stop working
+     * @return No Content
+     */
+    logout(): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/auth/logout";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processLogout(_response);
+        });
+    }
+
+    protected processLogout(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * The signed-in user: profile, roles, MFA state
+     * @return OK
+     */
+    getMe(): Promise<Me> {
+        let url_ = this.baseUrl + "/api/v1/account";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetMe(_response);
+        });
+    }
+
+    protected processGetMe(response: Response): Promise<Me> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Me.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Me>(null as any);
+    }
+
+    /**
+     * Change the signed-in user's name; only the fields sent change
+     * @return OK
+     */
+    updateProfile(body: UpdateProfileRequest): Promise<Me> {
+        let url_ = this.baseUrl + "/api/v1/account";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUpdateProfile(_response);
+        });
+    }
+
+    protected processUpdateProfile(response: Response): Promise<Me> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Me.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Me>(null as any);
+    }
+
+    /**
+     * Change the password; every other device is signed out. Sign in again to pick up a cleared password-change requirement
+     * @return OK
+     */
+    changePassword(body: ChangePasswordRequest): Promise<Accepted> {
+        let url_ = this.baseUrl + "/api/v1/account/password";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processChangePassword(_response);
+        });
+    }
+
+    protected processChangePassword(response: Response): Promise<Accepted> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Accepted.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Accepted>(null as any);
+    }
+
+    /**
+     * Whether two-factor sign-in is on and how many recovery codes are left
+     * @return OK
+     */
+    getMfaStatus(): Promise<MfaStatus> {
+        let url_ = this.baseUrl + "/api/v1/account/mfa";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetMfaStatus(_response);
+        });
+    }
+
+    protected processGetMfaStatus(response: Response): Promise<MfaStatus> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = MfaStatus.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<MfaStatus>(null as any);
+    }
+
+    /**
+     * Start enrolling an authenticator app: returns a new secret and its otpauth:// URI (MFA stays off until verified)
+     * @return OK
+     */
+    startAuthenticator(): Promise<AuthenticatorSetup> {
+        let url_ = this.baseUrl + "/api/v1/account/mfa/authenticator";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processStartAuthenticator(_response);
+        });
+    }
+
+    protected processStartAuthenticator(response: Response): Promise<AuthenticatorSetup> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AuthenticatorSetup.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AuthenticatorSetup>(null as any);
+    }
+
+    /**
+     * Turn two-factor sign-in on with a code from the enrolled app; returns recovery codes, shown only this once
+     * @return OK
+     */
+    verifyAuthenticator(body: VerifyAuthenticatorRequest): Promise<RecoveryCodes> {
+        let url_ = this.baseUrl + "/api/v1/account/mfa/authenticator/verify";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processVerifyAuthenticator(_response);
+        });
+    }
+
+    protected processVerifyAuthenticator(response: Response): Promise<RecoveryCodes> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = RecoveryCodes.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<RecoveryCodes>(null as any);
+    }
+
+    /**
+     * Replace all recovery codes (the old ones stop working); needs the password again
+     * @return OK
+     */
+    regenerateRecoveryCodes(body: ReauthenticateRequest): Promise<RecoveryCodes> {
+        let url_ = this.baseUrl + "/api/v1/account/mfa/recovery-codes";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRegenerateRecoveryCodes(_response);
+        });
+    }
+
+    protected processRegenerateRecoveryCodes(response: Response): Promise<RecoveryCodes> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = RecoveryCodes.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<RecoveryCodes>(null as any);
+    }
+
+    /**
+     * Turn two-factor sign-in off and forget the app and recovery codes; needs the password again
+     * @return OK
+     */
+    disableMfa(body: ReauthenticateRequest): Promise<MfaStatus> {
+        let url_ = this.baseUrl + "/api/v1/account/mfa/disable";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDisableMfa(_response);
+        });
+    }
+
+    protected processDisableMfa(response: Response): Promise<MfaStatus> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = MfaStatus.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<MfaStatus>(null as any);
+    }
+
+    /**
+     * The signed-in customer's shipping and billing addresses
+     * @return OK
+     */
+    listAddresses(): Promise<AddressList> {
+        let url_ = this.baseUrl + "/api/v1/account/addresses";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListAddresses(_response);
+        });
+    }
+
+    protected processListAddresses(response: Response): Promise<AddressList> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AddressList.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AddressList>(null as any);
+    }
+
+    /**
+     * Save a shipping or billing address; isDefault makes it the default of its kind
+     * @return Created
+     */
+    addAddress(body: AddressInput): Promise<Address> {
+        let url_ = this.baseUrl + "/api/v1/account/addresses";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processAddAddress(_response);
+        });
+    }
+
+    protected processAddAddress(response: Response): Promise<Address> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = Address.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Address>(null as any);
+    }
+
+    /**
+     * Replace a saved address
+     * @return OK
+     */
+    updateAddress(id: string, body: AddressInput): Promise<Address> {
+        let url_ = this.baseUrl + "/api/v1/account/addresses/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUpdateAddress(_response);
+        });
+    }
+
+    protected processUpdateAddress(response: Response): Promise<Address> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Address.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Address>(null as any);
+    }
+
+    /**
+     * Delete a saved address
+     * @return No Content
+     */
+    deleteAddress(id: string): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/account/addresses/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteAddress(_response);
+        });
+    }
+
+    protected processDeleteAddress(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Current consent per purpose and the full history of grants and withdrawals
+     * @return OK
+     */
+    getConsents(): Promise<ConsentList> {
+        let url_ = this.baseUrl + "/api/v1/account/consents";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetConsents(_response);
+        });
+    }
+
+    protected processGetConsents(response: Response): Promise<ConsentList> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ConsentList.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ConsentList>(null as any);
+    }
+
+    /**
+     * Grant or withdraw consent for a purpose (marketing, analytics, personalisation)
+     * @return OK
+     */
+    recordConsent(body: ConsentRequest): Promise<ConsentList> {
+        let url_ = this.baseUrl + "/api/v1/account/consents";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRecordConsent(_response);
+        });
+    }
+
+    protected processRecordConsent(response: Response): Promise<ConsentList> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ConsentList.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ConsentList>(null as any);
+    }
+
+    /**
+     * Download everything the shop holds about you, as JSON
+     * @return OK
+     */
+    exportMyData(): Promise<PersonalDataExport> {
+        let url_ = this.baseUrl + "/api/v1/account/export";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processExportMyData(_response);
+        });
+    }
+
+    protected processExportMyData(response: Response): Promise<PersonalDataExport> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = PersonalDataExport.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<PersonalDataExport>(null as any);
+    }
+
+    /**
+     * Erase your account and personal data for good (needs the password again); orders keep only what tax law requires
+     * @return OK
+     */
+    eraseMyAccount(body: ReauthenticateRequest): Promise<Erasure> {
+        let url_ = this.baseUrl + "/api/v1/account/erase";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processEraseMyAccount(_response);
+        });
+    }
+
+    protected processEraseMyAccount(response: Response): Promise<Erasure> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Erasure.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Erasure>(null as any);
+    }
+
+    /**
      * Create a product with its variants and initial stock
      * @return Created
      */
@@ -1362,6 +2989,848 @@ export class HeadlessClient {
         }
         return Promise.resolve<StockLevel>(null as any);
     }
+
+    /**
+     * List accounts, newest first, optionally only those with a role
+     * @param role (optional) customer, staff or admin
+     * @param cursor (optional) The nextCursor of the previous page.
+     * @param limit (optional) Page size, 1-100, default 50.
+     * @return OK
+     */
+    listUsers(role?: string | undefined, cursor?: string | undefined, limit?: number | undefined): Promise<UserPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/users?";
+        if (role === null)
+            throw new globalThis.Error("The parameter 'role' cannot be null.");
+        else if (role !== undefined)
+            url_ += "role=" + encodeURIComponent("" + role) + "&";
+        if (cursor === null)
+            throw new globalThis.Error("The parameter 'cursor' cannot be null.");
+        else if (cursor !== undefined)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit === null)
+            throw new globalThis.Error("The parameter 'limit' cannot be null.");
+        else if (limit !== undefined)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListUsers(_response);
+        });
+    }
+
+    protected processListUsers(response: Response): Promise<UserPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = UserPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<UserPage>(null as any);
+    }
+
+    /**
+     * Replace a user's roles (customer, staff, admin); the user is signed out so the change applies at once
+     * @return OK
+     */
+    setUserRoles(id: string, body: SetRolesRequest): Promise<Me> {
+        let url_ = this.baseUrl + "/api/v1/admin/users/{id}/roles";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSetUserRoles(_response);
+        });
+    }
+
+    protected processSetUserRoles(response: Response): Promise<Me> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Me.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Me>(null as any);
+    }
+
+    /**
+     * Create an API key for an integration; the secret is in this response only, we keep just its hash
+     * @return Created
+     */
+    createApiKey(body: CreateApiKeyRequest): Promise<ApiKeyCreated> {
+        let url_ = this.baseUrl + "/api/v1/admin/api-keys";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateApiKey(_response);
+        });
+    }
+
+    protected processCreateApiKey(response: Response): Promise<ApiKeyCreated> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = ApiKeyCreated.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ApiKeyCreated>(null as any);
+    }
+
+    /**
+     * List API keys (never their secrets) with scopes and last use
+     * @return OK
+     */
+    listApiKeys(): Promise<ApiKeyList> {
+        let url_ = this.baseUrl + "/api/v1/admin/api-keys";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListApiKeys(_response);
+        });
+    }
+
+    protected processListApiKeys(response: Response): Promise<ApiKeyList> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ApiKeyList.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ApiKeyList>(null as any);
+    }
+
+    /**
+     * Revoke an API key; it stops working at once
+     * @return No Content
+     */
+    revokeApiKey(id: string): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/admin/api-keys/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRevokeApiKey(_response);
+        });
+    }
+
+    protected processRevokeApiKey(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Export everything held about a customer (for a data subject access request)
+     * @return OK
+     */
+    exportCustomerData(id: string): Promise<PersonalDataExport> {
+        let url_ = this.baseUrl + "/api/v1/admin/customers/{id}/export";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processExportCustomerData(_response);
+        });
+    }
+
+    protected processExportCustomerData(response: Response): Promise<PersonalDataExport> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = PersonalDataExport.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<PersonalDataExport>(null as any);
+    }
+
+    /**
+     * Erase a customer's account and personal data for good (for an erasure request); audited, cannot be undone
+     * @return OK
+     */
+    eraseCustomer(id: string): Promise<Erasure> {
+        let url_ = this.baseUrl + "/api/v1/admin/customers/{id}/erase";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processEraseCustomer(_response);
+        });
+    }
+
+    protected processEraseCustomer(response: Response): Promise<Erasure> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Erasure.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Erasure>(null as any);
+    }
+}
+
+export class Accepted implements IAccepted {
+    message!: string;
+
+    [key: string]: any;
+
+    constructor(data?: IAccepted) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.message = _data["message"] !== undefined ? _data["message"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): Accepted {
+        data = typeof data === 'object' ? data : {};
+        let result = new Accepted();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["message"] = this.message !== undefined ? this.message : null as any;
+        return data;
+    }
+}
+
+export interface IAccepted {
+    message: string;
+
+    [key: string]: any;
+}
+
+export class ActivityEntry implements IActivityEntry {
+    action!: string;
+    at!: Date;
+    clientIp!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IActivityEntry) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.action = _data["action"] !== undefined ? _data["action"] : null as any;
+            this.at = _data["at"] ? new Date(_data["at"].toString()) : null as any;
+            this.clientIp = _data["clientIp"] !== undefined ? _data["clientIp"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ActivityEntry {
+        data = typeof data === 'object' ? data : {};
+        let result = new ActivityEntry();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["action"] = this.action !== undefined ? this.action : null as any;
+        data["at"] = this.at ? this.at.toISOString() : null as any;
+        data["clientIp"] = this.clientIp !== undefined ? this.clientIp : null as any;
+        return data;
+    }
+}
+
+export interface IActivityEntry {
+    action: string;
+    at: Date;
+    clientIp: string | null;
+
+    [key: string]: any;
+}
+
+export class Address implements IAddress {
+    id!: string;
+    kind!: string;
+    isDefault!: boolean;
+    fullName!: string;
+    line1!: string;
+    line2!: string;
+    city!: string;
+    region!: string;
+    postalCode!: string;
+    country!: string;
+    phone!: string;
+    version!: number;
+
+    [key: string]: any;
+
+    constructor(data?: IAddress) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.isDefault = _data["isDefault"] !== undefined ? _data["isDefault"] : null as any;
+            this.fullName = _data["fullName"] !== undefined ? _data["fullName"] : null as any;
+            this.line1 = _data["line1"] !== undefined ? _data["line1"] : null as any;
+            this.line2 = _data["line2"] !== undefined ? _data["line2"] : null as any;
+            this.city = _data["city"] !== undefined ? _data["city"] : null as any;
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+            this.postalCode = _data["postalCode"] !== undefined ? _data["postalCode"] : null as any;
+            this.country = _data["country"] !== undefined ? _data["country"] : null as any;
+            this.phone = _data["phone"] !== undefined ? _data["phone"] : null as any;
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): Address {
+        data = typeof data === 'object' ? data : {};
+        let result = new Address();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["isDefault"] = this.isDefault !== undefined ? this.isDefault : null as any;
+        data["fullName"] = this.fullName !== undefined ? this.fullName : null as any;
+        data["line1"] = this.line1 !== undefined ? this.line1 : null as any;
+        data["line2"] = this.line2 !== undefined ? this.line2 : null as any;
+        data["city"] = this.city !== undefined ? this.city : null as any;
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        data["postalCode"] = this.postalCode !== undefined ? this.postalCode : null as any;
+        data["country"] = this.country !== undefined ? this.country : null as any;
+        data["phone"] = this.phone !== undefined ? this.phone : null as any;
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        return data;
+    }
+}
+
+export interface IAddress {
+    id: string;
+    kind: string;
+    isDefault: boolean;
+    fullName: string;
+    line1: string;
+    line2: string;
+    city: string;
+    region: string;
+    postalCode: string;
+    country: string;
+    phone: string;
+    version: number;
+
+    [key: string]: any;
+}
+
+export class AddressInput implements IAddressInput {
+    kind!: string | null;
+    isDefault!: boolean | null;
+    fullName!: string | null;
+    line1!: string | null;
+    line2!: string | null;
+    city!: string | null;
+    region!: string | null;
+    postalCode!: string | null;
+    country!: string | null;
+    phone!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IAddressInput) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.isDefault = _data["isDefault"] !== undefined ? _data["isDefault"] : null as any;
+            this.fullName = _data["fullName"] !== undefined ? _data["fullName"] : null as any;
+            this.line1 = _data["line1"] !== undefined ? _data["line1"] : null as any;
+            this.line2 = _data["line2"] !== undefined ? _data["line2"] : null as any;
+            this.city = _data["city"] !== undefined ? _data["city"] : null as any;
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+            this.postalCode = _data["postalCode"] !== undefined ? _data["postalCode"] : null as any;
+            this.country = _data["country"] !== undefined ? _data["country"] : null as any;
+            this.phone = _data["phone"] !== undefined ? _data["phone"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AddressInput {
+        data = typeof data === 'object' ? data : {};
+        let result = new AddressInput();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["isDefault"] = this.isDefault !== undefined ? this.isDefault : null as any;
+        data["fullName"] = this.fullName !== undefined ? this.fullName : null as any;
+        data["line1"] = this.line1 !== undefined ? this.line1 : null as any;
+        data["line2"] = this.line2 !== undefined ? this.line2 : null as any;
+        data["city"] = this.city !== undefined ? this.city : null as any;
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        data["postalCode"] = this.postalCode !== undefined ? this.postalCode : null as any;
+        data["country"] = this.country !== undefined ? this.country : null as any;
+        data["phone"] = this.phone !== undefined ? this.phone : null as any;
+        return data;
+    }
+}
+
+export interface IAddressInput {
+    kind: string | null;
+    isDefault: boolean | null;
+    fullName: string | null;
+    line1: string | null;
+    line2: string | null;
+    city: string | null;
+    region: string | null;
+    postalCode: string | null;
+    country: string | null;
+    phone: string | null;
+
+    [key: string]: any;
+}
+
+export class AddressList implements IAddressList {
+    items!: Address[];
+
+    [key: string]: any;
+
+    constructor(data?: IAddressList) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(Address.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): AddressList {
+        data = typeof data === 'object' ? data : {};
+        let result = new AddressList();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface IAddressList {
+    items: Address[];
+
+    [key: string]: any;
 }
 
 export class AdjustStockRequest implements IAdjustStockRequest {
@@ -1412,6 +3881,353 @@ export class AdjustStockRequest implements IAdjustStockRequest {
 export interface IAdjustStockRequest {
     delta: number | null;
     reason: string | null;
+
+    [key: string]: any;
+}
+
+export class ApiKeyCreated implements IApiKeyCreated {
+    id!: string;
+    name!: string;
+    scopes!: string[];
+    secret!: string;
+    createdAt!: Date;
+
+    [key: string]: any;
+
+    constructor(data?: IApiKeyCreated) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.scopes = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+            if (Array.isArray(_data["scopes"])) {
+                this.scopes = [] as any;
+                for (let item of _data["scopes"])
+                    this.scopes!.push(item);
+            }
+            else {
+                this.scopes = null as any;
+            }
+            this.secret = _data["secret"] !== undefined ? _data["secret"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): ApiKeyCreated {
+        data = typeof data === 'object' ? data : {};
+        let result = new ApiKeyCreated();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        if (Array.isArray(this.scopes)) {
+            data["scopes"] = [];
+            for (let item of this.scopes)
+                data["scopes"].push(item);
+        }
+        data["secret"] = this.secret !== undefined ? this.secret : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IApiKeyCreated {
+    id: string;
+    name: string;
+    scopes: string[];
+    secret: string;
+    createdAt: Date;
+
+    [key: string]: any;
+}
+
+export class ApiKeyInfo implements IApiKeyInfo {
+    id!: string;
+    name!: string;
+    prefix!: string;
+    scopes!: string[];
+    createdAt!: Date;
+    lastUsedAt!: Date | null;
+    revokedAt!: Date | null;
+
+    [key: string]: any;
+
+    constructor(data?: IApiKeyInfo) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.scopes = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+            this.prefix = _data["prefix"] !== undefined ? _data["prefix"] : null as any;
+            if (Array.isArray(_data["scopes"])) {
+                this.scopes = [] as any;
+                for (let item of _data["scopes"])
+                    this.scopes!.push(item);
+            }
+            else {
+                this.scopes = null as any;
+            }
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.lastUsedAt = _data["lastUsedAt"] ? new Date(_data["lastUsedAt"].toString()) : null as any;
+            this.revokedAt = _data["revokedAt"] ? new Date(_data["revokedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): ApiKeyInfo {
+        data = typeof data === 'object' ? data : {};
+        let result = new ApiKeyInfo();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        data["prefix"] = this.prefix !== undefined ? this.prefix : null as any;
+        if (Array.isArray(this.scopes)) {
+            data["scopes"] = [];
+            for (let item of this.scopes)
+                data["scopes"].push(item);
+        }
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["lastUsedAt"] = this.lastUsedAt ? this.lastUsedAt.toISOString() : null as any;
+        data["revokedAt"] = this.revokedAt ? this.revokedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IApiKeyInfo {
+    id: string;
+    name: string;
+    prefix: string;
+    scopes: string[];
+    createdAt: Date;
+    lastUsedAt: Date | null;
+    revokedAt: Date | null;
+
+    [key: string]: any;
+}
+
+export class ApiKeyList implements IApiKeyList {
+    items!: ApiKeyInfo[];
+
+    [key: string]: any;
+
+    constructor(data?: IApiKeyList) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(ApiKeyInfo.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): ApiKeyList {
+        data = typeof data === 'object' ? data : {};
+        let result = new ApiKeyList();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface IApiKeyList {
+    items: ApiKeyInfo[];
+
+    [key: string]: any;
+}
+
+export class AuthenticatorSetup implements IAuthenticatorSetup {
+    sharedKey!: string;
+    otpauthUri!: string;
+
+    [key: string]: any;
+
+    constructor(data?: IAuthenticatorSetup) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.sharedKey = _data["sharedKey"] !== undefined ? _data["sharedKey"] : null as any;
+            this.otpauthUri = _data["otpauthUri"] !== undefined ? _data["otpauthUri"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AuthenticatorSetup {
+        data = typeof data === 'object' ? data : {};
+        let result = new AuthenticatorSetup();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["sharedKey"] = this.sharedKey !== undefined ? this.sharedKey : null as any;
+        data["otpauthUri"] = this.otpauthUri !== undefined ? this.otpauthUri : null as any;
+        return data;
+    }
+}
+
+export interface IAuthenticatorSetup {
+    sharedKey: string;
+    otpauthUri: string;
+
+    [key: string]: any;
+}
+
+/** A bearer sign-in carries the tokens; a cookie sign-in (useCookies) only the user. */
+export class AuthResponse implements IAuthResponse {
+    tokenType!: string | null;
+    accessToken!: string | null;
+    expiresIn!: number | null;
+    refreshToken!: string | null;
+    user!: Me;
+
+    [key: string]: any;
+
+    constructor(data?: IAuthResponse) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.user = new Me();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.tokenType = _data["tokenType"] !== undefined ? _data["tokenType"] : null as any;
+            this.accessToken = _data["accessToken"] !== undefined ? _data["accessToken"] : null as any;
+            this.expiresIn = _data["expiresIn"] !== undefined ? _data["expiresIn"] : null as any;
+            this.refreshToken = _data["refreshToken"] !== undefined ? _data["refreshToken"] : null as any;
+            this.user = _data["user"] ? Me.fromJS(_data["user"]) : new Me();
+        }
+    }
+
+    static fromJS(data: any): AuthResponse {
+        data = typeof data === 'object' ? data : {};
+        let result = new AuthResponse();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["tokenType"] = this.tokenType !== undefined ? this.tokenType : null as any;
+        data["accessToken"] = this.accessToken !== undefined ? this.accessToken : null as any;
+        data["expiresIn"] = this.expiresIn !== undefined ? this.expiresIn : null as any;
+        data["refreshToken"] = this.refreshToken !== undefined ? this.refreshToken : null as any;
+        data["user"] = this.user ? this.user.toJSON() : null as any;
+        return data;
+    }
+}
+
+/** A bearer sign-in carries the tokens; a cookie sign-in (useCookies) only the user. */
+export interface IAuthResponse {
+    tokenType: string | null;
+    accessToken: string | null;
+    expiresIn: number | null;
+    refreshToken: string | null;
+    user: Me;
 
     [key: string]: any;
 }
@@ -1760,6 +4576,367 @@ export interface ICategoryTree {
     [key: string]: any;
 }
 
+export class ChangePasswordRequest implements IChangePasswordRequest {
+    currentPassword!: string | null;
+    newPassword!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IChangePasswordRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.currentPassword = _data["currentPassword"] !== undefined ? _data["currentPassword"] : null as any;
+            this.newPassword = _data["newPassword"] !== undefined ? _data["newPassword"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ChangePasswordRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ChangePasswordRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["currentPassword"] = this.currentPassword !== undefined ? this.currentPassword : null as any;
+        data["newPassword"] = this.newPassword !== undefined ? this.newPassword : null as any;
+        return data;
+    }
+}
+
+export interface IChangePasswordRequest {
+    currentPassword: string | null;
+    newPassword: string | null;
+
+    [key: string]: any;
+}
+
+export class ConfirmEmailRequest implements IConfirmEmailRequest {
+    userId!: string | null;
+    code!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IConfirmEmailRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.userId = _data["userId"] !== undefined ? _data["userId"] : null as any;
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ConfirmEmailRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ConfirmEmailRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["userId"] = this.userId !== undefined ? this.userId : null as any;
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        return data;
+    }
+}
+
+export interface IConfirmEmailRequest {
+    userId: string | null;
+    code: string | null;
+
+    [key: string]: any;
+}
+
+export class ConsentList implements IConsentList {
+    current!: ConsentRecord[];
+    history!: ConsentRecord[];
+
+    [key: string]: any;
+
+    constructor(data?: IConsentList) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.current = [];
+            this.history = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["current"])) {
+                this.current = [] as any;
+                for (let item of _data["current"])
+                    this.current!.push(ConsentRecord.fromJS(item));
+            }
+            else {
+                this.current = null as any;
+            }
+            if (Array.isArray(_data["history"])) {
+                this.history = [] as any;
+                for (let item of _data["history"])
+                    this.history!.push(ConsentRecord.fromJS(item));
+            }
+            else {
+                this.history = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): ConsentList {
+        data = typeof data === 'object' ? data : {};
+        let result = new ConsentList();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.current)) {
+            data["current"] = [];
+            for (let item of this.current)
+                data["current"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.history)) {
+            data["history"] = [];
+            for (let item of this.history)
+                data["history"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface IConsentList {
+    current: ConsentRecord[];
+    history: ConsentRecord[];
+
+    [key: string]: any;
+}
+
+export class ConsentRecord implements IConsentRecord {
+    purpose!: string;
+    granted!: boolean;
+    policyVersion!: string;
+    at!: Date;
+
+    [key: string]: any;
+
+    constructor(data?: IConsentRecord) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.purpose = _data["purpose"] !== undefined ? _data["purpose"] : null as any;
+            this.granted = _data["granted"] !== undefined ? _data["granted"] : null as any;
+            this.policyVersion = _data["policyVersion"] !== undefined ? _data["policyVersion"] : null as any;
+            this.at = _data["at"] ? new Date(_data["at"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): ConsentRecord {
+        data = typeof data === 'object' ? data : {};
+        let result = new ConsentRecord();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["purpose"] = this.purpose !== undefined ? this.purpose : null as any;
+        data["granted"] = this.granted !== undefined ? this.granted : null as any;
+        data["policyVersion"] = this.policyVersion !== undefined ? this.policyVersion : null as any;
+        data["at"] = this.at ? this.at.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IConsentRecord {
+    purpose: string;
+    granted: boolean;
+    policyVersion: string;
+    at: Date;
+
+    [key: string]: any;
+}
+
+export class ConsentRequest implements IConsentRequest {
+    purpose!: string | null;
+    granted!: boolean | null;
+    policyVersion!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IConsentRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.purpose = _data["purpose"] !== undefined ? _data["purpose"] : null as any;
+            this.granted = _data["granted"] !== undefined ? _data["granted"] : null as any;
+            this.policyVersion = _data["policyVersion"] !== undefined ? _data["policyVersion"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ConsentRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ConsentRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["purpose"] = this.purpose !== undefined ? this.purpose : null as any;
+        data["granted"] = this.granted !== undefined ? this.granted : null as any;
+        data["policyVersion"] = this.policyVersion !== undefined ? this.policyVersion : null as any;
+        return data;
+    }
+}
+
+export interface IConsentRequest {
+    purpose: string | null;
+    granted: boolean | null;
+    policyVersion: string | null;
+
+    [key: string]: any;
+}
+
+export class CreateApiKeyRequest implements ICreateApiKeyRequest {
+    name!: string | null;
+    scopes!: string[] | null;
+
+    [key: string]: any;
+
+    constructor(data?: ICreateApiKeyRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+            if (Array.isArray(_data["scopes"])) {
+                this.scopes = [] as any;
+                for (let item of _data["scopes"])
+                    this.scopes!.push(item);
+            }
+            else {
+                this.scopes = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): CreateApiKeyRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new CreateApiKeyRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        if (Array.isArray(this.scopes)) {
+            data["scopes"] = [];
+            for (let item of this.scopes)
+                data["scopes"].push(item);
+        }
+        return data;
+    }
+}
+
+export interface ICreateApiKeyRequest {
+    name: string | null;
+    scopes: string[] | null;
+
+    [key: string]: any;
+}
+
 export class CreateCategoryRequest implements ICreateCategoryRequest {
     slug!: string | null;
     name!: string | null;
@@ -2031,6 +5208,214 @@ export interface ICreateVariantRequest {
     [key: string]: any;
 }
 
+export class CsrfToken implements ICsrfToken {
+    token!: string;
+    headerName!: string;
+
+    [key: string]: any;
+
+    constructor(data?: ICsrfToken) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.token = _data["token"] !== undefined ? _data["token"] : null as any;
+            this.headerName = _data["headerName"] !== undefined ? _data["headerName"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CsrfToken {
+        data = typeof data === 'object' ? data : {};
+        let result = new CsrfToken();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["token"] = this.token !== undefined ? this.token : null as any;
+        data["headerName"] = this.headerName !== undefined ? this.headerName : null as any;
+        return data;
+    }
+}
+
+export interface ICsrfToken {
+    token: string;
+    headerName: string;
+
+    [key: string]: any;
+}
+
+export class Erasure implements IErasure {
+    userId!: string;
+    erasedAt!: Date;
+
+    [key: string]: any;
+
+    constructor(data?: IErasure) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.userId = _data["userId"] !== undefined ? _data["userId"] : null as any;
+            this.erasedAt = _data["erasedAt"] ? new Date(_data["erasedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): Erasure {
+        data = typeof data === 'object' ? data : {};
+        let result = new Erasure();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["userId"] = this.userId !== undefined ? this.userId : null as any;
+        data["erasedAt"] = this.erasedAt ? this.erasedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IErasure {
+    userId: string;
+    erasedAt: Date;
+
+    [key: string]: any;
+}
+
+export class ExternalLogin implements IExternalLogin {
+    provider!: string;
+    displayName!: string | null;
+    linkedAt!: Date;
+
+    [key: string]: any;
+
+    constructor(data?: IExternalLogin) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.provider = _data["provider"] !== undefined ? _data["provider"] : null as any;
+            this.displayName = _data["displayName"] !== undefined ? _data["displayName"] : null as any;
+            this.linkedAt = _data["linkedAt"] ? new Date(_data["linkedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): ExternalLogin {
+        data = typeof data === 'object' ? data : {};
+        let result = new ExternalLogin();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["provider"] = this.provider !== undefined ? this.provider : null as any;
+        data["displayName"] = this.displayName !== undefined ? this.displayName : null as any;
+        data["linkedAt"] = this.linkedAt ? this.linkedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IExternalLogin {
+    provider: string;
+    displayName: string | null;
+    linkedAt: Date;
+
+    [key: string]: any;
+}
+
+export class ForgotPasswordRequest implements IForgotPasswordRequest {
+    email!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IForgotPasswordRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ForgotPasswordRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ForgotPasswordRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        return data;
+    }
+}
+
+export interface IForgotPasswordRequest {
+    email: string | null;
+
+    [key: string]: any;
+}
+
 export class HttpValidationProblemDetails implements IHttpValidationProblemDetails {
     type?: string | null;
     title?: string | null;
@@ -2174,6 +5559,216 @@ export interface IImageInput {
     [key: string]: any;
 }
 
+export class LoginRequest implements ILoginRequest {
+    email!: string | null;
+    password!: string | null;
+    twoFactorCode!: string | null;
+    recoveryCode!: string | null;
+    useCookies!: boolean | null;
+
+    [key: string]: any;
+
+    constructor(data?: ILoginRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.password = _data["password"] !== undefined ? _data["password"] : null as any;
+            this.twoFactorCode = _data["twoFactorCode"] !== undefined ? _data["twoFactorCode"] : null as any;
+            this.recoveryCode = _data["recoveryCode"] !== undefined ? _data["recoveryCode"] : null as any;
+            this.useCookies = _data["useCookies"] !== undefined ? _data["useCookies"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): LoginRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new LoginRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["password"] = this.password !== undefined ? this.password : null as any;
+        data["twoFactorCode"] = this.twoFactorCode !== undefined ? this.twoFactorCode : null as any;
+        data["recoveryCode"] = this.recoveryCode !== undefined ? this.recoveryCode : null as any;
+        data["useCookies"] = this.useCookies !== undefined ? this.useCookies : null as any;
+        return data;
+    }
+}
+
+export interface ILoginRequest {
+    email: string | null;
+    password: string | null;
+    twoFactorCode: string | null;
+    recoveryCode: string | null;
+    useCookies: boolean | null;
+
+    [key: string]: any;
+}
+
+export class Me implements IMe {
+    id!: string;
+    email!: string;
+    emailConfirmed!: boolean;
+    firstName!: string | null;
+    lastName!: string | null;
+    roles!: string[];
+    twoFactorEnabled!: boolean;
+    mustChangePassword!: boolean;
+
+    [key: string]: any;
+
+    constructor(data?: IMe) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.roles = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.emailConfirmed = _data["emailConfirmed"] !== undefined ? _data["emailConfirmed"] : null as any;
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+            if (Array.isArray(_data["roles"])) {
+                this.roles = [] as any;
+                for (let item of _data["roles"])
+                    this.roles!.push(item);
+            }
+            else {
+                this.roles = null as any;
+            }
+            this.twoFactorEnabled = _data["twoFactorEnabled"] !== undefined ? _data["twoFactorEnabled"] : null as any;
+            this.mustChangePassword = _data["mustChangePassword"] !== undefined ? _data["mustChangePassword"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): Me {
+        data = typeof data === 'object' ? data : {};
+        let result = new Me();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["emailConfirmed"] = this.emailConfirmed !== undefined ? this.emailConfirmed : null as any;
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        if (Array.isArray(this.roles)) {
+            data["roles"] = [];
+            for (let item of this.roles)
+                data["roles"].push(item);
+        }
+        data["twoFactorEnabled"] = this.twoFactorEnabled !== undefined ? this.twoFactorEnabled : null as any;
+        data["mustChangePassword"] = this.mustChangePassword !== undefined ? this.mustChangePassword : null as any;
+        return data;
+    }
+}
+
+export interface IMe {
+    id: string;
+    email: string;
+    emailConfirmed: boolean;
+    firstName: string | null;
+    lastName: string | null;
+    roles: string[];
+    twoFactorEnabled: boolean;
+    mustChangePassword: boolean;
+
+    [key: string]: any;
+}
+
+export class MfaStatus implements IMfaStatus {
+    enabled!: boolean;
+    authenticatorConfigured!: boolean;
+    recoveryCodesLeft!: number;
+
+    [key: string]: any;
+
+    constructor(data?: IMfaStatus) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.enabled = _data["enabled"] !== undefined ? _data["enabled"] : null as any;
+            this.authenticatorConfigured = _data["authenticatorConfigured"] !== undefined ? _data["authenticatorConfigured"] : null as any;
+            this.recoveryCodesLeft = _data["recoveryCodesLeft"] !== undefined ? _data["recoveryCodesLeft"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): MfaStatus {
+        data = typeof data === 'object' ? data : {};
+        let result = new MfaStatus();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["enabled"] = this.enabled !== undefined ? this.enabled : null as any;
+        data["authenticatorConfigured"] = this.authenticatorConfigured !== undefined ? this.authenticatorConfigured : null as any;
+        data["recoveryCodesLeft"] = this.recoveryCodesLeft !== undefined ? this.recoveryCodesLeft : null as any;
+        return data;
+    }
+}
+
+export interface IMfaStatus {
+    enabled: boolean;
+    authenticatorConfigured: boolean;
+    recoveryCodesLeft: number;
+
+    [key: string]: any;
+}
+
 /** An amount of money in minor units (cents) of an ISO 4217 currency. */
 export class Money implements IMoney {
     amount!: number;
@@ -2276,6 +5871,147 @@ export class MoneyInput implements IMoneyInput {
 export interface IMoneyInput {
     amount: number | null;
     currency: string | null;
+
+    [key: string]: any;
+}
+
+/** Everything the shop holds about one person (GDPR Art. 15 and 20). */
+export class PersonalDataExport implements IPersonalDataExport {
+    exportedAt!: Date;
+    profile!: Me;
+    createdAt!: Date;
+    addresses!: Address[];
+    consents!: ConsentRecord[];
+    externalLogins!: ExternalLogin[];
+    sessions!: SessionInfo[];
+    activity!: ActivityEntry[];
+
+    [key: string]: any;
+
+    constructor(data?: IPersonalDataExport) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.profile = new Me();
+            this.addresses = [];
+            this.consents = [];
+            this.externalLogins = [];
+            this.sessions = [];
+            this.activity = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.exportedAt = _data["exportedAt"] ? new Date(_data["exportedAt"].toString()) : null as any;
+            this.profile = _data["profile"] ? Me.fromJS(_data["profile"]) : new Me();
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            if (Array.isArray(_data["addresses"])) {
+                this.addresses = [] as any;
+                for (let item of _data["addresses"])
+                    this.addresses!.push(Address.fromJS(item));
+            }
+            else {
+                this.addresses = null as any;
+            }
+            if (Array.isArray(_data["consents"])) {
+                this.consents = [] as any;
+                for (let item of _data["consents"])
+                    this.consents!.push(ConsentRecord.fromJS(item));
+            }
+            else {
+                this.consents = null as any;
+            }
+            if (Array.isArray(_data["externalLogins"])) {
+                this.externalLogins = [] as any;
+                for (let item of _data["externalLogins"])
+                    this.externalLogins!.push(ExternalLogin.fromJS(item));
+            }
+            else {
+                this.externalLogins = null as any;
+            }
+            if (Array.isArray(_data["sessions"])) {
+                this.sessions = [] as any;
+                for (let item of _data["sessions"])
+                    this.sessions!.push(SessionInfo.fromJS(item));
+            }
+            else {
+                this.sessions = null as any;
+            }
+            if (Array.isArray(_data["activity"])) {
+                this.activity = [] as any;
+                for (let item of _data["activity"])
+                    this.activity!.push(ActivityEntry.fromJS(item));
+            }
+            else {
+                this.activity = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): PersonalDataExport {
+        data = typeof data === 'object' ? data : {};
+        let result = new PersonalDataExport();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["exportedAt"] = this.exportedAt ? this.exportedAt.toISOString() : null as any;
+        data["profile"] = this.profile ? this.profile.toJSON() : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        if (Array.isArray(this.addresses)) {
+            data["addresses"] = [];
+            for (let item of this.addresses)
+                data["addresses"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.consents)) {
+            data["consents"] = [];
+            for (let item of this.consents)
+                data["consents"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.externalLogins)) {
+            data["externalLogins"] = [];
+            for (let item of this.externalLogins)
+                data["externalLogins"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.sessions)) {
+            data["sessions"] = [];
+            for (let item of this.sessions)
+                data["sessions"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.activity)) {
+            data["activity"] = [];
+            for (let item of this.activity)
+                data["activity"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** Everything the shop holds about one person (GDPR Art. 15 and 20). */
+export interface IPersonalDataExport {
+    exportedAt: Date;
+    profile: Me;
+    createdAt: Date;
+    addresses: Address[];
+    consents: ConsentRecord[];
+    externalLogins: ExternalLogin[];
+    sessions: SessionInfo[];
+    activity: ActivityEntry[];
 
     [key: string]: any;
 }
@@ -2813,6 +6549,457 @@ export interface IProductVariant {
     [key: string]: any;
 }
 
+/** Proof that the signed-in person is at the keyboard, for sensitive changes. */
+export class ReauthenticateRequest implements IReauthenticateRequest {
+    password!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IReauthenticateRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.password = _data["password"] !== undefined ? _data["password"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ReauthenticateRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ReauthenticateRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["password"] = this.password !== undefined ? this.password : null as any;
+        return data;
+    }
+}
+
+/** Proof that the signed-in person is at the keyboard, for sensitive changes. */
+export interface IReauthenticateRequest {
+    password: string | null;
+
+    [key: string]: any;
+}
+
+export class RecoveryCodes implements IRecoveryCodes {
+    codes!: string[];
+
+    [key: string]: any;
+
+    constructor(data?: IRecoveryCodes) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.codes = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["codes"])) {
+                this.codes = [] as any;
+                for (let item of _data["codes"])
+                    this.codes!.push(item);
+            }
+            else {
+                this.codes = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): RecoveryCodes {
+        data = typeof data === 'object' ? data : {};
+        let result = new RecoveryCodes();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.codes)) {
+            data["codes"] = [];
+            for (let item of this.codes)
+                data["codes"].push(item);
+        }
+        return data;
+    }
+}
+
+export interface IRecoveryCodes {
+    codes: string[];
+
+    [key: string]: any;
+}
+
+export class RefreshRequest implements IRefreshRequest {
+    refreshToken!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IRefreshRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.refreshToken = _data["refreshToken"] !== undefined ? _data["refreshToken"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): RefreshRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new RefreshRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["refreshToken"] = this.refreshToken !== undefined ? this.refreshToken : null as any;
+        return data;
+    }
+}
+
+export interface IRefreshRequest {
+    refreshToken: string | null;
+
+    [key: string]: any;
+}
+
+export class RegisterRequest implements IRegisterRequest {
+    email!: string | null;
+    password!: string | null;
+    firstName!: string | null;
+    lastName!: string | null;
+    marketingConsent!: boolean | null;
+
+    [key: string]: any;
+
+    constructor(data?: IRegisterRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.password = _data["password"] !== undefined ? _data["password"] : null as any;
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+            this.marketingConsent = _data["marketingConsent"] !== undefined ? _data["marketingConsent"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): RegisterRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new RegisterRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["password"] = this.password !== undefined ? this.password : null as any;
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        data["marketingConsent"] = this.marketingConsent !== undefined ? this.marketingConsent : null as any;
+        return data;
+    }
+}
+
+export interface IRegisterRequest {
+    email: string | null;
+    password: string | null;
+    firstName: string | null;
+    lastName: string | null;
+    marketingConsent: boolean | null;
+
+    [key: string]: any;
+}
+
+export class ResendConfirmationRequest implements IResendConfirmationRequest {
+    email!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IResendConfirmationRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ResendConfirmationRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ResendConfirmationRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        return data;
+    }
+}
+
+export interface IResendConfirmationRequest {
+    email: string | null;
+
+    [key: string]: any;
+}
+
+export class ResetPasswordRequest implements IResetPasswordRequest {
+    email!: string | null;
+    code!: string | null;
+    newPassword!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IResetPasswordRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+            this.newPassword = _data["newPassword"] !== undefined ? _data["newPassword"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ResetPasswordRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ResetPasswordRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        data["newPassword"] = this.newPassword !== undefined ? this.newPassword : null as any;
+        return data;
+    }
+}
+
+export interface IResetPasswordRequest {
+    email: string | null;
+    code: string | null;
+    newPassword: string | null;
+
+    [key: string]: any;
+}
+
+export class SessionInfo implements ISessionInfo {
+    id!: string;
+    kind!: string;
+    createdAt!: Date;
+    lastSeenAt!: Date;
+    revokedAt!: Date | null;
+
+    [key: string]: any;
+
+    constructor(data?: ISessionInfo) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.lastSeenAt = _data["lastSeenAt"] ? new Date(_data["lastSeenAt"].toString()) : null as any;
+            this.revokedAt = _data["revokedAt"] ? new Date(_data["revokedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): SessionInfo {
+        data = typeof data === 'object' ? data : {};
+        let result = new SessionInfo();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["lastSeenAt"] = this.lastSeenAt ? this.lastSeenAt.toISOString() : null as any;
+        data["revokedAt"] = this.revokedAt ? this.revokedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface ISessionInfo {
+    id: string;
+    kind: string;
+    createdAt: Date;
+    lastSeenAt: Date;
+    revokedAt: Date | null;
+
+    [key: string]: any;
+}
+
+export class SetRolesRequest implements ISetRolesRequest {
+    roles!: string[] | null;
+
+    [key: string]: any;
+
+    constructor(data?: ISetRolesRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["roles"])) {
+                this.roles = [] as any;
+                for (let item of _data["roles"])
+                    this.roles!.push(item);
+            }
+            else {
+                this.roles = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): SetRolesRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new SetRolesRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.roles)) {
+            data["roles"] = [];
+            for (let item of this.roles)
+                data["roles"].push(item);
+        }
+        return data;
+    }
+}
+
+export interface ISetRolesRequest {
+    roles: string[] | null;
+
+    [key: string]: any;
+}
+
 export class SetStockRequest implements ISetStockRequest {
     onHand!: number | null;
     reason!: string | null;
@@ -3114,6 +7301,58 @@ export interface IUpdateProductRequest {
     [key: string]: any;
 }
 
+export class UpdateProfileRequest implements IUpdateProfileRequest {
+    firstName!: string | null;
+    lastName!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IUpdateProfileRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): UpdateProfileRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new UpdateProfileRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        return data;
+    }
+}
+
+export interface IUpdateProfileRequest {
+    firstName: string | null;
+    lastName: string | null;
+
+    [key: string]: any;
+}
+
 /** Only the fields present change. The SKU of a variant never changes. */
 export class UpdateVariantRequest implements IUpdateVariantRequest {
     title!: string | null;
@@ -3187,6 +7426,214 @@ export interface IUpdateVariantRequest {
     options: { [key: string]: string; } | null;
     price: MoneyInput | null;
     weightGrams: number | null;
+
+    [key: string]: any;
+}
+
+export class UserPage implements IUserPage {
+    items!: UserSummary[];
+    nextCursor!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IUserPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(UserSummary.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): UserPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new UserPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IUserPage {
+    items: UserSummary[];
+    nextCursor: string | null;
+
+    [key: string]: any;
+}
+
+export class UserSummary implements IUserSummary {
+    id!: string;
+    email!: string;
+    firstName!: string | null;
+    lastName!: string | null;
+    roles!: string[];
+    emailConfirmed!: boolean;
+    twoFactorEnabled!: boolean;
+    createdAt!: Date;
+    erasedAt!: Date | null;
+
+    [key: string]: any;
+
+    constructor(data?: IUserSummary) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.roles = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+            if (Array.isArray(_data["roles"])) {
+                this.roles = [] as any;
+                for (let item of _data["roles"])
+                    this.roles!.push(item);
+            }
+            else {
+                this.roles = null as any;
+            }
+            this.emailConfirmed = _data["emailConfirmed"] !== undefined ? _data["emailConfirmed"] : null as any;
+            this.twoFactorEnabled = _data["twoFactorEnabled"] !== undefined ? _data["twoFactorEnabled"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.erasedAt = _data["erasedAt"] ? new Date(_data["erasedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): UserSummary {
+        data = typeof data === 'object' ? data : {};
+        let result = new UserSummary();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        if (Array.isArray(this.roles)) {
+            data["roles"] = [];
+            for (let item of this.roles)
+                data["roles"].push(item);
+        }
+        data["emailConfirmed"] = this.emailConfirmed !== undefined ? this.emailConfirmed : null as any;
+        data["twoFactorEnabled"] = this.twoFactorEnabled !== undefined ? this.twoFactorEnabled : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["erasedAt"] = this.erasedAt ? this.erasedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IUserSummary {
+    id: string;
+    email: string;
+    firstName: string | null;
+    lastName: string | null;
+    roles: string[];
+    emailConfirmed: boolean;
+    twoFactorEnabled: boolean;
+    createdAt: Date;
+    erasedAt: Date | null;
+
+    [key: string]: any;
+}
+
+export class VerifyAuthenticatorRequest implements IVerifyAuthenticatorRequest {
+    code!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IVerifyAuthenticatorRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): VerifyAuthenticatorRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new VerifyAuthenticatorRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        return data;
+    }
+}
+
+export interface IVerifyAuthenticatorRequest {
+    code: string | null;
 
     [key: string]: any;
 }

@@ -1,3 +1,4 @@
+using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Admin.Categories;
 using Headless.Api.Features.Admin.Inventory;
 using Headless.Api.Features.Admin.Products;
@@ -12,13 +13,13 @@ public static class AdminEndpoints
     public static void MapAdmin(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/v1/admin")
-            .RequireAuthorization(Policies.Admin)
+            .RequireAuthorization()
             .WithMetadata(
                 new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ProblemDetails), ["application/problem+json"]),
                 new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ProblemDetails), ["application/problem+json"]),
                 new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ProblemDetails), ["application/problem+json"]));
 
-        var catalog = admin.MapGroup("").WithTags("Admin catalog");
+        var catalog = admin.MapGroup("").WithTags("Admin catalog").RequireAuthorization(Policies.CatalogStaff);
         CreateProduct.Map(catalog);
         GetAdminProduct.Map(catalog);
         UpdateProduct.Map(catalog);
@@ -30,9 +31,11 @@ public static class AdminEndpoints
         UpdateCategory.Map(catalog);
         DeleteCategory.Map(catalog);
 
-        var inventory = admin.MapGroup("").WithTags("Admin inventory");
+        var inventory = admin.MapGroup("").WithTags("Admin inventory").RequireAuthorization(Policies.CatalogStaff);
         GetStock.Map(inventory);
         SetStock.Map(inventory);
         AdjustStock.Map(inventory);
+
+        AccountsEndpoints.MapAccountsAdmin(admin);
     }
 }

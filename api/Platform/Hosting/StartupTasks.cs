@@ -1,31 +1,33 @@
+using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Features.Demo;
 using Headless.Api.Platform.Database;
-using Headless.Api.Platform.Security;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Headless.Api.Platform.Hosting;
 
-/// <summary>Runs before the server accepts requests: migrations, the first admin key, the demo catalog.</summary>
+/// <summary>Runs before the server accepts requests: migrations, the first admin account, the demo catalog.</summary>
 public sealed class StartupTasks(
-    NpgsqlDataSource db, IOptions<CatalogOptions> catalog, IHostApplicationLifetime lifetime, ILogger<StartupTasks> log) : IHostedLifecycleService
+    NpgsqlDataSource db, IServiceProvider services, IOptions<CatalogOptions> catalog, IHostApplicationLifetime lifetime, ILogger<StartupTasks> log) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken ct)
     {
         var applied = await Migrator.MigrateAsync(db, ct);
         log.LogInformation("Migrations: {Applied} applied now, {Total} in all", applied.Count, Migrator.All.Count);
 
-        if (await ApiKeys.BootstrapAdminKeyAsync(db, ct) is { } key)
+        if (await AdminAccount.EnsureAsync(services, ct) is { } admin)
         {
             // Shown once on the console, never written to the log stream or stored in clear.
             Console.Error.WriteLine($"""
 
-                ==== First run: admin API key (shown once, store it now) ====
-                  {key.Secret}
-                  use it as: curl -H "Authorization: Bearer {key.Secret}" http://127.0.0.1:5080/api/v1/admin/...
-                  lost it? ./build.sh --target=rotate-admin-key
-                ==============================================================
+                ==== First run: admin account (password shown once, store it now) ====
+                  email     {admin.Email}
+                  password  {admin.Password}
+                  Sign in (POST /api/v1/auth/login); you must change the password, then turn on
+                  two-factor sign-in (POST /api/v1/account/mfa/authenticator) to use admin routes.
+                  Lost it? ./build.sh reset-admin
+                ======================================================================
 
                 """);
         }

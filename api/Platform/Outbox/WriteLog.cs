@@ -9,8 +9,14 @@ namespace Headless.Api.Platform.Outbox;
 /// <summary>Who did a write, from where: stamped on every audit row.</summary>
 public sealed record Actor(string Id, string? ClientIp, string? TraceId)
 {
+    /// <summary>"api-key:{id}" for machines, "user:{id}" for people, "anonymous" otherwise.</summary>
     public static Actor From(HttpContext http) => new(
-        http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? "anonymous",
+        http.User.FindFirstValue(ClaimTypes.NameIdentifier) switch
+        {
+            null => "anonymous",
+            var id when id.Contains(':', StringComparison.Ordinal) => id,
+            var id => "user:" + id,
+        },
         http.Connection.RemoteIpAddress?.ToString(),
         Activity.Current?.TraceId.ToString());
 

@@ -35,7 +35,7 @@ public sealed class ApiKeyAuthenticationHandler(
             new(ClaimTypes.NameIdentifier, "api-key:" + key.Id),
             new(ClaimTypes.Name, key.Name),
         };
-        claims.AddRange(key.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        claims.AddRange(key.Scopes.Select(scope => new Claim("scope", scope)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
     }
@@ -52,7 +52,7 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
         WriteProblem(401, "unauthenticated", "Authentication required",
-            "Send an admin API key in the Authorization header (`Bearer hk_...`) or in X-Api-Key.");
+            "Sign in (POST /api/v1/auth/login) and send the access token or cookie, or send an API key (`Authorization: Bearer hk_...` or X-Api-Key).");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         WriteProblem(403, "forbidden", "Not allowed", "Your credentials do not grant access to this route.");

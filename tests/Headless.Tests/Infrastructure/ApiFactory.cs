@@ -20,7 +20,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         ConnectionString = await TestDatabase.CreateAsync();
         Db = NpgsqlDataSource.Create(ConnectionString);
         await using var conn = await Db.OpenConnectionAsync();
-        AdminKey = (await ApiKeys.IssueAsync(conn, "test admin", [Roles.Admin])).Secret;
+        AdminKey = (await ApiKeys.IssueAsync(conn, "test admin", [Scopes.Admin])).Secret;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

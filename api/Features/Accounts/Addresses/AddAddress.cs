@@ -1,0 +1,55 @@
+using Dapper;
+using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Accounts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Headless.Api.Features.Accounts.Addresses;
+
+public static class AddAddress
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPost("/addresses", Handle)
+        .WithName("AddAddress")
+        .WithSummary("Save a shipping or billing address; isDefault makes it the default of its kind")
+        .Validate<AddressInput>()
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Created<Address>, ProblemHttpResult>> Handle(AddressInput input, HttpContext http, AccountsDb accounts, CancellationToken ct)
+    {
+        var userId = http.User.UserId()!.Value;
+        var log = await accounts.BeginAsync(Actor.From(http), ct);
+        var count = await log.Connection.ExecuteScalarAsync<int>("select count(*) from addresses where user_id = @userId", new { userId }, log.Transaction);
+        if (count >= AddressRules.MaxPerUser)
+        {
+            return Platform.Problems.Problems.Conflict($"An account keeps at most {AddressRules.MaxPerUser} addresses. Delete one first.");
+        }
+        if (input.IsDefault == true)
+        {
+            await AddressRules.ClearDefaultAsync(log.Connection, log.Transaction, userId, input.Kind!);
+        }
+        var row = await log.Connection.QuerySingleAsync<AddressRules.Row>($"""
+            insert into addresses (id, user_id, kind, is_default, full_name, line1, line2, city, region, postal_code, country, phone)
+            values (@id, @userId, @Kind, @isDefault, @FullName, @Line1, @line2, @City, @region, @postalCode, @Country, @phone)
+            returning {AddressRules.Columns}
+            """, new
+        {
+            id = Guid.CreateVersion7(),
+            userId,
+            input.Kind,
+            isDefault = input.IsDefault == true,
+            input.FullName,
+            input.Line1,
+            line2 = input.Line2 ?? "",
+            input.City,
+            region = input.Region ?? "",
+            postalCode = input.PostalCode ?? "",
+            input.Country,
+            phone = input.Phone ?? "",
+        }, log.Transaction);
+        await AccountAudit.RecordAsync(log, "address.added", userId);
+        await accounts.CommitAsync(ct);
+        return TypedResults.Created($"/api/v1/account/addresses/{row.Id}", row.ToContract());
+    }
+}

@@ -1,0 +1,69 @@
+using System.ComponentModel;
+using Dapper;
+using Headless.Contracts.Accounts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace Headless.Api.Features.Accounts.Admin;
+
+public static class ListUsers
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapGet("/users", Handle)
+        .WithName("ListUsers")
+        .WithSummary("List accounts, newest first, optionally only those with a role")
+        .ProducesValidationProblem();
+
+    private static async Task<Results<Ok<UserPage>, ProblemHttpResult>> Handle(
+        [Description("customer, staff or admin")] string? role,
+        [Description("The nextCursor of the previous page.")] string? cursor,
+        [Description("Page size, 1-100, default 50.")] int? limit,
+        HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var take = limit ?? 50;
+        if (take is < 1 or > 100)
+        {
+            return Platform.Problems.Problems.Validation("limit", "Use a limit from 1 to 100.");
+        }
+        if (role is not null && !Identity.AccountRoles.All.Contains(role))
+        {
+            return Platform.Problems.Problems.Validation("role", "Use customer, staff or admin.");
+        }
+        Guid? after = null;
+        if (cursor is not null)
+        {
+            if (!Guid.TryParse(cursor, out var parsed))
+            {
+                return Platform.Problems.Problems.Validation("cursor", "Use the nextCursor of the previous page unchanged.");
+            }
+            after = parsed;
+        }
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<Row>("""
+            select u.id, u.email, u.first_name, u.last_name, u.email_confirmed, u.two_factor_enabled, u.created_at, u.erased_at,
+                   coalesce((select array_agg(r.role order by r.role) from user_roles r where r.user_id = u.id), '{}') as roles
+            from users u
+            where (@role::text is null or exists (select 1 from user_roles r where r.user_id = u.id and r.role = @role))
+              and (@after::uuid is null or u.id < @after)
+            order by u.id desc
+            limit @take
+            """, new { role, after, take = take + 1 })).ToList();
+        var items = rows.Take(take).Select(r => new UserSummary(r.Id, r.Email, r.FirstName, r.LastName, r.Roles, r.EmailConfirmed,
+            r.TwoFactorEnabled, r.CreatedAt, r.ErasedAt)).ToList();
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(new UserPage(items, rows.Count > take ? items[^1].Id.ToString() : null));
+    }
+
+    private sealed class Row
+    {
+        public Guid Id { get; init; }
+        public string Email { get; init; } = "";
+        public string? FirstName { get; init; }
+        public string? LastName { get; init; }
+        public bool EmailConfirmed { get; init; }
+        public bool TwoFactorEnabled { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime? ErasedAt { get; init; }
+        public string[] Roles { get; init; } = [];
+    }
+}

@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Outbox;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace Headless.Api.Features.Accounts;
+
+/// <summary>The first admin account: created on first start (password printed once, change forced),
+/// and reset from the command line when the password is lost.</summary>
+public static class AdminAccount
+{
+    public static string NewPassword() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
+
+    /// <returns>The email and password of a newly created admin, or null when an admin already exists.</returns>
+    public static async Task<(string Email, string Password)?> EnsureAsync(IServiceProvider services, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<HeadlessUser>>();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountsDb>();
+        var email = scope.ServiceProvider.GetRequiredService<IOptions<AccountsOptions>>().Value.AdminEmail;
+        var log = await accounts.BeginAsync(Actor.System("bootstrap"), ct);
+        await Dapper.SqlMapper.ExecuteAsync(log.Connection, "select pg_advisory_xact_lock(hashtext('headless.bootstrap-admin'))", transaction: log.Transaction);
+        if ((await users.GetUsersInRoleAsync(AccountRoles.Admin)).Count > 0)
+        {
+            return null;
+        }
+        var password = NewPassword();
+        var admin = new HeadlessUser { Email = email, EmailConfirmed = true, MustChangePassword = true, FirstName = "Shop", LastName = "Admin" };
+        var result = await users.CreateAsync(admin, password);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException("Could not create the first admin: " + string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+        await users.AddToRoleAsync(admin, AccountRoles.Admin);
+        await users.AddToRoleAsync(admin, AccountRoles.Staff);
+        await AccountAudit.RecordAsync(log, "user.admin-bootstrapped", admin.Id);
+        await accounts.CommitAsync(ct);
+        return (email, password);
+    }
+
+    /// <summary>Sets a new random password (change forced), turns MFA off and signs the admin out everywhere.</summary>
+    public static async Task<(string Email, string Password)> ResetAsync(IServiceProvider services, CancellationToken ct)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<HeadlessUser>>();
+        var accounts = scope.ServiceProvider.GetRequiredService<AccountsDb>();
+        var sessions = scope.ServiceProvider.GetRequiredService<Sessions>();
+        var email = scope.ServiceProvider.GetRequiredService<IOptions<AccountsOptions>>().Value.AdminEmail;
+        var log = await accounts.BeginAsync(Actor.System("cli"), ct);
+        var admin = await users.FindByEmailAsync(email)
+            ?? throw new InvalidOperationException($"No account {email}. Start the API once to create it, or set Headless__Accounts__AdminEmail.");
+        var password = NewPassword();
+        admin.PasswordHash = users.PasswordHasher.HashPassword(admin, password);
+        admin.MustChangePassword = true;
+        admin.TwoFactorEnabled = false;
+        admin.AuthenticatorKey = null;
+        admin.RecoveryCodeHashes = [];
+        admin.EmailConfirmed = true;
+        await users.UpdateSecurityStampAsync(admin);
+        await users.SetLockoutEndDateAsync(admin, null);
+        await users.ResetAccessFailedCountAsync(admin);
+        if (!await users.IsInRoleAsync(admin, AccountRoles.Admin))
+        {
+            await users.AddToRoleAsync(admin, AccountRoles.Admin);
+        }
+        await sessions.RevokeAllAsync(log.Connection, log.Transaction, admin.Id, "admin reset from the command line");
+        await AccountAudit.RecordAsync(log, "user.admin-reset", admin.Id);
+        await accounts.CommitAsync(ct);
+        return (email, password);
+    }
+}

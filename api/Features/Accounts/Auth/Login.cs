@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Accounts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Accounts.Auth;
+
+public static class Login
+{
+    private const string WrongCredentials = "The email or password is wrong, or the account is locked for a while after too many failed attempts.";
+
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPost("/login", Handle)
+        .WithName("Login")
+        .WithSummary("Sign in with email and password (and a second factor when MFA is on); bearer tokens by default, a cookie with useCookies")
+        .WithDescription("When MFA is on and no code is sent, the answer is 401 with type .../mfa-required: send the authenticator code as twoFactorCode, or a recovery code as recoveryCode.")
+        .Validate<LoginRequest>()
+        .RequireRateLimiting(RateLimits.Login)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+    private static async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> Handle(
+        LoginRequest request, HttpContext http, UserManager<HeadlessUser> users, SignInManager<HeadlessUser> signIn,
+        SignIns signIns, AccountsDb accounts, CancellationToken ct)
+    {
+        var log = await accounts.BeginAsync(Actor.From(http), ct);
+        var user = await users.FindByEmailAsync(request.Email!.Trim());
+        if (user is null)
+        {
+            // Same work and same answer as a wrong password, so the response does not tell whether the email exists.
+            users.PasswordHasher.HashPassword(new HeadlessUser(), request.Password!);
+            await AccountAudit.RecordAsync(log, "auth.login-failed", null);
+            await accounts.CommitAsync(ct);
+            return Unauthorized(WrongCredentials);
+        }
+        var password = await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
+        if (password.IsLockedOut || !password.Succeeded && !password.IsNotAllowed)
+        {
+            await AccountAudit.RecordAsync(log, password.IsLockedOut ? "auth.locked-out" : "auth.login-failed", user.Id);
+            await accounts.CommitAsync(ct);
+            return Unauthorized(WrongCredentials);
+        }
+        if (password.IsNotAllowed)
+        {
+            await accounts.CommitAsync(ct);
+            return Make(StatusCodes.Status403Forbidden, "email-not-confirmed", "Email not confirmed",
+                "Confirm your email address with the link we sent, or ask for a new one: POST /api/v1/auth/resend-confirmation.");
+        }
+
+        var withSecondFactor = false;
+        if (user.TwoFactorEnabled)
+        {
+            if (string.IsNullOrWhiteSpace(request.TwoFactorCode) && string.IsNullOrWhiteSpace(request.RecoveryCode))
+            {
+                await accounts.CommitAsync(ct);
+                return Make(StatusCodes.Status401Unauthorized, "mfa-required", "Second factor required",
+                    "Send the 6-digit code from your authenticator app as twoFactorCode, or one of your recovery codes as recoveryCode.");
+            }
+            var passed = !string.IsNullOrWhiteSpace(request.TwoFactorCode)
+                ? await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, request.TwoFactorCode.Replace(" ", "", StringComparison.Ordinal))
+                : (await users.RedeemTwoFactorRecoveryCodeAsync(user, request.RecoveryCode!)).Succeeded;
+            if (!passed)
+            {
+                await users.AccessFailedAsync(user);
+                await AccountAudit.RecordAsync(log, "auth.mfa-failed", user.Id);
+                await accounts.CommitAsync(ct);
+                return Make(StatusCodes.Status401Unauthorized, "mfa-failed", "Second factor not accepted",
+                    "The code is wrong or expired. Codes change every 30 seconds; a recovery code works once.");
+            }
+            await users.ResetAccessFailedCountAsync(user);
+            withSecondFactor = true;
+        }
+
+        var response = await signIns.SignInAsync(http, log, user, withSecondFactor, request.UseCookies == true);
+        await AccountAudit.RecordAsync(log, "auth.login-succeeded", user.Id, new JsonObject
+        {
+            ["method"] = withSecondFactor ? (request.RecoveryCode is null ? "password+totp" : "password+recovery-code") : "password",
+            ["kind"] = request.UseCookies == true ? "cookie" : "bearer",
+        });
+        await accounts.CommitAsync(ct);
+        return TypedResults.Ok(response);
+    }
+
+    private static ProblemHttpResult Unauthorized(string detail) =>
+        Make(StatusCodes.Status401Unauthorized, "login-failed", "Sign-in failed", detail);
+}

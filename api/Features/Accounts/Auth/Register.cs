@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using Dapper;
+using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Features.Email;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Accounts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace Headless.Api.Features.Accounts.Auth;
+
+public static class Register
+{
+    public const string Message = "If this address can be registered, we sent it an email with a link to confirm it.";
+
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPost("/register", Handle)
+        .WithName("Register")
+        .WithSummary("Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered")
+        .Validate<RegisterRequest>()
+        .RequireRateLimiting(RateLimits.Register)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+    private static async Task<Results<Accepted<Contracts.Accounts.Accepted>, ProblemHttpResult>> Handle(
+        RegisterRequest request, HttpContext http, UserManager<HeadlessUser> users, AccountsDb accounts, IOptions<AccountsOptions> options, CancellationToken ct)
+    {
+        var policy = await AccountRules.CheckPasswordPolicyAsync(users, request.Password!);
+        if (!policy.Succeeded)
+        {
+            return Platform.Problems.Problems.Validation(AccountRules.PasswordErrors(policy, "password"));
+        }
+        var email = request.Email!.Trim();
+        var log = await accounts.BeginAsync(Actor.From(http), ct);
+        var existing = await users.FindByEmailAsync(email);
+        if (existing is null)
+        {
+            var user = new HeadlessUser { Email = email, FirstName = request.FirstName?.Trim(), LastName = request.LastName?.Trim() };
+            var created = await users.CreateAsync(user, request.Password!);
+            if (!created.Succeeded)
+            {
+                return Platform.Problems.Problems.Validation(AccountRules.PasswordErrors(created, "password"));
+            }
+            await users.AddToRoleAsync(user, AccountRoles.Customer);
+            if (request.MarketingConsent == true)
+            {
+                await log.Connection.ExecuteAsync(
+                    "insert into consents (user_id, purpose, granted, policy_version) values (@Id, 'marketing', true, @version)",
+                    new { user.Id, version = options.Value.PrivacyPolicyVersion }, log.Transaction);
+            }
+            await SendConfirmationAsync(log, users, user, options.Value);
+            await AccountAudit.RecordAsync(log, "user.registered", user.Id);
+        }
+        else
+        {
+            // Spend the same hashing time as a new account does, so timing does not tell which one it was.
+            users.PasswordHasher.HashPassword(existing, request.Password!);
+            if (!existing.EmailConfirmed)
+            {
+                await SendConfirmationAsync(log, users, existing, options.Value);
+            }
+            else
+            {
+                await EmailQueue.EnqueueAsync(log, new EmailRequest("already-registered", existing.Email, existing.DisplayName,
+                    new JsonObject { ["name"] = existing.DisplayName, ["link"] = options.Value.PublicBaseUrl + "/account/forgot-password" }, existing.Id.ToString()));
+            }
+        }
+        await accounts.CommitAsync(ct);
+        return TypedResults.Accepted((string?)null, new Contracts.Accounts.Accepted(Message));
+    }
+
+    public static async Task SendConfirmationAsync(WriteLog log, UserManager<HeadlessUser> users, HeadlessUser user, AccountsOptions options)
+    {
+        var code = AccountRules.EncodeToken(await users.GenerateEmailConfirmationTokenAsync(user));
+        var link = $"{options.PublicBaseUrl}/account/confirm-email?userId={user.Id}&code={code}";
+        await EmailQueue.EnqueueAsync(log, new EmailRequest("confirm-email", user.Email, user.DisplayName,
+            new JsonObject { ["name"] = user.DisplayName, ["link"] = link }, user.Id.ToString()));
+    }
+}

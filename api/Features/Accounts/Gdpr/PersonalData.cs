@@ -1,0 +1,74 @@
+using Dapper;
+using Headless.Api.Features.Accounts.Addresses;
+using Headless.Api.Features.Accounts.Consents;
+using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Accounts;
+using Npgsql;
+
+namespace Headless.Api.Features.Accounts.Gdpr;
+
+/// <summary>The right of access (export) and the right to erasure, shared by the customer's own routes
+/// and the staff routes. Each new table that holds personal data must be added to both methods.</summary>
+public static class PersonalData
+{
+    public static async Task<PersonalDataExport?> ExportAsync(NpgsqlConnection conn, Guid userId, NpgsqlTransaction? tx = null)
+    {
+        var user = await conn.QuerySingleOrDefaultAsync<HeadlessUser>("""
+            select id, email, email_confirmed, first_name, last_name, two_factor_enabled, must_change_password, created_at, erased_at
+            from users where id = @userId and erased_at is null
+            """, new { userId }, tx);
+        if (user is null)
+        {
+            return null;
+        }
+        var roles = (await conn.QueryAsync<string>("select role from user_roles where user_id = @userId order by role", new { userId }, tx)).ToList();
+        var logins = (await conn.QueryAsync<(string Provider, string? DisplayName, DateTime CreatedAt)>(
+            "select provider, display_name, created_at from user_logins where user_id = @userId order by created_at", new { userId }, tx))
+            .Select(l => new ExternalLogin(l.Provider, l.DisplayName, l.CreatedAt)).ToList();
+        var sessions = (await conn.QueryAsync<(Guid Id, string Kind, DateTime CreatedAt, DateTime LastSeenAt, DateTime? RevokedAt)>(
+            "select id, kind, created_at, last_seen_at, revoked_at from sessions where user_id = @userId order by created_at", new { userId }, tx))
+            .Select(s => new SessionInfo(s.Id, s.Kind, s.CreatedAt, s.LastSeenAt, s.RevokedAt)).ToList();
+        var activity = (await conn.QueryAsync<(string Action, DateTime At, string? Ip)>("""
+            select action, at, host(client_ip) from audit_log where entity_type = 'user' and entity_id = @id order by id
+            """, new { id = userId.ToString() }, tx)).Select(a => new ActivityEntry(a.Action, a.At, a.Ip)).ToList();
+        var profile = new Me(user.Id, user.Email, user.EmailConfirmed, user.FirstName, user.LastName, roles, user.TwoFactorEnabled, user.MustChangePassword);
+        return new PersonalDataExport(DateTimeOffset.UtcNow, profile, user.CreatedAt,
+            await AddressRules.ListAsync(conn, userId, tx), await ConsentQueries.HistoryAsync(conn, userId, tx), logins, sessions, activity);
+    }
+
+    /// <summary>Removes or irreversibly anonymises everything personal about the user, in the caller's
+    /// transaction. No copy is kept anywhere, so it cannot be undone. Consent history stays as proof of
+    /// what was agreed, tied only to the now anonymous id.</summary>
+    public static async Task<DateTimeOffset?> EraseAsync(WriteLog log, Sessions sessions, Guid userId)
+    {
+        var conn = log.Connection;
+        var tx = log.Transaction;
+        var erasedAt = await conn.QuerySingleOrDefaultAsync<DateTime?>("""
+            update users set
+                email = 'erased-' || id || '@erased.invalid',
+                normalized_email = upper('erased-' || id || '@erased.invalid'),
+                email_confirmed = false, password_hash = null, security_stamp = gen_random_uuid()::text,
+                concurrency_stamp = gen_random_uuid()::text, two_factor_enabled = false, authenticator_key = null,
+                recovery_code_hashes = '{}', first_name = null, last_name = null, must_change_password = false,
+                lockout_end = 'infinity', erased_at = now(), updated_at = now()
+            where id = @userId and erased_at is null
+            returning erased_at
+            """, new { userId }, tx);
+        if (erasedAt is null)
+        {
+            return null;
+        }
+        var id = userId.ToString();
+        await conn.ExecuteAsync("""
+            delete from addresses where user_id = @userId;
+            delete from user_logins where user_id = @userId;
+            delete from user_roles where user_id = @userId;
+            update audit_log set client_ip = null where (entity_type = 'user' and entity_id = @id) or actor = 'user:' || @id;
+            update outbox set payload = '{"erased": true}' where aggregate_type = 'email' and aggregate_id = @id;
+            """, new { userId, id }, tx);
+        await sessions.RevokeAllAsync(conn, tx, userId, "account erased");
+        await AccountAudit.RecordAsync(log, "gdpr.erased", userId);
+        return erasedAt.Value;
+    }
+}

@@ -1,0 +1,273 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+
+namespace Headless.Api.Features.Accounts.Identity;
+
+/// <summary>
+/// ASP.NET Core Identity's user store on PostgreSQL with Dapper. Identity does the hashing, TOTP and
+/// tokens; this class only reads and writes rows. Lockout counters are updated atomically in SQL so
+/// concurrent failed sign-ins all count.
+/// </summary>
+public sealed class UserStore(AccountsDb accounts, IDataProtectionProvider protection) :
+    IUserPasswordStore<HeadlessUser>,
+    IUserEmailStore<HeadlessUser>,
+    IUserSecurityStampStore<HeadlessUser>,
+    IUserLockoutStore<HeadlessUser>,
+    IUserTwoFactorStore<HeadlessUser>,
+    IUserAuthenticatorKeyStore<HeadlessUser>,
+    IUserTwoFactorRecoveryCodeStore<HeadlessUser>,
+    IUserRoleStore<HeadlessUser>,
+    IUserLoginStore<HeadlessUser>
+{
+    private const string Columns = """
+        id, email, normalized_email, email_confirmed, password_hash, security_stamp, concurrency_stamp,
+        two_factor_enabled, authenticator_key, recovery_code_hashes, lockout_end, lockout_enabled,
+        access_failed_count, first_name, last_name, must_change_password, created_at, erased_at
+        """;
+
+    private readonly IDataProtector _totp = protection.CreateProtector("Headless.Totp");
+
+    public void Dispose()
+    {
+    }
+
+    private async Task<HeadlessUser?> FindAsync(string where, object args, CancellationToken ct)
+    {
+        await using var lease = await accounts.LeaseAsync(ct);
+        return await lease.Connection.QuerySingleOrDefaultAsync<HeadlessUser>(
+            $"select {Columns} from users where {where}", args, lease.Transaction);
+    }
+
+    private async Task ExecuteAsync(string sql, object args, CancellationToken ct)
+    {
+        await using var lease = await accounts.LeaseAsync(ct);
+        await lease.Connection.ExecuteAsync(sql, args, lease.Transaction);
+    }
+
+    // IUserStore
+
+    public Task<string> GetUserIdAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult(user.Id.ToString());
+    public Task<string?> GetUserNameAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult<string?>(user.Email);
+    public Task SetUserNameAsync(HeadlessUser user, string? userName, CancellationToken ct)
+    {
+        user.Email = userName ?? "";
+        return Task.CompletedTask;
+    }
+    public Task<string?> GetNormalizedUserNameAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult<string?>(user.NormalizedEmail);
+    public Task SetNormalizedUserNameAsync(HeadlessUser user, string? normalizedName, CancellationToken ct)
+    {
+        user.NormalizedEmail = normalizedName ?? "";
+        return Task.CompletedTask;
+    }
+
+    public async Task<IdentityResult> CreateAsync(HeadlessUser user, CancellationToken ct)
+    {
+        await using var lease = await accounts.LeaseAsync(ct);
+        var inserted = await lease.Connection.ExecuteAsync($"""
+            insert into users ({Columns})
+            values (@Id, @Email, @NormalizedEmail, @EmailConfirmed, @PasswordHash, @SecurityStamp, @ConcurrencyStamp,
+                    @TwoFactorEnabled, @AuthenticatorKey, @RecoveryCodeHashes, @LockoutEnd, @LockoutEnabled,
+                    @AccessFailedCount, @FirstName, @LastName, @MustChangePassword, @CreatedAt, @ErasedAt)
+            on conflict (normalized_email) do nothing
+            """, user, lease.Transaction);
+        return inserted == 1
+            ? IdentityResult.Success
+            : IdentityResult.Failed(new IdentityErrorDescriber().DuplicateEmail(user.Email));
+    }
+
+    public async Task<IdentityResult> UpdateAsync(HeadlessUser user, CancellationToken ct)
+    {
+        var expected = user.ConcurrencyStamp;
+        user.ConcurrencyStamp = Guid.NewGuid().ToString("N");
+        await using var lease = await accounts.LeaseAsync(ct);
+        var updated = await lease.Connection.ExecuteAsync("""
+            update users set
+                email = @Email, normalized_email = @NormalizedEmail, email_confirmed = @EmailConfirmed,
+                password_hash = @PasswordHash, security_stamp = @SecurityStamp, concurrency_stamp = @ConcurrencyStamp,
+                two_factor_enabled = @TwoFactorEnabled, authenticator_key = @AuthenticatorKey,
+                recovery_code_hashes = @RecoveryCodeHashes, lockout_enabled = @LockoutEnabled,
+                first_name = @FirstName, last_name = @LastName, must_change_password = @MustChangePassword,
+                updated_at = now()
+            where id = @Id and concurrency_stamp = @expected
+            """, new
+        {
+            user.Email,
+            user.NormalizedEmail,
+            user.EmailConfirmed,
+            user.PasswordHash,
+            user.SecurityStamp,
+            user.ConcurrencyStamp,
+            user.TwoFactorEnabled,
+            user.AuthenticatorKey,
+            user.RecoveryCodeHashes,
+            user.LockoutEnabled,
+            user.FirstName,
+            user.LastName,
+            user.MustChangePassword,
+            user.Id,
+            expected,
+        }, lease.Transaction);
+        return updated == 1 ? IdentityResult.Success : IdentityResult.Failed(new IdentityErrorDescriber().ConcurrencyFailure());
+    }
+
+    public async Task<IdentityResult> DeleteAsync(HeadlessUser user, CancellationToken ct)
+    {
+        await ExecuteAsync("delete from users where id = @Id", new { user.Id }, ct);
+        return IdentityResult.Success;
+    }
+
+    public Task<HeadlessUser?> FindByIdAsync(string userId, CancellationToken ct) =>
+        Guid.TryParse(userId, out var id) ? FindAsync("id = @id and erased_at is null", new { id }, ct) : Task.FromResult<HeadlessUser?>(null);
+
+    public Task<HeadlessUser?> FindByNameAsync(string normalizedUserName, CancellationToken ct) =>
+        FindByEmailAsync(normalizedUserName, ct);
+
+    // IUserEmailStore
+
+    public Task SetEmailAsync(HeadlessUser user, string? email, CancellationToken ct)
+    {
+        user.Email = email ?? "";
+        return Task.CompletedTask;
+    }
+    public Task<string?> GetEmailAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult<string?>(user.Email);
+    public Task<bool> GetEmailConfirmedAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult(user.EmailConfirmed);
+    public Task SetEmailConfirmedAsync(HeadlessUser user, bool confirmed, CancellationToken ct)
+    {
+        user.EmailConfirmed = confirmed;
+        return Task.CompletedTask;
+    }
+    public Task<HeadlessUser?> FindByEmailAsync(string normalizedEmail, CancellationToken ct) =>
+        FindAsync("normalized_email = @normalizedEmail and erased_at is null", new { normalizedEmail }, ct);
+    public Task<string?> GetNormalizedEmailAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult<string?>(user.NormalizedEmail);
+    public Task SetNormalizedEmailAsync(HeadlessUser user, string? normalizedEmail, CancellationToken ct)
+    {
+        user.NormalizedEmail = normalizedEmail ?? "";
+        return Task.CompletedTask;
+    }
+
+    // IUserPasswordStore, IUserSecurityStampStore
+
+    public Task SetPasswordHashAsync(HeadlessUser user, string? passwordHash, CancellationToken ct)
+    {
+        user.PasswordHash = passwordHash;
+        return Task.CompletedTask;
+    }
+    public Task<string?> GetPasswordHashAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult(user.PasswordHash);
+    public Task<bool> HasPasswordAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult(user.PasswordHash is not null);
+    public Task SetSecurityStampAsync(HeadlessUser user, string stamp, CancellationToken ct)
+    {
+        user.SecurityStamp = stamp;
+        return Task.CompletedTask;
+    }
+    public Task<string?> GetSecurityStampAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult<string?>(user.SecurityStamp);
+
+    // IUserLockoutStore: written at once and atomically, not on UpdateAsync.
+
+    public Task<DateTimeOffset?> GetLockoutEndDateAsync(HeadlessUser user, CancellationToken ct) =>
+        Task.FromResult(user.LockoutEnd is { } end ? new DateTimeOffset(DateTime.SpecifyKind(end, DateTimeKind.Utc)) : (DateTimeOffset?)null);
+    public async Task SetLockoutEndDateAsync(HeadlessUser user, DateTimeOffset? lockoutEnd, CancellationToken ct)
+    {
+        user.LockoutEnd = lockoutEnd?.UtcDateTime;
+        await ExecuteAsync("update users set lockout_end = @end where id = @Id", new { user.Id, end = user.LockoutEnd }, ct);
+    }
+    public async Task<int> IncrementAccessFailedCountAsync(HeadlessUser user, CancellationToken ct)
+    {
+        await using var lease = await accounts.LeaseAsync(ct);
+        user.AccessFailedCount = await lease.Connection.ExecuteScalarAsync<int>(
+            "update users set access_failed_count = access_failed_count + 1 where id = @Id returning access_failed_count", new { user.Id }, lease.Transaction);
+        return user.AccessFailedCount;
+    }
+    public async Task ResetAccessFailedCountAsync(HeadlessUser user, CancellationToken ct)
+    {
+        user.AccessFailedCount = 0;
+        await ExecuteAsync("update users set access_failed_count = 0 where id = @Id", new { user.Id }, ct);
+    }
+    public Task<int> GetAccessFailedCountAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult(user.AccessFailedCount);
+    public Task<bool> GetLockoutEnabledAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult(user.LockoutEnabled);
+    public Task SetLockoutEnabledAsync(HeadlessUser user, bool enabled, CancellationToken ct)
+    {
+        user.LockoutEnabled = enabled;
+        return Task.CompletedTask;
+    }
+
+    // IUserTwoFactorStore, IUserAuthenticatorKeyStore: the TOTP secret is encrypted at rest.
+
+    public Task SetTwoFactorEnabledAsync(HeadlessUser user, bool enabled, CancellationToken ct)
+    {
+        user.TwoFactorEnabled = enabled;
+        return Task.CompletedTask;
+    }
+    public Task<bool> GetTwoFactorEnabledAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult(user.TwoFactorEnabled);
+    public Task SetAuthenticatorKeyAsync(HeadlessUser user, string key, CancellationToken ct)
+    {
+        user.AuthenticatorKey = _totp.Protect(key);
+        return Task.CompletedTask;
+    }
+    public Task<string?> GetAuthenticatorKeyAsync(HeadlessUser user, CancellationToken ct) =>
+        Task.FromResult(user.AuthenticatorKey is null ? null : _totp.Unprotect(user.AuthenticatorKey));
+
+    // IUserTwoFactorRecoveryCodeStore: only hashes are kept; a code works once.
+
+    private static string HashCode(string code) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(code.Trim().ToUpperInvariant())));
+
+    public Task ReplaceCodesAsync(HeadlessUser user, IEnumerable<string> recoveryCodes, CancellationToken ct)
+    {
+        user.RecoveryCodeHashes = recoveryCodes.Select(HashCode).ToArray();
+        return Task.CompletedTask;
+    }
+    public Task<bool> RedeemCodeAsync(HeadlessUser user, string code, CancellationToken ct)
+    {
+        var hash = HashCode(code);
+        if (!user.RecoveryCodeHashes.Contains(hash))
+        {
+            return Task.FromResult(false);
+        }
+        user.RecoveryCodeHashes = user.RecoveryCodeHashes.Where(h => h != hash).ToArray();
+        return Task.FromResult(true);
+    }
+    public Task<int> CountCodesAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult(user.RecoveryCodeHashes.Length);
+
+    // IUserRoleStore
+
+    public Task AddToRoleAsync(HeadlessUser user, string roleName, CancellationToken ct) =>
+        ExecuteAsync("insert into user_roles (user_id, role) values (@Id, @role) on conflict do nothing", new { user.Id, role = roleName.ToLowerInvariant() }, ct);
+    public Task RemoveFromRoleAsync(HeadlessUser user, string roleName, CancellationToken ct) =>
+        ExecuteAsync("delete from user_roles where user_id = @Id and role = @role", new { user.Id, role = roleName.ToLowerInvariant() }, ct);
+    public async Task<IList<string>> GetRolesAsync(HeadlessUser user, CancellationToken ct)
+    {
+        await using var lease = await accounts.LeaseAsync(ct);
+        return (await lease.Connection.QueryAsync<string>("select role from user_roles where user_id = @Id order by role", new { user.Id }, lease.Transaction)).ToList();
+    }
+    public async Task<bool> IsInRoleAsync(HeadlessUser user, string roleName, CancellationToken ct) =>
+        (await GetRolesAsync(user, ct)).Contains(roleName.ToLowerInvariant());
+    public async Task<IList<HeadlessUser>> GetUsersInRoleAsync(string roleName, CancellationToken ct)
+    {
+        await using var lease = await accounts.LeaseAsync(ct);
+        return (await lease.Connection.QueryAsync<HeadlessUser>($"""
+            select {Columns} from users where erased_at is null and id in (select user_id from user_roles where role = @role)
+            """, new { role = roleName.ToLowerInvariant() }, lease.Transaction)).ToList();
+    }
+
+    // IUserLoginStore
+
+    public Task AddLoginAsync(HeadlessUser user, UserLoginInfo login, CancellationToken ct) =>
+        ExecuteAsync("""
+            insert into user_logins (provider, provider_key, display_name, user_id) values (@LoginProvider, @ProviderKey, @ProviderDisplayName, @Id)
+            """, new { login.LoginProvider, login.ProviderKey, login.ProviderDisplayName, user.Id }, ct);
+    public Task RemoveLoginAsync(HeadlessUser user, string loginProvider, string providerKey, CancellationToken ct) =>
+        ExecuteAsync("delete from user_logins where user_id = @Id and provider = @loginProvider and provider_key = @providerKey",
+            new { user.Id, loginProvider, providerKey }, ct);
+    public async Task<IList<UserLoginInfo>> GetLoginsAsync(HeadlessUser user, CancellationToken ct)
+    {
+        await using var lease = await accounts.LeaseAsync(ct);
+        var rows = await lease.Connection.QueryAsync<(string Provider, string Key, string? Name)>(
+            "select provider, provider_key, display_name from user_logins where user_id = @Id", new { user.Id }, lease.Transaction);
+        return rows.Select(r => new UserLoginInfo(r.Provider, r.Key, r.Name)).ToList();
+    }
+    public Task<HeadlessUser?> FindByLoginAsync(string loginProvider, string providerKey, CancellationToken ct) =>
+        FindAsync("erased_at is null and id = (select user_id from user_logins where provider = @loginProvider and provider_key = @providerKey)",
+            new { loginProvider, providerKey }, ct);
+}

@@ -1,0 +1,57 @@
+using Dapper;
+using Headless.Api.Platform.Outbox;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Headless.Api.Features.Email;
+
+/// <summary>Sends the mails queued with <see cref="EmailQueue"/>. Starts from the first outbox row the
+/// first time, so mail queued before the sender ever ran still goes out. A redelivered event is not
+/// sent twice: `email_deliveries` is checked before sending and written right after.</summary>
+public sealed class EmailConsumer(
+    NpgsqlDataSource db, EmailSender sender, IOptions<EmailOptions> options, OutboxConsumerOptions consumerOptions, ILogger<EmailConsumer> log)
+    : OutboxConsumer(db, consumerOptions, log)
+{
+    public const string ConsumerName = "email";
+
+    public override string Name => ConsumerName;
+
+    public override IReadOnlySet<string> Topics { get; } = new HashSet<string>(StringComparer.Ordinal) { EmailQueue.Topic };
+
+    protected override bool StartFromBeginning => true;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        log.LogInformation("Email sender started; mail goes to the {Transport}", sender.Transport);
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task HandleAsync(OutboxEvent e, CancellationToken ct)
+    {
+        await using (var conn = await Db.OpenConnectionAsync(ct))
+        {
+            var sent = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select exists (select 1 from email_deliveries where outbox_id = @Id)", new { e.Id }, cancellationToken: ct));
+            if (sent)
+            {
+                log.LogInformation("Email for outbox event {OutboxId} was already sent; skipped", e.Id);
+                return;
+            }
+        }
+
+        var request = EmailQueue.FromPayload(e.Payload, e.AggregateId);
+        var rendered = EmailTemplates.Render(request.Template, request.Model, options.Value.ShopNameOrDefault);
+        await sender.SendAsync(request, rendered, sender.MessageId(e.Id, e.CreatedAt), ct);
+
+        // Recorded as soon as it is sent, outside the consumer's transaction, so even a round that fails
+        // to commit later does not send it again.
+        await using (var conn = await Db.OpenConnectionAsync(CancellationToken.None))
+        {
+            await conn.ExecuteAsync("""
+                insert into email_deliveries (outbox_id, template, sent_at) values (@Id, @Template, now())
+                on conflict (outbox_id) do nothing
+                """, new { e.Id, request.Template });
+        }
+        log.LogInformation("Email {Template} for outbox event {OutboxId} sent", request.Template, e.Id);
+    }
+}

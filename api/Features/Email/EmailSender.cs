@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Mail;
+using System.Net.Mime;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Headless.Api.Features.Email;
+
+/// <summary>Sends a rendered email with System.Net.Mail: a text/plain body plus a text/html alternative.
+/// Over SMTP when `Headless:Email:Smtp:Host` is set, otherwise as an `.eml` file in the pickup folder.</summary>
+public sealed class EmailSender(IOptions<EmailOptions> options)
+{
+    private readonly EmailOptions _options = options.Value;
+
+    /// <summary>Where mail goes: "smtp host:port" or "pickup folder ..." (no credentials).</summary>
+    public string Transport => _options.UsesSmtp
+        ? $"smtp {_options.Smtp.Host}:{_options.Smtp.Port}"
+        : $"pickup folder {_options.PickupDirectoryOrDefault}";
+
+    /// <param name="messageId">The Message-ID, derived from the outbox event, so a duplicate is recognisable.</param>
+    public async Task SendAsync(EmailRequest request, RenderedEmail rendered, string messageId, CancellationToken ct)
+    {
+        using var message = new MailMessage
+        {
+            From = new MailAddress(_options.FromOrDefault, _options.ShopNameOrDefault, Encoding.UTF8),
+            Subject = rendered.Subject,
+            SubjectEncoding = Encoding.UTF8,
+            Body = rendered.Text,
+            BodyEncoding = Encoding.UTF8,
+            IsBodyHtml = false,
+            HeadersEncoding = Encoding.UTF8,
+        };
+        message.To.Add(new MailAddress(request.To, request.ToName, Encoding.UTF8));
+        message.Headers.Add("Message-ID", messageId);
+        // RFC 3834: machine-sent, so vacation responders stay quiet.
+        message.Headers.Add("Auto-Submitted", "auto-generated");
+        message.AlternateViews.Add(AlternateView.CreateAlternateViewFromString(rendered.Html, Encoding.UTF8, MediaTypeNames.Text.Html));
+
+        using var client = CreateClient();
+        await client.SendMailAsync(message, ct);
+    }
+
+    /// <summary>`&lt;email.{outboxId}.{createdAtMs}@{sender domain}&gt;`: the same event always gives the same
+    /// id; the creation time keeps ids unique if outbox ids are ever handed out again (a restored database).</summary>
+    public string MessageId(long outboxId, DateTime createdAtUtc)
+    {
+        var from = _options.FromOrDefault;
+        var domain = from[(from.LastIndexOf('@') + 1)..];
+        var ms = new DateTimeOffset(DateTime.SpecifyKind(createdAtUtc, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+        return string.Create(CultureInfo.InvariantCulture, $"<email.{outboxId}.{ms}@{domain}>");
+    }
+
+    private SmtpClient CreateClient()
+    {
+        if (!_options.UsesSmtp)
+        {
+            var folder = _options.PickupDirectoryOrDefault;
+            Directory.CreateDirectory(folder);
+            return new SmtpClient
+            {
+                DeliveryMethod = SmtpDeliveryMethod.SpecifiedPickupDirectory,
+                PickupDirectoryLocation = folder,
+            };
+        }
+        var smtp = _options.Smtp;
+        var client = new SmtpClient(smtp.Host, smtp.Port)
+        {
+            DeliveryMethod = SmtpDeliveryMethod.Network,
+            EnableSsl = smtp.EnableSsl,
+            Timeout = (int)Math.Clamp(smtp.Timeout.TotalMilliseconds, 1000, int.MaxValue),
+        };
+        if (!string.IsNullOrEmpty(smtp.User))
+        {
+            client.Credentials = new NetworkCredential(smtp.User, smtp.Password);
+        }
+        return client;
+    }
+}

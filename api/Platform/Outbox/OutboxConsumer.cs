@@ -1,0 +1,306 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Dapper;
+using Npgsql;
+
+namespace Headless.Api.Platform.Outbox;
+
+/// <summary>
+/// A background reader of the outbox with its own position (a row in `outbox_consumers`): the base of
+/// the email sender, and later the search indexer, the storefront rebuild and outbound webhooks.
+/// <para>Each round runs in one transaction: lock the consumer's row with `for update skip locked` (so
+/// only one instance works a consumer at a time; the others wait for the next wake-up), read the next
+/// rows after the position in (txid, id) order, but only rows whose transaction id is below the
+/// snapshot's xmin (every transaction that could still add a smaller one has finished: the change-feed
+/// rule, so a late commit is never skipped), hand the ones of <see cref="Topics"/> to
+/// <see cref="HandleAsync"/>, move the position past everything read, commit.</para>
+/// <para>Woken by LISTEN outbox and a fallback poll. Delivery is at-least-once (a crash between a
+/// handled event and the commit repeats it), so handlers must be idempotent. A failing event is retried
+/// with exponential backoff, holding back the events behind it, and after
+/// <see cref="OutboxConsumerOptions.MaxAttempts"/> tries is written to `outbox_failures` and passed.</para>
+/// </summary>
+public abstract class OutboxConsumer : BackgroundService
+{
+    private readonly NpgsqlDataSource _db;
+    private readonly OutboxConsumerOptions _options;
+    private readonly ILogger _log;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private string[]? _topics;
+    private (long OutboxId, int Attempts) _failing;
+    private long _rounds;
+    private long _failedAttempts;
+
+    protected OutboxConsumer(NpgsqlDataSource db, OutboxConsumerOptions options, ILogger logger)
+    {
+        _db = db;
+        _options = options.Validate();
+        _log = logger;
+    }
+
+    /// <summary>The database the consumer reads; handlers may use it for their own bookkeeping.</summary>
+    protected NpgsqlDataSource Db => _db;
+
+    /// <summary>The consumer's key in `outbox_consumers`; every instance of one consumer shares it.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>The topics handed to <see cref="HandleAsync"/>; the position still moves past all others.</summary>
+    public abstract IReadOnlySet<string> Topics { get; }
+
+    /// <summary>Where a consumer starts the first time its row is created: false (the default) starts at
+    /// the current head and does not replay history; true starts from the first outbox row.</summary>
+    protected virtual bool StartFromBeginning => false;
+
+    /// <summary>Handles one event. Must be idempotent: an event can arrive more than once.</summary>
+    protected abstract Task HandleAsync(OutboxEvent e, CancellationToken ct);
+
+    /// <summary>Rounds that read the outbox so far (diagnostics, and a way for tests to know a round ran).</summary>
+    public long Rounds => Interlocked.Read(ref _rounds);
+
+    /// <summary>Handler failures so far, retried or dead-lettered.</summary>
+    public long FailedAttempts => Interlocked.Read(ref _failedAttempts);
+
+    /// <summary>Asks for a round now instead of at the next notification or poll.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _topics = [.. Topics];
+        var listening = ListenAsync(stoppingToken);
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: whatever was not committed is handed out again on the next start.
+        }
+        finally
+        {
+            await listening;
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var registered = false;
+        var errorDelay = _options.RetryBaseDelay;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (!registered)
+                {
+                    await RegisterAsync(stop);
+                    registered = true;
+                }
+                var round = await RunRoundAsync(stop);
+                errorDelay = _options.RetryBaseDelay;
+                switch (round.Outcome)
+                {
+                    case Outcome.MoreWaiting:
+                        continue;
+                    case Outcome.RetryLater:
+                        // Not woken early by notifications: the backoff is the point.
+                        await Task.Delay(round.Delay, stop);
+                        continue;
+                    default:
+                        // Caught up, or another instance holds the consumer: wait for a write or the poll.
+                        await WaitForWakeAsync(stop);
+                        continue;
+                }
+            }
+            catch (Exception ex) when (!stop.IsCancellationRequested)
+            {
+                // The database, not an event: keep the position, try again after a growing pause.
+                _log.LogWarning("Outbox consumer {Consumer} could not read the outbox ({Error}); retrying in {DelayMs} ms",
+                    Name, OutboxErrors.Describe(ex), (int)errorDelay.TotalMilliseconds);
+                await Task.Delay(errorDelay, stop);
+                errorDelay = TimeSpan.FromMilliseconds(Math.Clamp(errorDelay.TotalMilliseconds * 2, 200, _options.RetryMaxDelay.TotalMilliseconds));
+            }
+        }
+    }
+
+    private async Task RegisterAsync(CancellationToken ct)
+    {
+        await using var conn = await _db.OpenConnectionAsync(ct);
+        // A new consumer starting at the head takes (xmin, 0): every row of a finished transaction is
+        // history, every row of a transaction still running (or yet to start) is delivered.
+        await conn.ExecuteAsync(new CommandDefinition("""
+            insert into outbox_consumers (name, position_txid, position_id, updated_at)
+            values (@Name,
+                    case when @StartFromBeginning then '0'::xid8 else pg_snapshot_xmin(pg_current_snapshot()) end,
+                    0, now())
+            on conflict (name) do nothing
+            """, new { Name, StartFromBeginning }, cancellationToken: ct));
+    }
+
+    private async Task<Round> RunRoundAsync(CancellationToken stop)
+    {
+        await using var conn = await _db.OpenConnectionAsync(stop);
+        await using var tx = await conn.BeginTransactionAsync(stop);
+        var position = await conn.QuerySingleOrDefaultAsync<Position>(new CommandDefinition("""
+            select position_txid::text::bigint as TxId, position_id as Id
+            from outbox_consumers where name = @Name
+            for update skip locked
+            """, new { Name }, tx, cancellationToken: stop));
+        if (position is null)
+        {
+            return new Round(Outcome.Busy, TimeSpan.Zero);
+        }
+
+        // Payloads are only fetched for the topics we handle; the rest are read to move past them.
+        var rows = (await conn.QueryAsync<Row>(new CommandDefinition("""
+            select id as Id, txid::text::bigint as TxId, topic as Topic, aggregate_type as AggregateType,
+                   aggregate_id as AggregateId, case when topic = any(@Topics) then payload::text end as Payload,
+                   created_at as CreatedAt
+            from outbox
+            where (txid, id) > (@TxId::text::xid8, @Id)
+              and txid < pg_snapshot_xmin(pg_current_snapshot())
+            order by txid, id
+            limit @Take
+            """, new { Topics = _topics, TxId = position.TxId.ToString(CultureInfo.InvariantCulture), position.Id, Take = _options.BatchSize },
+            tx, cancellationToken: stop))).AsList();
+        Interlocked.Increment(ref _rounds);
+
+        var outcome = rows.Count == _options.BatchSize ? Outcome.MoreWaiting : Outcome.CaughtUp;
+        var retryDelay = TimeSpan.Zero;
+        var reached = position;
+        var started = Environment.TickCount64;
+        foreach (var row in rows)
+        {
+            if (Environment.TickCount64 - started > _options.MaxRoundDuration.TotalMilliseconds)
+            {
+                // This transaction holds an xid (the row lock), which keeps every (txid < xmin) reader,
+                // the change feed and the other consumers, from seeing newer writes: keep rounds short.
+                outcome = Outcome.MoreWaiting;
+                break;
+            }
+            if (row.Payload is not null)
+            {
+                var e = new OutboxEvent(row.Id, row.TxId, row.Topic, row.AggregateType, row.AggregateId,
+                    JsonNode.Parse(row.Payload) as JsonObject ?? [], DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc));
+                try
+                {
+                    await HandleAsync(e, stop);
+                    if (_failing.OutboxId == e.Id)
+                    {
+                        _failing = default;
+                    }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    Interlocked.Increment(ref _failedAttempts);
+                    var attempt = _failing.OutboxId == e.Id ? _failing.Attempts + 1 : 1;
+                    if (attempt < _options.MaxAttempts)
+                    {
+                        _failing = (e.Id, attempt);
+                        retryDelay = _options.RetryDelay(attempt);
+                        _log.LogWarning("Outbox consumer {Consumer} failed on event {OutboxId} ({Topic}), try {Attempt} of {MaxAttempts}: {Error}; retrying in {DelayMs} ms",
+                            Name, e.Id, e.Topic, attempt, _options.MaxAttempts, OutboxErrors.Describe(ex), (int)retryDelay.TotalMilliseconds);
+                        outcome = Outcome.RetryLater;
+                        break;
+                    }
+                    _failing = default;
+                    await conn.ExecuteAsync(new CommandDefinition("""
+                        insert into outbox_failures (consumer, outbox_id, topic, attempts, error, failed_at)
+                        values (@Consumer, @OutboxId, @Topic, @Attempts, @Error, now())
+                        on conflict (consumer, outbox_id) do update
+                            set attempts = excluded.attempts, error = excluded.error, failed_at = excluded.failed_at
+                        """, new { Consumer = Name, OutboxId = e.Id, e.Topic, Attempts = attempt, Error = OutboxErrors.ForStorage(ex) },
+                        tx, cancellationToken: CancellationToken.None));
+                    _log.LogError("Outbox consumer {Consumer} gave up on event {OutboxId} ({Topic}) after {Attempts} tries: {Error}; it is recorded in outbox_failures",
+                        Name, e.Id, e.Topic, attempt, OutboxErrors.Describe(ex));
+                }
+            }
+            reached = new Position(row.TxId, row.Id);
+        }
+
+        if (reached != position)
+        {
+            // Progress is saved even when stopping, so events already handled are not handed out again.
+            await conn.ExecuteAsync(new CommandDefinition("""
+                update outbox_consumers
+                set position_txid = @TxId::text::xid8, position_id = @Id, updated_at = now()
+                where name = @Name
+                """, new { TxId = reached.TxId.ToString(CultureInfo.InvariantCulture), reached.Id, Name }, tx, cancellationToken: CancellationToken.None));
+        }
+        await tx.CommitAsync(CancellationToken.None);
+        stop.ThrowIfCancellationRequested();
+        return new Round(outcome, retryDelay);
+    }
+
+    private async Task WaitForWakeAsync(CancellationToken stop)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        timeout.CancelAfter(_options.PollInterval);
+        try
+        {
+            await _wake.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken stop)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var conn = await _db.OpenConnectionAsync(stop);
+                conn.Notification += (_, _) => Wake();
+                await using (var listen = new NpgsqlCommand("listen outbox", conn))
+                {
+                    await listen.ExecuteNonQueryAsync(stop);
+                }
+                // Anything committed while we were not listening is found by the next round.
+                Wake();
+                delay = TimeSpan.FromMilliseconds(200);
+                while (!stop.IsCancellationRequested)
+                {
+                    await conn.WaitAsync(stop);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The poll keeps the consumer going meanwhile; only the wake-up latency suffers.
+                _log.LogWarning("Outbox consumer {Consumer} lost its LISTEN connection ({Error}); reconnecting in {DelayMs} ms",
+                    Name, OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds);
+                try
+                {
+                    await Task.Delay(delay, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+            }
+        }
+    }
+
+    private enum Outcome
+    {
+        CaughtUp,
+        MoreWaiting,
+        RetryLater,
+        Busy,
+    }
+
+    private readonly record struct Round(Outcome Outcome, TimeSpan Delay);
+
+    private sealed record Position(long TxId, long Id);
+
+    private sealed record Row(long Id, long TxId, string Topic, string AggregateType, string AggregateId, string? Payload, DateTime CreatedAt);
+}

@@ -1,0 +1,53 @@
+namespace Headless.Api.Platform.Outbox;
+
+/// <summary>How an <see cref="OutboxConsumer"/> reads and retries. Read from `Headless:Outbox`, then
+/// overridden per consumer from `Headless:Outbox:Consumers:&lt;name&gt;` (e.g.
+/// `Headless__Outbox__Consumers__email__MaxAttempts=12`).</summary>
+public sealed class OutboxConsumerOptions
+{
+    public const string Section = "Headless:Outbox";
+
+    /// <summary>Outbox rows read per transaction.</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Tries per event (the first one included) before it goes to `outbox_failures`.</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Fallback poll when no NOTIFY arrives: rows only become readable once every older
+    /// transaction has finished, which raises no notification of its own.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Wait before the second try; it doubles per try up to <see cref="RetryMaxDelay"/>.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>A round stops taking new events after this long and commits. Its transaction holds the
+    /// consumer's row lock, and so an xid that holds back every reader of the (txid &lt; xmin) rule.</summary>
+    public TimeSpan MaxRoundDuration { get; set; } = TimeSpan.FromSeconds(1);
+
+    public static OutboxConsumerOptions For(IConfiguration config, string consumer)
+    {
+        var options = new OutboxConsumerOptions();
+        config.GetSection(Section).Bind(options);
+        config.GetSection($"{Section}:Consumers:{consumer}").Bind(options);
+        return options.Validate();
+    }
+
+    public OutboxConsumerOptions Validate()
+    {
+        if (BatchSize < 1 || MaxAttempts < 1 || PollInterval <= TimeSpan.Zero || MaxRoundDuration <= TimeSpan.Zero || RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
+        {
+            throw new InvalidOperationException(
+                "Outbox consumer options are out of range: BatchSize and MaxAttempts must be at least 1, PollInterval positive, RetryMaxDelay at least RetryBaseDelay.");
+        }
+        return this;
+    }
+
+    /// <summary>The wait after failed try number <paramref name="attempt"/> (1-based): base × 2^(attempt-1), capped.</summary>
+    public TimeSpan RetryDelay(int attempt)
+    {
+        var factor = Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
+        return TimeSpan.FromMilliseconds(Math.Min(RetryBaseDelay.TotalMilliseconds * factor, RetryMaxDelay.TotalMilliseconds));
+    }
+}

@@ -1,0 +1,125 @@
+namespace Headless.Contracts.Accounts;
+
+// Request fields are nullable so a missing field becomes a field error, not a silent default.
+
+public sealed record RegisterRequest(string? Email, string? Password, string? FirstName, string? LastName, bool? MarketingConsent);
+
+public sealed record ConfirmEmailRequest(Guid? UserId, string? Code);
+
+public sealed record ResendConfirmationRequest(string? Email);
+
+public sealed record LoginRequest(string? Email, string? Password, string? TwoFactorCode, string? RecoveryCode, bool? UseCookies);
+
+public sealed record RefreshRequest(string? RefreshToken);
+
+public sealed record ForgotPasswordRequest(string? Email);
+
+public sealed record ResetPasswordRequest(string? Email, string? Code, string? NewPassword);
+
+public sealed record ChangePasswordRequest(string? CurrentPassword, string? NewPassword);
+
+/// <summary>Proof that the signed-in person is at the keyboard, for sensitive changes.</summary>
+public sealed record ReauthenticateRequest(string? Password);
+
+public sealed record Accepted(string Message);
+
+public sealed record Me(
+    Guid Id,
+    string Email,
+    bool EmailConfirmed,
+    string? FirstName,
+    string? LastName,
+    IReadOnlyList<string> Roles,
+    bool TwoFactorEnabled,
+    bool MustChangePassword);
+
+/// <summary>A bearer sign-in carries the tokens; a cookie sign-in (useCookies) only the user.</summary>
+public sealed record AuthResponse(string? TokenType, string? AccessToken, long? ExpiresIn, string? RefreshToken, Me User);
+
+public sealed record CsrfToken(string Token, string HeaderName);
+
+public sealed record UpdateProfileRequest(string? FirstName, string? LastName);
+
+public sealed record MfaStatus(bool Enabled, bool AuthenticatorConfigured, int RecoveryCodesLeft);
+
+public sealed record AuthenticatorSetup(string SharedKey, string OtpauthUri);
+
+public sealed record VerifyAuthenticatorRequest(string? Code);
+
+public sealed record RecoveryCodes(IReadOnlyList<string> Codes);
+
+public sealed record AddressInput(
+    string? Kind,
+    bool? IsDefault,
+    string? FullName,
+    string? Line1,
+    string? Line2,
+    string? City,
+    string? Region,
+    string? PostalCode,
+    string? Country,
+    string? Phone);
+
+public sealed record Address(
+    Guid Id,
+    string Kind,
+    bool IsDefault,
+    string FullName,
+    string Line1,
+    string Line2,
+    string City,
+    string Region,
+    string PostalCode,
+    string Country,
+    string Phone,
+    int Version);
+
+public sealed record AddressList(IReadOnlyList<Address> Items);
+
+public sealed record ConsentRequest(string? Purpose, bool? Granted, string? PolicyVersion);
+
+public sealed record ConsentRecord(string Purpose, bool Granted, string PolicyVersion, DateTimeOffset At);
+
+public sealed record ConsentList(IReadOnlyList<ConsentRecord> Current, IReadOnlyList<ConsentRecord> History);
+
+public sealed record ExternalLogin(string Provider, string? DisplayName, DateTimeOffset LinkedAt);
+
+public sealed record SessionInfo(Guid Id, string Kind, DateTimeOffset CreatedAt, DateTimeOffset LastSeenAt, DateTimeOffset? RevokedAt);
+
+public sealed record ActivityEntry(string Action, DateTimeOffset At, string? ClientIp);
+
+/// <summary>Everything the shop holds about one person (GDPR Art. 15 and 20).</summary>
+public sealed record PersonalDataExport(
+    DateTimeOffset ExportedAt,
+    Me Profile,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<Address> Addresses,
+    IReadOnlyList<ConsentRecord> Consents,
+    IReadOnlyList<ExternalLogin> ExternalLogins,
+    IReadOnlyList<SessionInfo> Sessions,
+    IReadOnlyList<ActivityEntry> Activity);
+
+public sealed record Erasure(Guid UserId, DateTimeOffset ErasedAt);
+
+public sealed record UserSummary(
+    Guid Id,
+    string Email,
+    string? FirstName,
+    string? LastName,
+    IReadOnlyList<string> Roles,
+    bool EmailConfirmed,
+    bool TwoFactorEnabled,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ErasedAt);
+
+public sealed record UserPage(IReadOnlyList<UserSummary> Items, string? NextCursor);
+
+public sealed record SetRolesRequest(List<string>? Roles);
+
+public sealed record CreateApiKeyRequest(string? Name, List<string>? Scopes);
+
+public sealed record ApiKeyCreated(Guid Id, string Name, IReadOnlyList<string> Scopes, string Secret, DateTimeOffset CreatedAt);
+
+public sealed record ApiKeyInfo(Guid Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+
+public sealed record ApiKeyList(IReadOnlyList<ApiKeyInfo> Items);

@@ -1,0 +1,236 @@
+using System.Collections.Concurrent;
+using Dapper;
+using Headless.Api.Platform.Outbox;
+using Headless.Tests.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace Headless.Tests.Email;
+
+/// <summary>The generic outbox consumer the email sender is built on, against a real PostgreSQL.</summary>
+public sealed class OutboxConsumerTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    private NpgsqlDataSource _db = null!;
+
+    public async Task InitializeAsync() => _db = NpgsqlDataSource.Create(await TestDatabase.CreateAsync());
+
+    public async Task DisposeAsync() => await _db.DisposeAsync();
+
+    private static OutboxConsumerOptions Fast(int batchSize = 100, int maxAttempts = 8) => new()
+    {
+        BatchSize = batchSize,
+        MaxAttempts = maxAttempts,
+        PollInterval = TimeSpan.FromMilliseconds(200),
+        RetryBaseDelay = TimeSpan.FromMilliseconds(50),
+        RetryMaxDelay = TimeSpan.FromMilliseconds(200),
+    };
+
+    private sealed class RecordingConsumer(
+        NpgsqlDataSource db, string name, string topic, bool fromBeginning = false,
+        Func<OutboxEvent, Task>? onEvent = null, OutboxConsumerOptions? options = null)
+        : OutboxConsumer(db, options ?? Fast(), NullLogger.Instance)
+    {
+        public ConcurrentQueue<OutboxEvent> Handled { get; } = new();
+
+        public override string Name => name;
+
+        public override IReadOnlySet<string> Topics { get; } = new HashSet<string> { topic };
+
+        protected override bool StartFromBeginning => fromBeginning;
+
+        public string[] HandledIds => [.. Handled.Select(e => e.AggregateId)];
+
+        protected override async Task HandleAsync(OutboxEvent e, CancellationToken ct)
+        {
+            if (onEvent is not null)
+            {
+                await onEvent(e);
+            }
+            Handled.Enqueue(e);
+        }
+    }
+
+    private async Task InsertAsync(string topic, string aggregateId, NpgsqlConnection? conn = null, NpgsqlTransaction? tx = null)
+    {
+        if (conn is null)
+        {
+            await using var own = await _db.OpenConnectionAsync();
+            await InsertAsync(topic, aggregateId, own);
+            return;
+        }
+        await conn.ExecuteAsync("insert into outbox (topic, aggregate_type, aggregate_id, payload) values (@topic, 'test', @aggregateId, '{\"n\": 1}')",
+            new { topic, aggregateId }, tx);
+    }
+
+    private static async Task StartedAsync(params RecordingConsumer[] consumers)
+    {
+        foreach (var consumer in consumers)
+        {
+            await consumer.StartAsync(CancellationToken.None);
+        }
+        await Eventually.WaitUntilAsync(() => consumers.All(c => c.Rounds > 0), Timeout, "every consumer has read the outbox once");
+    }
+
+    private static async Task StopAsync(params RecordingConsumer[] consumers)
+    {
+        foreach (var consumer in consumers)
+        {
+            await consumer.StopAsync(CancellationToken.None);
+            consumer.Dispose();
+        }
+    }
+
+    /// <summary>Waits for a full round that started after this call, on every consumer.</summary>
+    private static async Task NextRoundAsync(params RecordingConsumer[] consumers)
+    {
+        var before = consumers.Select(c => c.Rounds).ToArray();
+        foreach (var consumer in consumers)
+        {
+            consumer.Wake();
+        }
+        await Eventually.WaitUntilAsync(() => consumers.Select((c, i) => c.Rounds >= before[i] + 2).All(x => x), Timeout, "another round ran");
+    }
+
+    [Fact]
+    public async Task An_event_whose_transaction_commits_after_a_later_one_is_not_skipped()
+    {
+        var consumer = new RecordingConsumer(_db, "late-commit", "test.late");
+        await StartedAsync(consumer);
+        try
+        {
+            // The slow writer takes its transaction id and outbox id first, then commits after a faster writer.
+            await using var slow = await _db.OpenConnectionAsync();
+            await using var slowTx = await slow.BeginTransactionAsync();
+            await InsertAsync("test.late", "slow", slow, slowTx);
+            await InsertAsync("test.late", "fast");
+
+            await NextRoundAsync(consumer);
+            Assert.Empty(consumer.Handled);
+
+            await slowTx.CommitAsync();
+            await Eventually.WaitUntilAsync(() => consumer.Handled.Count == 2, Timeout, "both events are handled");
+            Assert.Equal(["slow", "fast"], consumer.HandledIds);
+        }
+        finally
+        {
+            await StopAsync(consumer);
+        }
+    }
+
+    [Fact]
+    public async Task Two_instances_of_one_consumer_never_both_handle_an_event()
+    {
+        var deliveries = new ConcurrentDictionary<long, int>();
+        async Task Count(OutboxEvent e)
+        {
+            deliveries.AddOrUpdate(e.Id, 1, (_, n) => n + 1);
+            await Task.Delay(2);
+        }
+        var a = new RecordingConsumer(_db, "pair", "test.pair", fromBeginning: true, Count, Fast(batchSize: 7));
+        var b = new RecordingConsumer(_db, "pair", "test.pair", fromBeginning: true, Count, Fast(batchSize: 7));
+        await StartedAsync(a, b);
+        try
+        {
+            // 12 writers, 10 transactions each, with events of another topic mixed in.
+            await Task.WhenAll(Enumerable.Range(0, 12).Select(w => Task.Run(async () =>
+            {
+                for (var t = 0; t < 10; t++)
+                {
+                    await using var conn = await _db.OpenConnectionAsync();
+                    await using var tx = await conn.BeginTransactionAsync();
+                    await InsertAsync("test.pair", $"w{w}-t{t}", conn, tx);
+                    await InsertAsync("test.other", $"w{w}-t{t}", conn, tx);
+                    await tx.CommitAsync();
+                }
+            })));
+
+            await Eventually.WaitUntilAsync(() => deliveries.Count == 120, Timeout, "all 120 events are handled");
+            await NextRoundAsync(a, b);
+            Assert.All(deliveries, d => Assert.Equal(1, d.Value));
+            Assert.Equal(120, a.Handled.Count + b.Handled.Count);
+            Assert.All(a.Handled.Concat(b.Handled), e => Assert.Equal("test.pair", e.Topic));
+        }
+        finally
+        {
+            await StopAsync(a, b);
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_event_is_retried_with_backoff_then_dead_lettered_and_passed()
+    {
+        var flakyFailures = 0;
+        Task Handle(OutboxEvent e) => e.AggregateId switch
+        {
+            "flaky" when Interlocked.Increment(ref flakyFailures) <= 2 => throw new TimeoutException("flaky"),
+            "poison" => throw new InvalidOperationException("cannot deliver to someone@example.test"),
+            _ => Task.CompletedTask,
+        };
+        var consumer = new RecordingConsumer(_db, "failing", "test.fail", onEvent: Handle, options: Fast(maxAttempts: 3));
+        await StartedAsync(consumer);
+        try
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            await InsertAsync("test.fail", "flaky");
+            await InsertAsync("test.fail", "poison");
+            await InsertAsync("test.fail", "good");
+            await Eventually.WaitUntilAsync(() => consumer.HandledIds.Contains("good"), Timeout, "the event after the poison one is handled");
+
+            Assert.Equal(["flaky", "good"], consumer.HandledIds);
+            Assert.Equal(2 + 3, consumer.FailedAttempts);
+            // Backoff: 50 + 100 ms for the flaky one, 50 + 100 ms for the poison one.
+            Assert.True(started.ElapsedMilliseconds >= 300, $"took {started.ElapsedMilliseconds} ms");
+
+            // The dead letter commits with the round that handled "good", a moment after the handler ran.
+            await using var conn = await _db.OpenConnectionAsync();
+            await Eventually.WaitUntilAsync(async () => await conn.ExecuteScalarAsync<int>("select count(*) from outbox_failures") > 0,
+                Timeout, "the dead letter is committed");
+            var failure = await conn.QuerySingleAsync<(string Consumer, string Topic, int Attempts, string Error)>(
+                "select f.consumer, f.topic, f.attempts, f.error from outbox_failures f join outbox o on o.id = f.outbox_id where o.aggregate_id = 'poison'");
+            Assert.Equal(("failing", "test.fail", 3), (failure.Consumer, failure.Topic, failure.Attempts));
+            Assert.StartsWith("InvalidOperationException: cannot deliver to <redacted>", failure.Error);
+            Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from outbox_failures"));
+        }
+        finally
+        {
+            await StopAsync(consumer);
+        }
+    }
+
+    [Fact]
+    public async Task A_new_consumer_starts_at_the_head_unless_it_asks_for_the_beginning_and_later_resumes_where_it_was()
+    {
+        await InsertAsync("test.start", "old");
+        // "The head" is the oldest transaction still running anywhere on the server (xids are server-wide,
+        // and other test classes share the server): wait until the one that wrote "old" is behind it.
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            await using var conn = await _db.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>(
+                "select pg_snapshot_xmin(pg_current_snapshot()) > (select txid from outbox where aggregate_id = 'old')");
+        }, Timeout, "every transaction older than the one that wrote \"old\" has finished");
+        var head = new RecordingConsumer(_db, "from-head", "test.start");
+        var beginning = new RecordingConsumer(_db, "from-beginning", "test.start", fromBeginning: true);
+        await StartedAsync(head, beginning);
+        await InsertAsync("test.start", "new");
+        await Eventually.WaitUntilAsync(() => head.Handled.Count == 1 && beginning.Handled.Count == 2, Timeout, "the new event is handled");
+        await StopAsync(head, beginning);
+        Assert.Equal(["new"], head.HandledIds);
+        Assert.Equal(["old", "new"], beginning.HandledIds);
+
+        await InsertAsync("test.start", "while-stopped");
+        var restarted = new RecordingConsumer(_db, "from-head", "test.start");
+        await StartedAsync(restarted);
+        try
+        {
+            await Eventually.WaitUntilAsync(() => restarted.Handled.Count == 1, Timeout, "the event written while stopped is handled");
+            await NextRoundAsync(restarted);
+            Assert.Equal(["while-stopped"], restarted.HandledIds);
+        }
+        finally
+        {
+            await StopAsync(restarted);
+        }
+    }
+}

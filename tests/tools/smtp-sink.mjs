@@ -1,0 +1,64 @@
+// A real SMTP server for tests: listens on 127.0.0.1, accepts every message (with or without AUTH),
+// parses it and appends it as one JSON line {to, from, subject, text, html, messageId, headers} to a file.
+//
+//   node tests/tools/smtp-sink.mjs <port|0> <output.jsonl>
+//
+// Prints {"port":N} on stdout once it listens (port 0 picks a free one). Exits when stdin closes, so it
+// never outlives the test process that started it.
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
+import { toRecord } from './mail-record.mjs';
+
+const [portArg, outFile] = process.argv.slice(2);
+const port = Number.parseInt(portArg ?? '', 10);
+if (!outFile || !Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error('usage: node tests/tools/smtp-sink.mjs <port|0> <output.jsonl>');
+  process.exit(2);
+}
+writeFileSync(outFile, '', { flag: 'a' });
+
+const server = new SMTPServer({
+  name: 'smtp-sink.test',
+  banner: 'Headless test SMTP sink',
+  authOptional: true,
+  allowInsecureAuth: true,
+  disabledCommands: ['STARTTLS'],
+  logger: false,
+  size: 10 * 1024 * 1024,
+  onAuth(auth, _session, callback) {
+    callback(null, { user: auth.username || 'anonymous' });
+  },
+  onData(stream, session, callback) {
+    simpleParser(stream)
+      .then((mail) => {
+        const envelope = {
+          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          rcptTo: session.envelope.rcptTo.map((r) => r.address),
+          user: session.user ?? null,
+        };
+        // One write per message, ending in a newline: a reader never sees half a record as complete.
+        appendFileSync(outFile, JSON.stringify(toRecord(mail, envelope)) + '\n');
+        callback();
+      })
+      .catch((err) => callback(err));
+  },
+});
+
+server.on('error', (err) => {
+  console.error(`smtp-sink: ${err.message}`);
+  if (!server.server.listening) {
+    process.exit(1);
+  }
+});
+
+server.listen(port, '127.0.0.1', () => {
+  process.stdout.write(JSON.stringify({ port: server.server.address().port }) + '\n');
+});
+
+const stop = () => server.close(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.stdin.on('end', stop);
+process.stdin.on('close', stop);
+process.stdin.resume();
