@@ -25,7 +25,6 @@ public sealed class AccountsOptions
         AuthorizationEndpoint = "https://accounts.google.com/o/oauth2/v2/auth",
         TokenEndpoint = "https://oauth2.googleapis.com/token",
         UserInformationEndpoint = "https://openidconnect.googleapis.com/v1/userinfo",
-        Scopes = ["openid", "email", "profile"],
     };
 
     public OAuthProviderOptions Facebook { get; set; } = new()
@@ -33,7 +32,6 @@ public sealed class AccountsOptions
         AuthorizationEndpoint = "https://www.facebook.com/v19.0/dialog/oauth",
         TokenEndpoint = "https://graph.facebook.com/v19.0/oauth/access_token",
         UserInformationEndpoint = "https://graph.facebook.com/v19.0/me?fields=id,name,email,first_name,last_name",
-        Scopes = ["email", "public_profile"],
     };
 }
 
@@ -45,6 +43,7 @@ public sealed class OAuthProviderOptions
     public string AuthorizationEndpoint { get; set; } = "";
     public string TokenEndpoint { get; set; } = "";
     public string UserInformationEndpoint { get; set; } = "";
+    /// <summary>Empty means the provider's usual ones (openid, email, profile for Google; email, public_profile for Facebook).</summary>
     public string[] Scopes { get; set; } = [];
 
     public bool Enabled => ClientId.Length > 0 && ClientSecret.Length > 0;

@@ -164,8 +164,11 @@ public static class AccountsSetup
             o.UsePkce = true;
             o.SaveTokens = false;
             o.CorrelationCookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+            // The provider returns with a top-level GET, so Lax is enough, and browsers drop SameSite=None without Secure.
+            o.CorrelationCookie.SameSite = SameSiteMode.Lax;
             o.Scope.Clear();
-            foreach (var s in provider.Scopes)
+            var scopes = provider.Scopes.Length > 0 ? provider.Scopes : scheme == "google" ? ["openid", "email", "profile"] : ["email", "public_profile"];
+            foreach (var s in scopes)
             {
                 o.Scope.Add(s);
             }
@@ -174,6 +177,23 @@ public static class AccountsSetup
             o.ClaimActions.MapJsonKey(ClaimTypes.GivenName, scheme == "google" ? "given_name" : "first_name");
             o.ClaimActions.MapJsonKey(ClaimTypes.Surname, scheme == "google" ? "family_name" : "last_name");
             o.ClaimActions.MapJsonKey("email_verified", "email_verified");
+            // Cancelled at the provider, a forged or replayed callback, a failed code exchange: a 401 problem, not a 500.
+            o.Events.OnRemoteFailure = async ctx =>
+            {
+                ctx.HandleResponse();
+                ctx.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await ctx.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = ctx.HttpContext,
+                    ProblemDetails = new ProblemDetails
+                    {
+                        Status = StatusCodes.Status401Unauthorized,
+                        Title = "Social sign-in did not complete",
+                        Type = Platform.Problems.Problems.TypeBase + "external-login-failed",
+                        Detail = "The provider did not confirm who you are. Start again from the sign-in page.",
+                    },
+                });
+            };
             o.Events.OnCreatingTicket = async ctx =>
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, ctx.Options.UserInformationEndpoint);

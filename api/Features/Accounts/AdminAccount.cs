@@ -10,6 +10,13 @@ namespace Headless.Api.Features.Accounts;
 /// and reset from the command line when the password is lost.</summary>
 public static class AdminAccount
 {
+    /// <summary>True when <paramref name="userId"/> holds the only admin role left: removing it would lock the shop's staff out.</summary>
+    public static Task<bool> IsLastAdminAsync(WriteLog log, Guid userId) =>
+        Dapper.SqlMapper.ExecuteScalarAsync<bool>(log.Connection, """
+            select exists (select 1 from user_roles where user_id = @userId and role = 'admin')
+               and (select count(*) from user_roles r join users u on u.id = r.user_id where r.role = 'admin' and u.erased_at is null) = 1
+            """, new { userId }, log.Transaction);
+
     public static string NewPassword() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
 

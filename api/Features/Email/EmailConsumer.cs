@@ -39,7 +39,11 @@ public sealed class EmailConsumer(
             }
         }
 
-        var request = EmailQueue.FromPayload(e.Payload, e.AggregateId);
+        if (EmailQueue.FromPayload(e.Payload, e.AggregateId) is not { } request)
+        {
+            log.LogInformation("Email for outbox event {OutboxId} was erased before it was sent; skipped", e.Id);
+            return;
+        }
         var rendered = EmailTemplates.Render(request.Template, request.Model, options.Value.ShopNameOrDefault);
         await sender.SendAsync(request, rendered, sender.MessageId(e.Id, e.CreatedAt), ct);
 

@@ -1,4 +1,5 @@
 using System.Net.Mail;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Headless.Api.Platform.Outbox;
 
@@ -40,13 +41,28 @@ public static class EmailQueue
         ["model"] = email.Model.DeepClone(),
     };
 
-    /// <summary>Reads back what <see cref="EnqueueAsync"/> wrote.</summary>
-    internal static EmailRequest FromPayload(JsonObject payload, string aggregateId) => new(
-        payload["template"]?.GetValue<string>() ?? throw new InvalidOperationException("The email event has no template."),
-        payload["to"]?.GetValue<string>() ?? throw new InvalidOperationException("The email event has no recipient."),
-        payload["toName"]?.GetValue<string>(),
-        payload["model"] as JsonObject ?? [],
-        aggregateId == "anonymous" ? null : aggregateId);
+    /// <summary>Reads back what <see cref="EnqueueAsync"/> wrote; null when the payload was erased (a
+    /// GDPR erasure blanks the queued mail of the person it erases).</summary>
+    /// <exception cref="OutboxEventRejectedException">The payload is not one EnqueueAsync writes.</exception>
+    internal static EmailRequest? FromPayload(JsonObject payload, string aggregateId)
+    {
+        if (payload["erased"] is JsonValue erased && erased.GetValueKind() == JsonValueKind.True)
+        {
+            return null;
+        }
+        if (payload["template"] is not JsonValue template || template.GetValueKind() != JsonValueKind.String
+            || payload["to"] is not JsonValue to || to.GetValueKind() != JsonValueKind.String)
+        {
+            throw new OutboxEventRejectedException("The email event has no template or recipient.");
+        }
+        if (!EmailTemplates.Exists(template.GetValue<string>()))
+        {
+            throw new OutboxEventRejectedException($"The email template '{template.GetValue<string>()}' no longer exists.");
+        }
+        var toName = payload["toName"] is JsonValue name && name.GetValueKind() == JsonValueKind.String ? name.GetValue<string>() : null;
+        return new EmailRequest(template.GetValue<string>(), to.GetValue<string>(), toName,
+            payload["model"] as JsonObject ?? [], aggregateId == "anonymous" ? null : aggregateId);
+    }
 
     private static bool IsAddress(string? value) =>
         !string.IsNullOrWhiteSpace(value)

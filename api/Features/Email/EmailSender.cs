@@ -35,7 +35,14 @@ public sealed class EmailSender(IOptions<EmailOptions> options)
         message.Headers.Add("Message-ID", messageId);
         // RFC 3834: machine-sent, so vacation responders stay quiet.
         message.Headers.Add("Auto-Submitted", "auto-generated");
-        message.AlternateViews.Add(AlternateView.CreateAlternateViewFromString(rendered.Html, Encoding.UTF8, MediaTypeNames.Text.Html));
+        var html = AlternateView.CreateAlternateViewFromString(rendered.Html, Encoding.UTF8, MediaTypeNames.Text.Html);
+        if (!_options.UsesSmtp)
+        {
+            // A file for people to read: plain 8-bit text, so links can be copied from it as they are.
+            message.BodyTransferEncoding = TransferEncoding.EightBit;
+            html.TransferEncoding = TransferEncoding.EightBit;
+        }
+        message.AlternateViews.Add(html);
 
         using var client = CreateClient();
         await client.SendMailAsync(message, ct);

@@ -17,7 +17,7 @@ public static class OpenApiSetup
                 {
                     Title = "Headless Commerce API",
                     Version = "1.0.0",
-                    Description = "Catalog, cart, checkout, accounts and admin for a Headless shop. Errors are RFC 9457 problem documents (application/problem+json). Money is integer minor units plus an ISO 4217 currency. Lists use cursor pagination. Admin routes (/api/v1/admin/...) need an admin API key.",
+                    Description = "Catalog, cart, checkout, accounts and admin for a Headless shop. Errors are RFC 9457 problem documents (application/problem+json). Money is integer minor units plus an ISO 4217 currency. Lists use cursor pagination. Sign in with POST /api/v1/auth/login and send `Authorization: Bearer <accessToken>` (or use the cookie with useCookies, plus X-CSRF-Token on writes). Admin routes (/api/v1/admin/...) need a staff or admin account (admins with two-factor sign-in) or an API key with a matching scope.",
                 };
                 // No servers entry: generated clients then take their base address from the caller.
                 doc.Servers = [];
@@ -27,7 +27,7 @@ public static class OpenApiSetup
                 {
                     Type = SecuritySchemeType.Http,
                     Scheme = "bearer",
-                    Description = "An API key (hk_...) sent as `Authorization: Bearer hk_...`.",
+                    Description = "An access token from POST /api/v1/auth/login, or an API key (hk_...), sent as `Authorization: Bearer ...`.",
                 };
                 return Task.CompletedTask;
             });
@@ -42,7 +42,8 @@ public static class OpenApiSetup
                         header.Extensions["x-originalName"] = new JsonNodeExtension(char.ToLowerInvariant(name[0]) + name[1..].Replace("-", "", StringComparison.Ordinal));
                     }
                 }
-                if (context.Description.RelativePath?.StartsWith("api/v1/admin", StringComparison.Ordinal) == true)
+                var path = context.Description.RelativePath ?? "";
+                if (path.StartsWith("api/v1/admin", StringComparison.Ordinal) || path.StartsWith("api/v1/account", StringComparison.Ordinal))
                 {
                     operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("apiKey", context.Document)] = [] }];
                 }

@@ -9,16 +9,24 @@ namespace Headless.Api.Platform.Outbox;
 /// <summary>
 /// A background reader of the outbox with its own position (a row in `outbox_consumers`): the base of
 /// the email sender, and later the search indexer, the storefront rebuild and outbound webhooks.
-/// <para>Each round runs in one transaction: lock the consumer's row with `for update skip locked` (so
-/// only one instance works a consumer at a time; the others wait for the next wake-up), read the next
-/// rows after the position in (txid, id) order, but only rows whose transaction id is below the
-/// snapshot's xmin (every transaction that could still add a smaller one has finished: the change-feed
-/// rule, so a late commit is never skipped), hand the ones of <see cref="Topics"/> to
-/// <see cref="HandleAsync"/>, move the position past everything read, commit.</para>
+/// <para>Each round runs in one transaction: claim the consumer (only one instance works a consumer at a
+/// time; an instance that finds it claimed skips and waits for the next wake-up), read the next rows
+/// after the position in (txid, id) order, but only rows whose transaction id is below the snapshot's
+/// xmin (every transaction that could still add a smaller one has finished: the change-feed rule, so a
+/// late commit is never skipped), hand the ones of <see cref="Topics"/> to <see cref="HandleAsync"/>,
+/// then move the position past everything read and commit.</para>
+/// <para>The claim is `pg_try_advisory_xact_lock` on the consumer's name, not `select ... for update
+/// skip locked` on its row: a row lock gives the transaction an xid for as long as the handlers run,
+/// and a running xid holds back `pg_snapshot_xmin` for the whole server, so a slow handler (an SMTP
+/// send) would delay the catalog change feed and every other consumer. This way the round holds an xid
+/// only for its final writes. The position update checks the position it started from, so a reset made
+/// by hand during a round wins.</para>
 /// <para>Woken by LISTEN outbox and a fallback poll. Delivery is at-least-once (a crash between a
 /// handled event and the commit repeats it), so handlers must be idempotent. A failing event is retried
-/// with exponential backoff, holding back the events behind it, and after
-/// <see cref="OutboxConsumerOptions.MaxAttempts"/> tries is written to `outbox_failures` and passed.</para>
+/// with exponential backoff (kept in the consumer's row, so it holds across instances), holding back the
+/// events behind it, and after
+/// <see cref="OutboxConsumerOptions.MaxAttempts"/> tries (at once for an <see cref="OutboxEventRejectedException"/>)
+/// is written to `outbox_failures` and passed.</para>
 /// </summary>
 public abstract class OutboxConsumer : BackgroundService
 {
@@ -27,7 +35,6 @@ public abstract class OutboxConsumer : BackgroundService
     private readonly ILogger _log;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private string[]? _topics;
-    private (long OutboxId, int Attempts) _failing;
     private long _rounds;
     private long _failedAttempts;
 
@@ -116,7 +123,7 @@ public abstract class OutboxConsumer : BackgroundService
                 _log.LogWarning("Outbox consumer {Consumer} could not read the outbox ({Error}); retrying in {DelayMs} ms",
                     Name, OutboxErrors.Describe(ex), (int)errorDelay.TotalMilliseconds);
                 await Task.Delay(errorDelay, stop);
-                errorDelay = TimeSpan.FromMilliseconds(Math.Clamp(errorDelay.TotalMilliseconds * 2, 200, _options.RetryMaxDelay.TotalMilliseconds));
+                errorDelay = TimeSpan.FromMilliseconds(Math.Min(Math.Max(errorDelay.TotalMilliseconds * 2, 200), Math.Max(_options.RetryMaxDelay.TotalMilliseconds, 200)));
             }
         }
     }
@@ -139,14 +146,28 @@ public abstract class OutboxConsumer : BackgroundService
     {
         await using var conn = await _db.OpenConnectionAsync(stop);
         await using var tx = await conn.BeginTransactionAsync(stop);
-        var position = await conn.QuerySingleOrDefaultAsync<Position>(new CommandDefinition("""
-            select position_txid::text::bigint as TxId, position_id as Id
-            from outbox_consumers where name = @Name
-            for update skip locked
-            """, new { Name }, tx, cancellationToken: stop));
-        if (position is null)
+        var claimed = await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select pg_try_advisory_xact_lock(hashtextextended('outbox_consumer:' || @Name, 0))", new { Name }, tx, cancellationToken: stop));
+        if (!claimed)
         {
             return new Round(Outcome.Busy, TimeSpan.Zero);
+        }
+        var state = await conn.QuerySingleOrDefaultAsync<ConsumerState>(new CommandDefinition("""
+            select position_txid::text::bigint as TxId, position_id as Id, retry_outbox_id as RetryOutboxId,
+                   retry_attempts as RetryAttempts, retry_at as RetryAt, clock_timestamp() as Now
+            from outbox_consumers where name = @Name
+            """, new { Name }, tx, cancellationToken: stop));
+        if (state is null)
+        {
+            // The row was deleted by hand: register again (from the start or the head, as on first run).
+            await tx.CommitAsync(stop);
+            await RegisterAsync(stop);
+            return new Round(Outcome.MoreWaiting, TimeSpan.Zero);
+        }
+        if (state.RetryAt is { } retryAt && retryAt > state.Now)
+        {
+            // Another instance (or we) failed on the next event: its backoff holds for every instance.
+            return new Round(Outcome.RetryLater, retryAt - state.Now);
         }
 
         // Payloads are only fetched for the topics we handle; the rest are read to move past them.
@@ -159,20 +180,20 @@ public abstract class OutboxConsumer : BackgroundService
               and txid < pg_snapshot_xmin(pg_current_snapshot())
             order by txid, id
             limit @Take
-            """, new { Topics = _topics, TxId = position.TxId.ToString(CultureInfo.InvariantCulture), position.Id, Take = _options.BatchSize },
+            """, new { Topics = _topics, TxId = state.TxId.ToString(CultureInfo.InvariantCulture), state.Id, Take = _options.BatchSize },
             tx, cancellationToken: stop))).AsList();
         Interlocked.Increment(ref _rounds);
 
         var outcome = rows.Count == _options.BatchSize ? Outcome.MoreWaiting : Outcome.CaughtUp;
-        var retryDelay = TimeSpan.Zero;
-        var reached = position;
+        var reached = (state.TxId, state.Id);
+        var retry = new RetryState(state.RetryOutboxId, state.RetryAttempts, state.RetryAt, DelayMs: -1);
+        var deadLetters = new List<DeadLetter>();
         var started = Environment.TickCount64;
         foreach (var row in rows)
         {
             if (Environment.TickCount64 - started > _options.MaxRoundDuration.TotalMilliseconds)
             {
-                // This transaction holds an xid (the row lock), which keeps every (txid < xmin) reader,
-                // the change feed and the other consumers, from seeing newer writes: keep rounds short.
+                // Commit what is done now and then, so a crash repeats little and progress is visible.
                 outcome = Outcome.MoreWaiting;
                 break;
             }
@@ -183,9 +204,9 @@ public abstract class OutboxConsumer : BackgroundService
                 try
                 {
                     await HandleAsync(e, stop);
-                    if (_failing.OutboxId == e.Id)
+                    if (retry.OutboxId == e.Id)
                     {
-                        _failing = default;
+                        retry = RetryState.None;
                     }
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -195,43 +216,67 @@ public abstract class OutboxConsumer : BackgroundService
                 catch (Exception ex)
                 {
                     Interlocked.Increment(ref _failedAttempts);
-                    var attempt = _failing.OutboxId == e.Id ? _failing.Attempts + 1 : 1;
-                    if (attempt < _options.MaxAttempts)
+                    var attempt = (retry.OutboxId == e.Id ? retry.Attempts : 0) + 1;
+                    if (attempt < _options.MaxAttempts && ex is not OutboxEventRejectedException)
                     {
-                        _failing = (e.Id, attempt);
-                        retryDelay = _options.RetryDelay(attempt);
+                        var delay = _options.RetryDelay(attempt);
+                        retry = new RetryState(e.Id, attempt, null, delay.TotalMilliseconds);
                         _log.LogWarning("Outbox consumer {Consumer} failed on event {OutboxId} ({Topic}), try {Attempt} of {MaxAttempts}: {Error}; retrying in {DelayMs} ms",
-                            Name, e.Id, e.Topic, attempt, _options.MaxAttempts, OutboxErrors.Describe(ex), (int)retryDelay.TotalMilliseconds);
+                            Name, e.Id, e.Topic, attempt, _options.MaxAttempts, OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds);
                         outcome = Outcome.RetryLater;
                         break;
                     }
-                    _failing = default;
-                    await conn.ExecuteAsync(new CommandDefinition("""
-                        insert into outbox_failures (consumer, outbox_id, topic, attempts, error, failed_at)
-                        values (@Consumer, @OutboxId, @Topic, @Attempts, @Error, now())
-                        on conflict (consumer, outbox_id) do update
-                            set attempts = excluded.attempts, error = excluded.error, failed_at = excluded.failed_at
-                        """, new { Consumer = Name, OutboxId = e.Id, e.Topic, Attempts = attempt, Error = OutboxErrors.ForStorage(ex) },
-                        tx, cancellationToken: CancellationToken.None));
+                    retry = RetryState.None;
+                    deadLetters.Add(new DeadLetter(Name, e.Id, e.Topic, attempt, OutboxErrors.ForStorage(ex)));
                     _log.LogError("Outbox consumer {Consumer} gave up on event {OutboxId} ({Topic}) after {Attempts} tries: {Error}; it is recorded in outbox_failures",
                         Name, e.Id, e.Topic, attempt, OutboxErrors.Describe(ex));
                 }
             }
-            reached = new Position(row.TxId, row.Id);
+            reached = (row.TxId, row.Id);
         }
 
-        if (reached != position)
+        // Saved even when stopping, so events already handled are not handed out again. The position
+        // only moves from where this round found it: a reset made by hand meanwhile wins.
+        if (deadLetters.Count > 0)
         {
-            // Progress is saved even when stopping, so events already handled are not handed out again.
             await conn.ExecuteAsync(new CommandDefinition("""
+                insert into outbox_failures (consumer, outbox_id, topic, attempts, error, failed_at)
+                values (@Consumer, @OutboxId, @Topic, @Attempts, @Error, now())
+                on conflict (consumer, outbox_id) do update
+                    set attempts = excluded.attempts, error = excluded.error, failed_at = excluded.failed_at
+                """, deadLetters, tx, cancellationToken: CancellationToken.None));
+        }
+        var current = new RetryState(state.RetryOutboxId, state.RetryAttempts, state.RetryAt, DelayMs: -1);
+        if (reached != (state.TxId, state.Id) || retry != current)
+        {
+            var saved = await conn.ExecuteAsync(new CommandDefinition("""
                 update outbox_consumers
-                set position_txid = @TxId::text::xid8, position_id = @Id, updated_at = now()
-                where name = @Name
-                """, new { TxId = reached.TxId.ToString(CultureInfo.InvariantCulture), reached.Id, Name }, tx, cancellationToken: CancellationToken.None));
+                set position_txid = @TxId::text::xid8, position_id = @Id, updated_at = now(),
+                    retry_outbox_id = @RetryOutboxId, retry_attempts = @RetryAttempts,
+                    retry_at = case when @RetryDelayMs >= 0 then clock_timestamp() + @RetryDelayMs * interval '1 millisecond'
+                                    else @RetryAt::timestamptz end
+                where name = @Name and position_txid = @FromTxId::text::xid8 and position_id = @FromId
+                """, new
+            {
+                TxId = reached.TxId.ToString(CultureInfo.InvariantCulture),
+                reached.Id,
+                RetryOutboxId = retry.OutboxId,
+                RetryAttempts = retry.Attempts,
+                RetryDelayMs = retry.DelayMs,
+                retry.RetryAt,
+                Name,
+                FromTxId = state.TxId.ToString(CultureInfo.InvariantCulture),
+                FromId = state.Id,
+            }, tx, cancellationToken: CancellationToken.None));
+            if (saved == 0)
+            {
+                _log.LogWarning("Outbox consumer {Consumer}: its position was changed by someone else during a round; continuing from the new one", Name);
+                outcome = Outcome.MoreWaiting;
+            }
         }
         await tx.CommitAsync(CancellationToken.None);
         stop.ThrowIfCancellationRequested();
-        return new Round(outcome, retryDelay);
+        return new Round(outcome, TimeSpan.FromMilliseconds(Math.Max(retry.DelayMs, 0)));
     }
 
     private async Task WaitForWakeAsync(CancellationToken stop)
@@ -300,7 +345,15 @@ public abstract class OutboxConsumer : BackgroundService
 
     private readonly record struct Round(Outcome Outcome, TimeSpan Delay);
 
-    private sealed record Position(long TxId, long Id);
+    private sealed record ConsumerState(long TxId, long Id, long? RetryOutboxId, int RetryAttempts, DateTime? RetryAt, DateTime Now);
+
+    /// <summary>The event holding the consumer back; DelayMs ≥ 0 when this round set a new retry time.</summary>
+    private sealed record RetryState(long? OutboxId, int Attempts, DateTime? RetryAt, double DelayMs)
+    {
+        public static RetryState None { get; } = new(null, 0, null, -1);
+    }
+
+    private sealed record DeadLetter(string Consumer, long OutboxId, string Topic, int Attempts, string Error);
 
     private sealed record Row(long Id, long TxId, string Topic, string AggregateType, string AggregateId, string? Payload, DateTime CreatedAt);
 }

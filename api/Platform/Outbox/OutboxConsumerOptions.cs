@@ -22,8 +22,7 @@ public sealed class OutboxConsumerOptions
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>A round stops taking new events after this long and commits. Its transaction holds the
-    /// consumer's row lock, and so an xid that holds back every reader of the (txid &lt; xmin) rule.</summary>
+    /// <summary>A round stops taking new events after this long and commits its progress.</summary>
     public TimeSpan MaxRoundDuration { get; set; } = TimeSpan.FromSeconds(1);
 
     public static OutboxConsumerOptions For(IConfiguration config, string consumer)

@@ -26,7 +26,7 @@ public class AccountsHost : IAsyncLifetime
         settings["Headless:Accounts:PublicBaseUrl"] = "https://shop.test";
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         Smtp = await SmtpSink.StartAsync();
         Api = new EmailHostFactory().UseSmtp(Smtp.Port);
@@ -34,7 +34,7 @@ public class AccountsHost : IAsyncLifetime
         await Api.InitializeAsync();
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Api.DisposeAsync();
         await Smtp.DisposeAsync();

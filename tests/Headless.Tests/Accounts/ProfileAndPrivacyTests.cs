@@ -135,6 +135,19 @@ public sealed class ProfileAndPrivacyTests(AccountsHost host) : IClassFixture<Ac
         await (await host.Api.Admin().GetAsync($"/api/v1/admin/customers/{userId}/export")).ProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task The_last_admin_cannot_be_erased()
+    {
+        var staff = host.Api.Admin(); // starts the app, which creates the first admin account
+        await using var conn = await host.Api.Db.OpenConnectionAsync();
+        var admins = (await conn.QueryAsync<Guid>("select user_id from user_roles where role = 'admin'")).ToList();
+        var admin = Assert.Single(admins);
+        var before = await CatalogSeed.FingerprintAsync(host.Api.Db);
+        await (await staff.PostAsync($"/api/v1/admin/customers/{admin}/erase", null)).ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Null(await conn.ExecuteScalarAsync<DateTime?>("select erased_at from users where id = @admin", new { admin }));
+        Assert.Equal(before, await CatalogSeed.FingerprintAsync(host.Api.Db));
+    }
+
     private async Task<string> RegisteredAsync()
     {
         var email = AccountsHost.NewEmail();

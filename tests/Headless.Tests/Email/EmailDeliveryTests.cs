@@ -88,6 +88,38 @@ public sealed class EmailDeliveryTests(EmailApiFactory api) : IClassFixture<Emai
     }
 
     [Fact]
+    public async Task An_erased_mail_is_skipped_and_a_malformed_one_is_dead_lettered_without_retries()
+    {
+        var erased = Recipient();
+        long malformedId;
+        await using (var conn = await api.Db.OpenConnectionAsync())
+        {
+            await using var tx = await conn.BeginTransactionAsync();
+            await EmailQueue.EnqueueAsync(new WriteLog(conn, tx, Actor.System("test")), Confirm(erased, "https://shop.example/erased"));
+            // What a GDPR erasure does to the queued mail of the person it erases.
+            await conn.ExecuteAsync("update outbox set payload = '{\"erased\": true}' where txid = pg_current_xact_id()", transaction: tx);
+            malformedId = await conn.ExecuteScalarAsync<long>(
+                "insert into outbox (topic, aggregate_type, aggregate_id, payload) values ('email.requested', 'email', 'anonymous', '{\"template\": \"gone\"}') returning id",
+                transaction: tx);
+            await tx.CommitAsync();
+        }
+        var later = Recipient();
+        await api.EnqueueAsync(Confirm(later, "https://shop.example/later"));
+
+        await api.Sink.WaitForMailAsync(m => m.To.Contains(later), Timeout);
+        Assert.DoesNotContain(api.Sink.Received(), m => m.To.Contains(erased));
+        // The dead letter commits with the round that sent the later mail, a moment after the send.
+        await using var check = await api.Db.OpenConnectionAsync();
+        await Eventually.WaitUntilAsync(async () => await check.ExecuteScalarAsync<bool>(
+            "select exists (select 1 from outbox_failures where consumer = 'email' and outbox_id = @malformedId)", new { malformedId }),
+            Timeout, "the malformed mail is dead-lettered");
+        var failure = await check.QuerySingleAsync<(int Attempts, string Error)>(
+            "select attempts, error from outbox_failures where consumer = 'email' and outbox_id = @malformedId", new { malformedId });
+        Assert.Equal(1, failure.Attempts);
+        Assert.StartsWith("OutboxEventRejectedException", failure.Error);
+    }
+
+    [Fact]
     public async Task Unknown_templates_and_bad_addresses_fail_when_queued()
     {
         await using var conn = await api.Db.OpenConnectionAsync();
@@ -167,9 +199,17 @@ public sealed class EmailDeliveryTests(EmailApiFactory api) : IClassFixture<Emai
             var id = await factory.EnqueueAsync(new EmailRequest("reset-password", to, "Ada Lovelace",
                 new JsonObject { ["name"] = "Ada", ["link"] = "https://shop.example/reset?token=t0k3n", ["expiresInMinutes"] = 45 }));
 
-            await Eventually.WaitUntilAsync(() => Directory.Exists(folder) && Directory.GetFiles(folder, "*.eml").Length > 0, Timeout, "an .eml file is written");
+            // The delivery is recorded once the send returned, that is once the file is complete.
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                await using var conn = await factory.Db.OpenConnectionAsync();
+                return await conn.ExecuteScalarAsync<bool>("select exists (select 1 from email_deliveries where outbox_id = @id)", new { id });
+            }, Timeout, "the mail is written");
             var file = Assert.Single(Directory.GetFiles(folder, "*.eml"));
-            Assert.Contains($"Message-ID: <email.{id}.", await File.ReadAllTextAsync(file));
+            // Written for people to read: the text part is plain 8-bit, so the link can be copied out of it.
+            var raw = await File.ReadAllTextAsync(file);
+            Assert.Contains($"Message-ID: <email.{id}.", raw);
+            Assert.Contains("https://shop.example/reset?token=t0k3n", raw);
 
             var mail = await ParseEmlAsync(file);
             Assert.Equal([to], mail.To);

@@ -119,6 +119,41 @@ public sealed class OutboxConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_slow_handler_does_not_hold_back_what_other_readers_see()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        async Task Block(OutboxEvent e)
+        {
+            entered.TrySetResult();
+            await release.Task;
+        }
+        var consumer = new RecordingConsumer(_db, "slow-handler", "test.slow", onEvent: Block);
+        await StartedAsync(consumer);
+        try
+        {
+            await InsertAsync("test.slow", "blocking");
+            await entered.Task.WaitAsync(Timeout);
+            await InsertAsync("test.other", "written-meanwhile");
+
+            // The change feed and the other consumers read a row once its txid is below the oldest running
+            // transaction id: the claimed consumer, busy in its handler, must not be holding one.
+            await Eventually.WaitUntilAsync(async () =>
+            {
+                await using var conn = await _db.OpenConnectionAsync();
+                return await conn.ExecuteScalarAsync<bool>(
+                    "select pg_snapshot_xmin(pg_current_snapshot()) > (select txid from outbox where aggregate_id = 'written-meanwhile')");
+            }, Timeout, "the row written during the slow handler is readable");
+        }
+        finally
+        {
+            release.TrySetResult();
+            await StopAsync(consumer);
+        }
+        Assert.Equal(["blocking"], consumer.HandledIds);
+    }
+
+    [Fact]
     public async Task Two_instances_of_one_consumer_never_both_handle_an_event()
     {
         var deliveries = new ConcurrentDictionary<long, int>();
@@ -158,29 +193,47 @@ public sealed class OutboxConsumerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_failing_event_is_retried_with_backoff_then_dead_lettered_and_passed()
+    public async Task A_failing_event_is_retried_with_backoff_across_instances_then_dead_lettered_and_passed()
     {
-        var flakyFailures = 0;
-        Task Handle(OutboxEvent e) => e.AggregateId switch
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var tries = new ConcurrentDictionary<string, ConcurrentQueue<long>>();
+        var succeeded = new ConcurrentQueue<string>();
+        Task Handle(OutboxEvent e)
         {
-            "flaky" when Interlocked.Increment(ref flakyFailures) <= 2 => throw new TimeoutException("flaky"),
-            "poison" => throw new InvalidOperationException("cannot deliver to someone@example.test"),
-            _ => Task.CompletedTask,
-        };
-        var consumer = new RecordingConsumer(_db, "failing", "test.fail", onEvent: Handle, options: Fast(maxAttempts: 3));
-        await StartedAsync(consumer);
+            var mine = tries.GetOrAdd(e.AggregateId, _ => new ConcurrentQueue<long>());
+            mine.Enqueue(clock.ElapsedMilliseconds);
+            switch (e.AggregateId)
+            {
+                case "flaky" when mine.Count <= 2:
+                    throw new TimeoutException("flaky");
+                case "poison":
+                    throw new InvalidOperationException("cannot deliver to someone@example.test");
+                default:
+                    succeeded.Enqueue(e.AggregateId);
+                    return Task.CompletedTask;
+            }
+        }
+        // Two instances: the retry count and the backoff live in the consumer's row, not in one process.
+        var a = new RecordingConsumer(_db, "failing", "test.fail", onEvent: Handle, options: Fast(maxAttempts: 3));
+        var b = new RecordingConsumer(_db, "failing", "test.fail", onEvent: Handle, options: Fast(maxAttempts: 3));
+        await StartedAsync(a, b);
         try
         {
-            var started = System.Diagnostics.Stopwatch.StartNew();
             await InsertAsync("test.fail", "flaky");
             await InsertAsync("test.fail", "poison");
             await InsertAsync("test.fail", "good");
-            await Eventually.WaitUntilAsync(() => consumer.HandledIds.Contains("good"), Timeout, "the event after the poison one is handled");
+            await Eventually.WaitUntilAsync(() => succeeded.Contains("good"), Timeout, "the event after the poison one is handled");
 
-            Assert.Equal(["flaky", "good"], consumer.HandledIds);
-            Assert.Equal(2 + 3, consumer.FailedAttempts);
-            // Backoff: 50 + 100 ms for the flaky one, 50 + 100 ms for the poison one.
-            Assert.True(started.ElapsedMilliseconds >= 300, $"took {started.ElapsedMilliseconds} ms");
+            Assert.Equal(["flaky", "good"], succeeded);
+            Assert.Equal(3, tries["flaky"].Count);
+            Assert.Equal(3, tries["poison"].Count);
+            Assert.Equal(2 + 3, a.FailedAttempts + b.FailedAttempts);
+            // Backoff 50 ms, then 100 ms (Fast()), whichever instance makes the next try.
+            foreach (var id in new[] { "flaky", "poison" })
+            {
+                var at = tries[id].ToArray();
+                Assert.True(at[1] - at[0] >= 45 && at[2] - at[1] >= 95, $"{id} tried at {string.Join(", ", at)} ms");
+            }
 
             // The dead letter commits with the round that handled "good", a moment after the handler ran.
             await using var conn = await _db.OpenConnectionAsync();
@@ -191,10 +244,11 @@ public sealed class OutboxConsumerTests : IAsyncLifetime
             Assert.Equal(("failing", "test.fail", 3), (failure.Consumer, failure.Topic, failure.Attempts));
             Assert.StartsWith("InvalidOperationException: cannot deliver to <redacted>", failure.Error);
             Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from outbox_failures"));
+            Assert.Equal(0, await conn.ExecuteScalarAsync<int>("select retry_attempts from outbox_consumers where name = 'failing'"));
         }
         finally
         {
-            await StopAsync(consumer);
+            await StopAsync(a, b);
         }
     }
 

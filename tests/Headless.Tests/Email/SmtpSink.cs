@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Headless.Api.Platform.Hosting;
+using Headless.Tests.Infrastructure;
 
 namespace Headless.Tests.Email;
 
@@ -17,14 +17,12 @@ public sealed record ReceivedMail(
 public sealed class SmtpSink : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    private readonly Process _process;
-    private readonly StringBuilder _stderr;
+    private readonly NodeTool _node;
 
-    private SmtpSink(Process process, StringBuilder stderr, int port, string file)
+    private SmtpSink(NodeTool node, string file)
     {
-        _process = process;
-        _stderr = stderr;
-        Port = port;
+        _node = node;
+        Port = node.Ready.GetProperty("port").GetInt32();
         File = file;
     }
 
@@ -37,55 +35,8 @@ public sealed class SmtpSink : IAsyncDisposable
     public static async Task<SmtpSink> StartAsync(int port = 0)
     {
         var file = Path.Combine(Path.GetTempPath(), $"headless-smtp-{Guid.NewGuid():N}.jsonl");
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = RepoPaths.Root,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("tests/tools/smtp-sink.mjs");
-        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        start.ArgumentList.Add(file);
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        var stderr = new StringBuilder();
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
-            {
-                lock (stderr)
-                {
-                    stderr.AppendLine(e.Data);
-                }
-            }
-        };
-        process.BeginErrorReadLine();
-
-        string? line;
-        try
-        {
-            line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
-        }
-        catch (TimeoutException)
-        {
-            line = null;
-        }
-        if (line is null)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            string error;
-            lock (stderr)
-            {
-                error = stderr.ToString();
-            }
-            process.Dispose();
-            throw new InvalidOperationException(
-                $"The SMTP sink did not start (is node_modules installed? run `npm ci` at the repository root): {error}");
-        }
-        var listening = JsonDocument.Parse(line).RootElement.GetProperty("port").GetInt32();
-        return new SmtpSink(process, stderr, listening, file);
+        var node = await NodeTool.StartAsync("tests/tools/smtp-sink.mjs", port.ToString(System.Globalization.CultureInfo.InvariantCulture), file);
+        return new SmtpSink(node, file);
     }
 
     /// <summary>Every message received so far, oldest first.</summary>
@@ -119,14 +70,10 @@ public sealed class SmtpSink : IAsyncDisposable
             if (deadline.Elapsed > timeout)
             {
                 var received = Received();
-                string error;
-                lock (_stderr)
-                {
-                    error = _stderr.ToString();
-                }
+                var error = _node.Errors;
                 Assert.Fail($"No matching mail arrived within {timeout.TotalSeconds:0.#} s. Received {received.Count}: "
                     + string.Join("; ", received.Select(m => $"{string.Join(",", m.To)} '{m.Subject}'"))
-                    + (_process.HasExited ? $". The sink exited: {error}" : ""));
+                    + (_node.HasExited ? $". The sink exited: {error}" : ""));
             }
             await Task.Delay(25);
         }
@@ -134,19 +81,7 @@ public sealed class SmtpSink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-        _process.Dispose();
+        await _node.DisposeAsync();
         System.IO.File.Delete(File);
     }
 }

@@ -12,14 +12,17 @@ namespace Headless.Tests.Infrastructure;
 /// </summary>
 public static class TestDatabase
 {
-    private const string Template = "headless_test_template";
+    // Names carry the test process id, so concurrent test runs on one server never touch each other's
+    // databases, and a later run can tell which leftovers belong to processes that are gone.
+    private static readonly string Prefix = $"t{Environment.ProcessId}_";
+    private static readonly string Template = Prefix + "template";
     private static readonly SemaphoreSlim CloneLock = new(1, 1);
     private static readonly Lazy<Task<NpgsqlConnectionStringBuilder>> Server = new(StartAsync);
 
     public static async Task<string> CreateAsync()
     {
         var server = await Server.Value;
-        var name = "t_" + Guid.NewGuid().ToString("N")[..16];
+        var name = Prefix + Guid.NewGuid().ToString("N")[..16];
         await CloneLock.WaitAsync();
         try
         {
@@ -52,9 +55,8 @@ public static class TestDatabase
         await using (var conn = new NpgsqlConnection(With(server, server.Database ?? "postgres")))
         {
             await conn.OpenAsync();
-            // Databases of earlier runs, and the template, are rebuilt so new migrations are always applied.
-            var stale = await conn.QueryAsync<string>($"select datname from pg_database where datname like 't\\_%' or datname = '{Template}'");
-            foreach (var db in stale)
+            var leftovers = await conn.QueryAsync<string>("select datname from pg_database where datname ~ '^t[0-9]+_'");
+            foreach (var db in leftovers.Where(IsFromFinishedRun))
             {
                 await conn.ExecuteAsync($"drop database if exists {db} with (force)");
             }
@@ -65,6 +67,24 @@ public static class TestDatabase
             await Migrator.MigrateAsync(template);
         }
         return server;
+    }
+
+    private static bool IsFromFinishedRun(string database)
+    {
+        var pid = int.Parse(database[1..database.IndexOf('_', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
+        if (pid == Environment.ProcessId)
+        {
+            return true;
+        }
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
     }
 
     private static string With(NpgsqlConnectionStringBuilder server, string database) =>

@@ -35,11 +35,16 @@ public static class EraseCustomer
         .MapPost("/customers/{id:guid}/erase", Handle)
         .WithName("EraseCustomer")
         .WithSummary("Erase a customer's account and personal data for good (for an erasure request); audited, cannot be undone")
-        .ProducesProblem(StatusCodes.Status404NotFound);
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
 
     private static async Task<Results<Ok<Erasure>, ProblemHttpResult>> Handle(Guid id, HttpContext http, Sessions sessions, AccountsDb accounts, CancellationToken ct)
     {
         var log = await accounts.BeginAsync(Actor.From(http), ct);
+        if (await AdminAccount.IsLastAdminAsync(log, id))
+        {
+            return Platform.Problems.Problems.Conflict("This is the last admin account. Make someone else admin before erasing it.");
+        }
         var erasedAt = await PersonalData.EraseAsync(log, sessions, id);
         if (erasedAt is null)
         {

@@ -14,7 +14,8 @@ public static class EraseMyAccount
         .MapPost("/erase", Handle)
         .WithName("EraseMyAccount")
         .WithSummary("Erase your account and personal data for good (needs the password again); orders keep only what tax law requires")
-        .Validate<ReauthenticateRequest>();
+        .Validate<ReauthenticateRequest>()
+        .ProducesProblem(StatusCodes.Status409Conflict);
 
     private static async Task<Results<Ok<Erasure>, ProblemHttpResult>> Handle(
         ReauthenticateRequest request, HttpContext http, UserManager<HeadlessUser> users, Sessions sessions, AccountsDb accounts, CancellationToken ct)
@@ -29,6 +30,10 @@ public static class EraseMyAccount
         {
             await accounts.CommitAsync(ct);
             return CurrentUser.WrongPassword();
+        }
+        if (await AdminAccount.IsLastAdminAsync(log, user.Id))
+        {
+            return Platform.Problems.Problems.Conflict("This is the last admin account. Make someone else admin before erasing it.");
         }
         var erasedAt = await PersonalData.EraseAsync(log, sessions, user.Id);
         await accounts.CommitAsync(ct);

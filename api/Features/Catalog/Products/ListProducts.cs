@@ -99,7 +99,14 @@ public static class ListProducts
 
     private static async Task<ProductPage> QueryAsync(NpgsqlConnection conn, Query query, string sort, int limit, ProductCursor? cursor, string currency)
     {
-        var sql = new StringBuilder("""
+        // The stock and category checks are scalar subqueries with LIMIT 1 on purpose: written as EXISTS,
+        // PostgreSQL may turn them into a hashed subplan over every variant (about a second at 100,000
+        // products) instead of probing the few rows the page needs.
+        const string inStock = """
+            coalesce((select true from variants v join inventory i on i.sku = v.sku
+                      where v.product_id = p.id and v.status = 'active' and i.on_hand > i.reserved limit 1), false)
+            """;
+        var sql = new StringBuilder($"""
             with recursive subtree as (
                 select id from categories where slug = @category
                 union all
@@ -107,15 +114,13 @@ public static class ListProducts
             )
             select p.id, p.slug, p.title, p.images -> 0 ->> 'url' as image_url, p.images -> 0 ->> 'alt' as image_alt,
                    (p.images -> 0 ->> 'width')::int as image_width, (p.images -> 0 ->> 'height')::int as image_height,
-                   p.tags, p.min_price, p.created_at,
-                   exists (select 1 from variants v join inventory i on i.sku = v.sku
-                           where v.product_id = p.id and v.status = 'active' and i.on_hand > i.reserved) as in_stock
+                   p.tags, p.min_price, p.created_at, {inStock} as in_stock
             from products p
             where p.status = 'active' and p.min_price is not null
             """);
         if (query.Category is not null)
         {
-            sql.AppendLine(" and exists (select 1 from product_categories pc where pc.product_id = p.id and pc.category_id in (select id from subtree))");
+            sql.AppendLine(" and coalesce((select true from product_categories pc where pc.product_id = p.id and pc.category_id in (select id from subtree) limit 1), false)");
         }
         if (query.MinPrice is not null)
         {
@@ -127,10 +132,7 @@ public static class ListProducts
         }
         if (query.InStock == true)
         {
-            sql.AppendLine("""
-                 and exists (select 1 from variants v join inventory i on i.sku = v.sku
-                             where v.product_id = p.id and v.status = 'active' and i.on_hand > i.reserved)
-                """);
+            sql.Append(" and ").AppendLine(inStock);
         }
         var (after, order) = sort switch
         {

@@ -1,0 +1,282 @@
+using System.Diagnostics;
+using Dapper;
+using Headless.Api.Features.Demo;
+using Headless.Api.Platform.Database;
+using Headless.Api.Platform.Hosting;
+using Npgsql;
+
+namespace Headless.Bench;
+
+internal sealed record Dataset(
+    long Products, long ActiveProducts, long Variants, long Categories, long DatabaseBytes, bool Reused, TimeSpan LoadTime);
+
+/// <summary>
+/// The benchmark's own database, <c>headless_bench</c>: on a private cluster in <c>.data/bench-pg</c>
+/// (port 54349, so a dev run or the tests are never disturbed), or on the server named by
+/// <c>Headless__Database__ConnectionString</c> when that is set.
+/// </summary>
+internal sealed class BenchDatabase : IAsyncDisposable
+{
+    public const string DatabaseName = "headless_bench";
+    public const int LocalPort = 54349;
+    private const string ConnectionStringVariable = "Headless__Database__ConnectionString";
+
+    private readonly LocalPostgres? _local;
+    private readonly string _adminConnectionString;
+
+    private BenchDatabase(LocalPostgres? local, string adminConnectionString, string connectionString, string description)
+    {
+        _local = local;
+        _adminConnectionString = adminConnectionString;
+        ConnectionString = connectionString;
+        Description = description;
+        DataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    /// <summary>What the API is given as Headless__Database__ConnectionString.</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Where the database is, for the report (never the password).</summary>
+    public string Description { get; }
+
+    public NpgsqlDataSource DataSource { get; private set; }
+
+    public static async Task<BenchDatabase> OpenAsync(CancellationToken ct)
+    {
+        var configured = Environment.GetEnvironmentVariable(ConnectionStringVariable);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            var admin = new NpgsqlConnectionStringBuilder(configured);
+            var bench = new NpgsqlConnectionStringBuilder(configured) { Database = DatabaseName };
+            Log.Step($"Using the PostgreSQL server from {ConnectionStringVariable} ({admin.Host}:{admin.Port}), database {DatabaseName}.");
+            return new BenchDatabase(null, admin.ConnectionString, bench.ConnectionString,
+                $"the server from {ConnectionStringVariable} ({admin.Host}:{admin.Port}), database `{DatabaseName}`");
+        }
+        var directory = Path.Combine(RepoPaths.Data, "bench-pg");
+        Log.Step($"Starting the benchmark's own PostgreSQL cluster ({directory}, port {LocalPort}) ...");
+        var clock = Stopwatch.StartNew();
+        var local = await LocalPostgres.StartAsync(directory, LocalPort, null, new PrefixWriter("  "), ct);
+        var pidFile = Path.Combine(directory, "data", "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var postmaster))
+        {
+            CpuSampler.PostmasterPid = postmaster;
+        }
+        Log.Info($"PostgreSQL is up ({clock.ElapsedMilliseconds} ms).");
+        return new BenchDatabase(local, local.ConnectionString("postgres"), local.ConnectionString(DatabaseName),
+            $"a private cluster on the same machine (`.data/bench-pg`, 127.0.0.1:{LocalPort}), database `{DatabaseName}`");
+    }
+
+    /// <summary>Reuses <c>headless_bench</c> when it holds exactly the demo catalog of
+    /// <paramref name="productCount"/> products; otherwise recreates it, migrates and loads it.</summary>
+    public async Task<Dataset> EnsureCatalogAsync(int productCount, CancellationToken ct)
+    {
+        Log.Step($"Checking database {DatabaseName} for the {productCount:N0}-product demo catalog ...");
+        var clock = Stopwatch.StartNew();
+        var reason = await WhyNotReusableAsync(productCount, ct);
+        if (reason is null)
+        {
+            Log.Info($"It is there: reusing it (delete it with `drop database {DatabaseName}` to force a reload).");
+            await AnalyzeIfNeverAnalyzedAsync(ct);
+            return await DescribeAsync(reused: true, TimeSpan.Zero, ct);
+        }
+        Log.Info($"Not reusable: {reason}. Rebuilding it.");
+
+        await using (var admin = new NpgsqlConnection(_adminConnectionString))
+        {
+            await admin.OpenAsync(ct);
+            // Other connections of ours (the pool) would block the drop; `with (force)` ends them.
+            NpgsqlConnection.ClearAllPools();
+            await admin.ExecuteAsync(new CommandDefinition($"drop database if exists {DatabaseName} with (force)", cancellationToken: ct));
+            await admin.ExecuteAsync(new CommandDefinition($"create database {DatabaseName}", cancellationToken: ct));
+        }
+        await DataSource.DisposeAsync();
+        DataSource = NpgsqlDataSource.Create(ConnectionString);
+
+        var applied = await Migrator.MigrateAsync(DataSource, ct);
+        Log.Info($"Created {DatabaseName} and applied {applied.Count} migrations.");
+
+        Log.Step($"Generating the demo catalog ({productCount:N0} products) ...");
+        var generate = Stopwatch.StartNew();
+        var catalog = DemoCatalog.Generate(productCount);
+        Log.Info($"{catalog.Categories.Count} categories, {catalog.Products.Count:N0} products, {catalog.Variants.Count:N0} variants in {generate.Elapsed.TotalSeconds:F1} s.");
+
+        Log.Step("Loading it with COPY (one transaction) ...");
+        var load = await DemoCatalogLoader.LoadAsync(DataSource, catalog, new LogProgress(), ct);
+        if (!load.Loaded)
+        {
+            throw new BenchFailure($"The demo catalog was not loaded into the fresh database {DatabaseName}: its tables were not empty.");
+        }
+        Log.Info($"Loaded in {load.Elapsed.TotalSeconds:F1} s.");
+
+        Log.Step("VACUUM ANALYZE (fresh statistics and visibility map, so plans are the ones a settled shop gets) ...");
+        var analyze = Stopwatch.StartNew();
+        await using (var conn = await DataSource.OpenConnectionAsync(ct))
+        {
+            await conn.ExecuteAsync(new CommandDefinition("vacuum (analyze)", commandTimeout: 600, cancellationToken: ct));
+        }
+        Log.Info($"Done in {analyze.Elapsed.TotalSeconds:F1} s.");
+        return await DescribeAsync(reused: false, clock.Elapsed, ct);
+    }
+
+    private async Task<string?> WhyNotReusableAsync(int productCount, CancellationToken ct)
+    {
+        await using (var admin = new NpgsqlConnection(_adminConnectionString))
+        {
+            await admin.OpenAsync(ct);
+            var exists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select exists (select 1 from pg_database where datname = @name)", new { name = DatabaseName }, cancellationToken: ct));
+            if (!exists)
+            {
+                return "it does not exist yet";
+            }
+        }
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        if (!await conn.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select to_regclass('products') is not null and to_regclass('audit_log') is not null and to_regclass('schema_migrations') is not null", cancellationToken: ct)))
+        {
+            return "it has no catalog tables";
+        }
+        var products = await conn.ExecuteScalarAsync<long>(new CommandDefinition("select count(*) from products", cancellationToken: ct));
+        if (products != productCount)
+        {
+            return $"it holds {products:N0} products, not {productCount:N0}";
+        }
+        var loadedByDemo = await conn.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            select exists (select 1 from audit_log
+                           where actor = 'system:demo-loader' and action = 'catalog.loaded'
+                             and (after ->> 'products')::bigint = @productCount)
+            """, new { productCount }, cancellationToken: ct));
+        if (!loadedByDemo)
+        {
+            return "its products were not loaded by the demo catalog loader";
+        }
+        var applied = (await conn.QueryAsync<(string Version, string Checksum)>(new CommandDefinition(
+            "select version, checksum from schema_migrations", cancellationToken: ct))).ToDictionary(r => r.Version, r => r.Checksum);
+        if (Migrator.All.FirstOrDefault(m => applied.TryGetValue(m.Version, out var checksum) && checksum != m.Checksum) is { } changed)
+        {
+            return $"migration {changed.Version} was changed after this database applied it (the API would refuse to start)";
+        }
+        var pending = await Migrator.PendingAsync(conn, ct);
+        if (pending.Count > 0)
+        {
+            Log.Info($"Applying {pending.Count} new migration(s): {string.Join(", ", pending)} ...");
+            try
+            {
+                await Migrator.MigrateAsync(DataSource, ct);
+            }
+            catch (Exception e) when (e is InvalidOperationException or PostgresException)
+            {
+                return $"its migrations cannot be brought up to date ({e.Message})";
+            }
+        }
+        return null;
+    }
+
+    private async Task AnalyzeIfNeverAnalyzedAsync(CancellationToken ct)
+    {
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        var analyzed = await conn.ExecuteScalarAsync<bool>(new CommandDefinition("""
+            select coalesce(bool_and(last_analyze is not null or last_autoanalyze is not null), false)
+            from pg_stat_user_tables where relname in ('products', 'variants', 'inventory', 'product_categories', 'categories')
+            """, cancellationToken: ct));
+        if (!analyzed)
+        {
+            Log.Info("Its statistics are missing (an interrupted earlier load?): running VACUUM ANALYZE ...");
+            await conn.ExecuteAsync(new CommandDefinition("vacuum (analyze)", commandTimeout: 600, cancellationToken: ct));
+        }
+    }
+
+    private async Task<Dataset> DescribeAsync(bool reused, TimeSpan loadTime, CancellationToken ct)
+    {
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        var row = await conn.QuerySingleAsync<(long Products, long Active, long Variants, long Categories, long Bytes)>(new CommandDefinition("""
+            select (select count(*) from products),
+                   (select count(*) from products where status = 'active'),
+                   (select count(*) from variants),
+                   (select count(*) from categories),
+                   pg_database_size(current_database())
+            """, cancellationToken: ct));
+        var dataset = new Dataset(row.Products, row.Active, row.Variants, row.Categories, row.Bytes, reused, loadTime);
+        Log.Info($"Dataset: {dataset.Products:N0} products ({dataset.ActiveProducts:N0} active), {dataset.Variants:N0} variants, {dataset.Categories} categories, {dataset.DatabaseBytes / 1024.0 / 1024.0:N0} MiB on disk.");
+        return dataset;
+    }
+
+    /// <summary>A deterministic spread of active products (ordered by a hash of the slug, not by age).</summary>
+    public async Task<IReadOnlyList<string>> SampleProductSlugsAsync(int count, CancellationToken ct)
+    {
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        var slugs = (await conn.QueryAsync<string>(new CommandDefinition(
+            "select slug from products where status = 'active' order by md5(slug) limit @count", new { count }, cancellationToken: ct))).ToList();
+        if (slugs.Count < count)
+        {
+            throw new BenchFailure($"Expected {count:N0} active products to sample, found {slugs.Count:N0}.");
+        }
+        return slugs;
+    }
+
+    /// <summary>A deterministic mix of top-level and leaf categories.</summary>
+    public async Task<IReadOnlyList<string>> SampleCategorySlugsAsync(int count, CancellationToken ct)
+    {
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        return (await conn.QueryAsync<string>(new CommandDefinition(
+            "select slug from categories order by md5(slug) limit @count", new { count }, cancellationToken: ct))).ToList();
+    }
+
+    /// <summary>
+    /// When wrk stops it closes its connections, but the API does not cancel the queries of requests
+    /// whose client has gone: they run on, and would slow the next run. Waits until no query of the
+    /// API is active (at most <paramref name="max"/>); returns how many there were and how long it took.
+    /// </summary>
+    public async Task<(long Abandoned, TimeSpan Waited)> WaitForApiQueriesToFinishAsync(TimeSpan max, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        long first = -1;
+        while (true)
+        {
+            var active = await conn.ExecuteScalarAsync<long>(new CommandDefinition("""
+                select count(*) from pg_stat_activity
+                where datname = current_database() and application_name = 'headless-api' and state = 'active' and pid <> pg_backend_pid()
+                """, cancellationToken: ct));
+            if (first < 0)
+            {
+                first = active;
+            }
+            if (active == 0 || clock.Elapsed > max)
+            {
+                return (first, clock.Elapsed);
+            }
+            await Task.Delay(250, ct);
+        }
+    }
+
+    public async Task<(string Version, string SharedBuffers, string MaxConnections)> ServerInfoAsync(CancellationToken ct)
+    {
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        return await conn.QuerySingleAsync<(string, string, string)>(new CommandDefinition(
+            "select version(), current_setting('shared_buffers'), current_setting('max_connections')", cancellationToken: ct));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        if (_local is not null)
+        {
+            Log.Step("Stopping the benchmark's PostgreSQL cluster (unless it was already running before this run) ...");
+            await _local.DisposeAsync();
+        }
+    }
+
+    private sealed class LogProgress : IProgress<string>
+    {
+        public void Report(string value) => Log.Info($"copied {value.Replace("/", " of ", StringComparison.Ordinal)} rows");
+    }
+
+    /// <summary>Forwards LocalPostgres's own progress lines to our log.</summary>
+    private sealed class PrefixWriter(string prefix) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void WriteLine(string? value) => Log.Info(prefix + value);
+    }
+}
