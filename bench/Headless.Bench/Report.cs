@@ -70,6 +70,23 @@ internal sealed record BenchReport(
             md.AppendLine(Inv, $"| {r.Scenario.Title} | {(r.Scenario.ReadCache ? "on" : "off")} | {c.Api:F2} | {c.Postgres:F2} | {c.Wrk:F2} | {c.Interrupts:F2} | {c.Other:F2} | {c.Idle:F2} |");
         }
         md.AppendLine();
+        md.AppendLine("<details><summary>Every measured run (other work on the machine shows in the last two columns: it is what lengthens the tails)</summary>");
+        md.AppendLine();
+        md.AppendLine("| Scenario | Read cache | Run | Requests/s | p50 | p99 | max | Other work during the run (cores) | Other work just before (cores) |");
+        md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var r in Results)
+        {
+            for (var i = 0; i < r.Runs.Count; i++)
+            {
+                var run = r.Runs[i];
+                var finished = run.Wrk.Requests > 0;
+                string RunLat(double us) => finished ? Ms(us / 1000) : "none finished";
+                md.AppendLine(Inv, $"| {r.Scenario.Title} | {(r.Scenario.ReadCache ? "on" : "off")} | {i + 1} | {Rps(run.Wrk.RequestsPerSecond)} | {RunLat(run.Wrk.P50Us)} | {RunLat(run.Wrk.P99Us)} | {RunLat(run.Wrk.MaxUs)} | {run.Cpu.Other:F2} | {run.BackgroundCores:F2} |");
+            }
+        }
+        md.AppendLine();
+        md.AppendLine("</details>");
+        md.AppendLine();
         md.AppendLine("### How it was measured");
         md.AppendLine();
         md.AppendLine("- **Command**: `./build.sh bench` — the cake task builds the API in Release and runs `bench/Headless.Bench` " +

@@ -23,10 +23,10 @@ namespace Headless.Api.Platform.Outbox;
 /// by hand during a round wins.</para>
 /// <para>Woken by LISTEN outbox and a fallback poll. Delivery is at-least-once (a crash between a
 /// handled event and the commit repeats it), so handlers must be idempotent. A failing event is retried
-/// with exponential backoff (kept in the consumer's row, so it holds across instances), holding back the
-/// events behind it, and after
-/// <see cref="OutboxConsumerOptions.MaxAttempts"/> tries (at once for an <see cref="OutboxEventRejectedException"/>)
-/// is written to `outbox_failures` and passed.</para>
+/// with exponential backoff, holding back the events behind it; its try count and next try time live in
+/// the consumer's row, so they hold across instances. After <see cref="OutboxConsumerOptions.MaxAttempts"/>
+/// tries (at once for an <see cref="OutboxEventRejectedException"/>) it is written to `outbox_failures`
+/// and passed.</para>
 /// </summary>
 public abstract class OutboxConsumer : BackgroundService
 {
@@ -123,7 +123,8 @@ public abstract class OutboxConsumer : BackgroundService
                 _log.LogWarning("Outbox consumer {Consumer} could not read the outbox ({Error}); retrying in {DelayMs} ms",
                     Name, OutboxErrors.Describe(ex), (int)errorDelay.TotalMilliseconds);
                 await Task.Delay(errorDelay, stop);
-                errorDelay = TimeSpan.FromMilliseconds(Math.Min(Math.Max(errorDelay.TotalMilliseconds * 2, 200), Math.Max(_options.RetryMaxDelay.TotalMilliseconds, 200)));
+                var cap = Math.Max(_options.RetryMaxDelay.TotalMilliseconds, 200);
+                errorDelay = TimeSpan.FromMilliseconds(Math.Min(Math.Max(errorDelay.TotalMilliseconds * 2, 200), cap));
             }
         }
     }
