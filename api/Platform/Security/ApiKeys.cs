@@ -34,14 +34,17 @@ public static class ApiKeys
             return null;
         }
         await using var conn = await db.OpenConnectionAsync();
+        // One round trip: the data-modifying CTE runs even though the select does not read it, and
+        // touches last_used_at at most once a minute so busy keys do not write on every request.
         var row = await conn.QuerySingleOrDefaultAsync<(Guid Id, string Name, string[] Scopes)?>("""
-            update api_keys set last_used_at = now()
-            where key_hash = @hash and revoked_at is null
-              and (last_used_at is null or last_used_at < now() - interval '1 minute')
-            returning id, name, scopes
+            with hit as (
+                select id, name, scopes, last_used_at from api_keys where key_hash = @hash and revoked_at is null
+            ), touch as (
+                update api_keys set last_used_at = now() from hit
+                where api_keys.id = hit.id and (hit.last_used_at is null or hit.last_used_at < now() - interval '1 minute')
+            )
+            select id, name, scopes from hit
             """, new { hash = Hash(secret) });
-        row ??= await conn.QuerySingleOrDefaultAsync<(Guid Id, string Name, string[] Scopes)?>(
-            "select id, name, scopes from api_keys where key_hash = @hash and revoked_at is null", new { hash = Hash(secret) });
         return row is { } r ? new ApiKeyIdentity(r.Id, r.Name, r.Scopes) : null;
     }
 

@@ -33,21 +33,7 @@ public static class AddAddress
             insert into addresses (id, user_id, kind, is_default, full_name, line1, line2, city, region, postal_code, country, phone)
             values (@id, @userId, @Kind, @isDefault, @FullName, @Line1, @line2, @City, @region, @postalCode, @Country, @phone)
             returning {AddressRules.Columns}
-            """, new
-        {
-            id = Guid.CreateVersion7(),
-            userId,
-            input.Kind,
-            isDefault = input.IsDefault == true,
-            input.FullName,
-            input.Line1,
-            line2 = input.Line2 ?? "",
-            input.City,
-            region = input.Region ?? "",
-            postalCode = input.PostalCode ?? "",
-            input.Country,
-            phone = input.Phone ?? "",
-        }, log.Transaction);
+            """, AddressRules.Parameters(Guid.CreateVersion7(), userId, input), log.Transaction);
         await AccountAudit.RecordAsync(log, "address.added", userId);
         await accounts.CommitAsync(ct);
         return TypedResults.Created($"/api/v1/account/addresses/{row.Id}", row.ToContract());

@@ -26,6 +26,23 @@ public static class AddressRules
     public static Task ClearDefaultAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid userId, string kind) =>
         conn.ExecuteAsync("update addresses set is_default = false where user_id = @userId and kind = @kind and is_default", new { userId, kind }, tx);
 
+    /// <summary>The SQL parameters of an address row, for insert and update alike.</summary>
+    public static object Parameters(Guid id, Guid userId, AddressInput input) => new
+    {
+        id,
+        userId,
+        input.Kind,
+        isDefault = input.IsDefault == true,
+        input.FullName,
+        input.Line1,
+        line2 = input.Line2 ?? "",
+        input.City,
+        region = input.Region ?? "",
+        postalCode = input.PostalCode ?? "",
+        input.Country,
+        phone = input.Phone ?? "",
+    };
+
     public sealed record Row(Guid Id, string Kind, bool IsDefault, string FullName, string Line1, string Line2, string City, string Region,
         string PostalCode, string Country, string Phone, int Version)
     {

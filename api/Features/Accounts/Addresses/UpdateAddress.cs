@@ -30,21 +30,7 @@ public static class UpdateAddress
                 version = version + 1, updated_at = now()
             where id = @id and user_id = @userId
             returning {AddressRules.Columns}
-            """, new
-        {
-            id,
-            userId,
-            input.Kind,
-            isDefault = input.IsDefault == true,
-            input.FullName,
-            input.Line1,
-            line2 = input.Line2 ?? "",
-            input.City,
-            region = input.Region ?? "",
-            postalCode = input.PostalCode ?? "",
-            input.Country,
-            phone = input.Phone ?? "",
-        }, log.Transaction);
+            """, AddressRules.Parameters(id, userId, input), log.Transaction);
         if (row is null)
         {
             return Platform.Problems.Problems.NotFound($"You have no address {id}.");

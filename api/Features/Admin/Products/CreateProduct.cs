@@ -63,9 +63,7 @@ public static class CreateProduct
                     new Dictionary<string, string[]> { [$"variants[{i}].sku"] = ["This SKU is already used."] });
             }
         }
-        await conn.ExecuteAsync("""
-            update products set min_price = (select min(price_amount) from variants where product_id = @id and status = 'active') where id = @id
-            """, new { id }, tx);
+        await ProductWrites.SetMinPriceAsync(log, id);
         var product = (await ProductWrites.LoadAsync(log, id))!;
         await ProductWrites.RecordAsync(log, "product.created", id, null, product);
         await tx.CommitAsync(ct);

@@ -78,12 +78,17 @@ public static class ProductWrites
         return id;
     }
 
+    /// <summary>The listing sort key: the lowest price among the product's active variants.</summary>
+    private const string ActiveMinPrice = "(select min(price_amount) from variants where product_id = @productId and status = 'active')";
+
+    /// <summary>Sets the listing sort key of a product created in this transaction (its version stays 1).</summary>
+    public static Task SetMinPriceAsync(WriteLog log, Guid productId) =>
+        log.Connection.ExecuteAsync($"update products set min_price = {ActiveMinPrice} where id = @productId", new { productId }, log.Transaction);
+
     /// <summary>Keeps the listing sort key right and bumps the product's version after its variants changed.</summary>
     public static Task TouchAfterVariantChangeAsync(WriteLog log, Guid productId) =>
-        log.Connection.ExecuteAsync("""
-            update products
-            set min_price = (select min(price_amount) from variants where product_id = @productId and status = 'active'),
-                version = version + 1, updated_at = now()
+        log.Connection.ExecuteAsync($"""
+            update products set min_price = {ActiveMinPrice}, version = version + 1, updated_at = now()
             where id = @productId
             """, new { productId }, log.Transaction);
 

@@ -38,12 +38,13 @@ public static class GetProduct
         {
             return cached;
         }
-        Guid? found;
-        await using (var conn = await db.OpenConnectionAsync())
+        // One connection for the slug lookup and the load.
+        await using var conn = await db.OpenConnectionAsync();
+        if (await ProductQueries.FindIdBySlugAsync(conn, slug) is not { } productId)
         {
-            found = await ProductQueries.FindIdBySlugAsync(conn, slug);
+            return null;
         }
-        return found is { } productId ? await ByIdAsync(productId, cache, db) : null;
+        return cache.TryGetProduct(productId, out cached) ? cached : await LoadAsync(productId, cache, conn);
     }
 
     private static async Task<CachedBody?> ByIdAsync(Guid id, CatalogCache cache, NpgsqlDataSource db)
@@ -52,8 +53,13 @@ public static class GetProduct
         {
             return cached;
         }
-        var ticket = cache.TicketFor(id);
         await using var conn = await db.OpenConnectionAsync();
+        return await LoadAsync(id, cache, conn);
+    }
+
+    private static async Task<CachedBody?> LoadAsync(Guid id, CatalogCache cache, NpgsqlConnection conn)
+    {
+        var ticket = cache.TicketFor(id);
         var product = await ProductQueries.LoadAsync(conn, id, activeVariantsOnly: true);
         if (product is not { Status: "active" })
         {
