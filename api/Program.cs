@@ -3,6 +3,7 @@ using Headless.Api;
 using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Admin;
 using Headless.Api.Features.Catalog;
+using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Database;
@@ -53,6 +54,7 @@ builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddHostedService<CatalogChangeListener>();
 builder.Services.AddEmail(builder.Configuration);
 builder.Services.AddAccounts(builder.Configuration);
+builder.Services.AddCommerce(builder.Configuration);
 
 var app = builder.Build();
 
@@ -77,6 +79,7 @@ app.MapOpenApi("/openapi/{documentName}.yaml");
 app.MapHealth();
 app.MapCatalog();
 app.MapAccounts();
+app.MapCommerce();
 app.MapAdmin();
 
 app.Lifetime.ApplicationStarted.Register(() =>

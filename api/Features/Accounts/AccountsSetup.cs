@@ -106,6 +106,8 @@ public static class AccountsSetup
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().AddRequirements(new StaffAccess([AccountRoles.Admin], [Scopes.Admin])))
             .AddPolicy(Policies.CatalogStaff, p => p.RequireAuthenticatedUser()
                 .AddRequirements(new StaffAccess([AccountRoles.Admin, AccountRoles.Staff], [Scopes.Admin, Scopes.Catalog])))
+            .AddPolicy(Policies.OrderStaff, p => p.RequireAuthenticatedUser()
+                .AddRequirements(new StaffAccess([AccountRoles.Admin, AccountRoles.Staff], [Scopes.Admin, Scopes.Orders])))
             .AddPolicy(Policies.SignedIn, p => p.RequireAuthenticatedUser().RequireClaim(ClaimTypes.NameIdentifier)
                 .RequireAssertion(ctx => ctx.User.Identity?.AuthenticationType != ApiKeyAuthenticationHandler.SchemeName));
 

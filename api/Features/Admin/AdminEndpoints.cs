@@ -37,5 +37,6 @@ public static class AdminEndpoints
         AdjustStock.Map(inventory);
 
         AccountsEndpoints.MapAccountsAdmin(admin);
+        Commerce.CommerceSetup.MapCommerceAdmin(admin);
     }
 }

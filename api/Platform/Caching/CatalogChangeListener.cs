@@ -5,7 +5,7 @@ namespace Headless.Api.Platform.Caching;
 /// <summary>Listens on the `outbox` channel (raised by a trigger on every outbox insert, delivered at
 /// commit) and drops the cache entries a change touches, so every API instance serves fresh catalog
 /// data within milliseconds of a write anywhere.</summary>
-public sealed class CatalogChangeListener(NpgsqlDataSource db, CatalogCache cache, ILogger<CatalogChangeListener> log) : BackgroundService
+public sealed class CatalogChangeListener(NpgsqlDataSource db, CatalogCache cache, Features.Pricing.PricingRules pricing, ILogger<CatalogChangeListener> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,6 +22,7 @@ public sealed class CatalogChangeListener(NpgsqlDataSource db, CatalogCache cach
                 }
                 // Whatever changed while we were not listening is unknown: start clean.
                 cache.InvalidateAll();
+                pricing.Invalidate();
                 delay = TimeSpan.FromMilliseconds(200);
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -56,6 +57,9 @@ public sealed class CatalogChangeListener(NpgsqlDataSource db, CatalogCache cach
                 break;
             case "category" or "catalog":
                 cache.InvalidateAll();
+                break;
+            case "pricing":
+                pricing.Invalidate();
                 break;
         }
     }

@@ -41,6 +41,10 @@ public sealed class StartupTasks(
                 log.LogInformation("Demo catalog loaded: {Products} products, {Variants} variants, {Categories} categories in {Ms} ms",
                     result.Products, result.Variants, result.Categories, (int)result.Elapsed.TotalMilliseconds);
             }
+            if (await DemoPricing.LoadAsync(db, catalog.Value.Currency, ct))
+            {
+                log.LogInformation("Demo pricing loaded: standard and express shipping, EU/UK VAT, US sales tax, code WELCOME10");
+            }
         }
         lifetime.ApplicationStarted.Register(() => log.LogInformation("Headless API ready"));
     }

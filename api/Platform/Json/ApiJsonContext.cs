@@ -2,12 +2,40 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Headless.Contracts.Admin;
 using Headless.Contracts.Catalog;
+using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Headless.Api.Platform.Json;
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(CreateCartRequest))]
+[JsonSerializable(typeof(AddCartLineRequest))]
+[JsonSerializable(typeof(SetCartLineRequest))]
+[JsonSerializable(typeof(UpdateCartRequest))]
+[JsonSerializable(typeof(MergeCartRequest))]
+[JsonSerializable(typeof(Cart))]
+[JsonSerializable(typeof(CheckoutRequest))]
+[JsonSerializable(typeof(CheckoutResult))]
+[JsonSerializable(typeof(Order))]
+[JsonSerializable(typeof(OrderAddress))]
+[JsonSerializable(typeof(OrderPage))]
+[JsonSerializable(typeof(TestCardRequest))]
+[JsonSerializable(typeof(ShipOrderRequest))]
+[JsonSerializable(typeof(CancelOrderRequest))]
+[JsonSerializable(typeof(RefundRequest))]
+[JsonSerializable(typeof(RefundResult))]
+[JsonSerializable(typeof(CreateShippingMethodRequest))]
+[JsonSerializable(typeof(UpdateShippingMethodRequest))]
+[JsonSerializable(typeof(ShippingMethod))]
+[JsonSerializable(typeof(ShippingMethodList))]
+[JsonSerializable(typeof(SetTaxRateRequest))]
+[JsonSerializable(typeof(TaxRate))]
+[JsonSerializable(typeof(TaxRateList))]
+[JsonSerializable(typeof(CreateDiscountCodeRequest))]
+[JsonSerializable(typeof(UpdateDiscountCodeRequest))]
+[JsonSerializable(typeof(DiscountCode))]
+[JsonSerializable(typeof(DiscountCodeList))]
 [JsonSerializable(typeof(ProductDetail))]
 [JsonSerializable(typeof(ProductPage))]
 [JsonSerializable(typeof(CategoryTree))]

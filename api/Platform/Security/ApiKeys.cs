@@ -52,12 +52,14 @@ public static class ApiKeys
 }
 
 /// <summary>What a machine key may do. "admin" is everything under /api/v1/admin; "catalog" is the
-/// catalog and inventory routes (for a PIM or ERP feed).</summary>
+/// catalog and inventory routes (for a PIM or ERP feed); "orders" is orders, shipping, refunds and
+/// pricing rules (for a fulfilment or accounting system).</summary>
 public static class Scopes
 {
     public const string Admin = "admin";
     public const string Catalog = "catalog";
-    public static readonly string[] All = [Admin, Catalog];
+    public const string Orders = "orders";
+    public static readonly string[] All = [Admin, Catalog, Orders];
 }
 
 public static class Policies
@@ -67,6 +69,10 @@ public static class Policies
 
     /// <summary>Catalog and inventory: staff or admin users, or an API key with the catalog or admin scope.</summary>
     public const string CatalogStaff = "catalog-staff";
+
+    /// <summary>Orders, refunds, shipping and pricing rules: staff or admin users, or an API key with the
+    /// orders or admin scope.</summary>
+    public const string OrderStaff = "order-staff";
 
     /// <summary>A signed-in person (cookie or bearer token), not a machine key.</summary>
     public const string SignedIn = "signed-in";

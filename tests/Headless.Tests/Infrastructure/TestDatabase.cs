@@ -49,7 +49,7 @@ public static class TestDatabase
         {
             // HEADLESS_TEST_PG_PORT lets two checkouts of the repo run their suites side by side.
             var port = int.Parse(Environment.GetEnvironmentVariable("HEADLESS_TEST_PG_PORT") ?? "54339", System.Globalization.CultureInfo.InvariantCulture);
-            var pg = await LocalPostgres.StartAsync(Path.Combine(RepoPaths.Data, "test-pg"), port, null, TextWriter.Null);
+            var pg = await LocalPostgres.StartAsync(Path.Combine(RepoPaths.Data, port == 54339 ? "test-pg" : $"test-pg-{port}"), port, null, TextWriter.Null);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => pg.DisposeAsync().AsTask().GetAwaiter().GetResult();
             server = new NpgsqlConnectionStringBuilder(pg.ConnectionString("postgres"));
         }

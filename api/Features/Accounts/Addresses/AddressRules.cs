@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dapper;
 using FluentValidation;
 using Headless.Contracts.Accounts;
@@ -10,11 +9,7 @@ public static class AddressRules
 {
     public const int MaxPerUser = 20;
 
-    private static readonly HashSet<string> Countries = CultureInfo.GetCultures(CultureTypes.SpecificCultures)
-        .Select(c => { try { return new RegionInfo(c.Name).TwoLetterISORegionName; } catch (ArgumentException) { return null; } })
-        .OfType<string>().Where(c => c.Length == 2).ToHashSet(StringComparer.Ordinal);
-
-    public static bool IsCountry(string? code) => code is { Length: 2 } && (Countries.Count == 0 ? code.All(char.IsAsciiLetterUpper) : Countries.Contains(code));
+    public static bool IsCountry(string? code) => Headless.Api.Platform.Geography.Countries.IsCode(code);
 
     public const string Columns = "id, kind, is_default, full_name, line1, line2, city, region, postal_code, country, phone, version";
 

@@ -1,0 +1,78 @@
+using Dapper;
+using Headless.Api.Features.Pricing;
+using Headless.Api.Platform.Http;
+using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Carts;
+
+public static class AddCartLine
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPost("/carts/{cartToken}/lines", Handle)
+        .WithName("AddCartLine")
+        .WithSummary("Add a quantity of a SKU to a cart (added to what is already there)")
+        .Validate<AddCartLineRequest>()
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<Cart>, ProblemHttpResult>> Handle(
+        string cartToken, AddCartLineRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var (cart, problem) = await CartStore.ResolveAsync(conn, cartToken, http.User);
+        if ((problem ?? CartWrites.CheckWritable(http, cart!)) is { } refused)
+        {
+            return refused;
+        }
+        var sku = request.Sku!;
+        var existing = cart!.Lines.FirstOrDefault(l => l.Sku == sku);
+        if (existing is null && cart.Lines.Count >= CartWrites.MaxLines)
+        {
+            return Conflict($"A cart holds at most {CartWrites.MaxLines} different items.");
+        }
+        var quantity = (existing?.Quantity ?? 0) + request.Quantity!.Value;
+        if (quantity > CartWrites.MaxQuantity)
+        {
+            return Validation("quantity", $"A cart holds at most {CartWrites.MaxQuantity} of one SKU; it has {existing?.Quantity ?? 0}.");
+        }
+        var line = await CartWrites.FindSellableAsync(conn, sku, quantity);
+        if (line is null)
+        {
+            return CartWrites.UnknownSku(sku);
+        }
+        if (line.Available < quantity)
+        {
+            return CartWrites.NotEnoughStock(sku, line.Available - (existing?.Quantity ?? 0));
+        }
+        // Added, not overwritten: two tabs adding at once both count.
+        var stored = await conn.ExecuteScalarAsync<int?>($"""
+            insert into cart_lines (cart_id, sku, quantity) values (@cartId, @sku, @delta)
+            on conflict (cart_id, sku) do update set quantity = cart_lines.quantity + excluded.quantity
+            where cart_lines.quantity + excluded.quantity <= {CartWrites.MaxQuantity}
+            returning quantity;
+            {CartWrites.Touch}
+            """, new { cartId = cart.Row.Id, sku, delta = request.Quantity.Value });
+        if (stored is null)
+        {
+            return Validation("quantity", $"A cart holds at most {CartWrites.MaxQuantity} of one SKU.");
+        }
+        line = new CartStore.LineRow
+        {
+            Sku = line.Sku, ProductId = line.ProductId, ProductSlug = line.ProductSlug, Title = line.Title, VariantTitle = line.VariantTitle,
+            UnitPrice = line.UnitPrice, Currency = line.Currency, Quantity = stored.Value, WeightGrams = line.WeightGrams, Available = line.Available, Active = true,
+        };
+        var lines = cart.Lines.Where(l => l.Sku != sku).Append(line).ToList();
+        if (existing is not null)
+        {
+            lines = cart.Lines.Select(l => l.Sku == sku ? line : l).ToList();
+        }
+        var view = await CartPricing.ViewAsync(conn, rules, CartWrites.After(cart, lines), ct);
+        Versions.SetETag(http, view.Version);
+        return TypedResults.Ok(view);
+    }
+}

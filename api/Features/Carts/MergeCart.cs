@@ -1,0 +1,77 @@
+using Dapper;
+using FluentValidation;
+using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Features.Catalog;
+using Headless.Api.Features.Pricing;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Security;
+using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Carts;
+
+public static class MergeCart
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPost("/carts/mine/merge", Handle)
+        .WithName("MergeCart")
+        .WithSummary("After sign-in: move a guest cart's lines into your cart (quantities add up); the guest cart is closed")
+        .RequireAuthorization(Policies.SignedIn)
+        .Validate<MergeCartRequest>()
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Ok<Cart>, ProblemHttpResult>> Handle(
+        MergeCartRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, IOptions<CatalogOptions> catalog, CancellationToken ct)
+    {
+        var customerId = http.User.UserId()!.Value;
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var guestId = await conn.ExecuteScalarAsync<Guid?>("""
+            select id from carts where token_hash = @tokenHash and customer_id is null for update
+            """, new { tokenHash = CartTokens.Hash(request.CartToken!) }, tx);
+        if (guestId is null)
+        {
+            return NotFound("No guest cart has this token.");
+        }
+        await conn.ExecuteAsync("""
+            insert into carts (id, token_hash, customer_id, currency) values (@cartId, @tokenHash, @customerId, @currency)
+            on conflict (customer_id) where status = 'open' and customer_id is not null do nothing
+            """, new { cartId = Guid.CreateVersion7(), tokenHash = CartTokens.Hash(CartTokens.New()), customerId, currency = catalog.Value.Currency }, tx);
+        await conn.ExecuteAsync($"""
+            with mine as (select id from carts where customer_id = @customerId and status = 'open' for update),
+                 guest as (update carts set status = 'merged', version = version + 1, updated_at = now()
+                           where id = @guestId and status = 'open' returning id)
+            insert into cart_lines (cart_id, sku, quantity)
+            select mine.id, l.sku, l.quantity from cart_lines l, mine, guest where l.cart_id = guest.id
+            on conflict (cart_id, sku) do update set quantity = least(cart_lines.quantity + excluded.quantity, {CartWrites.MaxQuantity})
+            """, new { customerId, guestId }, tx);
+        var guestStatus = await conn.ExecuteScalarAsync<string>("select status from carts where id = @guestId", new { guestId }, tx);
+        if (guestStatus != "merged")
+        {
+            return Conflict("That guest cart was already checked out or merged.");
+        }
+        await conn.ExecuteAsync("update carts set version = version + 1, updated_at = now() where customer_id = @customerId and status = 'open'", new { customerId }, tx);
+        var (cart, problem) = await CartStore.ResolveAsync(conn, CartStore.Mine, http.User, tx);
+        await tx.CommitAsync(ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var view = await CartPricing.ViewAsync(conn, rules, cart!, ct);
+        Versions.SetETag(http, view.Version);
+        return TypedResults.Ok(view);
+    }
+}
+
+public sealed class MergeCartRequestValidator : AbstractValidator<MergeCartRequest>
+{
+    public MergeCartRequestValidator()
+    {
+        RuleFor(r => r.CartToken).NotEmpty().Must(CartTokens.LooksValid).WithMessage("cartToken is the token of a guest cart.");
+    }
+}

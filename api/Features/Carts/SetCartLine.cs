@@ -1,0 +1,62 @@
+using Dapper;
+using Headless.Api.Features.Pricing;
+using Headless.Api.Platform.Http;
+using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Carts;
+
+public static class SetCartLine
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPut("/carts/{cartToken}/lines/{sku}", Handle)
+        .WithName("SetCartLine")
+        .WithSummary("Set the quantity of a SKU in a cart (0 removes the line)")
+        .Validate<SetCartLineRequest>()
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+
+    private static async Task<Results<Ok<Cart>, ProblemHttpResult>> Handle(
+        string cartToken, string sku, SetCartLineRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var (cart, problem) = await CartStore.ResolveAsync(conn, cartToken, http.User);
+        if ((problem ?? CartWrites.CheckWritable(http, cart!)) is { } refused)
+        {
+            return refused;
+        }
+        var quantity = request.Quantity!.Value;
+        if (quantity == 0)
+        {
+            return await RemoveCartLine.RemoveAsync(conn, rules, http, cart!, sku, ct);
+        }
+        var existing = cart!.Lines.FirstOrDefault(l => l.Sku == sku);
+        if (existing is null && cart.Lines.Count >= CartWrites.MaxLines)
+        {
+            return Conflict($"A cart holds at most {CartWrites.MaxLines} different items.");
+        }
+        var line = await CartWrites.FindSellableAsync(conn, sku, quantity);
+        if (line is null)
+        {
+            return CartWrites.UnknownSku(sku);
+        }
+        // Lowering a quantity is always allowed, so a shopper can fix a line that went short.
+        if (line.Available < quantity && quantity > (existing?.Quantity ?? 0))
+        {
+            return CartWrites.NotEnoughStock(sku, line.Available);
+        }
+        await conn.ExecuteAsync($"""
+            insert into cart_lines (cart_id, sku, quantity) values (@cartId, @sku, @quantity)
+            on conflict (cart_id, sku) do update set quantity = excluded.quantity;
+            {CartWrites.Touch}
+            """, new { cartId = cart.Row.Id, sku, quantity });
+        var lines = existing is null ? cart.Lines.Append(line).ToList() : cart.Lines.Select(l => l.Sku == sku ? line : l).ToList();
+        var view = await CartPricing.ViewAsync(conn, rules, CartWrites.After(cart, lines), ct);
+        Versions.SetETag(http, view.Version);
+        return TypedResults.Ok(view);
+    }
+}

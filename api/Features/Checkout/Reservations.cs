@@ -1,0 +1,44 @@
+using Dapper;
+using Npgsql;
+
+namespace Headless.Api.Features.Checkout;
+
+/// <summary>Stock held for an order: inventory.reserved, which the storage checks keep within on_hand.</summary>
+public static class Reservations
+{
+    public sealed record Shortage(string Sku, int Available);
+
+    /// <summary>
+    /// Reserves every line or reports which fall short. Rows are locked in SKU order first, so two
+    /// checkouts with overlapping lines wait for each other instead of deadlocking; the update then only
+    /// takes what is available, so stock never goes below zero however many checkouts race.
+    /// </summary>
+    public static async Task<IReadOnlyList<Shortage>> ReserveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orderId, IReadOnlyList<(string Sku, int Quantity)> lines)
+    {
+        var skus = lines.Select(l => l.Sku).ToArray();
+        var quantities = lines.Select(l => l.Quantity).ToArray();
+        using var grid = await conn.QueryMultipleAsync("""
+            select sku from inventory where sku = any(@skus) order by sku for update;
+
+            update inventory i set reserved = i.reserved + l.quantity, version = i.version + 1, updated_at = now()
+            from unnest(@skus, @quantities) as l(sku, quantity)
+            where i.sku = l.sku and i.on_hand - i.reserved >= l.quantity
+            returning i.sku;
+            """, new { skus, quantities }, tx);
+        await grid.ReadAsync<string>();
+        var reserved = (await grid.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
+        if (reserved.Count == lines.Count)
+        {
+            await conn.ExecuteAsync("""
+                insert into outbox (topic, aggregate_type, aggregate_id, payload)
+                select distinct 'inventory.changed', 'product', product_id::text, jsonb_build_object('order', @orderId::text)
+                from order_lines where order_id = @orderId
+                """, new { orderId }, tx);
+            return [];
+        }
+        var short_ = lines.Where(l => !reserved.Contains(l.Sku)).Select(l => l.Sku).ToArray();
+        var available = (await conn.QueryAsync<(string Sku, int Available)>(
+            "select sku, on_hand - reserved from inventory where sku = any(@short_)", new { short_ }, tx)).ToDictionary(r => r.Sku, r => r.Available);
+        return short_.Select(s => new Shortage(s, available.GetValueOrDefault(s))).ToList();
+    }
+}

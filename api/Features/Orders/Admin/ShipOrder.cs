@@ -1,0 +1,56 @@
+using Dapper;
+using FluentValidation;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Orders.Admin;
+
+public static class ShipOrder
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPost("/orders/{orderId:guid}/shipments", Handle)
+        .WithName("ShipOrder")
+        .WithSummary("Mark a paid order shipped with its carrier and tracking number; the customer is emailed")
+        .Validate<ShipOrderRequest>()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
+        Guid orderId, ShipOrderRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var log = new WriteLog(conn, tx, Actor.From(http));
+        var shipped = await conn.QuerySingleOrDefaultAsync<(string Email, Guid? CustomerId)?>("""
+            update orders set status = 'fulfilled', carrier = @carrier, tracking_number = @trackingNumber, version = version + 1, updated_at = now()
+            where id = @orderId and status = 'paid'
+            returning email, customer_id
+            """, new { orderId, carrier = request.Carrier!.Trim(), trackingNumber = request.TrackingNumber!.Trim() }, tx);
+        if (shipped is not { } s)
+        {
+            var status = await conn.ExecuteScalarAsync<string?>("select status from orders where id = @orderId", new { orderId }, tx);
+            return status is null ? NotFound($"No order {orderId}.") : Conflict($"Only paid orders can be shipped; this one is {status}.");
+        }
+        await OrderTransitions.EventAsync(conn, tx, orderId, OrderStatus.Paid, OrderStatus.Fulfilled, log.Actor.Id, $"shipped with {request.Carrier}, tracking {request.TrackingNumber}");
+        await log.EventAsync("order.fulfilled", "order", orderId.ToString());
+        await log.AuditAsync("order.shipped", "order", orderId.ToString(), null, null);
+        await OrderEmails.QueueAsync(log, "order-shipped", orderId, s.Email, s.CustomerId);
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok((await OrderStore.LoadAsync(conn, orderId))!.ToContract());
+    }
+}
+
+public sealed class ShipOrderRequestValidator : AbstractValidator<ShipOrderRequest>
+{
+    public ShipOrderRequestValidator()
+    {
+        RuleFor(r => r.Carrier).NotEmpty().WithMessage("carrier is required (DHL, UPS, ...).").MaximumLength(60)
+            .Must(v => v is null || !v.Any(char.IsControl)).WithMessage("Remove control characters.");
+        RuleFor(r => r.TrackingNumber).NotEmpty().WithMessage("trackingNumber is required.").MaximumLength(60)
+            .Matches("^[A-Za-z0-9 -]*$").WithMessage("Letters, digits, spaces and dashes.");
+    }
+}

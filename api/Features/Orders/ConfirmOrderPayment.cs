@@ -1,0 +1,46 @@
+using Headless.Api.Features.Payments;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Orders;
+
+public static class ConfirmOrderPayment
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPost("/orders/{orderId:guid}/payment-confirmation", Handle)
+        .WithName("ConfirmOrderPayment")
+        .WithSummary("The browser is back from paying: ask the payment provider and update the order (safe to repeat; the webhook may come first)")
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    private static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
+        Guid orderId, HttpContext http, NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var order = await OrderStore.LoadAsync(conn, orderId);
+        if (order is null || !OrderAccess.MayRead(http, order.Row))
+        {
+            return NotFound("No order with this id is yours. Guests send the order token from checkout in X-Order-Token.");
+        }
+        if (order.Row.Status == OrderStatus.PendingPayment && order.Row.PaymentRef is { } paymentRef && order.Row.PaymentProvider == payments.Name)
+        {
+            try
+            {
+                // Never trust the browser's word: the provider says whether the money arrived.
+                var intent = await payments.RetrieveIntentAsync(paymentRef, ct);
+                await sync.ApplyAsync(intent, Actor.From(http), "browser confirmation", ct);
+            }
+            catch (PaymentProviderException e) when (e.Unavailable)
+            {
+                return Make(StatusCodes.Status503ServiceUnavailable, "payment-provider-unavailable", "Payments are unavailable",
+                    "The payment service did not answer; the order will update when it does. Try again in a minute.");
+            }
+            order = await OrderStore.LoadAsync(conn, orderId);
+        }
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(order!.ToContract());
+    }
+}

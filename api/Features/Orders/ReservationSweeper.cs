@@ -1,0 +1,78 @@
+using Dapper;
+using Headless.Api.Features.Checkout;
+using Headless.Api.Features.Payments;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Headless.Api.Features.Orders;
+
+/// <summary>
+/// Releases the stock of checkouts nobody paid for in time. Each expired order's payment is canceled
+/// at the provider first: if it turns out to have been paid after all, the order is marked paid
+/// instead, so a late payment never meets released stock.
+/// </summary>
+public sealed class ReservationSweeper(NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync,
+    IOptions<CheckoutOptions> options, ILogger<ReservationSweeper> log) : BackgroundService
+{
+    private static readonly Actor Sweeper = Actor.System("reservation-sweeper");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.SweepIntervalSeconds)));
+        do
+        {
+            try
+            {
+                var released = await SweepAsync(stoppingToken);
+                if (released > 0)
+                {
+                    log.LogInformation("Released the stock of {Count} expired checkouts", released);
+                }
+                await using var conn = await db.OpenConnectionAsync(stoppingToken);
+                await Idempotency.PurgeExpiredAsync(conn);
+            }
+            catch (Exception e) when (e is NpgsqlException or PaymentProviderException or TimeoutException)
+            {
+                log.LogWarning("Reservation sweep failed ({Error}); retrying on the next tick", e.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+
+    /// <summary>One pass: every order whose reservation has expired. Returns how many were released.</summary>
+    public async Task<int> SweepAsync(CancellationToken ct)
+    {
+        List<(Guid OrderId, string? PaymentRef)> expired;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            expired = (await conn.QueryAsync<(Guid, string?)>("""
+                select o.id, p.provider_ref from orders o left join payments p on p.order_id = o.id
+                where o.reservation = 'held' and o.reservation_expires_at <= now()
+                order by o.reservation_expires_at limit 500
+                """)).ToList();
+        }
+        var released = 0;
+        foreach (var (orderId, paymentRef) in expired)
+        {
+            if (paymentRef is not null)
+            {
+                var intent = await payments.CancelIntentAsync(paymentRef, ct);
+                if (intent.Status == "succeeded")
+                {
+                    await sync.ApplyAsync(intent, Sweeper, "sweeper found the payment succeeded", ct);
+                    continue;
+                }
+            }
+            await using var conn = await db.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            if (await OrderTransitions.CancelUnpaidAsync(new WriteLog(conn, tx, Sweeper), orderId, "reservation expired"))
+            {
+                released++;
+            }
+            await tx.CommitAsync(ct);
+        }
+        return released;
+    }
+}

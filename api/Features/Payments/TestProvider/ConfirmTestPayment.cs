@@ -1,0 +1,71 @@
+using FluentValidation;
+using Headless.Api.Features.Orders;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Payments.TestProvider;
+
+public static class ConfirmTestPayment
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPost("/test-payments/{paymentIntentId}/confirm", Handle)
+        .WithName("ConfirmTestPayment")
+        .WithSummary("TEST MODE ONLY: pay a test-provider intent with a test card (4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined)")
+        .WithDescription("Exists only while no Stripe key is configured; with Stripe, the browser confirms the payment with Stripe.js instead. No money moves.")
+        .Validate<TestCardRequest>()
+        .ProducesProblem(StatusCodes.Status402PaymentRequired)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
+        string paymentIntentId, TestCardRequest request, HttpContext http, IPaymentProvider payments, NpgsqlDataSource db, PaymentSync sync, CancellationToken ct)
+    {
+        if (payments is not TestPaymentProvider)
+        {
+            return NotFound("Test payments are off: this shop takes real payments through Stripe.");
+        }
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var intent = await TestPaymentProvider.FindAsync(conn, paymentIntentId);
+        // The client secret proves the caller is the browser that checked out, as with Stripe.js.
+        var secret = http.Request.Headers["X-Client-Secret"].ToString();
+        if (intent is null || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes(intent.ClientSecret)))
+        {
+            return NotFound("No test payment has this id and client secret (send the client secret from checkout in X-Client-Secret).");
+        }
+        if (intent.Status is "succeeded" or "canceled")
+        {
+            return Conflict($"This payment is already {intent.Status}.");
+        }
+        var card = new string(request.CardNumber!.Where(char.IsAsciiDigit).ToArray());
+        var actor = Actor.From(http);
+        if (TestPaymentProvider.Decline(card) is { } decline)
+        {
+            if (card is TestPaymentProvider.DeclinedCard or TestPaymentProvider.InsufficientFundsCard)
+            {
+                await sync.ApplyAsync(intent with { Status = "requires_payment_method", LastError = decline }, actor, "test payment", ct);
+                return Make(StatusCodes.Status402PaymentRequired, "card-declined", "Card declined", decline + " Try another card.");
+            }
+            return Validation("cardNumber", decline);
+        }
+        await sync.ApplyAsync(intent with { Status = "succeeded", AmountReceived = intent.Amount }, actor, "test payment", ct);
+        var orderId = await Dapper.SqlMapper.ExecuteScalarAsync<Guid>(conn, "select order_id from payments where provider_ref = @paymentIntentId", new { paymentIntentId });
+        var order = await OrderStore.LoadAsync(conn, orderId);
+        return TypedResults.Ok(order!.ToContract());
+    }
+}
+
+public sealed class TestCardRequestValidator : FluentValidation.AbstractValidator<TestCardRequest>
+{
+    public TestCardRequestValidator()
+    {
+        RuleFor(r => r.CardNumber).NotEmpty().WithMessage("cardNumber is required.").MaximumLength(30)
+            .Matches("^[0-9 ]+$").WithMessage("Digits and spaces only.");
+        RuleFor(r => r.Expiry).MaximumLength(7);
+        RuleFor(r => r.Cvc).MaximumLength(4).Matches("^[0-9]*$").WithMessage("Digits only.");
+    }
+}

@@ -1,0 +1,46 @@
+using Dapper;
+using Headless.Api.Features.Catalog;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Pricing.Admin;
+
+public static class CreateShippingMethod
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPost("/shipping-methods", Handle)
+        .WithName("CreateShippingMethod")
+        .WithSummary("Create a shipping method with its rates by destination country and parcel weight")
+        .Validate<CreateShippingMethodRequest>()
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+    private static async Task<Results<Created<ShippingMethod>, ProblemHttpResult>> Handle(
+        CreateShippingMethodRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, IOptions<CatalogOptions> catalog, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var id = Guid.CreateVersion7();
+        var inserted = await conn.ExecuteAsync("""
+            insert into shipping_methods (id, code, name, active, position) values (@id, @code, @name, @active, @position)
+            on conflict (code) do nothing
+            """, new { id, request.Code, request.Name, active = request.Active ?? true, position = request.Position ?? 0 }, tx);
+        if (inserted == 0)
+        {
+            return Conflict($"A shipping method with code '{request.Code}' exists.", new Dictionary<string, string[]> { ["code"] = ["Taken."] });
+        }
+        await PricingAdmin.ReplaceRatesAsync(conn, tx, id, request.Rates!);
+        var method = (await PricingAdmin.LoadMethodAsync(conn, catalog.Value.Currency, tx, id))!;
+        var log = new WriteLog(conn, tx, Actor.From(http));
+        await log.EventAsync("shipping-method.created", "pricing", id.ToString());
+        await log.AuditAsync("shipping-method.created", "shipping-method", id.ToString(), null, null);
+        await tx.CommitAsync(ct);
+        rules.Invalidate();
+        Versions.SetETag(http, method.Version);
+        return TypedResults.Created($"/api/v1/admin/shipping-methods/{id}", method);
+    }
+}

@@ -1,0 +1,58 @@
+using Dapper;
+using Headless.Api.Features.Catalog;
+using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Outbox;
+using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Features.Pricing.Admin;
+
+public static class UpdateShippingMethod
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapPatch("/shipping-methods/{code}", Handle)
+        .WithName("UpdateShippingMethod")
+        .WithSummary("Rename, (de)activate or reorder a shipping method, or replace its rates (If-Match required)")
+        .Validate<UpdateShippingMethodRequest>()
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+
+    private static async Task<Results<Ok<ShippingMethod>, ProblemHttpResult>> Handle(
+        string code, UpdateShippingMethodRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, IOptions<CatalogOptions> catalog, CancellationToken ct)
+    {
+        var ifMatch = Versions.ParseIfMatch(http.Request.Headers.IfMatch);
+        if (ifMatch.IsMissing || ifMatch.IsInvalid)
+        {
+            return PreconditionRequired();
+        }
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var id = await conn.ExecuteScalarAsync<Guid?>("""
+            update shipping_methods set name = coalesce(@name, name), active = coalesce(@active, active), position = coalesce(@position, position),
+                version = version + 1, updated_at = now()
+            where code = @code and version = @version
+            returning id
+            """, new { code, request.Name, request.Active, request.Position, version = ifMatch.Version }, tx);
+        if (id is null)
+        {
+            var exists = await conn.ExecuteScalarAsync<bool>("select exists (select 1 from shipping_methods where code = @code)", new { code }, tx);
+            return exists ? PreconditionFailed("The shipping method changed since you read it.") : NotFound($"No shipping method '{code}'.");
+        }
+        if (request.Rates is { } rates)
+        {
+            await PricingAdmin.ReplaceRatesAsync(conn, tx, id.Value, rates);
+        }
+        var log = new WriteLog(conn, tx, Actor.From(http));
+        await log.EventAsync("shipping-method.updated", "pricing", id.Value.ToString());
+        await log.AuditAsync("shipping-method.updated", "shipping-method", id.Value.ToString(), null, null);
+        var method = (await PricingAdmin.LoadMethodAsync(conn, catalog.Value.Currency, tx, id))!;
+        await tx.CommitAsync(ct);
+        rules.Invalidate();
+        Versions.SetETag(http, method.Version);
+        return TypedResults.Ok(method);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Dapper;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+
+namespace Headless.Api.Platform.Http;
+
+/// <summary>
+/// Idempotency-Key with Stripe's semantics. The same key with the same request replays the stored
+/// response; with a different request it is a 422; while the first request still runs it is a 409.
+/// Responses are kept 24 hours. The record is written in the same transaction as the work, so a
+/// response is stored exactly when its effects committed; a request that failed stores nothing and
+/// may be retried with the same key.
+/// </summary>
+public sealed class Idempotency(IDataProtectionProvider protection)
+{
+    public const string Header = "Idempotency-Key";
+    public const int MaxKeyLength = 255;
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+
+    private readonly IDataProtector _protector = protection.CreateProtector("Headless.Idempotency.v1");
+
+    /// <summary>The request's key: null when absent; a 400 problem when malformed.</summary>
+    public static (string? Key, ProblemHttpResult? Problem) Read(HttpContext http)
+    {
+        var values = http.Request.Headers[Header];
+        if (values.Count == 0)
+        {
+            return (null, null);
+        }
+        var key = values.Count == 1 ? values[0]?.Trim() : null;
+        if (string.IsNullOrEmpty(key) || key.Length > MaxKeyLength || key.Any(c => c < 0x21 || c > 0x7e))
+        {
+            return (null, Validation(Header, $"Send one key of 1 to {MaxKeyLength} visible ASCII characters, such as a UUID."));
+        }
+        return (key, null);
+    }
+
+    public static ProblemHttpResult Required() => Make(StatusCodes.Status400BadRequest, "idempotency-key-required", "Idempotency-Key header required",
+        "Send an Idempotency-Key header (a fresh UUID per attempt; the same one when you retry), so a retry never creates a second one.",
+        new Dictionary<string, string[]> { [Header] = ["Required."] });
+
+    public static ProblemHttpResult InFlight() => Make(StatusCodes.Status409Conflict, "idempotency-in-flight", "A request with this key is still running",
+        "Wait for the first request with this Idempotency-Key to finish, then retry to get its response.");
+
+    public static ProblemHttpResult Mismatch() => Make(StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused",
+        "Idempotency-Key reused with a different request",
+        "This key was used for a different request in the last 24 hours. Use a new key for a new request.");
+
+    /// <summary>A stable fingerprint of what was asked: the operation, its route values and its body.</summary>
+    public static byte[] Fingerprint<T>(string operation, string routeValues, T? body, JsonTypeInfo<T> type)
+    {
+        var json = body is null ? "null" : JsonSerializer.Serialize(body, type);
+        return SHA256.HashData(Encoding.UTF8.GetBytes($"{operation}\n{routeValues}\n{json}"));
+    }
+
+    /// <summary>Holds the key for the rest of the transaction; false when another request holds it.</summary>
+    public static Task<bool> TryLockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string scope, string key) =>
+        conn.ExecuteScalarAsync<bool>("select pg_try_advisory_xact_lock(hashtextextended(@name, 7))", new { name = scope + "\n" + key }, tx);
+
+    public async Task<Stored<T>?> FindAsync<T>(NpgsqlConnection conn, NpgsqlTransaction? tx, string scope, string key, JsonTypeInfo<T> type)
+    {
+        var row = await conn.QuerySingleOrDefaultAsync<Row>("""
+            select request_hash, status_code, location, response from idempotency_keys
+            where scope = @scope and key = @key and created_at > now() - @retention
+            """, new { scope, key, retention = Retention }, tx);
+        if (row is null)
+        {
+            return null;
+        }
+        var body = JsonSerializer.Deserialize(_protector.Unprotect(row.Response), type)!;
+        return new Stored<T>(row.RequestHash, row.StatusCode, row.Location, body);
+    }
+
+    public Task StoreAsync<T>(NpgsqlConnection conn, NpgsqlTransaction tx, string scope, string key, byte[] requestHash,
+        int statusCode, string? location, T response, JsonTypeInfo<T> type) =>
+        conn.ExecuteAsync("""
+            insert into idempotency_keys (scope, key, request_hash, status_code, location, response)
+            values (@scope, @key, @requestHash, @statusCode, @location, @response)
+            on conflict (scope, key) do update set request_hash = excluded.request_hash, status_code = excluded.status_code,
+                location = excluded.location, response = excluded.response, created_at = now()
+            """, new { scope, key, requestHash, statusCode, location, response = _protector.Protect(JsonSerializer.Serialize(response, type)) }, tx);
+
+    public static Task<int> PurgeExpiredAsync(NpgsqlConnection conn) =>
+        conn.ExecuteAsync("delete from idempotency_keys where created_at < now() - @retention", new { retention = Retention });
+
+    /// <summary>Marks a response as a replay, as Stripe does.</summary>
+    public static void MarkReplayed(HttpContext http) => http.Response.Headers["Idempotent-Replayed"] = "true";
+
+    public sealed record Stored<T>(byte[] RequestHash, int StatusCode, string? Location, T Body)
+    {
+        public bool Matches(byte[] requestHash) => CryptographicOperations.FixedTimeEquals(RequestHash, requestHash);
+    }
+
+    private sealed record Row(byte[] RequestHash, int StatusCode, string? Location, string Response);
+}
