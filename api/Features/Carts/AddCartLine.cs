@@ -63,8 +63,17 @@ public static class AddCartLine
         }
         line = new CartStore.LineRow
         {
-            Sku = line.Sku, ProductId = line.ProductId, ProductSlug = line.ProductSlug, Title = line.Title, VariantTitle = line.VariantTitle,
-            UnitPrice = line.UnitPrice, Currency = line.Currency, Quantity = stored.Value, WeightGrams = line.WeightGrams, Available = line.Available, Active = true,
+            Sku = line.Sku,
+            ProductId = line.ProductId,
+            ProductSlug = line.ProductSlug,
+            Title = line.Title,
+            VariantTitle = line.VariantTitle,
+            UnitPrice = line.UnitPrice,
+            Currency = line.Currency,
+            Quantity = stored.Value,
+            WeightGrams = line.WeightGrams,
+            Available = line.Available,
+            Active = true,
         };
         var lines = cart.Lines.Where(l => l.Sku != sku).Append(line).ToList();
         if (existing is not null)

@@ -59,8 +59,16 @@ public static class CartWrites
             Lines = lines,
             Row = new CartStore.CartRow
             {
-                Id = r.Id, CustomerId = r.CustomerId, Status = r.Status, Currency = r.Currency, Country = r.Country, Region = r.Region,
-                ShippingMethod = r.ShippingMethod, DiscountCode = r.DiscountCode, Version = cart.Row.Version + 1, UpdatedAt = DateTime.UtcNow,
+                Id = r.Id,
+                CustomerId = r.CustomerId,
+                Status = r.Status,
+                Currency = r.Currency,
+                Country = r.Country,
+                Region = r.Region,
+                ShippingMethod = r.ShippingMethod,
+                DiscountCode = r.DiscountCode,
+                Version = cart.Row.Version + 1,
+                UpdatedAt = DateTime.UtcNow,
             },
         };
     }

@@ -31,8 +31,15 @@ public static class CreateDiscountCode
             returning {DiscountCodes.Columns}
             """, new
         {
-            id = Guid.CreateVersion7(), code = DiscountCodes.Normalize(request.Code!), request.Kind, request.Value, currency = catalog.Value.Currency,
-            minSubtotal = request.MinSubtotal ?? 0, startsAt = request.StartsAt?.UtcDateTime, endsAt = request.EndsAt?.UtcDateTime, request.UsageLimit,
+            id = Guid.CreateVersion7(),
+            code = DiscountCodes.Normalize(request.Code!),
+            request.Kind,
+            request.Value,
+            currency = catalog.Value.Currency,
+            minSubtotal = request.MinSubtotal ?? 0,
+            startsAt = request.StartsAt?.UtcDateTime,
+            endsAt = request.EndsAt?.UtcDateTime,
+            request.UsageLimit,
         }, tx);
         if (row is null)
         {
