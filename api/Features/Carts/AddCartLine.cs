@@ -50,17 +50,20 @@ public static class AddCartLine
             return CartWrites.NotEnoughStock(sku, line.Available - (existing?.Quantity ?? 0));
         }
         // Added, not overwritten: two tabs adding at once both count.
+        await using var tx = await conn.BeginTransactionAsync(ct);
         var stored = await conn.ExecuteScalarAsync<int?>($"""
-            insert into cart_lines (cart_id, sku, quantity) values (@cartId, @sku, @delta)
+            {CartWrites.WhileOpen}
+            insert into cart_lines (cart_id, sku, quantity) select id, @sku, @delta from open_cart
             on conflict (cart_id, sku) do update set quantity = cart_lines.quantity + excluded.quantity
             where cart_lines.quantity + excluded.quantity <= {CartWrites.MaxQuantity}
-            returning quantity;
-            {CartWrites.Touch}
-            """, new { cartId = cart.Row.Id, sku, delta = request.Quantity.Value });
+            returning quantity
+            """, new { cartId = cart.Row.Id, sku, delta = request.Quantity.Value }, tx);
         if (stored is null)
         {
-            return Validation("quantity", $"A cart holds at most {CartWrites.MaxQuantity} of one SKU.");
+            var open = await conn.ExecuteScalarAsync<bool>("select status = 'open' from carts where id = @id", new { id = cart.Row.Id }, tx);
+            return open ? Validation("quantity", $"A cart holds at most {CartWrites.MaxQuantity} of one SKU.") : CartWrites.Closed();
         }
+        await tx.CommitAsync(ct);
         line = new CartStore.LineRow
         {
             Sku = line.Sku,

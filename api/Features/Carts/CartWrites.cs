@@ -73,7 +73,12 @@ public static class CartWrites
         };
     }
 
-    public const string Touch = "update carts set version = version + 1, updated_at = now() where id = @cartId;";
+    /// <summary>Prefix of every line write: it bumps the cart's version only while the cart is open, and the
+    /// write goes through only if it did, so a line can never change after checkout closed the cart, and
+    /// a checkout never sells a cart that changed after it was priced.</summary>
+    public const string WhileOpen = "with open_cart as (update carts set version = version + 1, updated_at = now() where id = @cartId and status = 'open' returning id)";
+
+    public static ProblemHttpResult Closed() => Conflict("This cart was checked out or merged a moment ago. Create a new cart to keep shopping.");
 }
 
 public sealed class AddCartLineRequestValidator : AbstractValidator<AddCartLineRequest>

@@ -39,7 +39,14 @@ public static class RemoveCartLine
         {
             return NotFound($"The cart has no line with SKU '{sku}'.");
         }
-        await conn.ExecuteAsync($"delete from cart_lines where cart_id = @cartId and sku = @sku; {CartWrites.Touch}", new { cartId = cart.Row.Id, sku });
+        var deleted = await conn.ExecuteAsync($"""
+            {CartWrites.WhileOpen}
+            delete from cart_lines where cart_id in (select id from open_cart) and sku = @sku
+            """, new { cartId = cart.Row.Id, sku });
+        if (deleted == 0)
+        {
+            return CartWrites.Closed();
+        }
         var view = await CartPricing.ViewAsync(conn, rules, CartWrites.After(cart, cart.Lines.Where(l => l.Sku != sku).ToList()), ct);
         Versions.SetETag(http, view.Version);
         return TypedResults.Ok(view);

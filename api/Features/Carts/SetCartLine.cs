@@ -49,11 +49,15 @@ public static class SetCartLine
         {
             return CartWrites.NotEnoughStock(sku, line.Available);
         }
-        await conn.ExecuteAsync($"""
-            insert into cart_lines (cart_id, sku, quantity) values (@cartId, @sku, @quantity)
-            on conflict (cart_id, sku) do update set quantity = excluded.quantity;
-            {CartWrites.Touch}
+        var written = await conn.ExecuteAsync($"""
+            {CartWrites.WhileOpen}
+            insert into cart_lines (cart_id, sku, quantity) select id, @sku, @quantity from open_cart
+            on conflict (cart_id, sku) do update set quantity = excluded.quantity
             """, new { cartId = cart.Row.Id, sku, quantity });
+        if (written == 0)
+        {
+            return CartWrites.Closed();
+        }
         var lines = existing is null ? cart.Lines.Append(line).ToList() : cart.Lines.Select(l => l.Sku == sku ? line : l).ToList();
         var view = await CartPricing.ViewAsync(conn, rules, CartWrites.After(cart, lines), ct);
         Versions.SetETag(http, view.Version);

@@ -54,12 +54,16 @@ public static class UpdateCart
             return Make(StatusCodes.Status422UnprocessableEntity, "shipping-method-unavailable", "Shipping method not available", detail,
                 new Dictionary<string, string[]> { ["shippingMethod"] = [detail] });
         }
-        var updated = await conn.QuerySingleAsync<CartStore.CartRow>("""
+        var updated = await conn.QuerySingleOrDefaultAsync<CartStore.CartRow>("""
             update carts set country = @country, region = @region, shipping_method = @shippingMethod, discount_code = @discountCode,
                 version = version + 1, updated_at = now()
-            where id = @id
+            where id = @id and status = 'open'
             returning id, customer_id, status, currency, country, region, shipping_method, discount_code, version, updated_at
             """, new { id = row.Id, country = choices.Country, region = choices.Region, shippingMethod = choices.ShippingMethod, discountCode = choices.DiscountCode });
+        if (updated is null)
+        {
+            return CartWrites.Closed();
+        }
         var view = CartPricing.ToContract(priced with { Cart = cart with { Row = updated } });
         Versions.SetETag(http, view.Version);
         return TypedResults.Ok(view);
