@@ -97,7 +97,8 @@ public sealed record PersonalDataExport(
     IReadOnlyList<ConsentRecord> Consents,
     IReadOnlyList<ExternalLogin> ExternalLogins,
     IReadOnlyList<SessionInfo> Sessions,
-    IReadOnlyList<ActivityEntry> Activity);
+    IReadOnlyList<ActivityEntry> Activity,
+    IReadOnlyList<Headless.Contracts.Commerce.Order> Orders);
 
 public sealed record Erasure(Guid UserId, DateTimeOffset ErasedAt);
 

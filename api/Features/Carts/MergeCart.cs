@@ -31,13 +31,18 @@ public static class MergeCart
         var customerId = http.User.UserId()!.Value;
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var guestId = await conn.ExecuteScalarAsync<Guid?>("""
-            select id from carts where token_hash = @tokenHash and customer_id is null for update
+        var guest = await conn.QuerySingleOrDefaultAsync<(Guid Id, string Status)?>("""
+            select id, status from carts where token_hash = @tokenHash and customer_id is null for update
             """, new { tokenHash = CartTokens.Hash(request.CartToken!) }, tx);
-        if (guestId is null)
+        if (guest is not { } g)
         {
             return NotFound("No guest cart has this token.");
         }
+        if (g.Status != "open")
+        {
+            return Conflict("That guest cart was already checked out or merged.");
+        }
+        var guestId = g.Id;
         await conn.ExecuteAsync("""
             insert into carts (id, token_hash, customer_id, currency) values (@cartId, @tokenHash, @customerId, @currency)
             on conflict (customer_id) where status = 'open' and customer_id is not null do nothing
@@ -50,11 +55,6 @@ public static class MergeCart
             select mine.id, l.sku, l.quantity from cart_lines l, mine, guest where l.cart_id = guest.id
             on conflict (cart_id, sku) do update set quantity = least(cart_lines.quantity + excluded.quantity, {CartWrites.MaxQuantity})
             """, new { customerId, guestId }, tx);
-        var guestStatus = await conn.ExecuteScalarAsync<string>("select status from carts where id = @guestId", new { guestId }, tx);
-        if (guestStatus != "merged")
-        {
-            return Conflict("That guest cart was already checked out or merged.");
-        }
         await conn.ExecuteAsync("update carts set version = version + 1, updated_at = now() where customer_id = @customerId and status = 'open'", new { customerId }, tx);
         var (cart, problem) = await CartStore.ResolveAsync(conn, CartStore.Mine, http.User, tx);
         await tx.CommitAsync(ct);

@@ -9,7 +9,8 @@ using Npgsql;
 namespace Headless.Api.Features.Accounts.Gdpr;
 
 /// <summary>The right of access (export) and the right to erasure, shared by the customer's own routes
-/// and the staff routes. Each new table that holds personal data must be added to both methods.</summary>
+/// and the staff routes. Each new table that holds personal data must be added to both methods
+/// (orders: exported whole; on erasure their email and addresses go, their lines and totals stay).</summary>
 public static class PersonalData
 {
     public static async Task<PersonalDataExport?> ExportAsync(NpgsqlConnection conn, Guid userId, NpgsqlTransaction? tx = null)
@@ -32,9 +33,14 @@ public static class PersonalData
         var activity = (await conn.QueryAsync<(string Action, DateTime At, string? Ip)>("""
             select action, at, host(client_ip) from audit_log where entity_type = 'user' and entity_id = @id order by id
             """, new { id = userId.ToString() }, tx)).Select(a => new ActivityEntry(a.Action, a.At, a.Ip)).ToList();
+        var orders = new List<Headless.Contracts.Commerce.Order>();
+        foreach (var orderId in await conn.QueryAsync<Guid>("select id from orders where customer_id = @userId order by created_at", new { userId }, tx))
+        {
+            orders.Add((await Orders.OrderStore.LoadAsync(conn, orderId, tx))!.ToContract());
+        }
         var profile = new Me(user.Id, user.Email, user.EmailConfirmed, user.FirstName, user.LastName, roles, user.TwoFactorEnabled, user.MustChangePassword);
         return new PersonalDataExport(DateTimeOffset.UtcNow, profile, user.CreatedAt,
-            await AddressRules.ListAsync(conn, userId, tx), await ConsentQueries.HistoryAsync(conn, userId, tx), logins, sessions, activity);
+            await AddressRules.ListAsync(conn, userId, tx), await ConsentQueries.HistoryAsync(conn, userId, tx), logins, sessions, activity, orders);
     }
 
     /// <summary>Removes or irreversibly anonymises everything personal about the user, in the caller's
@@ -66,6 +72,11 @@ public static class PersonalData
             delete from user_roles where user_id = @userId;
             update audit_log set client_ip = null where (entity_type = 'user' and entity_id = @id) or actor = 'user:' || @id;
             update outbox set payload = '{"erased": true}' where aggregate_type = 'email' and aggregate_id = @id;
+            -- Orders stay for the books (numbers, lines, totals, payments); who and where they went do not.
+            update orders set email = 'erased-' || id || '@erased.invalid', shipping_address = '{"erased": true}',
+                billing_address = '{"erased": true}', updated_at = now()
+            where customer_id = @userId;
+            delete from carts where customer_id = @userId;
             """, new { userId, id }, tx);
         await sessions.RevokeAllAsync(conn, tx, userId, "account erased");
         await AccountAudit.RecordAsync(log, "gdpr.erased", userId);
