@@ -1902,6 +1902,996 @@ export class HeadlessClient {
     }
 
     /**
+     * Create a cart: a guest cart with a secret token, or, signed in, your cart (returned if you already have one)
+     * @param body (optional) 
+     * @return OK
+     */
+    createCart(body?: CreateCartRequest | null | undefined): Promise<Cart> {
+        let url_ = this.baseUrl + "/api/v1/carts";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateCart(_response);
+        });
+    }
+
+    protected processCreateCart(response: Response): Promise<Cart> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Cart.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = Cart.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result422 = ProblemDetails.fromJS(resultData422);
+            return throwException("Unprocessable Entity", status, _responseText, _headers, result422);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Cart>(null as any);
+    }
+
+    /**
+     * Read a cart with today's prices, stock, shipping options and totals ('mine' for the signed-in customer's cart)
+     * @return OK
+     */
+    getCart(cartToken: string): Promise<Cart> {
+        let url_ = this.baseUrl + "/api/v1/carts/{cartToken}";
+        if (cartToken === undefined || cartToken === null)
+            throw new globalThis.Error("The parameter 'cartToken' must be defined.");
+        url_ = url_.replace("{cartToken}", encodeURIComponent("" + cartToken));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetCart(_response);
+        });
+    }
+
+    protected processGetCart(response: Response): Promise<Cart> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Cart.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Cart>(null as any);
+    }
+
+    /**
+     * Set a cart's destination, shipping method or discount code, for the shipping and tax estimate
+     * @return OK
+     */
+    updateCart(cartToken: string, body: UpdateCartRequest): Promise<Cart> {
+        let url_ = this.baseUrl + "/api/v1/carts/{cartToken}";
+        if (cartToken === undefined || cartToken === null)
+            throw new globalThis.Error("The parameter 'cartToken' must be defined.");
+        url_ = url_.replace("{cartToken}", encodeURIComponent("" + cartToken));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUpdateCart(_response);
+        });
+    }
+
+    protected processUpdateCart(response: Response): Promise<Cart> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Cart.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("Precondition Failed", status, _responseText, _headers, result412);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result422 = ProblemDetails.fromJS(resultData422);
+            return throwException("Unprocessable Entity", status, _responseText, _headers, result422);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Cart>(null as any);
+    }
+
+    /**
+     * Add a quantity of a SKU to a cart (added to what is already there)
+     * @return OK
+     */
+    addCartLine(cartToken: string, body: AddCartLineRequest): Promise<Cart> {
+        let url_ = this.baseUrl + "/api/v1/carts/{cartToken}/lines";
+        if (cartToken === undefined || cartToken === null)
+            throw new globalThis.Error("The parameter 'cartToken' must be defined.");
+        url_ = url_.replace("{cartToken}", encodeURIComponent("" + cartToken));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processAddCartLine(_response);
+        });
+    }
+
+    protected processAddCartLine(response: Response): Promise<Cart> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Cart.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("Precondition Failed", status, _responseText, _headers, result412);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Cart>(null as any);
+    }
+
+    /**
+     * Set the quantity of a SKU in a cart (0 removes the line)
+     * @return OK
+     */
+    setCartLine(cartToken: string, sku: string, body: SetCartLineRequest): Promise<Cart> {
+        let url_ = this.baseUrl + "/api/v1/carts/{cartToken}/lines/{sku}";
+        if (cartToken === undefined || cartToken === null)
+            throw new globalThis.Error("The parameter 'cartToken' must be defined.");
+        url_ = url_.replace("{cartToken}", encodeURIComponent("" + cartToken));
+        if (sku === undefined || sku === null)
+            throw new globalThis.Error("The parameter 'sku' must be defined.");
+        url_ = url_.replace("{sku}", encodeURIComponent("" + sku));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSetCartLine(_response);
+        });
+    }
+
+    protected processSetCartLine(response: Response): Promise<Cart> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Cart.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("Precondition Failed", status, _responseText, _headers, result412);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Cart>(null as any);
+    }
+
+    /**
+     * Remove a SKU from a cart
+     * @return OK
+     */
+    removeCartLine(cartToken: string, sku: string): Promise<Cart> {
+        let url_ = this.baseUrl + "/api/v1/carts/{cartToken}/lines/{sku}";
+        if (cartToken === undefined || cartToken === null)
+            throw new globalThis.Error("The parameter 'cartToken' must be defined.");
+        url_ = url_.replace("{cartToken}", encodeURIComponent("" + cartToken));
+        if (sku === undefined || sku === null)
+            throw new globalThis.Error("The parameter 'sku' must be defined.");
+        url_ = url_.replace("{sku}", encodeURIComponent("" + sku));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRemoveCartLine(_response);
+        });
+    }
+
+    protected processRemoveCartLine(response: Response): Promise<Cart> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Cart.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = ProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("Precondition Failed", status, _responseText, _headers, result412);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Cart>(null as any);
+    }
+
+    /**
+     * After sign-in: move a guest cart's lines into your cart (quantities add up); the guest cart is closed
+     * @return OK
+     */
+    mergeCart(body: MergeCartRequest): Promise<Cart> {
+        let url_ = this.baseUrl + "/api/v1/carts/mine/merge";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processMergeCart(_response);
+        });
+    }
+
+    protected processMergeCart(response: Response): Promise<Cart> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Cart.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Cart>(null as any);
+    }
+
+    /**
+     * Check out a cart: reserve its stock, create the order (pending payment) and its payment
+     * @return Created
+     */
+    createCheckout(body: CheckoutRequest): Promise<CheckoutResult> {
+        let url_ = this.baseUrl + "/api/v1/checkouts";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateCheckout(_response);
+        });
+    }
+
+    protected processCreateCheckout(response: Response): Promise<CheckoutResult> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = CheckoutResult.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result422 = ProblemDetails.fromJS(resultData422);
+            return throwException("Unprocessable Entity", status, _responseText, _headers, result422);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("Service Unavailable", status, _responseText, _headers, result503);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<CheckoutResult>(null as any);
+    }
+
+    /**
+     * TEST MODE ONLY: pay a test-provider intent with a test card (4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined)
+     * @return OK
+     */
+    confirmTestPayment(paymentIntentId: string, body: TestCardRequest): Promise<Order> {
+        let url_ = this.baseUrl + "/api/v1/test-payments/{paymentIntentId}/confirm";
+        if (paymentIntentId === undefined || paymentIntentId === null)
+            throw new globalThis.Error("The parameter 'paymentIntentId' must be defined.");
+        url_ = url_.replace("{paymentIntentId}", encodeURIComponent("" + paymentIntentId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processConfirmTestPayment(_response);
+        });
+    }
+
+    protected processConfirmTestPayment(response: Response): Promise<Order> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Order.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 402) {
+            return response.text().then((_responseText) => {
+            let result402: any = null;
+            let resultData402 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result402 = ProblemDetails.fromJS(resultData402);
+            return throwException("Payment Required", status, _responseText, _headers, result402);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Order>(null as any);
+    }
+
+    /**
+     * Stripe's webhook: signed payment_intent.succeeded / payment_failed / canceled and charge.refunded events
+     * @return No Content
+     */
+    receiveStripeWebhook(body: JsonElement): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/webhooks/stripe";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processReceiveStripeWebhook(_response);
+        });
+    }
+
+    protected processReceiveStripeWebhook(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = ProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Read an order: as the signed-in customer who placed it, or with its order token in X-Order-Token
+     * @return OK
+     */
+    getOrder(orderId: string): Promise<Order> {
+        let url_ = this.baseUrl + "/api/v1/orders/{orderId}";
+        if (orderId === undefined || orderId === null)
+            throw new globalThis.Error("The parameter 'orderId' must be defined.");
+        url_ = url_.replace("{orderId}", encodeURIComponent("" + orderId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetOrder(_response);
+        });
+    }
+
+    protected processGetOrder(response: Response): Promise<Order> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Order.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Order>(null as any);
+    }
+
+    /**
+     * The browser is back from paying: ask the payment provider and update the order (safe to repeat; the webhook may come first)
+     * @return OK
+     */
+    confirmOrderPayment(orderId: string): Promise<Order> {
+        let url_ = this.baseUrl + "/api/v1/orders/{orderId}/payment-confirmation";
+        if (orderId === undefined || orderId === null)
+            throw new globalThis.Error("The parameter 'orderId' must be defined.");
+        url_ = url_.replace("{orderId}", encodeURIComponent("" + orderId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processConfirmOrderPayment(_response);
+        });
+    }
+
+    protected processConfirmOrderPayment(response: Response): Promise<Order> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Order.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("Service Unavailable", status, _responseText, _headers, result503);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Order>(null as any);
+    }
+
+    /**
+     * Your order history, newest first
+     * @param cursor (optional) 
+     * @param limit (optional) 
+     * @return OK
+     */
+    listMyOrders(cursor?: string | undefined, limit?: number | undefined): Promise<OrderPage> {
+        let url_ = this.baseUrl + "/api/v1/account/orders?";
+        if (cursor === null)
+            throw new globalThis.Error("The parameter 'cursor' cannot be null.");
+        else if (cursor !== undefined)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit === null)
+            throw new globalThis.Error("The parameter 'limit' cannot be null.");
+        else if (limit !== undefined)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListMyOrders(_response);
+        });
+    }
+
+    protected processListMyOrders(response: Response): Promise<OrderPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = OrderPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = ProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<OrderPage>(null as any);
+    }
+
+    /**
      * Create a product with its variants and initial stock
      * @return Created
      */
@@ -3503,6 +4493,1209 @@ export class HeadlessClient {
         }
         return Promise.resolve<Erasure>(null as any);
     }
+
+    /**
+     * List orders, newest first, by status, customer email or order number
+     * @param status (optional) One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.
+     * @param email (optional) Exact customer email (case-insensitive).
+     * @param number (optional) An order number such as HL-100001.
+     * @param createdFrom (optional) Only orders placed at or after this time (ISO 8601).
+     * @param createdTo (optional) Only orders placed before this time (ISO 8601).
+     * @param cursor (optional) 
+     * @param limit (optional) 
+     * @return OK
+     */
+    listOrders(status?: string | undefined, email?: string | undefined, number?: string | undefined, createdFrom?: Date | undefined, createdTo?: Date | undefined, cursor?: string | undefined, limit?: number | undefined): Promise<OrderPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/orders?";
+        if (status === null)
+            throw new globalThis.Error("The parameter 'status' cannot be null.");
+        else if (status !== undefined)
+            url_ += "status=" + encodeURIComponent("" + status) + "&";
+        if (email === null)
+            throw new globalThis.Error("The parameter 'email' cannot be null.");
+        else if (email !== undefined)
+            url_ += "email=" + encodeURIComponent("" + email) + "&";
+        if (number === null)
+            throw new globalThis.Error("The parameter 'number' cannot be null.");
+        else if (number !== undefined)
+            url_ += "number=" + encodeURIComponent("" + number) + "&";
+        if (createdFrom === null)
+            throw new globalThis.Error("The parameter 'createdFrom' cannot be null.");
+        else if (createdFrom !== undefined)
+            url_ += "createdFrom=" + encodeURIComponent(createdFrom ? "" + createdFrom.toISOString() : "") + "&";
+        if (createdTo === null)
+            throw new globalThis.Error("The parameter 'createdTo' cannot be null.");
+        else if (createdTo !== undefined)
+            url_ += "createdTo=" + encodeURIComponent(createdTo ? "" + createdTo.toISOString() : "") + "&";
+        if (cursor === null)
+            throw new globalThis.Error("The parameter 'cursor' cannot be null.");
+        else if (cursor !== undefined)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit === null)
+            throw new globalThis.Error("The parameter 'limit' cannot be null.");
+        else if (limit !== undefined)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListOrders(_response);
+        });
+    }
+
+    protected processListOrders(response: Response): Promise<OrderPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = OrderPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = ProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<OrderPage>(null as any);
+    }
+
+    /**
+     * Read any order with its lines, payment state and full history
+     * @return OK
+     */
+    getAdminOrder(orderId: string): Promise<Order> {
+        let url_ = this.baseUrl + "/api/v1/admin/orders/{orderId}";
+        if (orderId === undefined || orderId === null)
+            throw new globalThis.Error("The parameter 'orderId' must be defined.");
+        url_ = url_.replace("{orderId}", encodeURIComponent("" + orderId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetAdminOrder(_response);
+        });
+    }
+
+    protected processGetAdminOrder(response: Response): Promise<Order> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Order.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Order>(null as any);
+    }
+
+    /**
+     * Mark a paid order shipped with its carrier and tracking number; the customer is emailed
+     * @return OK
+     */
+    shipOrder(orderId: string, body: ShipOrderRequest): Promise<Order> {
+        let url_ = this.baseUrl + "/api/v1/admin/orders/{orderId}/shipments";
+        if (orderId === undefined || orderId === null)
+            throw new globalThis.Error("The parameter 'orderId' must be defined.");
+        url_ = url_.replace("{orderId}", encodeURIComponent("" + orderId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processShipOrder(_response);
+        });
+    }
+
+    protected processShipOrder(response: Response): Promise<Order> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Order.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Order>(null as any);
+    }
+
+    /**
+     * Mark a shipped order delivered
+     * @return OK
+     */
+    markOrderDelivered(orderId: string): Promise<Order> {
+        let url_ = this.baseUrl + "/api/v1/admin/orders/{orderId}/delivery";
+        if (orderId === undefined || orderId === null)
+            throw new globalThis.Error("The parameter 'orderId' must be defined.");
+        url_ = url_.replace("{orderId}", encodeURIComponent("" + orderId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processMarkOrderDelivered(_response);
+        });
+    }
+
+    protected processMarkOrderDelivered(response: Response): Promise<Order> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Order.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Order>(null as any);
+    }
+
+    /**
+     * Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked
+     * @param body (optional) 
+     * @return OK
+     */
+    cancelOrder(orderId: string, body?: CancelOrderRequest | null | undefined): Promise<Order> {
+        let url_ = this.baseUrl + "/api/v1/admin/orders/{orderId}/cancellation";
+        if (orderId === undefined || orderId === null)
+            throw new globalThis.Error("The parameter 'orderId' must be defined.");
+        url_ = url_.replace("{orderId}", encodeURIComponent("" + orderId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCancelOrder(_response);
+        });
+    }
+
+    protected processCancelOrder(response: Response): Promise<Order> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Order.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("Service Unavailable", status, _responseText, _headers, result503);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Order>(null as any);
+    }
+
+    /**
+     * Refund all or part of a paid order through the payment provider (Idempotency-Key required)
+     * @return Created
+     */
+    refundOrder(orderId: string, body: RefundRequest): Promise<RefundResult> {
+        let url_ = this.baseUrl + "/api/v1/admin/orders/{orderId}/refunds";
+        if (orderId === undefined || orderId === null)
+            throw new globalThis.Error("The parameter 'orderId' must be defined.");
+        url_ = url_.replace("{orderId}", encodeURIComponent("" + orderId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRefundOrder(_response);
+        });
+    }
+
+    protected processRefundOrder(response: Response): Promise<RefundResult> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = RefundResult.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result422 = ProblemDetails.fromJS(resultData422);
+            return throwException("Unprocessable Entity", status, _responseText, _headers, result422);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("Service Unavailable", status, _responseText, _headers, result503);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<RefundResult>(null as any);
+    }
+
+    /**
+     * Create a shipping method with its rates by destination country and parcel weight
+     * @return Created
+     */
+    createShippingMethod(body: CreateShippingMethodRequest): Promise<ShippingMethod> {
+        let url_ = this.baseUrl + "/api/v1/admin/shipping-methods";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateShippingMethod(_response);
+        });
+    }
+
+    protected processCreateShippingMethod(response: Response): Promise<ShippingMethod> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = ShippingMethod.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ShippingMethod>(null as any);
+    }
+
+    /**
+     * List shipping methods and their rates
+     * @return OK
+     */
+    listShippingMethods(): Promise<ShippingMethodList> {
+        let url_ = this.baseUrl + "/api/v1/admin/shipping-methods";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListShippingMethods(_response);
+        });
+    }
+
+    protected processListShippingMethods(response: Response): Promise<ShippingMethodList> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ShippingMethodList.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ShippingMethodList>(null as any);
+    }
+
+    /**
+     * Rename, (de)activate or reorder a shipping method, or replace its rates (If-Match required)
+     * @return OK
+     */
+    updateShippingMethod(code: string, body: UpdateShippingMethodRequest): Promise<ShippingMethod> {
+        let url_ = this.baseUrl + "/api/v1/admin/shipping-methods/{code}";
+        if (code === undefined || code === null)
+            throw new globalThis.Error("The parameter 'code' must be defined.");
+        url_ = url_.replace("{code}", encodeURIComponent("" + code));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUpdateShippingMethod(_response);
+        });
+    }
+
+    protected processUpdateShippingMethod(response: Response): Promise<ShippingMethod> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ShippingMethod.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("Precondition Failed", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("Precondition Required", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ShippingMethod>(null as any);
+    }
+
+    /**
+     * Set the tax rate of a country, or of one of its regions with ?region= (a US state), and whether prices there include tax
+     * @param region (optional) 
+     * @return OK
+     */
+    setTaxRate(country: string, body: SetTaxRateRequest, region?: string | undefined): Promise<TaxRate> {
+        let url_ = this.baseUrl + "/api/v1/admin/tax-rates/{country}?";
+        if (country === undefined || country === null)
+            throw new globalThis.Error("The parameter 'country' must be defined.");
+        url_ = url_.replace("{country}", encodeURIComponent("" + country));
+        if (region === null)
+            throw new globalThis.Error("The parameter 'region' cannot be null.");
+        else if (region !== undefined)
+            url_ += "region=" + encodeURIComponent("" + region) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSetTaxRate(_response);
+        });
+    }
+
+    protected processSetTaxRate(response: Response): Promise<TaxRate> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = TaxRate.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<TaxRate>(null as any);
+    }
+
+    /**
+     * Remove a country's (or with ?region=, a region's) tax rate
+     * @param region (optional) 
+     * @return No Content
+     */
+    deleteTaxRate(country: string, region?: string | undefined): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/admin/tax-rates/{country}?";
+        if (country === undefined || country === null)
+            throw new globalThis.Error("The parameter 'country' must be defined.");
+        url_ = url_.replace("{country}", encodeURIComponent("" + country));
+        if (region === null)
+            throw new globalThis.Error("The parameter 'region' cannot be null.");
+        else if (region !== undefined)
+            url_ += "region=" + encodeURIComponent("" + region) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteTaxRate(_response);
+        });
+    }
+
+    protected processDeleteTaxRate(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * List tax rates by country and region
+     * @return OK
+     */
+    listTaxRates(): Promise<TaxRateList> {
+        let url_ = this.baseUrl + "/api/v1/admin/tax-rates";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListTaxRates(_response);
+        });
+    }
+
+    protected processListTaxRates(response: Response): Promise<TaxRateList> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = TaxRateList.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<TaxRateList>(null as any);
+    }
+
+    /**
+     * Create a discount code: percentage or fixed, with a minimum subtotal, validity window and usage limit
+     * @return Created
+     */
+    createDiscountCode(body: CreateDiscountCodeRequest): Promise<DiscountCode> {
+        let url_ = this.baseUrl + "/api/v1/admin/discount-codes";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateDiscountCode(_response);
+        });
+    }
+
+    protected processCreateDiscountCode(response: Response): Promise<DiscountCode> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = DiscountCode.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<DiscountCode>(null as any);
+    }
+
+    /**
+     * List discount codes with their usage, newest first
+     * @return OK
+     */
+    listDiscountCodes(): Promise<DiscountCodeList> {
+        let url_ = this.baseUrl + "/api/v1/admin/discount-codes";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListDiscountCodes(_response);
+        });
+    }
+
+    protected processListDiscountCodes(response: Response): Promise<DiscountCodeList> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = DiscountCodeList.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<DiscountCodeList>(null as any);
+    }
+
+    /**
+     * Switch a discount code on or off, or change its end or usage limit (If-Match required)
+     * @return OK
+     */
+    updateDiscountCode(code: string, body: UpdateDiscountCodeRequest): Promise<DiscountCode> {
+        let url_ = this.baseUrl + "/api/v1/admin/discount-codes/{code}";
+        if (code === undefined || code === null)
+            throw new globalThis.Error("The parameter 'code' must be defined.");
+        url_ = url_.replace("{code}", encodeURIComponent("" + code));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PATCH",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUpdateDiscountCode(_response);
+        });
+    }
+
+    protected processUpdateDiscountCode(response: Response): Promise<DiscountCode> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = DiscountCode.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("Precondition Failed", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("Precondition Required", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<DiscountCode>(null as any);
+    }
 }
 
 export class Accepted implements IAccepted {
@@ -3605,6 +5798,58 @@ export interface IActivityEntry {
     action: string;
     at: Date;
     clientIp: string | null;
+
+    [key: string]: any;
+}
+
+export class AddCartLineRequest implements IAddCartLineRequest {
+    sku!: string | null;
+    quantity!: number | null;
+
+    [key: string]: any;
+
+    constructor(data?: IAddCartLineRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.sku = _data["sku"] !== undefined ? _data["sku"] : null as any;
+            this.quantity = _data["quantity"] !== undefined ? _data["quantity"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AddCartLineRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new AddCartLineRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["sku"] = this.sku !== undefined ? this.sku : null as any;
+        data["quantity"] = this.quantity !== undefined ? this.quantity : null as any;
+        return data;
+    }
+}
+
+export interface IAddCartLineRequest {
+    sku: string | null;
+    quantity: number | null;
 
     [key: string]: any;
 }
@@ -4125,6 +6370,69 @@ export interface IApiKeyList {
     [key: string]: any;
 }
 
+export class AppliedDiscount implements IAppliedDiscount {
+    code!: string;
+    kind!: string;
+    value!: number;
+    amount!: Money;
+
+    [key: string]: any;
+
+    constructor(data?: IAppliedDiscount) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.amount = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.value = _data["value"] !== undefined ? _data["value"] : null as any;
+            this.amount = _data["amount"] ? Money.fromJS(_data["amount"]) : new Money();
+        }
+    }
+
+    static fromJS(data: any): AppliedDiscount {
+        data = typeof data === 'object' ? data : {};
+        let result = new AppliedDiscount();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["value"] = this.value !== undefined ? this.value : null as any;
+        data["amount"] = this.amount ? this.amount.toJSON() : null as any;
+        return data;
+    }
+}
+
+export interface IAppliedDiscount {
+    code: string;
+    kind: string;
+    value: number;
+    amount: Money;
+
+    [key: string]: any;
+}
+
 export class AuthenticatorSetup implements IAuthenticatorSetup {
     sharedKey!: string;
     otpauthUri!: string;
@@ -4242,6 +6550,434 @@ export interface IAuthResponse {
     expiresIn: number | null;
     refreshToken: string | null;
     user: Me;
+
+    [key: string]: any;
+}
+
+export class CancelOrderRequest implements ICancelOrderRequest {
+    reason!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: ICancelOrderRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.reason = _data["reason"] !== undefined ? _data["reason"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CancelOrderRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new CancelOrderRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["reason"] = this.reason !== undefined ? this.reason : null as any;
+        return data;
+    }
+}
+
+export interface ICancelOrderRequest {
+    reason: string | null;
+
+    [key: string]: any;
+}
+
+export class Cart implements ICart {
+    id!: string;
+    token!: string;
+    status!: string;
+    currency!: string;
+    lines!: CartLine[];
+    totals!: CartTotals;
+    country!: string | null;
+    region!: string | null;
+    shippingMethod!: string | null;
+    discount!: AppliedDiscount | null;
+    shippingOptions!: ShippingOption[];
+    issues!: CartIssue[];
+    version!: number;
+    updatedAt!: Date;
+
+    [key: string]: any;
+
+    constructor(data?: ICart) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.lines = [];
+            this.totals = new CartTotals();
+            this.shippingOptions = [];
+            this.issues = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.token = _data["token"] !== undefined ? _data["token"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.currency = _data["currency"] !== undefined ? _data["currency"] : null as any;
+            if (Array.isArray(_data["lines"])) {
+                this.lines = [] as any;
+                for (let item of _data["lines"])
+                    this.lines!.push(CartLine.fromJS(item));
+            }
+            else {
+                this.lines = null as any;
+            }
+            this.totals = _data["totals"] ? CartTotals.fromJS(_data["totals"]) : new CartTotals();
+            this.country = _data["country"] !== undefined ? _data["country"] : null as any;
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+            this.shippingMethod = _data["shippingMethod"] !== undefined ? _data["shippingMethod"] : null as any;
+            this.discount = _data["discount"] ? AppliedDiscount.fromJS(_data["discount"]) : null as any;
+            if (Array.isArray(_data["shippingOptions"])) {
+                this.shippingOptions = [] as any;
+                for (let item of _data["shippingOptions"])
+                    this.shippingOptions!.push(ShippingOption.fromJS(item));
+            }
+            else {
+                this.shippingOptions = null as any;
+            }
+            if (Array.isArray(_data["issues"])) {
+                this.issues = [] as any;
+                for (let item of _data["issues"])
+                    this.issues!.push(CartIssue.fromJS(item));
+            }
+            else {
+                this.issues = null as any;
+            }
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+            this.updatedAt = _data["updatedAt"] ? new Date(_data["updatedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): Cart {
+        data = typeof data === 'object' ? data : {};
+        let result = new Cart();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["token"] = this.token !== undefined ? this.token : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["currency"] = this.currency !== undefined ? this.currency : null as any;
+        if (Array.isArray(this.lines)) {
+            data["lines"] = [];
+            for (let item of this.lines)
+                data["lines"].push(item ? item.toJSON() : null as any);
+        }
+        data["totals"] = this.totals ? this.totals.toJSON() : null as any;
+        data["country"] = this.country !== undefined ? this.country : null as any;
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        data["shippingMethod"] = this.shippingMethod !== undefined ? this.shippingMethod : null as any;
+        data["discount"] = this.discount ? this.discount.toJSON() : null as any;
+        if (Array.isArray(this.shippingOptions)) {
+            data["shippingOptions"] = [];
+            for (let item of this.shippingOptions)
+                data["shippingOptions"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.issues)) {
+            data["issues"] = [];
+            for (let item of this.issues)
+                data["issues"].push(item ? item.toJSON() : null as any);
+        }
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        data["updatedAt"] = this.updatedAt ? this.updatedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface ICart {
+    id: string;
+    token: string;
+    status: string;
+    currency: string;
+    lines: CartLine[];
+    totals: CartTotals;
+    country: string | null;
+    region: string | null;
+    shippingMethod: string | null;
+    discount: AppliedDiscount | null;
+    shippingOptions: ShippingOption[];
+    issues: CartIssue[];
+    version: number;
+    updatedAt: Date;
+
+    [key: string]: any;
+}
+
+/** Something to fix before checkout: a line out of stock, a discount that no longer applies. */
+export class CartIssue implements ICartIssue {
+    code!: string;
+    message!: string;
+    sku!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: ICartIssue) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+            this.message = _data["message"] !== undefined ? _data["message"] : null as any;
+            this.sku = _data["sku"] !== undefined ? _data["sku"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CartIssue {
+        data = typeof data === 'object' ? data : {};
+        let result = new CartIssue();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        data["message"] = this.message !== undefined ? this.message : null as any;
+        data["sku"] = this.sku !== undefined ? this.sku : null as any;
+        return data;
+    }
+}
+
+/** Something to fix before checkout: a line out of stock, a discount that no longer applies. */
+export interface ICartIssue {
+    code: string;
+    message: string;
+    sku: string | null;
+
+    [key: string]: any;
+}
+
+/** A line at today's price and availability. Purchasable is false when the variant is gone or            there is not enough stock for the quantity; checkout refuses such a cart. */
+export class CartLine implements ICartLine {
+    sku!: string;
+    productId!: string;
+    productSlug!: string;
+    title!: string;
+    variantTitle!: string;
+    unitPrice!: Money;
+    quantity!: number;
+    lineTotal!: Money;
+    weightGrams!: number;
+    available!: number;
+    purchasable!: boolean;
+
+    [key: string]: any;
+
+    constructor(data?: ICartLine) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.unitPrice = new Money();
+            this.lineTotal = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.sku = _data["sku"] !== undefined ? _data["sku"] : null as any;
+            this.productId = _data["productId"] !== undefined ? _data["productId"] : null as any;
+            this.productSlug = _data["productSlug"] !== undefined ? _data["productSlug"] : null as any;
+            this.title = _data["title"] !== undefined ? _data["title"] : null as any;
+            this.variantTitle = _data["variantTitle"] !== undefined ? _data["variantTitle"] : null as any;
+            this.unitPrice = _data["unitPrice"] ? Money.fromJS(_data["unitPrice"]) : new Money();
+            this.quantity = _data["quantity"] !== undefined ? _data["quantity"] : null as any;
+            this.lineTotal = _data["lineTotal"] ? Money.fromJS(_data["lineTotal"]) : new Money();
+            this.weightGrams = _data["weightGrams"] !== undefined ? _data["weightGrams"] : null as any;
+            this.available = _data["available"] !== undefined ? _data["available"] : null as any;
+            this.purchasable = _data["purchasable"] !== undefined ? _data["purchasable"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CartLine {
+        data = typeof data === 'object' ? data : {};
+        let result = new CartLine();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["sku"] = this.sku !== undefined ? this.sku : null as any;
+        data["productId"] = this.productId !== undefined ? this.productId : null as any;
+        data["productSlug"] = this.productSlug !== undefined ? this.productSlug : null as any;
+        data["title"] = this.title !== undefined ? this.title : null as any;
+        data["variantTitle"] = this.variantTitle !== undefined ? this.variantTitle : null as any;
+        data["unitPrice"] = this.unitPrice ? this.unitPrice.toJSON() : null as any;
+        data["quantity"] = this.quantity !== undefined ? this.quantity : null as any;
+        data["lineTotal"] = this.lineTotal ? this.lineTotal.toJSON() : null as any;
+        data["weightGrams"] = this.weightGrams !== undefined ? this.weightGrams : null as any;
+        data["available"] = this.available !== undefined ? this.available : null as any;
+        data["purchasable"] = this.purchasable !== undefined ? this.purchasable : null as any;
+        return data;
+    }
+}
+
+/** A line at today's price and availability. Purchasable is false when the variant is gone or            there is not enough stock for the quantity; checkout refuses such a cart. */
+export interface ICartLine {
+    sku: string;
+    productId: string;
+    productSlug: string;
+    title: string;
+    variantTitle: string;
+    unitPrice: Money;
+    quantity: number;
+    lineTotal: Money;
+    weightGrams: number;
+    available: number;
+    purchasable: boolean;
+
+    [key: string]: any;
+}
+
+/** Totals in minor units. TaxIncluded: prices already contain the tax (EU VAT), so Tax is the            part of Total that is tax; otherwise Tax was added on top. */
+export class CartTotals implements ICartTotals {
+    subtotal!: Money;
+    discount!: Money;
+    shipping!: Money;
+    tax!: Money;
+    total!: Money;
+    taxIncluded!: boolean;
+    taxRateBasisPoints!: number;
+    itemCount!: number;
+    weightGrams!: number;
+
+    [key: string]: any;
+
+    constructor(data?: ICartTotals) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.subtotal = new Money();
+            this.discount = new Money();
+            this.shipping = new Money();
+            this.tax = new Money();
+            this.total = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.subtotal = _data["subtotal"] ? Money.fromJS(_data["subtotal"]) : new Money();
+            this.discount = _data["discount"] ? Money.fromJS(_data["discount"]) : new Money();
+            this.shipping = _data["shipping"] ? Money.fromJS(_data["shipping"]) : new Money();
+            this.tax = _data["tax"] ? Money.fromJS(_data["tax"]) : new Money();
+            this.total = _data["total"] ? Money.fromJS(_data["total"]) : new Money();
+            this.taxIncluded = _data["taxIncluded"] !== undefined ? _data["taxIncluded"] : null as any;
+            this.taxRateBasisPoints = _data["taxRateBasisPoints"] !== undefined ? _data["taxRateBasisPoints"] : null as any;
+            this.itemCount = _data["itemCount"] !== undefined ? _data["itemCount"] : null as any;
+            this.weightGrams = _data["weightGrams"] !== undefined ? _data["weightGrams"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CartTotals {
+        data = typeof data === 'object' ? data : {};
+        let result = new CartTotals();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["subtotal"] = this.subtotal ? this.subtotal.toJSON() : null as any;
+        data["discount"] = this.discount ? this.discount.toJSON() : null as any;
+        data["shipping"] = this.shipping ? this.shipping.toJSON() : null as any;
+        data["tax"] = this.tax ? this.tax.toJSON() : null as any;
+        data["total"] = this.total ? this.total.toJSON() : null as any;
+        data["taxIncluded"] = this.taxIncluded !== undefined ? this.taxIncluded : null as any;
+        data["taxRateBasisPoints"] = this.taxRateBasisPoints !== undefined ? this.taxRateBasisPoints : null as any;
+        data["itemCount"] = this.itemCount !== undefined ? this.itemCount : null as any;
+        data["weightGrams"] = this.weightGrams !== undefined ? this.weightGrams : null as any;
+        return data;
+    }
+}
+
+/** Totals in minor units. TaxIncluded: prices already contain the tax (EU VAT), so Tax is the            part of Total that is tax; otherwise Tax was added on top. */
+export interface ICartTotals {
+    subtotal: Money;
+    discount: Money;
+    shipping: Money;
+    tax: Money;
+    total: Money;
+    taxIncluded: boolean;
+    taxRateBasisPoints: number;
+    itemCount: number;
+    weightGrams: number;
 
     [key: string]: any;
 }
@@ -4642,6 +7378,214 @@ export interface IChangePasswordRequest {
     [key: string]: any;
 }
 
+export class CheckoutAddress implements ICheckoutAddress {
+    fullName!: string | null;
+    line1!: string | null;
+    line2!: string | null;
+    city!: string | null;
+    region!: string | null;
+    postalCode!: string | null;
+    country!: string | null;
+    phone!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: ICheckoutAddress) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.fullName = _data["fullName"] !== undefined ? _data["fullName"] : null as any;
+            this.line1 = _data["line1"] !== undefined ? _data["line1"] : null as any;
+            this.line2 = _data["line2"] !== undefined ? _data["line2"] : null as any;
+            this.city = _data["city"] !== undefined ? _data["city"] : null as any;
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+            this.postalCode = _data["postalCode"] !== undefined ? _data["postalCode"] : null as any;
+            this.country = _data["country"] !== undefined ? _data["country"] : null as any;
+            this.phone = _data["phone"] !== undefined ? _data["phone"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CheckoutAddress {
+        data = typeof data === 'object' ? data : {};
+        let result = new CheckoutAddress();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["fullName"] = this.fullName !== undefined ? this.fullName : null as any;
+        data["line1"] = this.line1 !== undefined ? this.line1 : null as any;
+        data["line2"] = this.line2 !== undefined ? this.line2 : null as any;
+        data["city"] = this.city !== undefined ? this.city : null as any;
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        data["postalCode"] = this.postalCode !== undefined ? this.postalCode : null as any;
+        data["country"] = this.country !== undefined ? this.country : null as any;
+        data["phone"] = this.phone !== undefined ? this.phone : null as any;
+        return data;
+    }
+}
+
+export interface ICheckoutAddress {
+    fullName: string | null;
+    line1: string | null;
+    line2: string | null;
+    city: string | null;
+    region: string | null;
+    postalCode: string | null;
+    country: string | null;
+    phone: string | null;
+
+    [key: string]: any;
+}
+
+/** Turns a cart into an order. Email is optional for signed-in customers (their account's).            BillingAddress defaults to the shipping address; ShippingMethod and DiscountCode to the cart's. */
+export class CheckoutRequest implements ICheckoutRequest {
+    cartToken!: string | null;
+    email!: string | null;
+    shippingAddress!: CheckoutAddress | null;
+    billingAddress!: CheckoutAddress | null;
+    shippingMethod!: string | null;
+    discountCode!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: ICheckoutRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.cartToken = _data["cartToken"] !== undefined ? _data["cartToken"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.shippingAddress = _data["shippingAddress"] ? CheckoutAddress.fromJS(_data["shippingAddress"]) : null as any;
+            this.billingAddress = _data["billingAddress"] ? CheckoutAddress.fromJS(_data["billingAddress"]) : null as any;
+            this.shippingMethod = _data["shippingMethod"] !== undefined ? _data["shippingMethod"] : null as any;
+            this.discountCode = _data["discountCode"] !== undefined ? _data["discountCode"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CheckoutRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new CheckoutRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["cartToken"] = this.cartToken !== undefined ? this.cartToken : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["shippingAddress"] = this.shippingAddress ? this.shippingAddress.toJSON() : null as any;
+        data["billingAddress"] = this.billingAddress ? this.billingAddress.toJSON() : null as any;
+        data["shippingMethod"] = this.shippingMethod !== undefined ? this.shippingMethod : null as any;
+        data["discountCode"] = this.discountCode !== undefined ? this.discountCode : null as any;
+        return data;
+    }
+}
+
+/** Turns a cart into an order. Email is optional for signed-in customers (their account's).            BillingAddress defaults to the shipping address; ShippingMethod and DiscountCode to the cart's. */
+export interface ICheckoutRequest {
+    cartToken: string | null;
+    email: string | null;
+    shippingAddress: CheckoutAddress | null;
+    billingAddress: CheckoutAddress | null;
+    shippingMethod: string | null;
+    discountCode: string | null;
+
+    [key: string]: any;
+}
+
+/** The order (stock reserved until Order.ReservationExpiresAt), the token a guest reads it            with, and what the browser needs to take the payment. */
+export class CheckoutResult implements ICheckoutResult {
+    order!: Order;
+    orderToken!: string;
+    payment!: PaymentSession;
+
+    [key: string]: any;
+
+    constructor(data?: ICheckoutResult) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.order = new Order();
+            this.payment = new PaymentSession();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.order = _data["order"] ? Order.fromJS(_data["order"]) : new Order();
+            this.orderToken = _data["orderToken"] !== undefined ? _data["orderToken"] : null as any;
+            this.payment = _data["payment"] ? PaymentSession.fromJS(_data["payment"]) : new PaymentSession();
+        }
+    }
+
+    static fromJS(data: any): CheckoutResult {
+        data = typeof data === 'object' ? data : {};
+        let result = new CheckoutResult();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["order"] = this.order ? this.order.toJSON() : null as any;
+        data["orderToken"] = this.orderToken !== undefined ? this.orderToken : null as any;
+        data["payment"] = this.payment ? this.payment.toJSON() : null as any;
+        return data;
+    }
+}
+
+/** The order (stock reserved until Order.ReservationExpiresAt), the token a guest reads it            with, and what the browser needs to take the payment. */
+export interface ICheckoutResult {
+    order: Order;
+    orderToken: string;
+    payment: PaymentSession;
+
+    [key: string]: any;
+}
+
 export class ConfirmEmailRequest implements IConfirmEmailRequest {
     userId!: string | null;
     code!: string | null;
@@ -4951,6 +7895,56 @@ export interface ICreateApiKeyRequest {
     [key: string]: any;
 }
 
+/** Creates an empty cart. Currency, when given, must be the catalog's. */
+export class CreateCartRequest implements ICreateCartRequest {
+    currency!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: ICreateCartRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.currency = _data["currency"] !== undefined ? _data["currency"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CreateCartRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new CreateCartRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["currency"] = this.currency !== undefined ? this.currency : null as any;
+        return data;
+    }
+}
+
+/** Creates an empty cart. Currency, when given, must be the catalog's. */
+export interface ICreateCartRequest {
+    currency: string | null;
+
+    [key: string]: any;
+}
+
 export class CreateCategoryRequest implements ICreateCategoryRequest {
     slug!: string | null;
     name!: string | null;
@@ -5011,6 +8005,80 @@ export interface ICreateCategoryRequest {
     description: string | null;
     parentId: string | null;
     position: number | null;
+
+    [key: string]: any;
+}
+
+/** Kind "percentage": Value in basis points (1000 = 10 %). Kind "fixed": Value in minor units            of the catalog currency. */
+export class CreateDiscountCodeRequest implements ICreateDiscountCodeRequest {
+    code!: string | null;
+    kind!: string | null;
+    value!: number | null;
+    minSubtotal!: number | null;
+    startsAt!: Date | null;
+    endsAt!: Date | null;
+    usageLimit!: number | null;
+
+    [key: string]: any;
+
+    constructor(data?: ICreateDiscountCodeRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.value = _data["value"] !== undefined ? _data["value"] : null as any;
+            this.minSubtotal = _data["minSubtotal"] !== undefined ? _data["minSubtotal"] : null as any;
+            this.startsAt = _data["startsAt"] ? new Date(_data["startsAt"].toString()) : null as any;
+            this.endsAt = _data["endsAt"] ? new Date(_data["endsAt"].toString()) : null as any;
+            this.usageLimit = _data["usageLimit"] !== undefined ? _data["usageLimit"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CreateDiscountCodeRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new CreateDiscountCodeRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["value"] = this.value !== undefined ? this.value : null as any;
+        data["minSubtotal"] = this.minSubtotal !== undefined ? this.minSubtotal : null as any;
+        data["startsAt"] = this.startsAt ? this.startsAt.toISOString() : null as any;
+        data["endsAt"] = this.endsAt ? this.endsAt.toISOString() : null as any;
+        data["usageLimit"] = this.usageLimit !== undefined ? this.usageLimit : null as any;
+        return data;
+    }
+}
+
+/** Kind "percentage": Value in basis points (1000 = 10 %). Kind "fixed": Value in minor units            of the catalog currency. */
+export interface ICreateDiscountCodeRequest {
+    code: string | null;
+    kind: string | null;
+    value: number | null;
+    minSubtotal: number | null;
+    startsAt: Date | null;
+    endsAt: Date | null;
+    usageLimit: number | null;
 
     [key: string]: any;
 }
@@ -5135,6 +8203,81 @@ export interface ICreateProductRequest {
     featured: boolean | null;
     categoryIds: string[] | null;
     variants: CreateVariantRequest[] | null;
+
+    [key: string]: any;
+}
+
+export class CreateShippingMethodRequest implements ICreateShippingMethodRequest {
+    code!: string | null;
+    name!: string | null;
+    active!: boolean | null;
+    position!: number | null;
+    rates!: ShippingRateInput[] | null;
+
+    [key: string]: any;
+
+    constructor(data?: ICreateShippingMethodRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+            this.active = _data["active"] !== undefined ? _data["active"] : null as any;
+            this.position = _data["position"] !== undefined ? _data["position"] : null as any;
+            if (Array.isArray(_data["rates"])) {
+                this.rates = [] as any;
+                for (let item of _data["rates"])
+                    this.rates!.push(ShippingRateInput.fromJS(item));
+            }
+            else {
+                this.rates = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): CreateShippingMethodRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new CreateShippingMethodRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        data["active"] = this.active !== undefined ? this.active : null as any;
+        data["position"] = this.position !== undefined ? this.position : null as any;
+        if (Array.isArray(this.rates)) {
+            data["rates"] = [];
+            for (let item of this.rates)
+                data["rates"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface ICreateShippingMethodRequest {
+    code: string | null;
+    name: string | null;
+    active: boolean | null;
+    position: number | null;
+    rates: ShippingRateInput[] | null;
 
     [key: string]: any;
 }
@@ -5270,6 +8413,159 @@ export class CsrfToken implements ICsrfToken {
 export interface ICsrfToken {
     token: string;
     headerName: string;
+
+    [key: string]: any;
+}
+
+export class DiscountCode implements IDiscountCode {
+    id!: string;
+    code!: string;
+    kind!: string;
+    value!: number;
+    minSubtotal!: Money;
+    startsAt!: Date | null;
+    endsAt!: Date | null;
+    usageLimit!: number | null;
+    timesUsed!: number;
+    active!: boolean;
+    version!: number;
+
+    [key: string]: any;
+
+    constructor(data?: IDiscountCode) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.minSubtotal = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.value = _data["value"] !== undefined ? _data["value"] : null as any;
+            this.minSubtotal = _data["minSubtotal"] ? Money.fromJS(_data["minSubtotal"]) : new Money();
+            this.startsAt = _data["startsAt"] ? new Date(_data["startsAt"].toString()) : null as any;
+            this.endsAt = _data["endsAt"] ? new Date(_data["endsAt"].toString()) : null as any;
+            this.usageLimit = _data["usageLimit"] !== undefined ? _data["usageLimit"] : null as any;
+            this.timesUsed = _data["timesUsed"] !== undefined ? _data["timesUsed"] : null as any;
+            this.active = _data["active"] !== undefined ? _data["active"] : null as any;
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): DiscountCode {
+        data = typeof data === 'object' ? data : {};
+        let result = new DiscountCode();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["value"] = this.value !== undefined ? this.value : null as any;
+        data["minSubtotal"] = this.minSubtotal ? this.minSubtotal.toJSON() : null as any;
+        data["startsAt"] = this.startsAt ? this.startsAt.toISOString() : null as any;
+        data["endsAt"] = this.endsAt ? this.endsAt.toISOString() : null as any;
+        data["usageLimit"] = this.usageLimit !== undefined ? this.usageLimit : null as any;
+        data["timesUsed"] = this.timesUsed !== undefined ? this.timesUsed : null as any;
+        data["active"] = this.active !== undefined ? this.active : null as any;
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        return data;
+    }
+}
+
+export interface IDiscountCode {
+    id: string;
+    code: string;
+    kind: string;
+    value: number;
+    minSubtotal: Money;
+    startsAt: Date | null;
+    endsAt: Date | null;
+    usageLimit: number | null;
+    timesUsed: number;
+    active: boolean;
+    version: number;
+
+    [key: string]: any;
+}
+
+export class DiscountCodeList implements IDiscountCodeList {
+    items!: DiscountCode[];
+
+    [key: string]: any;
+
+    constructor(data?: IDiscountCodeList) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(DiscountCode.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): DiscountCodeList {
+        data = typeof data === 'object' ? data : {};
+        let result = new DiscountCodeList();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface IDiscountCodeList {
+    items: DiscountCode[];
 
     [key: string]: any;
 }
@@ -5573,6 +8869,50 @@ export interface IImageInput {
     [key: string]: any;
 }
 
+export class JsonElement implements IJsonElement {
+
+    [key: string]: any;
+
+    constructor(data?: IJsonElement) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+        }
+    }
+
+    static fromJS(data: any): JsonElement {
+        data = typeof data === 'object' ? data : {};
+        let result = new JsonElement();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        return data;
+    }
+}
+
+export interface IJsonElement {
+
+    [key: string]: any;
+}
+
 export class LoginRequest implements ILoginRequest {
     email!: string | null;
     password!: string | null;
@@ -5723,6 +9063,56 @@ export interface IMe {
     roles: string[];
     twoFactorEnabled: boolean;
     mustChangePassword: boolean;
+
+    [key: string]: any;
+}
+
+/** Moves a guest cart's lines into the signed-in customer's cart. */
+export class MergeCartRequest implements IMergeCartRequest {
+    cartToken!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IMergeCartRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.cartToken = _data["cartToken"] !== undefined ? _data["cartToken"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): MergeCartRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new MergeCartRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["cartToken"] = this.cartToken !== undefined ? this.cartToken : null as any;
+        return data;
+    }
+}
+
+/** Moves a guest cart's lines into the signed-in customer's cart. */
+export interface IMergeCartRequest {
+    cartToken: string | null;
 
     [key: string]: any;
 }
@@ -5889,6 +9279,677 @@ export interface IMoneyInput {
     [key: string]: any;
 }
 
+export class Order implements IOrder {
+    id!: string;
+    number!: string;
+    status!: string;
+    email!: string;
+    shippingAddress!: OrderAddress;
+    billingAddress!: OrderAddress;
+    lines!: OrderLine[];
+    totals!: OrderTotals;
+    shippingMethod!: string;
+    shippingMethodName!: string;
+    discountCode!: string | null;
+    paymentStatus!: string;
+    reservation!: string;
+    reservationExpiresAt!: Date;
+    shipment!: Shipment | null;
+    history!: OrderEvent[];
+    version!: number;
+    createdAt!: Date;
+    paidAt!: Date | null;
+
+    [key: string]: any;
+
+    constructor(data?: IOrder) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.shippingAddress = new OrderAddress();
+            this.billingAddress = new OrderAddress();
+            this.lines = [];
+            this.totals = new OrderTotals();
+            this.history = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.number = _data["number"] !== undefined ? _data["number"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.shippingAddress = _data["shippingAddress"] ? OrderAddress.fromJS(_data["shippingAddress"]) : new OrderAddress();
+            this.billingAddress = _data["billingAddress"] ? OrderAddress.fromJS(_data["billingAddress"]) : new OrderAddress();
+            if (Array.isArray(_data["lines"])) {
+                this.lines = [] as any;
+                for (let item of _data["lines"])
+                    this.lines!.push(OrderLine.fromJS(item));
+            }
+            else {
+                this.lines = null as any;
+            }
+            this.totals = _data["totals"] ? OrderTotals.fromJS(_data["totals"]) : new OrderTotals();
+            this.shippingMethod = _data["shippingMethod"] !== undefined ? _data["shippingMethod"] : null as any;
+            this.shippingMethodName = _data["shippingMethodName"] !== undefined ? _data["shippingMethodName"] : null as any;
+            this.discountCode = _data["discountCode"] !== undefined ? _data["discountCode"] : null as any;
+            this.paymentStatus = _data["paymentStatus"] !== undefined ? _data["paymentStatus"] : null as any;
+            this.reservation = _data["reservation"] !== undefined ? _data["reservation"] : null as any;
+            this.reservationExpiresAt = _data["reservationExpiresAt"] ? new Date(_data["reservationExpiresAt"].toString()) : null as any;
+            this.shipment = _data["shipment"] ? Shipment.fromJS(_data["shipment"]) : null as any;
+            if (Array.isArray(_data["history"])) {
+                this.history = [] as any;
+                for (let item of _data["history"])
+                    this.history!.push(OrderEvent.fromJS(item));
+            }
+            else {
+                this.history = null as any;
+            }
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.paidAt = _data["paidAt"] ? new Date(_data["paidAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): Order {
+        data = typeof data === 'object' ? data : {};
+        let result = new Order();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["number"] = this.number !== undefined ? this.number : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["shippingAddress"] = this.shippingAddress ? this.shippingAddress.toJSON() : null as any;
+        data["billingAddress"] = this.billingAddress ? this.billingAddress.toJSON() : null as any;
+        if (Array.isArray(this.lines)) {
+            data["lines"] = [];
+            for (let item of this.lines)
+                data["lines"].push(item ? item.toJSON() : null as any);
+        }
+        data["totals"] = this.totals ? this.totals.toJSON() : null as any;
+        data["shippingMethod"] = this.shippingMethod !== undefined ? this.shippingMethod : null as any;
+        data["shippingMethodName"] = this.shippingMethodName !== undefined ? this.shippingMethodName : null as any;
+        data["discountCode"] = this.discountCode !== undefined ? this.discountCode : null as any;
+        data["paymentStatus"] = this.paymentStatus !== undefined ? this.paymentStatus : null as any;
+        data["reservation"] = this.reservation !== undefined ? this.reservation : null as any;
+        data["reservationExpiresAt"] = this.reservationExpiresAt ? this.reservationExpiresAt.toISOString() : null as any;
+        data["shipment"] = this.shipment ? this.shipment.toJSON() : null as any;
+        if (Array.isArray(this.history)) {
+            data["history"] = [];
+            for (let item of this.history)
+                data["history"].push(item ? item.toJSON() : null as any);
+        }
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["paidAt"] = this.paidAt ? this.paidAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IOrder {
+    id: string;
+    number: string;
+    status: string;
+    email: string;
+    shippingAddress: OrderAddress;
+    billingAddress: OrderAddress;
+    lines: OrderLine[];
+    totals: OrderTotals;
+    shippingMethod: string;
+    shippingMethodName: string;
+    discountCode: string | null;
+    paymentStatus: string;
+    reservation: string;
+    reservationExpiresAt: Date;
+    shipment: Shipment | null;
+    history: OrderEvent[];
+    version: number;
+    createdAt: Date;
+    paidAt: Date | null;
+
+    [key: string]: any;
+}
+
+export class OrderAddress implements IOrderAddress {
+    fullName!: string;
+    line1!: string;
+    line2!: string;
+    city!: string;
+    region!: string;
+    postalCode!: string;
+    country!: string;
+    phone!: string;
+
+    [key: string]: any;
+
+    constructor(data?: IOrderAddress) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.fullName = _data["fullName"] !== undefined ? _data["fullName"] : null as any;
+            this.line1 = _data["line1"] !== undefined ? _data["line1"] : null as any;
+            this.line2 = _data["line2"] !== undefined ? _data["line2"] : null as any;
+            this.city = _data["city"] !== undefined ? _data["city"] : null as any;
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+            this.postalCode = _data["postalCode"] !== undefined ? _data["postalCode"] : null as any;
+            this.country = _data["country"] !== undefined ? _data["country"] : null as any;
+            this.phone = _data["phone"] !== undefined ? _data["phone"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): OrderAddress {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderAddress();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["fullName"] = this.fullName !== undefined ? this.fullName : null as any;
+        data["line1"] = this.line1 !== undefined ? this.line1 : null as any;
+        data["line2"] = this.line2 !== undefined ? this.line2 : null as any;
+        data["city"] = this.city !== undefined ? this.city : null as any;
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        data["postalCode"] = this.postalCode !== undefined ? this.postalCode : null as any;
+        data["country"] = this.country !== undefined ? this.country : null as any;
+        data["phone"] = this.phone !== undefined ? this.phone : null as any;
+        return data;
+    }
+}
+
+export interface IOrderAddress {
+    fullName: string;
+    line1: string;
+    line2: string;
+    city: string;
+    region: string;
+    postalCode: string;
+    country: string;
+    phone: string;
+
+    [key: string]: any;
+}
+
+export class OrderEvent implements IOrderEvent {
+    from!: string | null;
+    to!: string;
+    actor!: string;
+    note!: string;
+    at!: Date;
+
+    [key: string]: any;
+
+    constructor(data?: IOrderEvent) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.from = _data["from"] !== undefined ? _data["from"] : null as any;
+            this.to = _data["to"] !== undefined ? _data["to"] : null as any;
+            this.actor = _data["actor"] !== undefined ? _data["actor"] : null as any;
+            this.note = _data["note"] !== undefined ? _data["note"] : null as any;
+            this.at = _data["at"] ? new Date(_data["at"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): OrderEvent {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderEvent();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["from"] = this.from !== undefined ? this.from : null as any;
+        data["to"] = this.to !== undefined ? this.to : null as any;
+        data["actor"] = this.actor !== undefined ? this.actor : null as any;
+        data["note"] = this.note !== undefined ? this.note : null as any;
+        data["at"] = this.at ? this.at.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IOrderEvent {
+    from: string | null;
+    to: string;
+    actor: string;
+    note: string;
+    at: Date;
+
+    [key: string]: any;
+}
+
+export class OrderLine implements IOrderLine {
+    sku!: string;
+    productId!: string;
+    productSlug!: string;
+    title!: string;
+    variantTitle!: string;
+    unitPrice!: Money;
+    quantity!: number;
+    lineTotal!: Money;
+
+    [key: string]: any;
+
+    constructor(data?: IOrderLine) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.unitPrice = new Money();
+            this.lineTotal = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.sku = _data["sku"] !== undefined ? _data["sku"] : null as any;
+            this.productId = _data["productId"] !== undefined ? _data["productId"] : null as any;
+            this.productSlug = _data["productSlug"] !== undefined ? _data["productSlug"] : null as any;
+            this.title = _data["title"] !== undefined ? _data["title"] : null as any;
+            this.variantTitle = _data["variantTitle"] !== undefined ? _data["variantTitle"] : null as any;
+            this.unitPrice = _data["unitPrice"] ? Money.fromJS(_data["unitPrice"]) : new Money();
+            this.quantity = _data["quantity"] !== undefined ? _data["quantity"] : null as any;
+            this.lineTotal = _data["lineTotal"] ? Money.fromJS(_data["lineTotal"]) : new Money();
+        }
+    }
+
+    static fromJS(data: any): OrderLine {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderLine();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["sku"] = this.sku !== undefined ? this.sku : null as any;
+        data["productId"] = this.productId !== undefined ? this.productId : null as any;
+        data["productSlug"] = this.productSlug !== undefined ? this.productSlug : null as any;
+        data["title"] = this.title !== undefined ? this.title : null as any;
+        data["variantTitle"] = this.variantTitle !== undefined ? this.variantTitle : null as any;
+        data["unitPrice"] = this.unitPrice ? this.unitPrice.toJSON() : null as any;
+        data["quantity"] = this.quantity !== undefined ? this.quantity : null as any;
+        data["lineTotal"] = this.lineTotal ? this.lineTotal.toJSON() : null as any;
+        return data;
+    }
+}
+
+export interface IOrderLine {
+    sku: string;
+    productId: string;
+    productSlug: string;
+    title: string;
+    variantTitle: string;
+    unitPrice: Money;
+    quantity: number;
+    lineTotal: Money;
+
+    [key: string]: any;
+}
+
+export class OrderPage implements IOrderPage {
+    items!: OrderSummary[];
+    nextCursor!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IOrderPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(OrderSummary.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): OrderPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IOrderPage {
+    items: OrderSummary[];
+    nextCursor: string | null;
+
+    [key: string]: any;
+}
+
+export class OrderSummary implements IOrderSummary {
+    id!: string;
+    number!: string;
+    status!: string;
+    email!: string;
+    total!: Money;
+    itemCount!: number;
+    createdAt!: Date;
+
+    [key: string]: any;
+
+    constructor(data?: IOrderSummary) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.total = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.number = _data["number"] !== undefined ? _data["number"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.total = _data["total"] ? Money.fromJS(_data["total"]) : new Money();
+            this.itemCount = _data["itemCount"] !== undefined ? _data["itemCount"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): OrderSummary {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderSummary();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["number"] = this.number !== undefined ? this.number : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["total"] = this.total ? this.total.toJSON() : null as any;
+        data["itemCount"] = this.itemCount !== undefined ? this.itemCount : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IOrderSummary {
+    id: string;
+    number: string;
+    status: string;
+    email: string;
+    total: Money;
+    itemCount: number;
+    createdAt: Date;
+
+    [key: string]: any;
+}
+
+export class OrderTotals implements IOrderTotals {
+    subtotal!: Money;
+    discount!: Money;
+    shipping!: Money;
+    tax!: Money;
+    total!: Money;
+    refunded!: Money;
+    taxIncluded!: boolean;
+    taxRateBasisPoints!: number;
+
+    [key: string]: any;
+
+    constructor(data?: IOrderTotals) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.subtotal = new Money();
+            this.discount = new Money();
+            this.shipping = new Money();
+            this.tax = new Money();
+            this.total = new Money();
+            this.refunded = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.subtotal = _data["subtotal"] ? Money.fromJS(_data["subtotal"]) : new Money();
+            this.discount = _data["discount"] ? Money.fromJS(_data["discount"]) : new Money();
+            this.shipping = _data["shipping"] ? Money.fromJS(_data["shipping"]) : new Money();
+            this.tax = _data["tax"] ? Money.fromJS(_data["tax"]) : new Money();
+            this.total = _data["total"] ? Money.fromJS(_data["total"]) : new Money();
+            this.refunded = _data["refunded"] ? Money.fromJS(_data["refunded"]) : new Money();
+            this.taxIncluded = _data["taxIncluded"] !== undefined ? _data["taxIncluded"] : null as any;
+            this.taxRateBasisPoints = _data["taxRateBasisPoints"] !== undefined ? _data["taxRateBasisPoints"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): OrderTotals {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderTotals();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["subtotal"] = this.subtotal ? this.subtotal.toJSON() : null as any;
+        data["discount"] = this.discount ? this.discount.toJSON() : null as any;
+        data["shipping"] = this.shipping ? this.shipping.toJSON() : null as any;
+        data["tax"] = this.tax ? this.tax.toJSON() : null as any;
+        data["total"] = this.total ? this.total.toJSON() : null as any;
+        data["refunded"] = this.refunded ? this.refunded.toJSON() : null as any;
+        data["taxIncluded"] = this.taxIncluded !== undefined ? this.taxIncluded : null as any;
+        data["taxRateBasisPoints"] = this.taxRateBasisPoints !== undefined ? this.taxRateBasisPoints : null as any;
+        return data;
+    }
+}
+
+export interface IOrderTotals {
+    subtotal: Money;
+    discount: Money;
+    shipping: Money;
+    tax: Money;
+    total: Money;
+    refunded: Money;
+    taxIncluded: boolean;
+    taxRateBasisPoints: number;
+
+    [key: string]: any;
+}
+
+/** Provider "stripe": confirm ClientSecret with Stripe.js and PublishableKey. Provider            "test" (TestMode true, no money moves): post a test card to /api/v1/test-payments/{id}/confirm. */
+export class PaymentSession implements IPaymentSession {
+    provider!: string;
+    testMode!: boolean;
+    paymentIntentId!: string;
+    clientSecret!: string;
+    publishableKey!: string | null;
+    amount!: Money;
+    status!: string;
+
+    [key: string]: any;
+
+    constructor(data?: IPaymentSession) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.amount = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.provider = _data["provider"] !== undefined ? _data["provider"] : null as any;
+            this.testMode = _data["testMode"] !== undefined ? _data["testMode"] : null as any;
+            this.paymentIntentId = _data["paymentIntentId"] !== undefined ? _data["paymentIntentId"] : null as any;
+            this.clientSecret = _data["clientSecret"] !== undefined ? _data["clientSecret"] : null as any;
+            this.publishableKey = _data["publishableKey"] !== undefined ? _data["publishableKey"] : null as any;
+            this.amount = _data["amount"] ? Money.fromJS(_data["amount"]) : new Money();
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): PaymentSession {
+        data = typeof data === 'object' ? data : {};
+        let result = new PaymentSession();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["provider"] = this.provider !== undefined ? this.provider : null as any;
+        data["testMode"] = this.testMode !== undefined ? this.testMode : null as any;
+        data["paymentIntentId"] = this.paymentIntentId !== undefined ? this.paymentIntentId : null as any;
+        data["clientSecret"] = this.clientSecret !== undefined ? this.clientSecret : null as any;
+        data["publishableKey"] = this.publishableKey !== undefined ? this.publishableKey : null as any;
+        data["amount"] = this.amount ? this.amount.toJSON() : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        return data;
+    }
+}
+
+/** Provider "stripe": confirm ClientSecret with Stripe.js and PublishableKey. Provider            "test" (TestMode true, no money moves): post a test card to /api/v1/test-payments/{id}/confirm. */
+export interface IPaymentSession {
+    provider: string;
+    testMode: boolean;
+    paymentIntentId: string;
+    clientSecret: string;
+    publishableKey: string | null;
+    amount: Money;
+    status: string;
+
+    [key: string]: any;
+}
+
 /** Everything the shop holds about one person (GDPR Art. 15 and 20). */
 export class PersonalDataExport implements IPersonalDataExport {
     exportedAt!: Date;
@@ -5899,6 +9960,7 @@ export class PersonalDataExport implements IPersonalDataExport {
     externalLogins!: ExternalLogin[];
     sessions!: SessionInfo[];
     activity!: ActivityEntry[];
+    orders!: Order[];
 
     [key: string]: any;
 
@@ -5916,6 +9978,7 @@ export class PersonalDataExport implements IPersonalDataExport {
             this.externalLogins = [];
             this.sessions = [];
             this.activity = [];
+            this.orders = [];
         }
     }
 
@@ -5968,6 +10031,14 @@ export class PersonalDataExport implements IPersonalDataExport {
             else {
                 this.activity = null as any;
             }
+            if (Array.isArray(_data["orders"])) {
+                this.orders = [] as any;
+                for (let item of _data["orders"])
+                    this.orders!.push(Order.fromJS(item));
+            }
+            else {
+                this.orders = null as any;
+            }
         }
     }
 
@@ -6012,6 +10083,11 @@ export class PersonalDataExport implements IPersonalDataExport {
             for (let item of this.activity)
                 data["activity"].push(item ? item.toJSON() : null as any);
         }
+        if (Array.isArray(this.orders)) {
+            data["orders"] = [];
+            for (let item of this.orders)
+                data["orders"].push(item ? item.toJSON() : null as any);
+        }
         return data;
     }
 }
@@ -6026,6 +10102,7 @@ export interface IPersonalDataExport {
     externalLogins: ExternalLogin[];
     sessions: SessionInfo[];
     activity: ActivityEntry[];
+    orders: Order[];
 
     [key: string]: any;
 }
@@ -6723,6 +10800,183 @@ export interface IRefreshRequest {
     [key: string]: any;
 }
 
+export class Refund implements IRefund {
+    id!: string;
+    amount!: Money;
+    reason!: string;
+    status!: string;
+    createdAt!: Date;
+
+    [key: string]: any;
+
+    constructor(data?: IRefund) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.amount = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.amount = _data["amount"] ? Money.fromJS(_data["amount"]) : new Money();
+            this.reason = _data["reason"] !== undefined ? _data["reason"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): Refund {
+        data = typeof data === 'object' ? data : {};
+        let result = new Refund();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["amount"] = this.amount ? this.amount.toJSON() : null as any;
+        data["reason"] = this.reason !== undefined ? this.reason : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IRefund {
+    id: string;
+    amount: Money;
+    reason: string;
+    status: string;
+    createdAt: Date;
+
+    [key: string]: any;
+}
+
+/** Amount in minor units; left out, everything not yet refunded. */
+export class RefundRequest implements IRefundRequest {
+    amount!: number | null;
+    reason!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IRefundRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.amount = _data["amount"] !== undefined ? _data["amount"] : null as any;
+            this.reason = _data["reason"] !== undefined ? _data["reason"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): RefundRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new RefundRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["amount"] = this.amount !== undefined ? this.amount : null as any;
+        data["reason"] = this.reason !== undefined ? this.reason : null as any;
+        return data;
+    }
+}
+
+/** Amount in minor units; left out, everything not yet refunded. */
+export interface IRefundRequest {
+    amount: number | null;
+    reason: string | null;
+
+    [key: string]: any;
+}
+
+export class RefundResult implements IRefundResult {
+    refund!: Refund;
+    order!: Order;
+
+    [key: string]: any;
+
+    constructor(data?: IRefundResult) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.refund = new Refund();
+            this.order = new Order();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.refund = _data["refund"] ? Refund.fromJS(_data["refund"]) : new Refund();
+            this.order = _data["order"] ? Order.fromJS(_data["order"]) : new Order();
+        }
+    }
+
+    static fromJS(data: any): RefundResult {
+        data = typeof data === 'object' ? data : {};
+        let result = new RefundResult();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["refund"] = this.refund ? this.refund.toJSON() : null as any;
+        data["order"] = this.order ? this.order.toJSON() : null as any;
+        return data;
+    }
+}
+
+export interface IRefundResult {
+    refund: Refund;
+    order: Order;
+
+    [key: string]: any;
+}
+
 export class RegisterRequest implements IRegisterRequest {
     email!: string | null;
     password!: string | null;
@@ -6955,6 +11209,54 @@ export interface ISessionInfo {
     [key: string]: any;
 }
 
+export class SetCartLineRequest implements ISetCartLineRequest {
+    quantity!: number | null;
+
+    [key: string]: any;
+
+    constructor(data?: ISetCartLineRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.quantity = _data["quantity"] !== undefined ? _data["quantity"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): SetCartLineRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new SetCartLineRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["quantity"] = this.quantity !== undefined ? this.quantity : null as any;
+        return data;
+    }
+}
+
+export interface ISetCartLineRequest {
+    quantity: number | null;
+
+    [key: string]: any;
+}
+
 export class SetRolesRequest implements ISetRolesRequest {
     roles!: string[] | null;
 
@@ -7066,6 +11368,517 @@ export interface ISetStockRequest {
     [key: string]: any;
 }
 
+export class SetTaxRateRequest implements ISetTaxRateRequest {
+    rateBasisPoints!: number | null;
+    pricesIncludeTax!: boolean | null;
+
+    [key: string]: any;
+
+    constructor(data?: ISetTaxRateRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.rateBasisPoints = _data["rateBasisPoints"] !== undefined ? _data["rateBasisPoints"] : null as any;
+            this.pricesIncludeTax = _data["pricesIncludeTax"] !== undefined ? _data["pricesIncludeTax"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): SetTaxRateRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new SetTaxRateRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["rateBasisPoints"] = this.rateBasisPoints !== undefined ? this.rateBasisPoints : null as any;
+        data["pricesIncludeTax"] = this.pricesIncludeTax !== undefined ? this.pricesIncludeTax : null as any;
+        return data;
+    }
+}
+
+export interface ISetTaxRateRequest {
+    rateBasisPoints: number | null;
+    pricesIncludeTax: boolean | null;
+
+    [key: string]: any;
+}
+
+export class Shipment implements IShipment {
+    carrier!: string;
+    trackingNumber!: string;
+
+    [key: string]: any;
+
+    constructor(data?: IShipment) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.carrier = _data["carrier"] !== undefined ? _data["carrier"] : null as any;
+            this.trackingNumber = _data["trackingNumber"] !== undefined ? _data["trackingNumber"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): Shipment {
+        data = typeof data === 'object' ? data : {};
+        let result = new Shipment();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["carrier"] = this.carrier !== undefined ? this.carrier : null as any;
+        data["trackingNumber"] = this.trackingNumber !== undefined ? this.trackingNumber : null as any;
+        return data;
+    }
+}
+
+export interface IShipment {
+    carrier: string;
+    trackingNumber: string;
+
+    [key: string]: any;
+}
+
+export class ShipOrderRequest implements IShipOrderRequest {
+    carrier!: string | null;
+    trackingNumber!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IShipOrderRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.carrier = _data["carrier"] !== undefined ? _data["carrier"] : null as any;
+            this.trackingNumber = _data["trackingNumber"] !== undefined ? _data["trackingNumber"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ShipOrderRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ShipOrderRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["carrier"] = this.carrier !== undefined ? this.carrier : null as any;
+        data["trackingNumber"] = this.trackingNumber !== undefined ? this.trackingNumber : null as any;
+        return data;
+    }
+}
+
+export interface IShipOrderRequest {
+    carrier: string | null;
+    trackingNumber: string | null;
+
+    [key: string]: any;
+}
+
+export class ShippingMethod implements IShippingMethod {
+    id!: string;
+    code!: string;
+    name!: string;
+    active!: boolean;
+    position!: number;
+    rates!: ShippingRate[];
+    version!: number;
+
+    [key: string]: any;
+
+    constructor(data?: IShippingMethod) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.rates = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+            this.active = _data["active"] !== undefined ? _data["active"] : null as any;
+            this.position = _data["position"] !== undefined ? _data["position"] : null as any;
+            if (Array.isArray(_data["rates"])) {
+                this.rates = [] as any;
+                for (let item of _data["rates"])
+                    this.rates!.push(ShippingRate.fromJS(item));
+            }
+            else {
+                this.rates = null as any;
+            }
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ShippingMethod {
+        data = typeof data === 'object' ? data : {};
+        let result = new ShippingMethod();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        data["active"] = this.active !== undefined ? this.active : null as any;
+        data["position"] = this.position !== undefined ? this.position : null as any;
+        if (Array.isArray(this.rates)) {
+            data["rates"] = [];
+            for (let item of this.rates)
+                data["rates"].push(item ? item.toJSON() : null as any);
+        }
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        return data;
+    }
+}
+
+export interface IShippingMethod {
+    id: string;
+    code: string;
+    name: string;
+    active: boolean;
+    position: number;
+    rates: ShippingRate[];
+    version: number;
+
+    [key: string]: any;
+}
+
+export class ShippingMethodList implements IShippingMethodList {
+    items!: ShippingMethod[];
+
+    [key: string]: any;
+
+    constructor(data?: IShippingMethodList) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(ShippingMethod.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): ShippingMethodList {
+        data = typeof data === 'object' ? data : {};
+        let result = new ShippingMethodList();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface IShippingMethodList {
+    items: ShippingMethod[];
+
+    [key: string]: any;
+}
+
+export class ShippingOption implements IShippingOption {
+    code!: string;
+    name!: string;
+    price!: Money;
+
+    [key: string]: any;
+
+    constructor(data?: IShippingOption) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.price = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.code = _data["code"] !== undefined ? _data["code"] : null as any;
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+            this.price = _data["price"] ? Money.fromJS(_data["price"]) : new Money();
+        }
+    }
+
+    static fromJS(data: any): ShippingOption {
+        data = typeof data === 'object' ? data : {};
+        let result = new ShippingOption();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["code"] = this.code !== undefined ? this.code : null as any;
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        data["price"] = this.price ? this.price.toJSON() : null as any;
+        return data;
+    }
+}
+
+export interface IShippingOption {
+    code: string;
+    name: string;
+    price: Money;
+
+    [key: string]: any;
+}
+
+export class ShippingRate implements IShippingRate {
+    countries!: string[];
+    minWeightGrams!: number;
+    maxWeightGrams!: number | null;
+    amount!: Money;
+
+    [key: string]: any;
+
+    constructor(data?: IShippingRate) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.countries = [];
+            this.amount = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["countries"])) {
+                this.countries = [] as any;
+                for (let item of _data["countries"])
+                    this.countries!.push(item);
+            }
+            else {
+                this.countries = null as any;
+            }
+            this.minWeightGrams = _data["minWeightGrams"] !== undefined ? _data["minWeightGrams"] : null as any;
+            this.maxWeightGrams = _data["maxWeightGrams"] !== undefined ? _data["maxWeightGrams"] : null as any;
+            this.amount = _data["amount"] ? Money.fromJS(_data["amount"]) : new Money();
+        }
+    }
+
+    static fromJS(data: any): ShippingRate {
+        data = typeof data === 'object' ? data : {};
+        let result = new ShippingRate();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.countries)) {
+            data["countries"] = [];
+            for (let item of this.countries)
+                data["countries"].push(item);
+        }
+        data["minWeightGrams"] = this.minWeightGrams !== undefined ? this.minWeightGrams : null as any;
+        data["maxWeightGrams"] = this.maxWeightGrams !== undefined ? this.maxWeightGrams : null as any;
+        data["amount"] = this.amount ? this.amount.toJSON() : null as any;
+        return data;
+    }
+}
+
+export interface IShippingRate {
+    countries: string[];
+    minWeightGrams: number;
+    maxWeightGrams: number | null;
+    amount: Money;
+
+    [key: string]: any;
+}
+
+/** A rate for parcels from MinWeightGrams up to (not including) MaxWeightGrams, to the listed            countries; no countries means every country no other rate of the method names. */
+export class ShippingRateInput implements IShippingRateInput {
+    countries!: string[] | null;
+    minWeightGrams!: number | null;
+    maxWeightGrams!: number | null;
+    amount!: number | null;
+
+    [key: string]: any;
+
+    constructor(data?: IShippingRateInput) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["countries"])) {
+                this.countries = [] as any;
+                for (let item of _data["countries"])
+                    this.countries!.push(item);
+            }
+            else {
+                this.countries = null as any;
+            }
+            this.minWeightGrams = _data["minWeightGrams"] !== undefined ? _data["minWeightGrams"] : null as any;
+            this.maxWeightGrams = _data["maxWeightGrams"] !== undefined ? _data["maxWeightGrams"] : null as any;
+            this.amount = _data["amount"] !== undefined ? _data["amount"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ShippingRateInput {
+        data = typeof data === 'object' ? data : {};
+        let result = new ShippingRateInput();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.countries)) {
+            data["countries"] = [];
+            for (let item of this.countries)
+                data["countries"].push(item);
+        }
+        data["minWeightGrams"] = this.minWeightGrams !== undefined ? this.minWeightGrams : null as any;
+        data["maxWeightGrams"] = this.maxWeightGrams !== undefined ? this.maxWeightGrams : null as any;
+        data["amount"] = this.amount !== undefined ? this.amount : null as any;
+        return data;
+    }
+}
+
+/** A rate for parcels from MinWeightGrams up to (not including) MaxWeightGrams, to the listed            countries; no countries means every country no other rate of the method names. */
+export interface IShippingRateInput {
+    countries: string[] | null;
+    minWeightGrams: number | null;
+    maxWeightGrams: number | null;
+    amount: number | null;
+
+    [key: string]: any;
+}
+
 export class StockLevel implements IStockLevel {
     sku!: string;
     onHand!: number;
@@ -7130,6 +11943,252 @@ export interface IStockLevel {
     available: number;
     version: number;
     updatedAt: Date;
+
+    [key: string]: any;
+}
+
+export class TaxRate implements ITaxRate {
+    country!: string;
+    region!: string;
+    rateBasisPoints!: number;
+    pricesIncludeTax!: boolean;
+    version!: number;
+
+    [key: string]: any;
+
+    constructor(data?: ITaxRate) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.country = _data["country"] !== undefined ? _data["country"] : null as any;
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+            this.rateBasisPoints = _data["rateBasisPoints"] !== undefined ? _data["rateBasisPoints"] : null as any;
+            this.pricesIncludeTax = _data["pricesIncludeTax"] !== undefined ? _data["pricesIncludeTax"] : null as any;
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): TaxRate {
+        data = typeof data === 'object' ? data : {};
+        let result = new TaxRate();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["country"] = this.country !== undefined ? this.country : null as any;
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        data["rateBasisPoints"] = this.rateBasisPoints !== undefined ? this.rateBasisPoints : null as any;
+        data["pricesIncludeTax"] = this.pricesIncludeTax !== undefined ? this.pricesIncludeTax : null as any;
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        return data;
+    }
+}
+
+export interface ITaxRate {
+    country: string;
+    region: string;
+    rateBasisPoints: number;
+    pricesIncludeTax: boolean;
+    version: number;
+
+    [key: string]: any;
+}
+
+export class TaxRateList implements ITaxRateList {
+    items!: TaxRate[];
+
+    [key: string]: any;
+
+    constructor(data?: ITaxRateList) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(TaxRate.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): TaxRateList {
+        data = typeof data === 'object' ? data : {};
+        let result = new TaxRateList();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface ITaxRateList {
+    items: TaxRate[];
+
+    [key: string]: any;
+}
+
+/** Test provider only: the card a shopper typed. 4242 4242 4242 4242 succeeds,            4000 0000 0000 0002 is declined, like Stripe test mode. */
+export class TestCardRequest implements ITestCardRequest {
+    cardNumber!: string | null;
+    expiry!: string | null;
+    cvc!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: ITestCardRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.cardNumber = _data["cardNumber"] !== undefined ? _data["cardNumber"] : null as any;
+            this.expiry = _data["expiry"] !== undefined ? _data["expiry"] : null as any;
+            this.cvc = _data["cvc"] !== undefined ? _data["cvc"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): TestCardRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new TestCardRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["cardNumber"] = this.cardNumber !== undefined ? this.cardNumber : null as any;
+        data["expiry"] = this.expiry !== undefined ? this.expiry : null as any;
+        data["cvc"] = this.cvc !== undefined ? this.cvc : null as any;
+        return data;
+    }
+}
+
+/** Test provider only: the card a shopper typed. 4242 4242 4242 4242 succeeds,            4000 0000 0000 0002 is declined, like Stripe test mode. */
+export interface ITestCardRequest {
+    cardNumber: string | null;
+    expiry: string | null;
+    cvc: string | null;
+
+    [key: string]: any;
+}
+
+/** Where the cart ships and how, for the shipping and tax estimate, and its discount code.            A field left out stays as it is; an empty string clears it. */
+export class UpdateCartRequest implements IUpdateCartRequest {
+    country!: string | null;
+    region!: string | null;
+    shippingMethod!: string | null;
+    discountCode!: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IUpdateCartRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.country = _data["country"] !== undefined ? _data["country"] : null as any;
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+            this.shippingMethod = _data["shippingMethod"] !== undefined ? _data["shippingMethod"] : null as any;
+            this.discountCode = _data["discountCode"] !== undefined ? _data["discountCode"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): UpdateCartRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new UpdateCartRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["country"] = this.country !== undefined ? this.country : null as any;
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        data["shippingMethod"] = this.shippingMethod !== undefined ? this.shippingMethod : null as any;
+        data["discountCode"] = this.discountCode !== undefined ? this.discountCode : null as any;
+        return data;
+    }
+}
+
+/** Where the cart ships and how, for the shipping and tax estimate, and its discount code.            A field left out stays as it is; an empty string clears it. */
+export interface IUpdateCartRequest {
+    country: string | null;
+    region: string | null;
+    shippingMethod: string | null;
+    discountCode: string | null;
 
     [key: string]: any;
 }
@@ -7200,6 +12259,62 @@ export interface IUpdateCategoryRequest {
     parentId: string | null;
     moveToRoot: boolean | null;
     position: number | null;
+
+    [key: string]: any;
+}
+
+export class UpdateDiscountCodeRequest implements IUpdateDiscountCodeRequest {
+    active!: boolean | null;
+    endsAt!: Date | null;
+    usageLimit!: number | null;
+
+    [key: string]: any;
+
+    constructor(data?: IUpdateDiscountCodeRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.active = _data["active"] !== undefined ? _data["active"] : null as any;
+            this.endsAt = _data["endsAt"] ? new Date(_data["endsAt"].toString()) : null as any;
+            this.usageLimit = _data["usageLimit"] !== undefined ? _data["usageLimit"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): UpdateDiscountCodeRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new UpdateDiscountCodeRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["active"] = this.active !== undefined ? this.active : null as any;
+        data["endsAt"] = this.endsAt ? this.endsAt.toISOString() : null as any;
+        data["usageLimit"] = this.usageLimit !== undefined ? this.usageLimit : null as any;
+        return data;
+    }
+}
+
+export interface IUpdateDiscountCodeRequest {
+    active: boolean | null;
+    endsAt: Date | null;
+    usageLimit: number | null;
 
     [key: string]: any;
 }
@@ -7363,6 +12478,79 @@ export class UpdateProfileRequest implements IUpdateProfileRequest {
 export interface IUpdateProfileRequest {
     firstName: string | null;
     lastName: string | null;
+
+    [key: string]: any;
+}
+
+/** Fields left out stay as they are; Rates, when given, replaces every rate. */
+export class UpdateShippingMethodRequest implements IUpdateShippingMethodRequest {
+    name!: string | null;
+    active!: boolean | null;
+    position!: number | null;
+    rates!: ShippingRateInput[] | null;
+
+    [key: string]: any;
+
+    constructor(data?: IUpdateShippingMethodRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+            this.active = _data["active"] !== undefined ? _data["active"] : null as any;
+            this.position = _data["position"] !== undefined ? _data["position"] : null as any;
+            if (Array.isArray(_data["rates"])) {
+                this.rates = [] as any;
+                for (let item of _data["rates"])
+                    this.rates!.push(ShippingRateInput.fromJS(item));
+            }
+            else {
+                this.rates = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): UpdateShippingMethodRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new UpdateShippingMethodRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        data["active"] = this.active !== undefined ? this.active : null as any;
+        data["position"] = this.position !== undefined ? this.position : null as any;
+        if (Array.isArray(this.rates)) {
+            data["rates"] = [];
+            for (let item of this.rates)
+                data["rates"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** Fields left out stay as they are; Rates, when given, replaces every rate. */
+export interface IUpdateShippingMethodRequest {
+    name: string | null;
+    active: boolean | null;
+    position: number | null;
+    rates: ShippingRateInput[] | null;
 
     [key: string]: any;
 }
