@@ -150,7 +150,7 @@ Task("sdk-check")
 });
 
 Task("bench")
-    .Description("Loads 100,000 products and measures product list/get throughput and latency; writes docs/benchmarks.md. --quick: a short trial run that leaves the docs alone.")
+    .Description("Loads 100,000 products and measures product list/get, add-to-cart and checkout throughput and latency; writes docs/benchmarks.md. --quick: a short trial run that leaves the docs alone; --only=catalog|checkout: one section.")
     .IsDependentOn("ensure-postgres")
     .Does(() =>
 {
@@ -160,6 +160,11 @@ Task("bench")
     if (HasArgument("quick") && Argument("quick", "true") != "false")
     {
         benchArgs.Append("--quick");
+    }
+    // --only=catalog | --only=checkout: one section of docs/benchmarks.md.
+    if (HasArgument("only"))
+    {
+        benchArgs.Append("--only=" + Argument<string>("only"));
     }
     DotNetRun("bench/Headless.Bench/Headless.Bench.csproj", benchArgs, new DotNetRunSettings { Configuration = configuration });
 });

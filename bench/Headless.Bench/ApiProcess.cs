@@ -45,7 +45,8 @@ internal sealed class ApiProcess : IAsyncDisposable
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    public static async Task<ApiProcess> StartAsync(string apiDll, string connectionString, bool readCache, string logPath, CancellationToken ct)
+    public static async Task<ApiProcess> StartAsync(string apiDll, string connectionString, bool readCache, string logPath, CancellationToken ct,
+        IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         await EnsurePortIsFreeAsync(ct);
         var psi = new ProcessStartInfo("dotnet")
@@ -68,6 +69,10 @@ internal sealed class ApiProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
 
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var log = new StreamWriter(logPath, append: false) { AutoFlush = true };

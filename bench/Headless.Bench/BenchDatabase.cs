@@ -18,7 +18,7 @@ internal sealed record Dataset(
 internal sealed class BenchDatabase : IAsyncDisposable
 {
     public const string DatabaseName = "headless_bench";
-    public const int LocalPort = 54349;
+    public static int LocalPort => BenchOptions.PgPort;
     private const string ConnectionStringVariable = "Headless__Database__ConnectionString";
 
     private readonly LocalPostgres? _local;
@@ -52,7 +52,9 @@ internal sealed class BenchDatabase : IAsyncDisposable
             return new BenchDatabase(null, admin.ConnectionString, bench.ConnectionString,
                 $"the server from {ConnectionStringVariable} ({admin.Host}:{admin.Port}), database `{DatabaseName}`");
         }
-        var directory = Path.Combine(RepoPaths.Data, "bench-pg");
+        // Another port is another cluster (someone else may be running the default one).
+        var folder = LocalPort == 54349 ? "bench-pg" : $"bench-pg-{LocalPort}";
+        var directory = Path.Combine(RepoPaths.Data, folder);
         Log.Step($"Starting the benchmark's own PostgreSQL cluster ({directory}, port {LocalPort}) ...");
         var clock = Stopwatch.StartNew();
         var local = await LocalPostgres.StartAsync(directory, LocalPort, null, new PrefixWriter("  "), ct);
@@ -63,7 +65,19 @@ internal sealed class BenchDatabase : IAsyncDisposable
         }
         Log.Info($"PostgreSQL is up ({clock.ElapsedMilliseconds} ms).");
         return new BenchDatabase(local, local.ConnectionString("postgres"), local.ConnectionString(DatabaseName),
-            $"a private cluster on the same machine (`.data/bench-pg`, 127.0.0.1:{LocalPort}), database `{DatabaseName}`");
+            $"a private cluster on the same machine (`.data/{folder}`, 127.0.0.1:{LocalPort}), database `{DatabaseName}`");
+    }
+
+    /// <summary>The server log of our own cluster (null on a server we do not own): the checkout
+    /// profile reads the statements PostgreSQL logged there.</summary>
+    public string? ServerLogPath => _local is null ? null : Path.Combine(_local.Directory, "postgres.log");
+
+    /// <summary>Runs SQL as the superuser of our cluster (settings such as log_min_duration_statement).</summary>
+    public async Task AdminExecuteAsync(string sql, CancellationToken ct)
+    {
+        await using var admin = new NpgsqlConnection(_adminConnectionString);
+        await admin.OpenAsync(ct);
+        await admin.ExecuteAsync(new CommandDefinition(sql, cancellationToken: ct));
     }
 
     /// <summary>Reuses <c>headless_bench</c> when it holds exactly the demo catalog of

@@ -8,6 +8,16 @@ namespace Headless.Bench;
 internal sealed record BenchOptions(
     bool Quick, int Connections, int Threads, int WarmupChunkSeconds, int MaxWarmupSeconds, int MeasureSeconds, int Runs, int TimeoutSeconds)
 {
+    /// <summary>Which sections to run: null for all, or "catalog" / "checkout" (<c>--only</c>).</summary>
+    public string? Only { get; init; }
+
+    public bool RunsCatalog => Only is null or "catalog";
+
+    public bool RunsCheckout => Only is null or "checkout";
+
+    /// <summary>The port of the benchmark's own PostgreSQL cluster: HEADLESS_BENCH_PG_PORT, default 54349.</summary>
+    public static int PgPort { get; } = PortFromEnvironment("HEADLESS_BENCH_PG_PORT", 54349);
+
     public const double SettledWithin = 0.08;
     public const int SettledChunks = 3;
 
@@ -17,24 +27,58 @@ internal sealed record BenchOptions(
     public const int ProductCount = 100_000;
     public const int ProductSampleSize = 5_000;
     public const int CategorySampleSize = 20;
-    public const int ApiPort = 5090;
+    /// <summary>The port the API under test listens on: HEADLESS_BENCH_API_PORT, default 5090. Never one of the
+    /// ports the dev run, the tests or the other worktrees use (5080, 5180, 5280).</summary>
+    public static int ApiPort { get; } = PortFromEnvironment("HEADLESS_BENCH_API_PORT", 5090);
+
+    private static readonly int[] ReservedApiPorts = [5080, 5180, 5280];
+
+    private static int PortFromEnvironment(string variable, int fallback)
+    {
+        var text = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1024 or > 65535)
+        {
+            throw new ArgumentException($"{variable}={text}: use a port number from 1024 to 65535.");
+        }
+        if (variable == "HEADLESS_BENCH_API_PORT" && ReservedApiPorts.Contains(port))
+        {
+            throw new ArgumentException($"{variable}={port}: ports {string.Join(", ", ReservedApiPorts)} belong to the dev run and the tests; pick another.");
+        }
+        return port;
+    }
     public const double AimP99Ms = 10.0;
 
     public const string Usage = """
-        Headless catalog read benchmark (run it with ./build.sh bench).
-          --quick   short warm-up, one 5 s run per scenario; prints the figures but leaves docs/benchmarks.md alone
-          --help    this text
+        Headless benchmarks (run them with ./build.sh bench): catalog reads (wrk) and checkout (a C# load generator).
+          --quick           short warm-up, one short run per scenario; prints the figures but leaves docs/benchmarks.md alone
+          --only=catalog    only the catalog read section (also: --only catalog)
+          --only=checkout   only the cart and checkout section
+          --help            this text
+        Environment: HEADLESS_BENCH_PG_PORT (the bench cluster's port, default 54349; another port gets its own
+        cluster folder .data/bench-pg-<port>), HEADLESS_BENCH_API_PORT (default 5090).
         """;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var quick = false;
-        foreach (var arg in args)
+        string? only = null;
+        for (var i = 0; i < args.Count; i++)
         {
+            var arg = args[i];
             switch (arg)
             {
                 case "--quick":
                     quick = true;
+                    break;
+                case "--only" when i + 1 < args.Count:
+                    only = args[++i];
+                    break;
+                case var o when o.StartsWith("--only=", StringComparison.Ordinal):
+                    only = o["--only=".Length..];
                     break;
                 case "--help" or "-h":
                     throw new UsageRequested();
@@ -42,9 +86,14 @@ internal sealed record BenchOptions(
                     throw new ArgumentException($"Unknown argument '{arg}'.\n{Usage}");
             }
         }
+        only = string.IsNullOrWhiteSpace(only) ? null : only.Trim().ToLowerInvariant();
+        if (only is not (null or "catalog" or "checkout"))
+        {
+            throw new ArgumentException($"--only={only}: use catalog or checkout.\n{Usage}");
+        }
         return quick
-            ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30)
-            : new BenchOptions(false, Connections: 32, Threads: 2, WarmupChunkSeconds: 5, MaxWarmupSeconds: 60, MeasureSeconds: 20, Runs: 3, TimeoutSeconds: 30);
+            ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30) { Only = only }
+            : new BenchOptions(false, Connections: 32, Threads: 2, WarmupChunkSeconds: 5, MaxWarmupSeconds: 60, MeasureSeconds: 20, Runs: 3, TimeoutSeconds: 30) { Only = only };
     }
 
     internal sealed class UsageRequested : Exception;

@@ -74,11 +74,11 @@ internal sealed class BenchRun(BenchOptions options)
     {
         var startedUtc = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
-        var scenarioCount = 4;
+        var scenarioCount = options.RunsCatalog ? 4 : 0;
         var least = scenarioCount * ((BenchOptions.SettledChunks * options.WarmupChunkSeconds) + (options.Runs * options.MeasureSeconds));
         var most = scenarioCount * (options.MaxWarmupSeconds + (options.Runs * options.MeasureSeconds));
-        Log.Step($"Headless catalog read benchmark{(options.Quick ? " (--quick: short trial run, docs/benchmarks.md is left alone)" : "")}: " +
-            $"{scenarioCount} scenarios × (warm-up until throughput settles, {options.MaxWarmupSeconds} s at most + {options.Runs} × {options.MeasureSeconds} s): {least / 60.0:F1}-{most / 60.0:F1} min of load.");
+        Log.Step($"Headless benchmark{(options.Only is { } only ? $" (--only={only})" : "")}{(options.Quick ? " (--quick: short trial run, docs/benchmarks.md is left alone)" : "")}: " +
+            $"catalog reads: {scenarioCount} scenarios × (warm-up until throughput settles, {options.MaxWarmupSeconds} s at most + {options.Runs} × {options.MeasureSeconds} s): {least / 60.0:F1}-{most / 60.0:F1} min of load.");
 
         var apiDll = Path.Combine(RepoPaths.Root, "api", "bin", "Release", "net10.0", "Headless.Api.dll");
         if (!File.Exists(apiDll))
@@ -99,54 +99,62 @@ internal sealed class BenchRun(BenchOptions options)
             var machine = await MachineInfo.CollectAsync(db, wrk, apiDll, ct);
             Log.Info($"Machine: {machine.Cores} cores, {machine.CpuModel}, {machine.Ram}, {machine.Os}; {machine.DotNet} ({machine.ApiGc}); {machine.PostgresVersion.Split(',')[0]}.");
 
-            Log.Step($"Sampling {BenchOptions.ProductSampleSize:N0} product slugs and {BenchOptions.CategorySampleSize} categories ...");
-            var productPaths = RequestPaths.Products(await db.SampleProductSlugsAsync(BenchOptions.ProductSampleSize, ct));
-            var categories = await db.SampleCategorySlugsAsync(BenchOptions.CategorySampleSize, ct);
-            var productScript = wrk.WriteScript("product-get", productPaths);
-
-            var results = new List<ScenarioResult>();
-            IReadOnlyList<string> listingPaths;
-            string listingScript;
-
-            Log.Step("Read cache ON (the shipped configuration)");
-            await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: true, Path.Combine(_logDirectory, "api-cache-on.log"), ct))
+            if (options.RunsCatalog)
             {
-                Log.Info("Building the listing paths (following nextCursor for deeper pages) ...");
-                listingPaths = await RequestPaths.ListingsAsync(api.Http, categories, ct);
-                listingScript = wrk.WriteScript("listing", listingPaths);
-                Log.Info($"Checking that all {productPaths.Count + listingPaths.Count:N0} paths answer 200 ({productPaths.Count:N0} products, {listingPaths.Count} listing pages) ...");
-                await RequestPaths.CheckAllAnswer200Async(api.Http, [.. productPaths, .. listingPaths], ct);
+                Log.Step($"Sampling {BenchOptions.ProductSampleSize:N0} product slugs and {BenchOptions.CategorySampleSize} categories ...");
+                var productPaths = RequestPaths.Products(await db.SampleProductSlugsAsync(BenchOptions.ProductSampleSize, ct));
+                var categories = await db.SampleCategorySlugsAsync(BenchOptions.CategorySampleSize, ct);
+                var productScript = wrk.WriteScript("product-get", productPaths);
 
-                results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-cached", "Product GET by slug", "product", true, productScript, productPaths.Count), ct));
-                results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-cached", "Listing page (20 products)", "listing", true, listingScript, listingPaths.Count), ct));
-                RecordApiLog("read cache on", api);
-            }
+                var results = new List<ScenarioResult>();
+                IReadOnlyList<string> listingPaths;
+                string listingScript;
 
-            Log.Step("Read cache OFF (Headless__Catalog__ReadCache=false: every request queries PostgreSQL)");
-            await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: false, Path.Combine(_logDirectory, "api-cache-off.log"), ct))
-            {
-                results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-uncached", "Product GET by slug", "product", false, productScript, productPaths.Count), ct));
-                results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-uncached", "Listing page (20 products)", "listing", false, listingScript, listingPaths.Count), ct));
-                RecordApiLog("read cache off", api);
-            }
+                Log.Step("Read cache ON (the shipped configuration)");
+                await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: true, Path.Combine(_logDirectory, "api-cache-on.log"), ct))
+                {
+                    Log.Info("Building the listing paths (following nextCursor for deeper pages) ...");
+                    listingPaths = await RequestPaths.ListingsAsync(api.Http, categories, ct);
+                    listingScript = wrk.WriteScript("listing", listingPaths);
+                    Log.Info($"Checking that all {productPaths.Count + listingPaths.Count:N0} paths answer 200 ({productPaths.Count:N0} products, {listingPaths.Count} listing pages) ...");
+                    await RequestPaths.CheckAllAnswer200Async(api.Http, [.. productPaths, .. listingPaths], ct);
 
-            var report = new BenchReport(startedUtc, clock.Elapsed, await CodeVersionAsync(ct), options, machine, db.Description, dataset,
-                productPaths.Count, listingPaths.Count, SortForReport(results), _apiLogs);
-            var markdown = report.Markdown();
-            PrintSummary(report);
-            if (options.Quick)
-            {
-                var quickPath = Path.Combine(_logDirectory, "quick-result.md");
-                await File.WriteAllTextAsync(quickPath, markdown, CancellationToken.None);
-                Log.Step($"--quick: docs/benchmarks.md left alone; this run's section is in {quickPath}.");
+                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-cached", "Product GET by slug", "product", true, productScript, productPaths.Count), ct));
+                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-cached", "Listing page (20 products)", "listing", true, listingScript, listingPaths.Count), ct));
+                    RecordApiLog("read cache on", api);
+                }
+
+                Log.Step("Read cache OFF (Headless__Catalog__ReadCache=false: every request queries PostgreSQL)");
+                await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: false, Path.Combine(_logDirectory, "api-cache-off.log"), ct))
+                {
+                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-uncached", "Product GET by slug", "product", false, productScript, productPaths.Count), ct));
+                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-uncached", "Listing page (20 products)", "listing", false, listingScript, listingPaths.Count), ct));
+                    RecordApiLog("read cache off", api);
+                }
+
+                var report = new BenchReport(startedUtc, clock.Elapsed, await CodeVersionAsync(ct), options, machine, db.Description, dataset,
+                    productPaths.Count, listingPaths.Count, SortForReport(results), _apiLogs);
+                var markdown = report.Markdown();
+                PrintSummary(report);
+                if (options.Quick)
+                {
+                    var quickPath = Path.Combine(_logDirectory, "quick-result.md");
+                    await File.WriteAllTextAsync(quickPath, markdown, CancellationToken.None);
+                    Log.Step($"--quick: docs/benchmarks.md left alone; this run's section is in {quickPath}.");
+                }
+                else
+                {
+                    var docs = Path.Combine(RepoPaths.Root, "docs", "benchmarks.md");
+                    BenchReport.WriteInto(docs, markdown);
+                    Log.Step($"Wrote the results to {docs}.");
+                }
+                Log.Info($"Logs: {_logDirectory} (api-cache-on.log, api-cache-off.log, wrk.log).");
             }
-            else
+            if (options.RunsCheckout)
             {
-                var docs = Path.Combine(RepoPaths.Root, "docs", "benchmarks.md");
-                BenchReport.WriteInto(docs, markdown);
-                Log.Step($"Wrote the results to {docs}.");
+                var commerce = new CommerceBench(options, db, machine, dataset, apiDll, _logDirectory);
+                await commerce.RunAsync(await CodeVersionAsync(ct), ct);
             }
-            Log.Info($"Logs: {_logDirectory} (api-cache-on.log, api-cache-off.log, wrk.log).");
             return 0;
         }
         finally
@@ -293,7 +301,7 @@ internal sealed class BenchRun(BenchOptions options)
         }
     }
 
-    private static async Task<string> CodeVersionAsync(CancellationToken ct)
+    internal static async Task<string> CodeVersionAsync(CancellationToken ct)
     {
         try
         {

@@ -99,6 +99,13 @@ public static class CreateCheckout
         catch (PaymentProviderException e)
         {
             log.LogWarning("Payment provider refused to create an intent: {Error} ({Code})", e.Message, e.Code);
+            if (e.Unavailable)
+            {
+                // Stripe keeps a failed answer under its idempotency key for a day; the intent's key contains
+                // the cart version, so bumping it lets the shopper's retry ask afresh.
+                await conn.ExecuteAsync("update carts set version = version + 1 where id = @id and version = @version and status = 'open'",
+                    new { id = cart.Row.Id, version = cart.Row.Version });
+            }
             return e.Unavailable
                 ? Make(StatusCodes.Status503ServiceUnavailable, "payment-provider-unavailable", "Payments are unavailable",
                     "The payment service did not answer. Nothing was charged and no stock is held: try again in a minute with the same Idempotency-Key.")

@@ -118,6 +118,7 @@ public static class OrderTransitions
         var orderId = await conn.ExecuteScalarAsync<Guid?>("""
             update payments set status = 'requires_payment_method', last_error = @reason, updated_at = now()
             where provider_ref = @paymentRef and status not in ('succeeded', 'canceled')
+              and (status <> 'requires_payment_method' or last_error is distinct from @reason)
             returning order_id
             """, new { paymentRef, reason }, tx);
         if (orderId is { } id)

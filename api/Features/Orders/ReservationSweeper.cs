@@ -58,11 +58,20 @@ public sealed class ReservationSweeper(NpgsqlDataSource db, IPaymentProvider pay
         {
             if (paymentRef is not null)
             {
-                var intent = await payments.CancelIntentAsync(paymentRef, ct);
-                if (intent.Status == "succeeded")
+                try
                 {
-                    await sync.ApplyAsync(intent, Sweeper, "sweeper found the payment succeeded", ct);
-                    continue;
+                    var intent = await payments.CancelIntentAsync(paymentRef, ct);
+                    if (intent.Status == "succeeded")
+                    {
+                        await sync.ApplyAsync(intent, Sweeper, "sweeper found the payment succeeded", ct);
+                        continue;
+                    }
+                }
+                catch (PaymentProviderException e) when (!e.Unavailable)
+                {
+                    // The provider does not know the intent (or refuses to cancel it): nothing can be paid
+                    // on it, so the stock goes back. Only an unreachable provider stops the sweep.
+                    log.LogWarning("Could not cancel payment of expired order {OrderId} ({Error}); releasing its stock", orderId, e.Message);
                 }
             }
             await using var conn = await db.OpenConnectionAsync(ct);

@@ -74,7 +74,7 @@ public static class RefundOrder
         RefundInfo refund;
         try
         {
-            refund = await payments.RefundAsync(o.PaymentRef, amount, $"hl-refund-{orderId:N}-{Convert.ToHexStringLower(fingerprint)[..16]}-{key}", ct);
+            refund = await payments.RefundAsync(o.PaymentRef, amount, $"hl-refund-{orderId:N}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Convert.ToHexString(fingerprint) + key)))[..32]}", ct);
         }
         catch (PaymentProviderException e)
         {
