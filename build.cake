@@ -1,3 +1,4 @@
+using System.Xml.Linq;
 // Headless build: ./build.sh <target>. Every target installs what it needs.
 var target = Argument("target", "build");
 var configuration = Argument("configuration", "Release");
@@ -98,13 +99,40 @@ Task("test")
     .IsDependentOn("sdk-check")
     .Does(() =>
 {
-    DotNetTest("Headless.sln", new DotNetTestSettings
+    var results = root.Combine(".data/test-results");
+    CleanDirectory(results);
+    try
     {
-        Configuration = configuration,
-        NoBuild = true,
-        Loggers = new[] { "console;verbosity=normal" },
-    });
+        DotNetTest("Headless.sln", new DotNetTestSettings
+        {
+            Configuration = configuration,
+            NoBuild = true,
+            ResultsDirectory = results,
+            Loggers = new[] { "console;verbosity=normal", "trx" },
+        });
+    }
+    catch
+    {
+        PrintFailedTests(results);
+        throw;
+    }
 });
+
+// The console log of a full run is long; repeat the failures at its end so a CI tail shows them.
+void PrintFailedTests(DirectoryPath results)
+{
+    XNamespace ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
+    foreach (var trx in GetFiles(results.FullPath + "/*.trx"))
+    {
+        var doc = XDocument.Load(trx.FullPath);
+        foreach (var failed in doc.Descendants(ns + "UnitTestResult").Where(r => (string)r.Attribute("outcome") == "Failed"))
+        {
+            var message = (string)failed.Descendants(ns + "Message").FirstOrDefault() ?? "";
+            var stack = (string)failed.Descendants(ns + "StackTrace").FirstOrDefault() ?? "";
+            Error($"FAILED {failed.Attribute("testName")?.Value}\n{message}\n{string.Join("\n", stack.Split('\n').Take(4))}");
+        }
+    }
+}
 
 Task("openapi")
     .Description("Exports the OpenAPI document the API serves to openapi.yaml.")

@@ -114,20 +114,46 @@ public static class CreateCheckout
 
         var orderToken = CartTokens.New();
         var expiresAt = DateTime.UtcNow.AddMinutes(options.Value.ReservationMinutes);
+        var lines = cart.Lines;
+        var t = priced.Totals;
+        var actor = customerId is { } c ? "user:" + c : "guest";
+        var location = $"/api/v1/orders/{orderId}";
+        var (lockSql, findSql, closeSql) = (Idempotency.LockSql, Idempotency.FindSql, """
+            update carts set status = 'checked_out', version = version + 1, updated_at = now()
+            where id = @cartId and version = @cartVersion and status = 'open'
+            returning 1;
+            """);
+
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (!await Idempotency.TryLockAsync(conn, tx, scope, key))
+        // Round trip 1: hold the key, look for a stored answer, close the cart we priced (one checkout per
+        // cart, no edits in between). Whatever the outcome, a refusal rolls all of it back.
+        bool locked;
+        Idempotency.Row? storedRow;
+        int closed;
+        long number;
+        using (var first = await conn.QueryMultipleAsync(lockSql + findSql + closeSql + "select nextval('order_numbers');", new
+        {
+            idemName = scope + "\n" + key,
+            idemScope = scope,
+            idemKey = key,
+            idemRetention = Idempotency.Retention,
+            cartId = cart.Row.Id,
+            cartVersion = cart.Row.Version,
+        }, tx))
+        {
+            locked = await first.ReadSingleAsync<bool>();
+            storedRow = await first.ReadSingleOrDefaultAsync<Idempotency.Row>();
+            closed = (await first.ReadAsync<int>()).Count();
+            number = await first.ReadSingleAsync<long>();
+        }
+        if (!locked)
         {
             return Idempotency.InFlight();
         }
-        if (await idempotency.FindAsync(conn, tx, scope, key, ApiJsonContext.Default.CheckoutResult) is { } raced)
+        if (idempotency.Decode(storedRow, ApiJsonContext.Default.CheckoutResult) is { } raced)
         {
             return Replay(http, raced, fingerprint);
         }
-        // The cart we priced must be the cart we sell: one checkout per cart, and no edits in between.
-        var closed = await conn.ExecuteAsync("""
-            update carts set status = 'checked_out', version = version + 1, updated_at = now()
-            where id = @id and version = @version and status = 'open'
-            """, new { id = cart.Row.Id, version = cart.Row.Version }, tx);
         if (closed == 0)
         {
             return Make(StatusCodes.Status409Conflict, "cart-changed", "The cart changed",
@@ -138,16 +164,29 @@ public static class CreateCheckout
             return DiscountProblem("This discount code has just been used up.");
         }
 
-        var lines = cart.Lines;
-        var t = priced.Totals;
-        var number = await conn.ExecuteScalarAsync<string>("""
+        var result = new CheckoutResult(
+            new Order(orderId, "", "pending_payment", email, shipTo, billTo,
+                lines.Select(l => new OrderLine(l.Sku, l.ProductId, l.ProductSlug, l.Title, l.VariantTitle, new Money(l.UnitPrice, currency), l.Quantity,
+                    new Money(l.UnitPrice * l.Quantity, currency))).ToList(),
+                new OrderTotals(new(t.Subtotal, currency), new(t.Discount, currency), new(t.Shipping, currency), new(t.Tax, currency),
+                    new(t.Total, currency), new(0, currency), t.TaxIncluded, t.TaxRateBasisPoints),
+                priced.Method!.Code, priced.Method.Name, priced.Discount?.Code, intent.Status, "held",
+                new DateTimeOffset(expiresAt, TimeSpan.Zero), null,
+                [new OrderEvent(null, "pending_payment", actor, "checkout", DateTimeOffset.UtcNow)],
+                1, DateTimeOffset.UtcNow, null),
+            orderToken,
+            new PaymentSession(payments.Name, payments.TestMode, intent.Id, intent.ClientSecret, payments.PublishableKey,
+                new Money(t.Total, currency), intent.Status));
+        result = result with { Order = result.Order with { Number = "HL-" + number.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
+
+        // Round trip 2: the order, its lines, payment, history, event and the stored answer.
+        await conn.ExecuteAsync($"""
             insert into orders (id, number, cart_id, customer_id, access_token_hash, status, email, shipping_address, billing_address,
                 currency, subtotal, discount_total, shipping_total, tax_total, total, prices_include_tax, tax_rate_basis_points,
                 shipping_method, shipping_method_name, discount_code, reservation, reservation_expires_at)
-            values (@orderId, 'HL-' || nextval('order_numbers'), @cartId, @customerId, @tokenHash, 'pending_payment', @email,
+            values (@orderId, @number, @cartId, @customerId, @tokenHash, 'pending_payment', @email,
                 @shipTo::jsonb, @billTo::jsonb, @currency, @subtotal, @discountTotal, @shipping, @tax, @total, @taxIncluded, @taxRate,
-                @method, @methodName, @discountCode, 'held', @expiresAt)
-            returning number;
+                @method, @methodName, @discountCode, 'held', @expiresAt);
 
             insert into order_lines (order_id, sku, product_id, product_slug, title, variant_title, unit_price, quantity, line_total)
             select @orderId, l.sku, l.product_id, l.product_slug, l.title, l.variant_title, l.unit_price, l.quantity, l.unit_price * l.quantity
@@ -161,10 +200,13 @@ public static class CreateCheckout
             values (@orderId, null, 'pending_payment', @actor, 'checkout');
 
             insert into outbox (topic, aggregate_type, aggregate_id, payload)
-            values ('order.created', 'order', @orderId::text, '{}');
+            values ('order.created', 'order', @orderId::text, jsonb_build_object());
+
+            {Idempotency.StoreSql}
             """, new
         {
             orderId,
+            number = result.Order.Number,
             cartId = cart.Row.Id,
             customerId,
             tokenHash = CartTokens.Hash(orderToken),
@@ -179,7 +221,7 @@ public static class CreateCheckout
             total = t.Total,
             taxIncluded = t.TaxIncluded,
             taxRate = t.TaxRateBasisPoints,
-            method = priced.Method!.Code,
+            method = priced.Method.Code,
             methodName = priced.Method.Name,
             discountCode = priced.Discount?.Code,
             expiresAt,
@@ -195,32 +237,22 @@ public static class CreateCheckout
             intentId = intent.Id,
             clientSecret = intent.ClientSecret,
             intentStatus = intent.Status,
-            actor = customerId is { } c ? "user:" + c : "guest",
+            actor,
+            idemScope = scope,
+            idemKey = key,
+            idemHash = fingerprint,
+            idemStatus = StatusCodes.Status201Created,
+            idemLocation = location,
+            idemResponse = idempotency.Protect(result, ApiJsonContext.Default.CheckoutResult),
         }, tx);
 
-        // Last, so the hot inventory rows stay locked for as short a time as possible before commit.
+        // Round trip 3, last before commit, so a hot SKU's row is locked for as short a time as possible.
         var shortages = await Reservations.ReserveAsync(conn, tx, orderId, lines.Select(l => (l.Sku, l.Quantity)).ToList());
         if (shortages.Count > 0)
         {
             await tx.RollbackAsync(ct);
             return OutOfStock(shortages);
         }
-
-        var result = new CheckoutResult(
-            new Order(orderId, number!, "pending_payment", email, shipTo, billTo,
-                lines.Select(l => new OrderLine(l.Sku, l.ProductId, l.ProductSlug, l.Title, l.VariantTitle, new Money(l.UnitPrice, currency), l.Quantity,
-                    new Money(l.UnitPrice * l.Quantity, currency))).ToList(),
-                new OrderTotals(new(t.Subtotal, currency), new(t.Discount, currency), new(t.Shipping, currency), new(t.Tax, currency),
-                    new(t.Total, currency), new(0, currency), t.TaxIncluded, t.TaxRateBasisPoints),
-                priced.Method.Code, priced.Method.Name, priced.Discount?.Code, intent.Status, "held",
-                new DateTimeOffset(expiresAt, TimeSpan.Zero), null,
-                [new OrderEvent(null, "pending_payment", customerId is { } cu ? "user:" + cu : "guest", "checkout", DateTimeOffset.UtcNow)],
-                1, DateTimeOffset.UtcNow, null),
-            orderToken,
-            new PaymentSession(payments.Name, payments.TestMode, intent.Id, intent.ClientSecret, payments.PublishableKey,
-                new Money(t.Total, currency), intent.Status));
-        var location = $"/api/v1/orders/{orderId}";
-        await idempotency.StoreAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status201Created, location, result, ApiJsonContext.Default.CheckoutResult);
         await tx.CommitAsync(ct);
         return TypedResults.Created(location, result);
     }

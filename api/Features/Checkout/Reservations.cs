@@ -17,23 +17,26 @@ public static class Reservations
     {
         var skus = lines.Select(l => l.Sku).ToArray();
         var quantities = lines.Select(l => l.Quantity).ToArray();
+        // The availability events ride along in the same statement: if any line falls short, the caller
+        // rolls the whole transaction back, events included.
         using var grid = await conn.QueryMultipleAsync("""
             select sku from inventory where sku = any(@skus) order by sku for update;
 
-            update inventory i set reserved = i.reserved + l.quantity, version = i.version + 1, updated_at = now()
-            from unnest(@skus, @quantities) as l(sku, quantity)
-            where i.sku = l.sku and i.on_hand - i.reserved >= l.quantity
-            returning i.sku;
-            """, new { skus, quantities }, tx);
+            with reserved as (
+                update inventory i set reserved = i.reserved + l.quantity, version = i.version + 1, updated_at = now()
+                from unnest(@skus, @quantities) as l(sku, quantity)
+                where i.sku = l.sku and i.on_hand - i.reserved >= l.quantity
+                returning i.sku),
+            events as (
+                insert into outbox (topic, aggregate_type, aggregate_id, payload)
+                select distinct 'inventory.changed', 'product', v.product_id::text, jsonb_build_object('order', @orderId::text)
+                from variants v where v.sku in (select sku from reserved))
+            select sku from reserved;
+            """, new { skus, quantities, orderId }, tx);
         await grid.ReadAsync<string>();
         var reserved = (await grid.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
         if (reserved.Count == lines.Count)
         {
-            await conn.ExecuteAsync("""
-                insert into outbox (topic, aggregate_type, aggregate_id, payload)
-                select distinct 'inventory.changed', 'product', product_id::text, jsonb_build_object('order', @orderId::text)
-                from order_lines where order_id = @orderId
-                """, new { orderId }, tx);
             return [];
         }
         var short_ = lines.Where(l => !reserved.Contains(l.Sku)).Select(l => l.Sku).ToArray();

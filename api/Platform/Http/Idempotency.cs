@@ -86,6 +86,28 @@ public sealed class Idempotency(IDataProtectionProvider protection)
                 location = excluded.location, response = excluded.response, created_at = now()
             """, new { scope, key, requestHash, statusCode, location, response = _protector.Protect(JsonSerializer.Serialize(response, type)) }, tx);
 
+    // The same three steps as SQL to batch with other statements (one round trip instead of three).
+    // Parameters: @idemName (scope + "\n" + key), @idemScope, @idemKey, @idemRetention, @idemHash,
+    // @idemStatus, @idemLocation, @idemResponse.
+    public const string LockSql = "select pg_try_advisory_xact_lock(hashtextextended(@idemName, 7));";
+
+    public const string FindSql = """
+        select request_hash, status_code, location, response from idempotency_keys
+        where scope = @idemScope and key = @idemKey and created_at > now() - @idemRetention;
+        """;
+
+    public const string StoreSql = """
+        insert into idempotency_keys (scope, key, request_hash, status_code, location, response)
+        values (@idemScope, @idemKey, @idemHash, @idemStatus, @idemLocation, @idemResponse)
+        on conflict (scope, key) do update set request_hash = excluded.request_hash, status_code = excluded.status_code,
+            location = excluded.location, response = excluded.response, created_at = now();
+        """;
+
+    public Stored<T>? Decode<T>(Row? row, JsonTypeInfo<T> type) =>
+        row is null ? null : new Stored<T>(row.RequestHash, row.StatusCode, row.Location, JsonSerializer.Deserialize(_protector.Unprotect(row.Response), type)!);
+
+    public string Protect<T>(T response, JsonTypeInfo<T> type) => _protector.Protect(JsonSerializer.Serialize(response, type));
+
     public static Task<int> PurgeExpiredAsync(NpgsqlConnection conn) =>
         conn.ExecuteAsync("delete from idempotency_keys where created_at < now() - @retention", new { retention = Retention });
 
@@ -97,5 +119,5 @@ public sealed class Idempotency(IDataProtectionProvider protection)
         public bool Matches(byte[] requestHash) => CryptographicOperations.FixedTimeEquals(RequestHash, requestHash);
     }
 
-    private sealed record Row(byte[] RequestHash, int StatusCode, string? Location, string Response);
+    public sealed record Row(byte[] RequestHash, int StatusCode, string? Location, string Response);
 }

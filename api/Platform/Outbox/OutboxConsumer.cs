@@ -112,8 +112,13 @@ public abstract class OutboxConsumer : BackgroundService
                         await Task.Delay(round.Delay, stop);
                         continue;
                     default:
-                        // Caught up, or another instance holds the consumer: wait for a write or the poll.
+                        // Caught up, or another instance holds the consumer: wait for a write or the poll,
+                        // then a moment more, so a burst of writes (a sale) is handled in one round.
                         await WaitForWakeAsync(stop);
+                        if (_options.WakeCoalesce > TimeSpan.Zero)
+                        {
+                            await Task.Delay(_options.WakeCoalesce, stop);
+                        }
                         continue;
                 }
             }

@@ -17,6 +17,9 @@ public sealed class OutboxConsumerOptions
     /// transaction has finished, which raises no notification of its own.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a woken consumer waits before its round, so one round handles a burst of events.</summary>
+    public TimeSpan WakeCoalesce { get; set; } = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Wait before the second try; it doubles per try up to <see cref="RetryMaxDelay"/>.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -140,7 +140,7 @@ public sealed class EmailDeliveryTests(EmailApiFactory api) : IClassFixture<Emai
     [Fact]
     public void Every_template_renders_its_subject_text_and_html()
     {
-        Assert.Subset(EmailTemplates.Names.ToHashSet(), new HashSet<string> { "confirm-email", "mfa-disabled", "mfa-enabled", "password-changed", "reset-password" });
+        Assert.Subset(EmailTemplates.Names.ToHashSet(), new HashSet<string> { "confirm-email", "mfa-disabled", "mfa-enabled", "password-changed", "reset-password", "order-confirmation", "order-shipped" });
         var model = new JsonObject { ["name"] = "Ada", ["link"] = "https://shop.example/x?t=abc", ["expiresInMinutes"] = 30 };
         foreach (var name in EmailTemplates.Names)
         {
@@ -150,7 +150,7 @@ public sealed class EmailDeliveryTests(EmailApiFactory api) : IClassFixture<Emai
             Assert.Contains("Hi Ada,", mail.Text);
             Assert.Contains("Hi Ada,", mail.Html);
             Assert.Contains("Acme &amp; Sons", mail.Html);
-            Assert.EndsWith("Acme & Sons\nThis is an automatic message about your account. Please do not reply to it.\n", mail.Text);
+            Assert.EndsWith("Acme & Sons\nThis is an automatic message about your account or your orders. Please do not reply to it.\n", mail.Text);
             Assert.DoesNotContain("{{", mail.Text + mail.Html + mail.Subject);
         }
         var reset = EmailTemplates.Render("reset-password", model, "Shop");
