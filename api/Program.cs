@@ -4,6 +4,7 @@ using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Admin;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Features.Email;
+using Headless.Api.Features.Search;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Health;
@@ -53,6 +54,7 @@ builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddHostedService<CatalogChangeListener>();
 builder.Services.AddEmail(builder.Configuration);
 builder.Services.AddAccounts(builder.Configuration);
+builder.Services.AddSearch(builder.Configuration);
 
 var app = builder.Build();
 
@@ -78,6 +80,7 @@ app.MapHealth();
 app.MapCatalog();
 app.MapAccounts();
 app.MapAdmin();
+app.MapSearch();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {
