@@ -33,12 +33,27 @@ public static class SearchSetup
         services.AddSingleton(sp => new SearchIndexer(
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<ISearchIndex>(),
-            OutboxConsumerOptions.For(sp.GetRequiredService<IConfiguration>(), SearchIndexer.ConsumerNameFor(sp.GetRequiredService<ISearchIndex>().Name)),
+            IndexerOptions(sp.GetRequiredService<IConfiguration>(), SearchIndexer.ConsumerNameFor(sp.GetRequiredService<ISearchIndex>().Name)),
             sp.GetRequiredService<ILogger<SearchIndexer>>()));
         services.AddHostedService(sp => sp.GetRequiredService<SearchIndexer>());
         services.AddSingleton<SearchLag>();
         services.AddHealthChecks().AddCheck<SearchLag>("search", tags: ["ready"]);
         return services;
+    }
+
+    /// <summary>The outbox options of the indexer. Its poll defaults to 200 ms, not the outbox's 2 s: an
+    /// event becomes readable only once every older transaction on the server has finished, which raises
+    /// no notification, so a busy server would otherwise leave a change unindexed until the next poll.
+    /// `Headless:Outbox:Consumers:search-postgres:PollInterval` (or the global one) overrides it.</summary>
+    private static OutboxConsumerOptions IndexerOptions(IConfiguration config, string consumer)
+    {
+        var options = OutboxConsumerOptions.For(config, consumer);
+        var configured = config[$"{OutboxConsumerOptions.Section}:PollInterval"] ?? config[$"{OutboxConsumerOptions.Section}:Consumers:{consumer}:PollInterval"];
+        if (configured is null)
+        {
+            options.PollInterval = TimeSpan.FromMilliseconds(200);
+        }
+        return options;
     }
 
     public static void MapSearch(this IEndpointRouteBuilder app)
