@@ -24,10 +24,14 @@ public sealed class OpenSearchException(HttpStatusCode status, string? type, str
 /// </summary>
 public sealed class OpenSearchClient(HttpClient http, ILogger<OpenSearchClient> log)
 {
-    public static OpenSearchClient Create(OpenSearchOptions options, ILogger<OpenSearchClient> log)
+    public static OpenSearchClient Create(OpenSearchOptions options, ILogger<OpenSearchClient> log) =>
+        CreateWith(options, new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }, log);
+
+    /// <summary>The client over a given transport (tests pass a recording handler).</summary>
+    public static OpenSearchClient CreateWith(OpenSearchOptions options, HttpMessageHandler transport, ILogger<OpenSearchClient> log)
     {
         var baseUri = new Uri(options.Url!.TrimEnd('/') + "/");
-        HttpMessageHandler handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var handler = transport;
         if (!string.IsNullOrEmpty(options.Region))
         {
             handler = new SigV4Handler(RegionEndpoint.GetBySystemName(options.Region), "es",

@@ -17,14 +17,18 @@ public static class OpenSearchResponses
         var hits = response["hits"] ?? throw new FormatException("A search response without hits.");
         var total = hits["total"] switch
         {
-            JsonObject t => t["value"]!.GetValue<long>(),
-            JsonValue v => v.GetValue<long>(),
+            JsonObject t => (long)Number(t["value"]),
+            JsonValue v => (long)Number(v),
             _ => 0,
         };
         var list = new List<Hit>();
         foreach (var hit in hits["hits"]?.AsArray() ?? [])
         {
-            list.Add(new Hit(hit!["_id"]!.GetValue<string>(),
+            if (hit?["_id"] is null)
+            {
+                continue; // asked with `_id` suppressed (stored_fields: _none_): nothing to stand for
+            }
+            list.Add(new Hit(hit["_id"]!.GetValue<string>(),
                 hit["_score"] is JsonValue score && score.TryGetValue<double>(out var s) ? s : null,
                 hit["sort"] as JsonArray ?? [], hit["_source"] as JsonObject));
         }
@@ -48,6 +52,8 @@ public static class OpenSearchResponses
     private static double Number(JsonNode? node) => node switch
     {
         JsonValue v when v.TryGetValue<double>(out var d) => d,
+        JsonValue v when v.TryGetValue<long>(out var l) => l,
+        JsonValue v when v.TryGetValue<int>(out var i) => i,
         JsonValue v when v.TryGetValue<bool>(out var b) => b ? 1 : 0,
         JsonValue v when v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var p) => p,
         _ => 0,
@@ -63,12 +69,33 @@ public static class OpenSearchResponses
         var options = Buckets(aggs, "options")
             .Select(b => { var eq = b.Key.IndexOf('=', StringComparison.Ordinal); return new OptionFacet(b.Key[..eq], b.Key[(eq + 1)..], b.Count); })
             .OrderBy(o => o.Name + "=" + o.Value, StringComparer.Ordinal).ToList();
-        var prices = Buckets(aggs, "price_bands").ToDictionary(b => b.Key, b => b.Count);
+        var prices = PriceBuckets(aggs);
         var stock = Buckets(aggs, "availability").ToDictionary(b => b.Key, b => b.Count);
         return new SearchFacets(categoryFacets,
             PriceBands.All.Select(b => new PriceBandFacet(b.Key, b.From, b.To, prices.GetValueOrDefault(b.Key))).ToList(),
             options,
             new AvailabilityFacet(stock.GetValueOrDefault("true") + stock.GetValueOrDefault("1"), stock.GetValueOrDefault("false") + stock.GetValueOrDefault("0")));
+    }
+
+    /// <summary>Range buckets by our band key; a bucket without its key is matched by its bounds.</summary>
+    private static Dictionary<string, long> PriceBuckets(JsonObject aggs)
+    {
+        var counts = new Dictionary<string, long>();
+        foreach (var bucket in aggs["price_bands"]?["buckets"]?.AsArray() ?? [])
+        {
+            var key = bucket!["key"]?.GetValue<string>();
+            if (key is null || !PriceBands.All.Any(b => b.Key == key))
+            {
+                long? from = bucket["from"] is JsonValue f ? (long)Number(f) : null;
+                long? to = bucket["to"] is JsonValue t ? (long)Number(t) : null;
+                key = PriceBands.All.FirstOrDefault(b => b.From == from && b.To == to).Key;
+            }
+            if (key is not null)
+            {
+                counts[key] = counts.GetValueOrDefault(key) + (long)Number(bucket["doc_count"]);
+            }
+        }
+        return counts;
     }
 
     private static IEnumerable<(string Key, long Count)> Buckets(JsonObject aggs, string name)
@@ -82,7 +109,7 @@ public static class OpenSearchResponses
                 JsonValue v => v.ToJsonString(),
                 _ => "",
             };
-            yield return (key, bucket["doc_count"]?.GetValue<long>() ?? 0);
+            yield return (key, (long)Number(bucket["doc_count"]));
         }
     }
 
@@ -98,7 +125,7 @@ public static class OpenSearchResponses
         {
             foreach (var (action, result) in item!.AsObject())
             {
-                var status = result?["status"]?.GetValue<int>() ?? 0;
+                var status = (int)Number(result?["status"]);
                 if (status >= 300 && !(action == "delete" && status == 404))
                 {
                     failures.Add($"{action} {result?["_id"]}: {status} {result?["error"]?["type"]}");
