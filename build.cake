@@ -150,7 +150,7 @@ Task("sdk-check")
 });
 
 Task("bench")
-    .Description("Loads 100,000 products and measures product list/get throughput and latency; writes docs/benchmarks.md. --quick: a short trial run that leaves the docs alone.")
+    .Description("Loads 100,000 products and measures product list/get throughput and latency; writes docs/benchmarks.md. --quick: a short trial run that leaves the docs alone; --only=catalog|search: one of the two.")
     .IsDependentOn("ensure-postgres")
     .Does(() =>
 {
@@ -160,6 +160,10 @@ Task("bench")
     if (HasArgument("quick") && Argument("quick", "true") != "false")
     {
         benchArgs.Append("--quick");
+    }
+    if (HasArgument("only"))
+    {
+        benchArgs.Append("--only").Append(Argument<string>("only"));
     }
     DotNetRun("bench/Headless.Bench/Headless.Bench.csproj", benchArgs, new DotNetRunSettings { Configuration = configuration });
 });

@@ -12,13 +12,14 @@ internal sealed record Dataset(
 
 /// <summary>
 /// The benchmark's own database, <c>headless_bench</c>: on a private cluster in <c>.data/bench-pg</c>
-/// (port 54349, so a dev run or the tests are never disturbed), or on the server named by
+/// (port 54349, or HEADLESS_BENCH_PG_PORT, so a dev run or the tests are never disturbed), or on the server named by
 /// <c>Headless__Database__ConnectionString</c> when that is set.
 /// </summary>
 internal sealed class BenchDatabase : IAsyncDisposable
 {
     public const string DatabaseName = "headless_bench";
-    public const int LocalPort = 54349;
+    /// <summary>54349, or HEADLESS_BENCH_PG_PORT (so two checkouts can benchmark side by side).</summary>
+    public static int LocalPort { get; } = BenchOptions.PortFromEnvironment("HEADLESS_BENCH_PG_PORT", 54349);
     private const string ConnectionStringVariable = "Headless__Database__ConnectionString";
 
     private readonly LocalPostgres? _local;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Dapper;
 using Headless.Api.Platform.Hosting;
 
 namespace Headless.Bench;
@@ -99,54 +100,63 @@ internal sealed class BenchRun(BenchOptions options)
             var machine = await MachineInfo.CollectAsync(db, wrk, apiDll, ct);
             Log.Info($"Machine: {machine.Cores} cores, {machine.CpuModel}, {machine.Ram}, {machine.Os}; {machine.DotNet} ({machine.ApiGc}); {machine.PostgresVersion.Split(',')[0]}.");
 
-            Log.Step($"Sampling {BenchOptions.ProductSampleSize:N0} product slugs and {BenchOptions.CategorySampleSize} categories ...");
-            var productPaths = RequestPaths.Products(await db.SampleProductSlugsAsync(BenchOptions.ProductSampleSize, ct));
-            var categories = await db.SampleCategorySlugsAsync(BenchOptions.CategorySampleSize, ct);
-            var productScript = wrk.WriteScript("product-get", productPaths);
-
-            var results = new List<ScenarioResult>();
-            IReadOnlyList<string> listingPaths;
-            string listingScript;
-
-            Log.Step("Read cache ON (the shipped configuration)");
-            await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: true, Path.Combine(_logDirectory, "api-cache-on.log"), ct))
+            if (options.RunsCatalog)
             {
-                Log.Info("Building the listing paths (following nextCursor for deeper pages) ...");
-                listingPaths = await RequestPaths.ListingsAsync(api.Http, categories, ct);
-                listingScript = wrk.WriteScript("listing", listingPaths);
-                Log.Info($"Checking that all {productPaths.Count + listingPaths.Count:N0} paths answer 200 ({productPaths.Count:N0} products, {listingPaths.Count} listing pages) ...");
-                await RequestPaths.CheckAllAnswer200Async(api.Http, [.. productPaths, .. listingPaths], ct);
+                Log.Step($"Sampling {BenchOptions.ProductSampleSize:N0} product slugs and {BenchOptions.CategorySampleSize} categories ...");
+                var productPaths = RequestPaths.Products(await db.SampleProductSlugsAsync(BenchOptions.ProductSampleSize, ct));
+                var categories = await db.SampleCategorySlugsAsync(BenchOptions.CategorySampleSize, ct);
+                var productScript = wrk.WriteScript("product-get", productPaths);
 
-                results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-cached", "Product GET by slug", "product", true, productScript, productPaths.Count), ct));
-                results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-cached", "Listing page (20 products)", "listing", true, listingScript, listingPaths.Count), ct));
-                RecordApiLog("read cache on", api);
-            }
+                var results = new List<ScenarioResult>();
+                IReadOnlyList<string> listingPaths;
+                string listingScript;
 
-            Log.Step("Read cache OFF (Headless__Catalog__ReadCache=false: every request queries PostgreSQL)");
-            await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: false, Path.Combine(_logDirectory, "api-cache-off.log"), ct))
-            {
-                results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-uncached", "Product GET by slug", "product", false, productScript, productPaths.Count), ct));
-                results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-uncached", "Listing page (20 products)", "listing", false, listingScript, listingPaths.Count), ct));
-                RecordApiLog("read cache off", api);
-            }
+                Log.Step("Read cache ON (the shipped configuration)");
+                await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: true, Path.Combine(_logDirectory, "api-cache-on.log"), ct))
+                {
+                    // On a fresh database the search indexer builds its index at the first start: not during a measurement.
+                    await SearchBench.WaitForIndexAsync(api.Http, ct);
+                    Log.Info("Building the listing paths (following nextCursor for deeper pages) ...");
+                    listingPaths = await RequestPaths.ListingsAsync(api.Http, categories, ct);
+                    listingScript = wrk.WriteScript("listing", listingPaths);
+                    Log.Info($"Checking that all {productPaths.Count + listingPaths.Count:N0} paths answer 200 ({productPaths.Count:N0} products, {listingPaths.Count} listing pages) ...");
+                    await RequestPaths.CheckAllAnswer200Async(api.Http, [.. productPaths, .. listingPaths], ct);
 
-            var report = new BenchReport(startedUtc, clock.Elapsed, await CodeVersionAsync(ct), options, machine, db.Description, dataset,
-                productPaths.Count, listingPaths.Count, SortForReport(results), _apiLogs);
-            var markdown = report.Markdown();
-            PrintSummary(report);
-            if (options.Quick)
-            {
-                var quickPath = Path.Combine(_logDirectory, "quick-result.md");
-                await File.WriteAllTextAsync(quickPath, markdown, CancellationToken.None);
-                Log.Step($"--quick: docs/benchmarks.md left alone; this run's section is in {quickPath}.");
+                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-cached", "Product GET by slug", "product", true, productScript, productPaths.Count), ct));
+                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-cached", "Listing page (20 products)", "listing", true, listingScript, listingPaths.Count), ct));
+                    RecordApiLog("read cache on", api);
+                }
+
+                Log.Step("Read cache OFF (Headless__Catalog__ReadCache=false: every request queries PostgreSQL)");
+                await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: false, Path.Combine(_logDirectory, "api-cache-off.log"), ct))
+                {
+                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-uncached", "Product GET by slug", "product", false, productScript, productPaths.Count), ct));
+                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-uncached", "Listing page (20 products)", "listing", false, listingScript, listingPaths.Count), ct));
+                    RecordApiLog("read cache off", api);
+                }
+
+                var report = new BenchReport(startedUtc, clock.Elapsed, await CodeVersionAsync(ct), options, machine, db.Description, dataset,
+                    productPaths.Count, listingPaths.Count, SortForReport(results), _apiLogs);
+                var markdown = report.Markdown();
+                PrintSummary(report);
+                if (options.Quick)
+                {
+                    var quickPath = Path.Combine(_logDirectory, "quick-result.md");
+                    await File.WriteAllTextAsync(quickPath, markdown, CancellationToken.None);
+                    Log.Step($"--quick: docs/benchmarks.md left alone; this run's section is in {quickPath}.");
+                }
+                else
+                {
+                    var docs = Path.Combine(RepoPaths.Root, "docs", "benchmarks.md");
+                    BenchReport.WriteInto(docs, markdown);
+                    Log.Step($"Wrote the results to {docs}.");
+                }
+                Log.Info($"Logs: {_logDirectory} (api-cache-on.log, api-cache-off.log, wrk.log).");
             }
-            else
+            if (options.RunsSearch)
             {
-                var docs = Path.Combine(RepoPaths.Root, "docs", "benchmarks.md");
-                BenchReport.WriteInto(docs, markdown);
-                Log.Step($"Wrote the results to {docs}.");
+                await RunSearchAsync(db, dataset, machine, apiDll, startedUtc, ct);
             }
-            Log.Info($"Logs: {_logDirectory} (api-cache-on.log, api-cache-off.log, wrk.log).");
             return 0;
         }
         finally
@@ -159,6 +169,41 @@ internal sealed class BenchRun(BenchOptions options)
             {
                 // A temp folder; not worth failing over.
             }
+        }
+    }
+
+    private async Task RunSearchAsync(BenchDatabase db, Dataset dataset, MachineInfo machine, string apiDll, DateTime startedUtc, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var search = new SearchBench(options);
+        Log.Step("Product search (PostgreSQL engine, read cache irrelevant: search answers are stock-exact and never cached)");
+        await using var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: true, Path.Combine(_logDirectory, "api-search.log"), ct);
+        await SearchBench.WaitForIndexAsync(api.Http, ct);
+        var types = await SearchBench.BuildQueriesAsync(db, ct);
+        long documents;
+        await using (var conn = await db.DataSource.OpenConnectionAsync(ct))
+        {
+            documents = await conn.ExecuteScalarAsync<long>("select count(*) from search_documents");
+        }
+        var results = await search.MeasureAsync(api, types, ct);
+        RecordApiLog("search", api);
+        var markdown = search.Markdown(startedUtc, clock.Elapsed, await CodeVersionAsync(ct), machine, dataset, documents, types, results, search.BackgroundCores);
+        Log.Step("Search results:");
+        foreach (var r in results)
+        {
+            Log.Info($"{r.Type,-12} {r.InFlight} in flight: {r.Rps,7:F0} req/s  p50 {r.P50Ms,6:F1} ms  p95 {r.P95Ms,6:F1} ms  p99 {r.P99Ms,6:F1} ms");
+        }
+        if (options.Quick)
+        {
+            var quickPath = Path.Combine(_logDirectory, "quick-search-result.md");
+            await File.WriteAllTextAsync(quickPath, markdown, CancellationToken.None);
+            Log.Step($"--quick: docs/benchmarks.md left alone; the search section is in {quickPath}.");
+        }
+        else
+        {
+            var docs = Path.Combine(RepoPaths.Root, "docs", "benchmarks.md");
+            BenchReport.WriteInto(docs, markdown, SearchBench.StartMarker, SearchBench.EndMarker);
+            Log.Step($"Wrote the search results to {docs}.");
         }
     }
 

@@ -158,7 +158,10 @@ internal sealed record BenchReport(
     };
 
     /// <summary>Puts the section between its markers in docs/benchmarks.md, keeping everything else.</summary>
-    public static void WriteInto(string path, string section)
+    public static void WriteInto(string path, string section) => WriteInto(path, section, StartMarker, EndMarker);
+
+    /// <summary>Puts a section between the given markers, keeping everything else.</summary>
+    public static void WriteInto(string path, string section, string startMarker, string endMarker)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var text = File.Exists(path)
@@ -169,11 +172,11 @@ internal sealed record BenchReport(
               How to run: `./build.sh bench`. Each benchmark rewrites its own section (between its `<!-- bench:… -->` markers) and leaves the rest of this file alone.
 
               """;
-        var start = text.IndexOf(StartMarker, StringComparison.Ordinal);
-        var end = text.IndexOf(EndMarker, StringComparison.Ordinal);
+        var start = text.IndexOf(startMarker, StringComparison.Ordinal);
+        var end = text.IndexOf(endMarker, StringComparison.Ordinal);
         if (start >= 0 && end > start)
         {
-            var after = end + EndMarker.Length;
+            var after = end + endMarker.Length;
             if (after < text.Length && text[after] == '\n')
             {
                 after++;
