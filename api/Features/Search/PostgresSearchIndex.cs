@@ -12,8 +12,14 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource db) : ISearchIndex
 
     public string Name => "postgres";
 
-    // Upsert what is indexable, delete what is not (archived, draft, gone, no price), in one statement.
-    private static readonly string UpsertSql = $"""
+    // Upsert what is indexable, delete what is not (archived, draft, gone, no price), in one statement;
+    // the words of the upserted documents join the word list.
+    private static readonly string UpsertSql = Upsert(withWords: true);
+
+    // A rebuild collects the word list once at the end instead (one pass is much cheaper than per batch).
+    private static readonly string RebuildBatchSql = Upsert(withWords: false);
+
+    private static string Upsert(bool withWords) => $"""
         with source as ({SearchDocuments.SourceSql}),
         upserted as (
             insert into search_documents (product_id, slug, title, category_ids, options, tags, min_price, in_stock, created_at, document, indexed_at)
@@ -28,7 +34,8 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource db) : ISearchIndex
                 tags = excluded.tags, min_price = excluded.min_price, in_stock = excluded.in_stock, created_at = excluded.created_at,
                 document = excluded.document, indexed_at = excluded.indexed_at
             returning product_id
-        ),
+        ){(withWords ? """
+        ,
         words as (
             insert into search_words (word, docs)
             select distinct w, 1
@@ -36,6 +43,7 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource db) : ISearchIndex
             where length(w) between 2 and 40
             on conflict (word) do nothing
         )
+        """ : "")}
         delete from search_documents where product_id = any(@ids) and product_id not in (select product_id from upserted)
         """;
 
@@ -61,18 +69,23 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource db) : ISearchIndex
             {
                 break;
             }
-            await conn.ExecuteAsync(new CommandDefinition(UpsertSql, new { ids }, cancellationToken: ct, commandTimeout: 300));
+            await conn.ExecuteAsync(new CommandDefinition(RebuildBatchSql, new { ids }, cancellationToken: ct, commandTimeout: 300));
             after = ids[^1];
         }
-        // Documents of products no longer active, and word counts for type-ahead ordering.
+        // Documents of products no longer active; the word list from every indexed product's text (docs =
+        // how many titles use the word, the order of type-ahead completions) and every category name.
         await conn.ExecuteAsync(new CommandDefinition("""
             delete from search_documents d where not exists (select 1 from products p where p.id = d.product_id and p.status = 'active');
             insert into search_words (word, docs)
-            select w, count(*) from search_documents d, regexp_split_to_table(search_fold(d.title), '[^[:alnum:]]+') w
-            where length(w) between 2 and 40 group by w
+            select w, count(*) filter (where in_title) from (
+                select distinct p.id, w, w = any(regexp_split_to_array(search_fold(p.title), '[^[:alnum:]]+')) as in_title
+                from search_documents d join products p on p.id = d.product_id,
+                     regexp_split_to_table(search_fold(p.title || ' ' || array_to_string(p.tags, ' ') || ' ' || p.description), '[^[:alnum:]]+') w
+                where length(w) between 2 and 40) x
+            group by w
             on conflict (word) do update set docs = excluded.docs;
             insert into search_words (word, docs)
-            select distinct w, 1 from categories c, regexp_split_to_table(search_fold(c.name), '[^[:alnum:]]+') w
+            select distinct w, 0 from categories c, regexp_split_to_table(search_fold(c.name), '[^[:alnum:]]+') w
             where length(w) between 2 and 40
             on conflict (word) do nothing;
             analyze search_documents;
