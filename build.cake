@@ -178,7 +178,7 @@ Task("sdk-check")
 });
 
 Task("bench")
-    .Description("Loads 100,000 products and measures product list/get, add-to-cart and checkout throughput and latency; writes docs/benchmarks.md. --quick: a short trial run that leaves the docs alone; --only=catalog|checkout: one section.")
+    .Description("Loads 100,000 products and measures product list/get, add-to-cart and checkout throughput and latency; writes docs/benchmarks.md. --quick: a short trial run that leaves the docs alone; --only=catalog|checkout|search: one section.")
     .IsDependentOn("ensure-postgres")
     .Does(() =>
 {
@@ -189,7 +189,7 @@ Task("bench")
     {
         benchArgs.Append("--quick");
     }
-    // --only=catalog | --only=checkout: one section of docs/benchmarks.md.
+    // --only=catalog | checkout | search: one section of docs/benchmarks.md.
     if (HasArgument("only"))
     {
         benchArgs.Append("--only=" + Argument<string>("only"));

@@ -5,6 +5,7 @@ using Headless.Api.Features.Admin;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
+using Headless.Api.Features.Search;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Health;
@@ -55,6 +56,7 @@ builder.Services.AddHostedService<CatalogChangeListener>();
 builder.Services.AddEmail(builder.Configuration);
 builder.Services.AddAccounts(builder.Configuration);
 builder.Services.AddCommerce(builder.Configuration);
+builder.Services.AddSearch(builder.Configuration);
 
 var app = builder.Build();
 
@@ -81,6 +83,7 @@ app.MapCatalog();
 app.MapAccounts();
 app.MapCommerce();
 app.MapAdmin();
+app.MapSearch();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -12,7 +12,7 @@ internal sealed record Dataset(
 
 /// <summary>
 /// The benchmark's own database, <c>headless_bench</c>: on a private cluster in <c>.data/bench-pg</c>
-/// (port 54349, so a dev run or the tests are never disturbed), or on the server named by
+/// (port 54349, or HEADLESS_BENCH_PG_PORT, so a dev run or the tests are never disturbed), or on the server named by
 /// <c>Headless__Database__ConnectionString</c> when that is set.
 /// </summary>
 internal sealed class BenchDatabase : IAsyncDisposable

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Dapper;
 using Headless.Api.Platform.Hosting;
 
 namespace Headless.Bench;
@@ -113,6 +114,8 @@ internal sealed class BenchRun(BenchOptions options)
                 Log.Step("Read cache ON (the shipped configuration)");
                 await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: true, Path.Combine(_logDirectory, "api-cache-on.log"), ct))
                 {
+                    // On a fresh database the search indexer builds its index at the first start: not during a measurement.
+                    await SearchBench.WaitForIndexAsync(api.Http, ct);
                     Log.Info("Building the listing paths (following nextCursor for deeper pages) ...");
                     listingPaths = await RequestPaths.ListingsAsync(api.Http, categories, ct);
                     listingScript = wrk.WriteScript("listing", listingPaths);
@@ -155,6 +158,10 @@ internal sealed class BenchRun(BenchOptions options)
                 var commerce = new CommerceBench(options, db, machine, dataset, apiDll, _logDirectory);
                 await commerce.RunAsync(await CodeVersionAsync(ct), ct);
             }
+            if (options.RunsSearch)
+            {
+                await RunSearchAsync(db, dataset, machine, apiDll, startedUtc, ct);
+            }
             return 0;
         }
         finally
@@ -167,6 +174,41 @@ internal sealed class BenchRun(BenchOptions options)
             {
                 // A temp folder; not worth failing over.
             }
+        }
+    }
+
+    private async Task RunSearchAsync(BenchDatabase db, Dataset dataset, MachineInfo machine, string apiDll, DateTime startedUtc, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var search = new SearchBench(options);
+        Log.Step("Product search (PostgreSQL engine, read cache irrelevant: search answers are stock-exact and never cached)");
+        await using var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: true, Path.Combine(_logDirectory, "api-search.log"), ct);
+        await SearchBench.WaitForIndexAsync(api.Http, ct);
+        var types = await SearchBench.BuildQueriesAsync(db, ct);
+        long documents;
+        await using (var conn = await db.DataSource.OpenConnectionAsync(ct))
+        {
+            documents = await conn.ExecuteScalarAsync<long>("select count(*) from search_documents");
+        }
+        var results = await search.MeasureAsync(api, types, ct);
+        RecordApiLog("search", api);
+        var markdown = search.Markdown(startedUtc, clock.Elapsed, await CodeVersionAsync(ct), machine, dataset, documents, types, results, search.BackgroundCores);
+        Log.Step("Search results:");
+        foreach (var r in results)
+        {
+            Log.Info($"{r.Type,-12} {r.InFlight} in flight: {r.Rps,7:F0} req/s  p50 {r.P50Ms,6:F1} ms  p95 {r.P95Ms,6:F1} ms  p99 {r.P99Ms,6:F1} ms");
+        }
+        if (options.Quick)
+        {
+            var quickPath = Path.Combine(_logDirectory, "quick-search-result.md");
+            await File.WriteAllTextAsync(quickPath, markdown, CancellationToken.None);
+            Log.Step($"--quick: docs/benchmarks.md left alone; the search section is in {quickPath}.");
+        }
+        else
+        {
+            var docs = Path.Combine(RepoPaths.Root, "docs", "benchmarks.md");
+            BenchReport.WriteInto(docs, markdown, SearchBench.StartMarker, SearchBench.EndMarker);
+            Log.Step($"Wrote the search results to {docs}.");
         }
     }
 

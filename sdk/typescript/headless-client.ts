@@ -5696,6 +5696,241 @@ export class HeadlessClient {
         }
         return Promise.resolve<DiscountCode>(null as any);
     }
+
+    /**
+     * Search active products: words, filters, facets, stock-aware ranking, cursor pagination
+     * @param q (optional) Words to search for, at most 200 characters.
+     * @param category (optional) Category slug; products in its sub-categories are included.
+     * @param minPrice (optional) Lowest price, in minor units, of the product's cheapest variant.
+     * @param maxPrice (optional) Highest price, in minor units, of the product's cheapest variant.
+     * @param option (optional) Option filter name:value, e.g. size:m or colour:natural; repeatable.
+     * @param tag (optional) Tag filter, e.g. plastic-free; repeatable, all must match.
+     * @param inStock (optional) true: only products with at least one variant available right now.
+     * @param sort (optional) relevance (default with q), newest (default without), price_asc or price_desc.
+     * @param limit (optional) Page size, 1-100, default 20.
+     * @param cursor (optional) The nextCursor of the previous page, unchanged.
+     * @param facets (optional) true: include facet counts.
+     * @return OK
+     */
+    searchProducts(q?: string | undefined, category?: string | undefined, minPrice?: number | undefined, maxPrice?: number | undefined, option?: string[] | undefined, tag?: string[] | undefined, inStock?: boolean | undefined, sort?: string | undefined, limit?: number | undefined, cursor?: string | undefined, facets?: boolean | undefined): Promise<SearchResults> {
+        let url_ = this.baseUrl + "/api/v1/search?";
+        if (q === null)
+            throw new globalThis.Error("The parameter 'q' cannot be null.");
+        else if (q !== undefined)
+            url_ += "q=" + encodeURIComponent("" + q) + "&";
+        if (category === null)
+            throw new globalThis.Error("The parameter 'category' cannot be null.");
+        else if (category !== undefined)
+            url_ += "category=" + encodeURIComponent("" + category) + "&";
+        if (minPrice === null)
+            throw new globalThis.Error("The parameter 'minPrice' cannot be null.");
+        else if (minPrice !== undefined)
+            url_ += "minPrice=" + encodeURIComponent("" + minPrice) + "&";
+        if (maxPrice === null)
+            throw new globalThis.Error("The parameter 'maxPrice' cannot be null.");
+        else if (maxPrice !== undefined)
+            url_ += "maxPrice=" + encodeURIComponent("" + maxPrice) + "&";
+        if (option === null)
+            throw new globalThis.Error("The parameter 'option' cannot be null.");
+        else if (option !== undefined)
+            option && option.forEach(item => { url_ += "option=" + encodeURIComponent("" + item) + "&"; });
+        if (tag === null)
+            throw new globalThis.Error("The parameter 'tag' cannot be null.");
+        else if (tag !== undefined)
+            tag && tag.forEach(item => { url_ += "tag=" + encodeURIComponent("" + item) + "&"; });
+        if (inStock === null)
+            throw new globalThis.Error("The parameter 'inStock' cannot be null.");
+        else if (inStock !== undefined)
+            url_ += "inStock=" + encodeURIComponent("" + inStock) + "&";
+        if (sort === null)
+            throw new globalThis.Error("The parameter 'sort' cannot be null.");
+        else if (sort !== undefined)
+            url_ += "sort=" + encodeURIComponent("" + sort) + "&";
+        if (limit === null)
+            throw new globalThis.Error("The parameter 'limit' cannot be null.");
+        else if (limit !== undefined)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        if (cursor === null)
+            throw new globalThis.Error("The parameter 'cursor' cannot be null.");
+        else if (cursor !== undefined)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (facets === null)
+            throw new globalThis.Error("The parameter 'facets' cannot be null.");
+        else if (facets !== undefined)
+            url_ += "facets=" + encodeURIComponent("" + facets) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSearchProducts(_response);
+        });
+    }
+
+    protected processSearchProducts(response: Response): Promise<SearchResults> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = SearchResults.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<SearchResults>(null as any);
+    }
+
+    /**
+     * Type-ahead: completions of the last word, matching product titles and categories
+     * @param q (optional) What the shopper has typed so far, 1-100 characters.
+     * @param limit (optional) Suggestions per kind, 1-10, default 5.
+     * @return OK
+     */
+    suggestSearch(q?: string | undefined, limit?: number | undefined): Promise<SearchSuggestions> {
+        let url_ = this.baseUrl + "/api/v1/search/suggest?";
+        if (q === null)
+            throw new globalThis.Error("The parameter 'q' cannot be null.");
+        else if (q !== undefined)
+            url_ += "q=" + encodeURIComponent("" + q) + "&";
+        if (limit === null)
+            throw new globalThis.Error("The parameter 'limit' cannot be null.");
+        else if (limit !== undefined)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSuggestSearch(_response);
+        });
+    }
+
+    protected processSuggestSearch(response: Response): Promise<SearchSuggestions> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = SearchSuggestions.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<SearchSuggestions>(null as any);
+    }
+
+    /**
+     * Rebuild the whole search index from the catalog (OpenSearch: a new index, then the alias is swapped)
+     * @return OK
+     */
+    reindexSearch(): Promise<SearchReindexResult> {
+        let url_ = this.baseUrl + "/api/v1/admin/search/reindex";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processReindexSearch(_response);
+        });
+    }
+
+    protected processReindexSearch(response: Response): Promise<SearchReindexResult> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = SearchReindexResult.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Conflict", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<SearchReindexResult>(null as any);
+    }
 }
 
 export class Accepted implements IAccepted {
@@ -6554,6 +6789,58 @@ export interface IAuthResponse {
     [key: string]: any;
 }
 
+export class AvailabilityFacet implements IAvailabilityFacet {
+    inStock!: number;
+    soldOut!: number;
+
+    [key: string]: any;
+
+    constructor(data?: IAvailabilityFacet) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.inStock = _data["inStock"] !== undefined ? _data["inStock"] : null as any;
+            this.soldOut = _data["soldOut"] !== undefined ? _data["soldOut"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AvailabilityFacet {
+        data = typeof data === 'object' ? data : {};
+        let result = new AvailabilityFacet();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["inStock"] = this.inStock !== undefined ? this.inStock : null as any;
+        data["soldOut"] = this.soldOut !== undefined ? this.soldOut : null as any;
+        return data;
+    }
+}
+
+export interface IAvailabilityFacet {
+    inStock: number;
+    soldOut: number;
+
+    [key: string]: any;
+}
+
 export class CancelOrderRequest implements ICancelOrderRequest {
     reason!: string | null;
 
@@ -7118,6 +7405,68 @@ export interface ICatalogChangePage {
     [key: string]: any;
 }
 
+/** Products in this category or any of its sub-categories. */
+export class CategoryFacet implements ICategoryFacet {
+    slug!: string;
+    name!: string;
+    parentSlug!: string | null;
+    count!: number;
+
+    [key: string]: any;
+
+    constructor(data?: ICategoryFacet) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.slug = _data["slug"] !== undefined ? _data["slug"] : null as any;
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+            this.parentSlug = _data["parentSlug"] !== undefined ? _data["parentSlug"] : null as any;
+            this.count = _data["count"] !== undefined ? _data["count"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CategoryFacet {
+        data = typeof data === 'object' ? data : {};
+        let result = new CategoryFacet();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["slug"] = this.slug !== undefined ? this.slug : null as any;
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        data["parentSlug"] = this.parentSlug !== undefined ? this.parentSlug : null as any;
+        data["count"] = this.count !== undefined ? this.count : null as any;
+        return data;
+    }
+}
+
+/** Products in this category or any of its sub-categories. */
+export interface ICategoryFacet {
+    slug: string;
+    name: string;
+    parentSlug: string | null;
+    count: number;
+
+    [key: string]: any;
+}
+
 export class CategoryNode implements ICategoryNode {
     id!: string;
     slug!: string;
@@ -7258,6 +7607,58 @@ export class CategoryRef implements ICategoryRef {
 
 export interface ICategoryRef {
     id: string;
+    slug: string;
+    name: string;
+
+    [key: string]: any;
+}
+
+export class CategorySuggestion implements ICategorySuggestion {
+    slug!: string;
+    name!: string;
+
+    [key: string]: any;
+
+    constructor(data?: ICategorySuggestion) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.slug = _data["slug"] !== undefined ? _data["slug"] : null as any;
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CategorySuggestion {
+        data = typeof data === 'object' ? data : {};
+        let result = new CategorySuggestion();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["slug"] = this.slug !== undefined ? this.slug : null as any;
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        return data;
+    }
+}
+
+export interface ICategorySuggestion {
     slug: string;
     name: string;
 
@@ -9279,6 +9680,64 @@ export interface IMoneyInput {
     [key: string]: any;
 }
 
+/** Products with an active variant having this option value (e.g. size = m). Filter with `option=name:value`. */
+export class OptionFacet implements IOptionFacet {
+    name!: string;
+    value!: string;
+    count!: number;
+
+    [key: string]: any;
+
+    constructor(data?: IOptionFacet) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.name = _data["name"] !== undefined ? _data["name"] : null as any;
+            this.value = _data["value"] !== undefined ? _data["value"] : null as any;
+            this.count = _data["count"] !== undefined ? _data["count"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): OptionFacet {
+        data = typeof data === 'object' ? data : {};
+        let result = new OptionFacet();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["name"] = this.name !== undefined ? this.name : null as any;
+        data["value"] = this.value !== undefined ? this.value : null as any;
+        data["count"] = this.count !== undefined ? this.count : null as any;
+        return data;
+    }
+}
+
+/** Products with an active variant having this option value (e.g. size = m). Filter with `option=name:value`. */
+export interface IOptionFacet {
+    name: string;
+    value: string;
+    count: number;
+
+    [key: string]: any;
+}
+
 export class Order implements IOrder {
     id!: string;
     number!: string;
@@ -10107,6 +10566,68 @@ export interface IPersonalDataExport {
     [key: string]: any;
 }
 
+/** Products whose lowest price is at least `MinPrice` and below `MaxPrice` (minor units; null = open). */
+export class PriceBandFacet implements IPriceBandFacet {
+    key!: string;
+    minPrice!: number | null;
+    maxPrice!: number | null;
+    count!: number;
+
+    [key: string]: any;
+
+    constructor(data?: IPriceBandFacet) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.key = _data["key"] !== undefined ? _data["key"] : null as any;
+            this.minPrice = _data["minPrice"] !== undefined ? _data["minPrice"] : null as any;
+            this.maxPrice = _data["maxPrice"] !== undefined ? _data["maxPrice"] : null as any;
+            this.count = _data["count"] !== undefined ? _data["count"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): PriceBandFacet {
+        data = typeof data === 'object' ? data : {};
+        let result = new PriceBandFacet();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["key"] = this.key !== undefined ? this.key : null as any;
+        data["minPrice"] = this.minPrice !== undefined ? this.minPrice : null as any;
+        data["maxPrice"] = this.maxPrice !== undefined ? this.maxPrice : null as any;
+        data["count"] = this.count !== undefined ? this.count : null as any;
+        return data;
+    }
+}
+
+/** Products whose lowest price is at least `MinPrice` and below `MaxPrice` (minor units; null = open). */
+export interface IPriceBandFacet {
+    key: string;
+    minPrice: number | null;
+    maxPrice: number | null;
+    count: number;
+
+    [key: string]: any;
+}
+
 export class ProblemDetails implements IProblemDetails {
     type?: string | null;
     title?: string | null;
@@ -10443,6 +10964,66 @@ export class ProductPage implements IProductPage {
 export interface IProductPage {
     items: ProductSummary[];
     nextCursor: string | null;
+
+    [key: string]: any;
+}
+
+export class ProductSuggestion implements IProductSuggestion {
+    id!: string;
+    slug!: string;
+    title!: string;
+    inStock!: boolean;
+
+    [key: string]: any;
+
+    constructor(data?: IProductSuggestion) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.slug = _data["slug"] !== undefined ? _data["slug"] : null as any;
+            this.title = _data["title"] !== undefined ? _data["title"] : null as any;
+            this.inStock = _data["inStock"] !== undefined ? _data["inStock"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ProductSuggestion {
+        data = typeof data === 'object' ? data : {};
+        let result = new ProductSuggestion();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["slug"] = this.slug !== undefined ? this.slug : null as any;
+        data["title"] = this.title !== undefined ? this.title : null as any;
+        data["inStock"] = this.inStock !== undefined ? this.inStock : null as any;
+        return data;
+    }
+}
+
+export interface IProductSuggestion {
+    id: string;
+    slug: string;
+    title: string;
+    inStock: boolean;
 
     [key: string]: any;
 }
@@ -11141,6 +11722,349 @@ export interface IResetPasswordRequest {
     email: string | null;
     code: string | null;
     newPassword: string | null;
+
+    [key: string]: any;
+}
+
+export class SearchFacets implements ISearchFacets {
+    categories!: CategoryFacet[];
+    priceBands!: PriceBandFacet[];
+    options!: OptionFacet[];
+    availability!: AvailabilityFacet;
+
+    [key: string]: any;
+
+    constructor(data?: ISearchFacets) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.categories = [];
+            this.priceBands = [];
+            this.options = [];
+            this.availability = new AvailabilityFacet();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["categories"])) {
+                this.categories = [] as any;
+                for (let item of _data["categories"])
+                    this.categories!.push(CategoryFacet.fromJS(item));
+            }
+            else {
+                this.categories = null as any;
+            }
+            if (Array.isArray(_data["priceBands"])) {
+                this.priceBands = [] as any;
+                for (let item of _data["priceBands"])
+                    this.priceBands!.push(PriceBandFacet.fromJS(item));
+            }
+            else {
+                this.priceBands = null as any;
+            }
+            if (Array.isArray(_data["options"])) {
+                this.options = [] as any;
+                for (let item of _data["options"])
+                    this.options!.push(OptionFacet.fromJS(item));
+            }
+            else {
+                this.options = null as any;
+            }
+            this.availability = _data["availability"] ? AvailabilityFacet.fromJS(_data["availability"]) : new AvailabilityFacet();
+        }
+    }
+
+    static fromJS(data: any): SearchFacets {
+        data = typeof data === 'object' ? data : {};
+        let result = new SearchFacets();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.categories)) {
+            data["categories"] = [];
+            for (let item of this.categories)
+                data["categories"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.priceBands)) {
+            data["priceBands"] = [];
+            for (let item of this.priceBands)
+                data["priceBands"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.options)) {
+            data["options"] = [];
+            for (let item of this.options)
+                data["options"].push(item ? item.toJSON() : null as any);
+        }
+        data["availability"] = this.availability ? this.availability.toJSON() : null as any;
+        return data;
+    }
+}
+
+export interface ISearchFacets {
+    categories: CategoryFacet[];
+    priceBands: PriceBandFacet[];
+    options: OptionFacet[];
+    availability: AvailabilityFacet;
+
+    [key: string]: any;
+}
+
+/** What a full reindex did. */
+export class SearchReindexResult implements ISearchReindexResult {
+    engine!: string;
+    documents!: number;
+    index!: string | null;
+    seconds!: number;
+
+    [key: string]: any;
+
+    constructor(data?: ISearchReindexResult) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.engine = _data["engine"] !== undefined ? _data["engine"] : null as any;
+            this.documents = _data["documents"] !== undefined ? _data["documents"] : null as any;
+            this.index = _data["index"] !== undefined ? _data["index"] : null as any;
+            this.seconds = _data["seconds"] !== undefined ? _data["seconds"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): SearchReindexResult {
+        data = typeof data === 'object' ? data : {};
+        let result = new SearchReindexResult();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["engine"] = this.engine !== undefined ? this.engine : null as any;
+        data["documents"] = this.documents !== undefined ? this.documents : null as any;
+        data["index"] = this.index !== undefined ? this.index : null as any;
+        data["seconds"] = this.seconds !== undefined ? this.seconds : null as any;
+        return data;
+    }
+}
+
+/** What a full reindex did. */
+export interface ISearchReindexResult {
+    engine: string;
+    documents: number;
+    index: string | null;
+    seconds: number;
+
+    [key: string]: any;
+}
+
+/** One page of search results. `Total` and the facets count what the search index holds            (at most about a second behind); the items are checked against live stock and status. */
+export class SearchResults implements ISearchResults {
+    items!: ProductSummary[];
+    total!: number;
+    nextCursor!: string | null;
+    /** The words searched for after typo correction (null when no words were given). */
+    query!: string | null;
+    /** True when at least one word was replaced by its nearest known word. */
+    corrected!: boolean;
+    facets!: SearchFacets | null;
+
+    [key: string]: any;
+
+    constructor(data?: ISearchResults) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(ProductSummary.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.total = _data["total"] !== undefined ? _data["total"] : null as any;
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+            this.query = _data["query"] !== undefined ? _data["query"] : null as any;
+            this.corrected = _data["corrected"] !== undefined ? _data["corrected"] : null as any;
+            this.facets = _data["facets"] ? SearchFacets.fromJS(_data["facets"]) : null as any;
+        }
+    }
+
+    static fromJS(data: any): SearchResults {
+        data = typeof data === 'object' ? data : {};
+        let result = new SearchResults();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["total"] = this.total !== undefined ? this.total : null as any;
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        data["query"] = this.query !== undefined ? this.query : null as any;
+        data["corrected"] = this.corrected !== undefined ? this.corrected : null as any;
+        data["facets"] = this.facets ? this.facets.toJSON() : null as any;
+        return data;
+    }
+}
+
+/** One page of search results. `Total` and the facets count what the search index holds            (at most about a second behind); the items are checked against live stock and status. */
+export interface ISearchResults {
+    items: ProductSummary[];
+    total: number;
+    nextCursor: string | null;
+    /** The words searched for after typo correction (null when no words were given). */
+    query: string | null;
+    /** True when at least one word was replaced by its nearest known word. */
+    corrected: boolean;
+    facets: SearchFacets | null;
+
+    [key: string]: any;
+}
+
+export class SearchSuggestions implements ISearchSuggestions {
+    queries!: string[];
+    products!: ProductSuggestion[];
+    categories!: CategorySuggestion[];
+
+    [key: string]: any;
+
+    constructor(data?: ISearchSuggestions) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.queries = [];
+            this.products = [];
+            this.categories = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["queries"])) {
+                this.queries = [] as any;
+                for (let item of _data["queries"])
+                    this.queries!.push(item);
+            }
+            else {
+                this.queries = null as any;
+            }
+            if (Array.isArray(_data["products"])) {
+                this.products = [] as any;
+                for (let item of _data["products"])
+                    this.products!.push(ProductSuggestion.fromJS(item));
+            }
+            else {
+                this.products = null as any;
+            }
+            if (Array.isArray(_data["categories"])) {
+                this.categories = [] as any;
+                for (let item of _data["categories"])
+                    this.categories!.push(CategorySuggestion.fromJS(item));
+            }
+            else {
+                this.categories = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): SearchSuggestions {
+        data = typeof data === 'object' ? data : {};
+        let result = new SearchSuggestions();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.queries)) {
+            data["queries"] = [];
+            for (let item of this.queries)
+                data["queries"].push(item);
+        }
+        if (Array.isArray(this.products)) {
+            data["products"] = [];
+            for (let item of this.products)
+                data["products"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.categories)) {
+            data["categories"] = [];
+            for (let item of this.categories)
+                data["categories"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface ISearchSuggestions {
+    queries: string[];
+    products: ProductSuggestion[];
+    categories: CategorySuggestion[];
 
     [key: string]: any;
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Headless.Contracts.Admin;
 using Headless.Contracts.Catalog;
 using Headless.Contracts.Commerce;
+using Headless.Contracts.Search;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Headless.Api.Platform.Json;
@@ -56,4 +57,7 @@ namespace Headless.Api.Platform.Json;
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(List<ProductImage>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(SearchResults))]
+[JsonSerializable(typeof(SearchSuggestions))]
+[JsonSerializable(typeof(SearchReindexResult))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -1,0 +1,47 @@
+namespace Headless.Api.Features.Search;
+
+/// <summary>`Headless:Search`: which engine answers searches. PostgreSQL by default; OpenSearch (Amazon
+/// OpenSearch Service in production) when <c>Engine</c> is <c>opensearch</c> and a URL is set.</summary>
+public sealed class SearchOptions
+{
+    public const string Section = "Headless:Search";
+
+    /// <summary><c>postgres</c> (default) or <c>opensearch</c>.</summary>
+    public string Engine { get; set; } = "postgres";
+
+    public OpenSearchOptions OpenSearch { get; set; } = new();
+
+    public bool UsesOpenSearch => string.Equals(Engine, "opensearch", StringComparison.OrdinalIgnoreCase);
+
+    public SearchOptions Validate()
+    {
+        if (!UsesOpenSearch && !string.Equals(Engine, "postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"Headless:Search:Engine is '{Engine}'; use 'postgres' or 'opensearch'.");
+        }
+        if (UsesOpenSearch && !Uri.TryCreate(OpenSearch.Url, UriKind.Absolute, out _))
+        {
+            throw new InvalidOperationException("Headless:Search:Engine is 'opensearch' but Headless:Search:OpenSearch:Url is not an absolute URL.");
+        }
+        return this;
+    }
+}
+
+public sealed class OpenSearchOptions
+{
+    /// <summary>The cluster endpoint, e.g. https://search-shop-abc.eu-west-1.es.amazonaws.com.</summary>
+    public string? Url { get; set; }
+
+    /// <summary>Basic auth (self-managed clusters). Ignored when <see cref="Region"/> is set.</summary>
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary>Set for Amazon OpenSearch Service: requests are SigV4-signed for this region with the
+    /// default AWS credentials (environment, profile, or the task role).</summary>
+    public string? Region { get; set; }
+
+    /// <summary>The alias searched is <c>{IndexPrefix}products</c>; versioned indices behind it are
+    /// <c>{IndexPrefix}products-v{timestamp}</c>.</summary>
+    public string IndexPrefix { get; set; } = "headless-";
+}

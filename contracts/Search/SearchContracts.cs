@@ -1,0 +1,44 @@
+using Headless.Contracts.Catalog;
+
+namespace Headless.Contracts.Search;
+
+/// <summary>One page of search results. <c>Total</c> and the facets count what the search index holds
+/// (at most about a second behind); the items are checked against live stock and status.</summary>
+/// <param name="Query">The words searched for after typo correction (null when no words were given).</param>
+/// <param name="Corrected">True when at least one word was replaced by its nearest known word.</param>
+public sealed record SearchResults(
+    IReadOnlyList<ProductSummary> Items,
+    long Total,
+    string? NextCursor,
+    string? Query,
+    bool Corrected,
+    SearchFacets? Facets);
+
+public sealed record SearchFacets(
+    IReadOnlyList<CategoryFacet> Categories,
+    IReadOnlyList<PriceBandFacet> PriceBands,
+    IReadOnlyList<OptionFacet> Options,
+    AvailabilityFacet Availability);
+
+/// <summary>Products in this category or any of its sub-categories.</summary>
+public sealed record CategoryFacet(string Slug, string Name, string? ParentSlug, long Count);
+
+/// <summary>Products whose lowest price is at least <c>MinPrice</c> and below <c>MaxPrice</c> (minor units; null = open).</summary>
+public sealed record PriceBandFacet(string Key, long? MinPrice, long? MaxPrice, long Count);
+
+/// <summary>Products with an active variant having this option value (e.g. size = m). Filter with <c>option=name:value</c>.</summary>
+public sealed record OptionFacet(string Name, string Value, long Count);
+
+public sealed record AvailabilityFacet(long InStock, long SoldOut);
+
+public sealed record SearchSuggestions(
+    IReadOnlyList<string> Queries,
+    IReadOnlyList<ProductSuggestion> Products,
+    IReadOnlyList<CategorySuggestion> Categories);
+
+public sealed record ProductSuggestion(Guid Id, string Slug, string Title, bool InStock);
+
+public sealed record CategorySuggestion(string Slug, string Name);
+
+/// <summary>What a full reindex did.</summary>
+public sealed record SearchReindexResult(string Engine, long Documents, string? Index, double Seconds);
