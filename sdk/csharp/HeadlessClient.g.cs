@@ -86,7 +86,7 @@ namespace Headless.Sdk
         /// Read every active product in full (categories, variants, availability), in id order
         /// </summary>
         /// <remarks>
-        /// For static site generators and product feeds. Pass `nextCursor` back as `cursor` until it is null. The same documents as GET /api/v1/products/{idOrSlug}.
+        /// For static site generators and product feeds. The first page (no cursor) carries `total`, the number of active products. Pass `nextCursor` back as `cursor` until it is null. The same documents as GET /api/v1/products/{idOrSlug}.
         /// </remarks>
         /// <param name="cursor">The nextCursor of the previous page, unchanged; omit to start.</param>
         /// <param name="limit">Products per page, 1-500, default 200.</param>
@@ -944,7 +944,7 @@ namespace Headless.Sdk
         /// Read every active product in full (categories, variants, availability), in id order
         /// </summary>
         /// <remarks>
-        /// For static site generators and product feeds. Pass `nextCursor` back as `cursor` until it is null. The same documents as GET /api/v1/products/{idOrSlug}.
+        /// For static site generators and product feeds. The first page (no cursor) carries `total`, the number of active products. Pass `nextCursor` back as `cursor` until it is null. The same documents as GET /api/v1/products/{idOrSlug}.
         /// </remarks>
         /// <param name="cursor">The nextCursor of the previous page, unchanged; omit to start.</param>
         /// <param name="limit">Products per page, 1-500, default 200.</param>
@@ -7965,7 +7965,8 @@ namespace Headless.Sdk
     }
 
     /// <summary>
-    /// A page of full product documents for bulk readers (static site generators, feeds).
+    /// A page of full product documents for bulk readers (static site generators, feeds); the first page
+    /// <br/>            (no cursor) also counts every active product, for progress reports.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.7.1.0 (NJsonSchema v11.6.1.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ProductDetailPage
@@ -7977,6 +7978,9 @@ namespace Headless.Sdk
 
         [System.Text.Json.Serialization.JsonPropertyName("nextCursor")]
         public string? NextCursor { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("total")]
+        public int? Total { get; set; } = default!;
 
         private System.Collections.Generic.IDictionary<string, object>? _additionalProperties;
 

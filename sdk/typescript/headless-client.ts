@@ -6306,10 +6306,11 @@ export interface IProductDetail {
     [key: string]: any;
 }
 
-/** A page of full product documents for bulk readers (static site generators, feeds). */
+/** A page of full product documents for bulk readers (static site generators, feeds); the first page            (no cursor) also counts every active product, for progress reports. */
 export class ProductDetailPage implements IProductDetailPage {
     items!: ProductDetail[];
     nextCursor!: string | null;
+    total!: number | null;
 
     [key: string]: any;
 
@@ -6340,6 +6341,7 @@ export class ProductDetailPage implements IProductDetailPage {
                 this.items = null as any;
             }
             this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+            this.total = _data["total"] !== undefined ? _data["total"] : null as any;
         }
     }
 
@@ -6362,14 +6364,16 @@ export class ProductDetailPage implements IProductDetailPage {
                 data["items"].push(item ? item.toJSON() : null as any);
         }
         data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        data["total"] = this.total !== undefined ? this.total : null as any;
         return data;
     }
 }
 
-/** A page of full product documents for bulk readers (static site generators, feeds). */
+/** A page of full product documents for bulk readers (static site generators, feeds); the first page            (no cursor) also counts every active product, for progress reports. */
 export interface IProductDetailPage {
     items: ProductDetail[];
     nextCursor: string | null;
+    total: number | null;
 
     [key: string]: any;
 }

@@ -21,7 +21,7 @@ public static class ExportProducts
         .MapGet("/catalog/products", Handle)
         .WithName("ExportCatalogProducts")
         .WithSummary("Read every active product in full (categories, variants, availability), in id order")
-        .WithDescription("For static site generators and product feeds. Pass `nextCursor` back as `cursor` until it is null. The same documents as GET /api/v1/products/{idOrSlug}.")
+        .WithDescription("For static site generators and product feeds. The first page (no cursor) carries `total`, the number of active products. Pass `nextCursor` back as `cursor` until it is null. The same documents as GET /api/v1/products/{idOrSlug}.")
         .ProducesValidationProblem();
 
     private static async Task<Results<CachedJson<ProductDetailPage>, ProblemHttpResult>> Handle(
@@ -45,6 +45,8 @@ public static class ExportProducts
             from products where status = 'active' and id > @after order by id limit @take
             """, new { after, take = take + 1 })).ToList();
         var page = products.Take(take).ToList();
+        int? total = cursor is null ? await conn.ExecuteScalarAsync<int>("select count(*)::int from products where status = 'active'") : null;
+
         var ids = page.Select(p => p.Id).ToArray();
         await using var grid = await conn.QueryMultipleAsync("""
             select pc.product_id, c.id, c.slug, c.name
@@ -68,7 +70,7 @@ public static class ExportProducts
                 p.Version, p.CreatedAt, p.UpdatedAt);
         }).ToList();
         var next = products.Count > take ? page[^1].Id.ToString("N") : null;
-        var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(new ProductDetailPage(items, next), ApiJsonContext.Default.ProductDetailPage));
+        var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(new ProductDetailPage(items, next, total), ApiJsonContext.Default.ProductDetailPage));
         return new CachedJson<ProductDetailPage>(body, CacheControl.Feed);
     }
 
