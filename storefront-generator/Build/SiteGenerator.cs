@@ -289,7 +289,11 @@ public sealed class SiteGenerator
                     report(done);
                 }
             }
-            catch (Exception e) when (e is HttpRequestException or ApiException or IOException && !ct.IsCancellationRequested)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is HttpRequestException or ApiException or IOException)
             {
                 _log.WriteLine($"watch: {e.Message} (retrying)");
             }
