@@ -53,6 +53,7 @@ builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddHostedService<CatalogChangeListener>();
 builder.Services.AddEmail(builder.Configuration);
 builder.Services.AddAccounts(builder.Configuration);
+builder.Services.AddStorefrontHosting();
 
 var app = builder.Build();
 

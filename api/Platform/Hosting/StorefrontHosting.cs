@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using Microsoft.AspNetCore.ResponseCompression;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 
@@ -19,11 +21,23 @@ public static class StorefrontHosting
         return Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? Path.Combine(RepoPaths.Data, "storefront", "site") : configured, RepoPaths.Root);
     }
 
+    /// <summary>Compression for the site's text files (pages, CSS, JS, XML); API responses are left as they are.</summary>
+    public static IServiceCollection AddStorefrontHosting(this IServiceCollection services) => services
+        .AddResponseCompression(o =>
+        {
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ["text/html", "text/css", "text/javascript", "application/javascript", "text/xml", "application/xml", "text/plain", "image/svg+xml"];
+        })
+        .Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest)
+        .Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Fastest);
+
     public static WebApplication UseStorefront(this WebApplication app)
     {
         var root = SiteDirectory(app.Configuration);
         Directory.CreateDirectory(root);
         var files = new PhysicalFileProvider(root);
+        app.UseWhen(http => IsSitePath(http.Request), site => site.UseResponseCompression());
 
         // Pretty URLs: /products/x and /products/x/ are products/x/index.html (query strings kept, no redirect).
         app.Use((http, next) =>
