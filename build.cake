@@ -54,22 +54,58 @@ Task("build")
 });
 
 Task("run")
-    .Description("Runs the whole platform on its embedded defaults at http://127.0.0.1:5080 until Ctrl+C.")
+    .Description("Runs the whole platform on its embedded defaults at http://127.0.0.1:5080 until Ctrl+C: the API, and the storefront generator watching the catalog.")
     .IsDependentOn("ensure-postgres")
     .IsDependentOn("ensure-npm")
     .Does(() =>
 {
     DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = configuration });
-    // Ctrl+C reaches the API too; we wait for it to stop PostgreSQL cleanly instead of exiting first.
+    DotNetBuild("storefront-generator/Headless.Storefront.csproj", new DotNetBuildSettings { Configuration = configuration });
+    // Ctrl+C reaches both children too; we wait for them to stop (the API stops PostgreSQL cleanly) instead of exiting first.
     Console.CancelKeyPress += (_, e) => e.Cancel = true;
     // Started from its output folder so it finds its appsettings.json; .data/ stays at the repo root.
-    var exit = StartProcess("dotnet", new ProcessSettings
+    var api = StartAndReturnProcess("dotnet", new ProcessSettings
     {
         Arguments = "Headless.Api.dll",
         WorkingDirectory = root.Combine($"api/bin/{configuration}/net10.0").FullPath,
     });
-    Information($"Headless stopped (exit {exit}).");
+    var url = ApiUrl();
+    if (!WaitUntilReady(url, api.WaitForExit))
+    {
+        api.WaitForExit();
+        Information($"Headless stopped before it was ready (exit {api.GetExitCode()}).");
+        return;
+    }
+    // The shop: a full build of the catalog into .data/storefront/site (served by the API at /), then
+    // the generator follows the change feed and re-renders what each change touches.
+    var shop = StartAndReturnProcess("dotnet", new ProcessSettings
+    {
+        Arguments = $"Headless.Storefront.dll watch --api {url}",
+        WorkingDirectory = root.Combine($"storefront-generator/bin/{configuration}/net10.0").FullPath,
+    });
+    api.WaitForExit();
+    if (!shop.WaitForExit(10_000)) shop.Kill();
+    Information($"Headless stopped (exit {api.GetExitCode()}).");
 });
+
+// The address the API listens on: Urls / ASPNETCORE_URLS when set (first one), else its default.
+string ApiUrl() => (EnvironmentVariable("Urls") ?? EnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/');
+
+bool WaitUntilReady(string url, Func<int, bool> exited)
+{
+    using var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+    var deadline = DateTime.UtcNow.AddMinutes(3);
+    while (DateTime.UtcNow < deadline)
+    {
+        if (exited(250)) return false;
+        try
+        {
+            if (http.GetAsync(url + "/health/ready").GetAwaiter().GetResult().IsSuccessStatusCode) return true;
+        }
+        catch (Exception) { /* not listening yet */ }
+    }
+    return false;
+}
 
 Task("reset-admin")
     .Description("Sets a new password for the first admin account (printed once, change forced) and turns its MFA off.")
@@ -175,6 +211,80 @@ Task("sdk-check")
     }
     Sh("npx", "tsc -p sdk/typescript/tsconfig.json");
     Information("sdk/ matches openapi.yaml and the TypeScript client type-checks.");
+});
+
+// Rewrites one section of docs/benchmarks.md between its markers (appended when missing).
+void WriteBenchSection(string name, string content)
+{
+    var file = "docs/benchmarks.md";
+    var text = System.IO.File.ReadAllText(file);
+    var start = $"<!-- bench:{name} -->";
+    var end = $"<!-- /bench:{name} -->";
+    var section = $"{start}\n{content.TrimEnd()}\n{end}";
+    var a = text.IndexOf(start, StringComparison.Ordinal);
+    var b = text.IndexOf(end, StringComparison.Ordinal);
+    text = a >= 0 && b > a ? text[..a] + section + text[(b + end.Length)..] : text.TrimEnd() + "\n\n" + section + "\n";
+    System.IO.File.WriteAllText(file, text);
+}
+
+Task("lighthouse")
+    .Description("Builds the shop from the demo catalog and runs Lighthouse (mobile, Debian chromium) on a product and a category page; records the scores in docs/benchmarks.md.")
+    .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-npm")
+    .Does(() =>
+{
+    if (!FileExists("/usr/bin/chromium")) AptInstall("chromium");
+    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    DotNetBuild("storefront-generator/Headless.Storefront.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    var port = EnvironmentVariable("HEADLESS_LIGHTHOUSE_PORT") ?? "5099";
+    var url = $"http://127.0.0.1:{port}";
+    var site = root.Combine(".data/lighthouse/site").FullPath;
+    var env = new Dictionary<string, string> { ["Urls"] = url, ["Headless__Storefront__SiteDirectory"] = site, ["Logging__LogLevel__Default"] = "Warning" };
+    // A plain Process, so it can be sent SIGINT at the end and stop its PostgreSQL cleanly.
+    var start = new System.Diagnostics.ProcessStartInfo("dotnet", "Headless.Api.dll") { WorkingDirectory = root.Combine("api/bin/Release/net10.0").FullPath };
+    foreach (var (k, v) in env) start.Environment[k] = v;
+    using var api = System.Diagnostics.Process.Start(start);
+    try
+    {
+        if (!WaitUntilReady(url, api.WaitForExit)) throw new Exception("The API did not become ready.");
+        Sh("dotnet", $"storefront-generator/bin/Release/net10.0/Headless.Storefront.dll build --api {url} --out {site} --manifest {root.Combine(".data/lighthouse").FullPath}/manifest.json");
+        var product = System.IO.Directory.GetDirectories(System.IO.Path.Combine(site, "products")).OrderBy(d => d, StringComparer.Ordinal).First();
+        var category = System.IO.Directory.GetDirectories(System.IO.Path.Combine(site, "categories")).OrderBy(d => d, StringComparer.Ordinal).First();
+        var pages = new[] { ("product page", $"{url}/products/{System.IO.Path.GetFileName(product)}/"), ("category page", $"{url}/categories/{System.IO.Path.GetFileName(category)}/") };
+        var rows = new List<string>();
+        foreach (var (label, pageUrl) in pages)
+        {
+            var report = root.CombineWithFilePath($".data/lighthouse/{label.Replace(' ', '-')}.json").FullPath;
+            Sh("npx", $"lighthouse {pageUrl} --quiet --only-categories=performance,accessibility --form-factor=mobile --chrome-flags=\"--headless=new --no-sandbox --disable-gpu\" --output=json --output-path={report}",
+                env: new Dictionary<string, string> { ["CHROME_PATH"] = "/usr/bin/chromium" });
+            using var doc = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText(report));
+            var categories = doc.RootElement.GetProperty("categories");
+            var audits = doc.RootElement.GetProperty("audits");
+            int Score(string name) => (int)Math.Round(categories.GetProperty(name).GetProperty("score").GetDouble() * 100);
+            string Metric(string audit) => audits.GetProperty(audit).GetProperty("displayValue").GetString();
+            rows.Add($"| {label} | `{new Uri(pageUrl).AbsolutePath}` | {Score("performance")} | {Score("accessibility")} | {Metric("first-contentful-paint")} | {Metric("largest-contentful-paint")} | {Metric("total-blocking-time")} | {Metric("cumulative-layout-shift")} |");
+            Information(rows[^1]);
+        }
+        var lighthouseVersion = System.Text.Json.JsonDocument.Parse(System.IO.File.ReadAllText("node_modules/lighthouse/package.json")).RootElement.GetProperty("version").GetString();
+        var chromium = "";
+        StartProcess("/usr/bin/chromium", new ProcessSettings { Arguments = "--version", RedirectStandardOutput = true }, out var lines);
+        chromium = string.Join(" ", lines).Trim();
+        WriteBenchSection("lighthouse", $"""
+            ## Storefront: Lighthouse
+
+            `./build.sh lighthouse`, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: npm lighthouse {lighthouseVersion}, {chromium}, mobile form factor with
+            Lighthouse's default simulated throttling, pages from the demo catalog served by the API host. Budget: performance ≥ 95 and accessibility ≥ 95.
+
+            | page | path | performance | accessibility | FCP | LCP | TBT | CLS |
+            |---|---|---|---|---|---|---|---|
+            {string.Join("\n", rows)}
+            """);
+    }
+    finally
+    {
+        Sh("kill", $"-INT {api.Id}");
+        if (!api.WaitForExit(30_000)) api.Kill(entireProcessTree: true);
+    }
 });
 
 Task("bench")

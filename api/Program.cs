@@ -57,6 +57,7 @@ builder.Services.AddEmail(builder.Configuration);
 builder.Services.AddAccounts(builder.Configuration);
 builder.Services.AddCommerce(builder.Configuration);
 builder.Services.AddSearch(builder.Configuration);
+builder.Services.AddStorefrontHosting();
 
 var app = builder.Build();
 
@@ -70,6 +71,7 @@ if (args.FirstOrDefault() == "reset-admin")
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseStorefront();
 app.UseMiddleware<BodySizeLimit>();
 app.UseAuthentication();
 app.UseCsrfProtection();
@@ -94,6 +96,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
           API          {urls}/api/v1/products
           OpenAPI      {urls}/openapi/v1.yaml
           Health       {urls}/health/ready
+          Shop         {urls}/ (from {StorefrontHosting.SiteDirectory(app.Configuration)})
           Database     {(localPostgres is null ? "from Headless__Database__ConnectionString" : $"private PostgreSQL at 127.0.0.1:{localPostgres.Port}, data in {localPostgres.Directory}")}
           Logs         JSON on stdout
         Press Ctrl+C to stop{(localPostgres is null ? "" : " (PostgreSQL stops with it)")}.

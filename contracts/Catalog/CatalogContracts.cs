@@ -47,6 +47,10 @@ public sealed record ProductSummary(
 
 public sealed record ProductPage(IReadOnlyList<ProductSummary> Items, string? NextCursor);
 
+/// <summary>A page of full product documents for bulk readers (static site generators, feeds); the first page
+/// (no cursor) also counts every active product, for progress reports.</summary>
+public sealed record ProductDetailPage(IReadOnlyList<ProductDetail> Items, string? NextCursor, int? Total);
+
 public sealed record CategoryNode(
     Guid Id,
     string Slug,

@@ -268,6 +268,68 @@ export class HeadlessClient {
     }
 
     /**
+     * Read every active product in full (categories, variants, availability), in id order
+     * @param cursor (optional) The nextCursor of the previous page, unchanged; omit to start.
+     * @param limit (optional) Products per page, 1-500, default 200.
+     * @return OK
+     */
+    exportCatalogProducts(cursor?: string | undefined, limit?: number | undefined): Promise<ProductDetailPage> {
+        let url_ = this.baseUrl + "/api/v1/catalog/products?";
+        if (cursor === null)
+            throw new globalThis.Error("The parameter 'cursor' cannot be null.");
+        else if (cursor !== undefined)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit === null)
+            throw new globalThis.Error("The parameter 'limit' cannot be null.");
+        else if (limit !== undefined)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processExportCatalogProducts(_response);
+        });
+    }
+
+    protected processExportCatalogProducts(response: Response): Promise<ProductDetailPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ProductDetailPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Internal Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProductDetailPage>(null as any);
+    }
+
+    /**
      * Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered
      * @return Accepted
      */
@@ -10838,6 +10900,78 @@ export interface IProductDetail {
     version: number;
     createdAt: Date;
     updatedAt: Date;
+
+    [key: string]: any;
+}
+
+/** A page of full product documents for bulk readers (static site generators, feeds); the first page            (no cursor) also counts every active product, for progress reports. */
+export class ProductDetailPage implements IProductDetailPage {
+    items!: ProductDetail[];
+    nextCursor!: string | null;
+    total!: number | null;
+
+    [key: string]: any;
+
+    constructor(data?: IProductDetailPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(ProductDetail.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+            this.total = _data["total"] !== undefined ? _data["total"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ProductDetailPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new ProductDetailPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        data["total"] = this.total !== undefined ? this.total : null as any;
+        return data;
+    }
+}
+
+/** A page of full product documents for bulk readers (static site generators, feeds); the first page            (no cursor) also counts every active product, for progress reports. */
+export interface IProductDetailPage {
+    items: ProductDetail[];
+    nextCursor: string | null;
+    total: number | null;
 
     [key: string]: any;
 }

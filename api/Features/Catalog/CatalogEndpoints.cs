@@ -15,5 +15,6 @@ public static class CatalogEndpoints
         GetProduct.Map(group);
         GetCategoryTree.Map(group);
         GetCatalogChanges.Map(group);
+        ExportProducts.Map(group);
     }
 }

@@ -41,6 +41,7 @@ namespace Headless.Api.Platform.Json;
 [JsonSerializable(typeof(ProductPage))]
 [JsonSerializable(typeof(CategoryTree))]
 [JsonSerializable(typeof(CatalogChangePage))]
+[JsonSerializable(typeof(ProductDetailPage))]
 [JsonSerializable(typeof(CreateProductRequest))]
 [JsonSerializable(typeof(UpdateProductRequest))]
 [JsonSerializable(typeof(CreateVariantRequest))]

@@ -1,0 +1,97 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Dapper;
+using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Json;
+using Headless.Contracts.Catalog;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Headless.Api.Features.Catalog.Products;
+
+/// <summary>
+/// Every active product with its categories and active variants, in id order, in pages of up to 500:
+/// what a static site generator or a product feed needs, in three queries a page instead of one request
+/// per product. Not cached: it is read in bulk, rarely.
+/// </summary>
+public static class ExportProducts
+{
+    public static void Map(RouteGroupBuilder group) => group
+        .MapGet("/catalog/products", Handle)
+        .WithName("ExportCatalogProducts")
+        .WithSummary("Read every active product in full (categories, variants, availability), in id order")
+        .WithDescription("For static site generators and product feeds. The first page (no cursor) carries `total`, the number of active products. Pass `nextCursor` back as `cursor` until it is null. The same documents as GET /api/v1/products/{idOrSlug}.")
+        .ProducesValidationProblem();
+
+    private static async Task<Results<CachedJson<ProductDetailPage>, ProblemHttpResult>> Handle(
+        [Description("The nextCursor of the previous page, unchanged; omit to start.")] string? cursor,
+        [Description("Products per page, 1-500, default 200.")] int? limit,
+        NpgsqlDataSource db, IOptions<CatalogOptions> options, CancellationToken ct)
+    {
+        var take = limit ?? 200;
+        if (take is < 1 or > 500)
+        {
+            return Platform.Problems.Problems.Validation("limit", "Use a limit from 1 to 500.");
+        }
+        var after = Guid.Empty;
+        if (cursor is not null && !Guid.TryParseExact(cursor, "N", out after))
+        {
+            return Platform.Problems.Problems.Validation("cursor", "This cursor is not one this route gave out. Pass nextCursor unchanged, or omit it to start.");
+        }
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var products = (await conn.QueryAsync<ProductRow>("""
+            select id, slug, title, description, status, images::text as images, tags, featured, version, created_at, updated_at
+            from products where status = 'active' and id > @after order by id limit @take
+            """, new { after, take = take + 1 })).ToList();
+        var page = products.Take(take).ToList();
+        int? total = cursor is null ? await conn.ExecuteScalarAsync<int>("select count(*)::int from products where status = 'active'") : null;
+
+        var ids = page.Select(p => p.Id).ToArray();
+        await using var grid = await conn.QueryMultipleAsync("""
+            select pc.product_id, c.id, c.slug, c.name
+            from product_categories pc join categories c on c.id = pc.category_id
+            where pc.product_id = any(@ids) order by pc.product_id, c.slug;
+            select v.product_id, v.id, v.sku, v.title, v.options::text as options, v.price_amount, v.currency, v.weight_grams, v.status, v.version,
+                   coalesce(i.on_hand - i.reserved, 0) as available
+            from variants v left join inventory i on i.sku = v.sku
+            where v.product_id = any(@ids) and v.status = 'active' order by v.product_id, v.position, v.sku;
+            """, new { ids });
+        var categories = (await grid.ReadAsync<CategoryRow>()).ToLookup(c => c.ProductId);
+        var variants = (await grid.ReadAsync<VariantRow>()).ToLookup(v => v.ProductId);
+        var items = page.Select(p =>
+        {
+            var vs = variants[p.Id].Select(v => new ProductVariant(v.Id, v.Sku, v.Title,
+                JsonSerializer.Deserialize(v.Options, ApiJsonContext.Default.DictionaryStringString) ?? [],
+                new Money(v.PriceAmount, v.Currency.Trim()), v.WeightGrams, v.Status, Math.Max(v.Available, 0), v.Available > 0, v.Version)).ToList();
+            return new ProductDetail(p.Id, p.Slug, p.Title, p.Description, p.Status,
+                JsonSerializer.Deserialize(p.Images, ApiJsonContext.Default.ListProductImage) ?? [], p.Tags, p.Featured,
+                categories[p.Id].Select(c => new CategoryRef(c.Id, c.Slug, c.Name)).ToList(), vs, vs.Any(v => v.InStock),
+                p.Version, p.CreatedAt, p.UpdatedAt);
+        }).ToList();
+        var next = products.Count > take ? page[^1].Id.ToString("N") : null;
+        var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(new ProductDetailPage(items, next, total), ApiJsonContext.Default.ProductDetailPage));
+        return new CachedJson<ProductDetailPage>(body, CacheControl.Feed);
+    }
+
+    // Classes, not positional records: Dapper maps text[] columns to properties but not to constructor parameters.
+    private sealed class ProductRow
+    {
+        public Guid Id { get; init; }
+        public string Slug { get; init; } = null!;
+        public string Title { get; init; } = null!;
+        public string Description { get; init; } = null!;
+        public string Status { get; init; } = null!;
+        public string Images { get; init; } = null!;
+        public string[] Tags { get; init; } = null!;
+        public bool Featured { get; init; }
+        public int Version { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+    }
+
+    private sealed record CategoryRow(Guid ProductId, Guid Id, string Slug, string Name);
+
+    private sealed record VariantRow(Guid ProductId, Guid Id, string Sku, string Title, string Options, long PriceAmount, string Currency,
+        int WeightGrams, string Status, int Version, int Available);
+}

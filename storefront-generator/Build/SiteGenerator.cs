@@ -1,0 +1,347 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Headless.Sdk;
+using Headless.Storefront.Catalog;
+using Headless.Storefront.Publishing;
+using Headless.Storefront.Rendering;
+using Headless.Storefront.Widgets;
+
+namespace Headless.Storefront.Build;
+
+/// <summary>What one build or rebuild did.</summary>
+public sealed record BuildReport(string Kind, int Products, int Rendered, int HtmlPages, IReadOnlyList<string> Written, IReadOnlyList<string> Deleted, TimeSpan Elapsed)
+{
+    public double PagesPerSecond => HtmlPages / Math.Max(Elapsed.TotalSeconds, 1e-6);
+
+    public override string ToString() =>
+        $"{Kind}: {Products:N0} products, rendered {Rendered:N0} files ({HtmlPages:N0} pages, {PagesPerSecond:N0} pages/s), wrote {Written.Count:N0}, removed {Deleted.Count:N0}, unchanged {Rendered - Written.Count:N0}, in {Elapsed.TotalMilliseconds:N0} ms";
+}
+
+/// <summary>
+/// The pipeline: catalog in (through the API), pages out, published only where their content hash changed.
+/// A full build renders everything; <see cref="ApplyAsync"/> re-renders only what a set of change-feed
+/// events touches (the product page, the listing pages it sits on or shifted, home, sitemaps, feed) and
+/// removes pages of products no longer for sale.
+/// </summary>
+public sealed class SiteGenerator
+{
+    private readonly CatalogReader _reader;
+    private readonly StorefrontOptions _options;
+    private readonly ISitePublisher _publisher;
+    private readonly TextWriter _log;
+    private readonly Manifest _manifest;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private CatalogSnapshot? _catalog;
+    private SiteRenderer? _renderer;
+    private Dictionary<Guid, List<ProductDetail>> _listings = [];
+
+    public SiteGenerator(IHeadlessClient client, StorefrontOptions options, ISitePublisher publisher, TextWriter? log = null)
+    {
+        _reader = new CatalogReader(client, options);
+        _options = options;
+        _publisher = publisher;
+        _log = log ?? TextWriter.Null;
+        _manifest = Manifest.Load(options.ManifestPath);
+        // A manifest without its files (the folder was wiped) would make the build skip pages it thinks are there.
+        if (publisher is LocalFolderPublisher local && !File.Exists(Path.Combine(local.Directory, "index.html")))
+        {
+            _manifest.Files.Clear();
+        }
+    }
+
+    public Manifest Manifest => _manifest;
+
+    /// <summary>Shows a progress bar on stderr during full builds.</summary>
+    public ProgressBar? Progress { get; set; }
+
+    // ---- full build ----------------------------------------------------------------------------------
+
+    public async Task<BuildReport> BuildAsync(CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            return await FullBuildAsync("full build", ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<BuildReport> FullBuildAsync(string kind, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        // The feed position first: whatever changes while we read the catalog is applied again afterwards.
+        var (_, cursor) = await _reader.ChangesAsync(_manifest.FeedCursor, ct);
+
+        var theme = Theme.Load(_options.ThemeDirectory);
+        var assets = new List<(string Logical, string Path, byte[] Content)>(theme.Assets());
+        foreach (var (logical, content) in WidgetBundler.Bundle(_options, _log))
+        {
+            assets.Add((logical, "assets/" + Theme.Fingerprint(logical, content), content));
+        }
+        var renderer = new SiteRenderer(theme, _options, assets.ToDictionary(a => a.Logical, a => "/" + a.Path));
+        var catalog = new CatalogSnapshot(await _reader.CategoriesAsync(ct));
+        renderer.UseCatalog(catalog);
+
+        var old = _manifest.Files;
+        var run = new Run(old);
+        await run.EmitAsync(assets.Select(a => new RenderedFile(a.Path, a.Content, [])), _publisher, ct);
+
+        // Product pages while the next page of the catalog is on its way.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = ct };
+        var total = 0L;
+        await foreach (var page in _reader.ProductPagesAsync(ct).WithCancellation(ct))
+        {
+            var files = new RenderedFile[page.Count];
+            Parallel.For(0, page.Count, parallel, i =>
+            {
+                catalog.Set(page[i]);
+                files[i] = renderer.ProductPage(page[i]);
+            });
+            await run.EmitAsync(files, _publisher, ct, isHtml: true);
+            total = Math.Max(total, _reader.LastTotal ?? 0);
+            Progress?.Report(catalog.Products.Count, Math.Max(total, catalog.Products.Count), "products");
+        }
+
+        var listings = catalog.Listings();
+        var listingFiles = new ConcurrentBag<RenderedFile>();
+        Parallel.ForEach(catalog.Categories.Values, parallel, c =>
+        {
+            foreach (var f in renderer.ListingPages(c, listings[c.Id]))
+            {
+                listingFiles.Add(f);
+            }
+        });
+        await run.EmitAsync(listingFiles, _publisher, ct, isHtml: true);
+        await run.EmitAsync([renderer.Home(listings), .. renderer.ShellPages()], _publisher, ct, isHtml: true);
+        await run.EmitAsync([renderer.Robots(), .. renderer.Sitemaps(listings.ToDictionary(l => l.Key, l => l.Value.Count)), renderer.Feed()], _publisher, ct);
+
+        var deleted = old.Keys.Where(k => !run.Files.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        await _publisher.DeleteAsync(deleted, ct);
+        _manifest.Files = run.Files;
+        _manifest.FeedCursor = cursor;
+        _manifest.Save(_options.ManifestPath);
+        _catalog = catalog;
+        _renderer = renderer;
+        _listings = listings;
+        var written = run.Written.Order(StringComparer.Ordinal).ToList();
+        await _publisher.CompleteAsync([.. written.Where(IsPage), .. deleted], ct);
+        return new BuildReport(kind, catalog.Products.Count, run.Rendered, run.HtmlPages, written, deleted, watch.Elapsed);
+    }
+
+    private static bool IsPage(string path) => !path.StartsWith("assets/", StringComparison.Ordinal);
+
+    // ---- incremental ---------------------------------------------------------------------------------
+
+    /// <summary>Reads the change feed from where the last build left it and applies what it says; null when nothing changed.</summary>
+    public async Task<BuildReport?> PollAsync(CancellationToken ct = default)
+    {
+        var (changes, cursor) = await _reader.ChangesAsync(_manifest.FeedCursor, ct);
+        if (changes.Count == 0)
+        {
+            _manifest.FeedCursor = cursor;
+            return null;
+        }
+        var report = await ApplyAsync(changes, ct);
+        _manifest.FeedCursor = cursor;
+        _manifest.Save(_options.ManifestPath);
+        return report;
+    }
+
+    /// <summary>Re-renders what the changes touch; a category change or a catalog load rebuilds everything
+    /// (every page shows the category navigation), still writing only files whose content changed.</summary>
+    public async Task<BuildReport> ApplyAsync(IReadOnlyList<CatalogChange> changes, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (_catalog is null || _renderer is null || changes.Any(c => c.EntityType is "category" or "catalog"))
+            {
+                return await FullBuildAsync("rebuild", ct);
+            }
+            return await IncrementalAsync(changes, _catalog, _renderer, ct);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<BuildReport> IncrementalAsync(IReadOnlyList<CatalogChange> changes, CatalogSnapshot catalog, SiteRenderer renderer, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var ids = changes.Where(c => c.EntityType == "product").Select(c => Guid.Parse(c.EntityId)).Distinct().ToList();
+        var fetched = new ConcurrentDictionary<Guid, ProductDetail?>();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (id, token) => fetched[id] = await _reader.ProductAsync(id, token));
+
+        var run = new Run(_manifest.Files, incremental: true);
+        var toDelete = new HashSet<string>(StringComparer.Ordinal);
+        var productPages = new List<RenderedFile>();
+        var listingPages = new Dictionary<Guid, SortedSet<int>>();
+        var pageCounts = new Dictionary<Guid, int>();
+        foreach (var id in ids)
+        {
+            var before = catalog.Products.GetValueOrDefault(id);
+            var after = fetched[id];
+            var beforeCats = before is null ? [] : catalog.ListedIn(before);
+            var afterCats = after is null ? [] : catalog.ListedIn(after);
+            if (before is not null && (after is null || after.Slug != before.Slug))
+            {
+                toDelete.Add(SitePaths.Product(before.Slug));
+            }
+            if (after is null)
+            {
+                catalog.Remove(id);
+            }
+            else
+            {
+                catalog.Set(after);
+                productPages.Add(renderer.ProductPage(after));
+            }
+            foreach (var categoryId in beforeCats.Union(afterCats))
+            {
+                var list = _listings[categoryId];
+                pageCounts.TryAdd(categoryId, renderer.PageCount(list.Count));
+                var oldIndex = beforeCats.Contains(categoryId) ? list.FindIndex(p => p.Id == id) : -1;
+                if (oldIndex >= 0)
+                {
+                    list.RemoveAt(oldIndex);
+                }
+                var newIndex = -1;
+                if (after is not null && afterCats.Contains(categoryId))
+                {
+                    var at = list.BinarySearch(after, Comparer<ProductDetail>.Create(CatalogSnapshot.ListingOrder));
+                    newIndex = at < 0 ? ~at : at;
+                    list.Insert(newIndex, after);
+                }
+                var pages = listingPages.TryGetValue(categoryId, out var set) ? set : listingPages[categoryId] = [];
+                if (oldIndex == newIndex)
+                {
+                    pages.Add((newIndex / _options.PageSize) + 1);
+                }
+                else
+                {
+                    // Everything from the first moved position on shifts by one.
+                    var from = (Math.Min(oldIndex < 0 ? int.MaxValue : oldIndex, newIndex < 0 ? int.MaxValue : newIndex) / _options.PageSize) + 1;
+                    for (var n = from; n <= renderer.PageCount(list.Count); n++)
+                    {
+                        pages.Add(n);
+                    }
+                }
+            }
+        }
+        var files = new List<RenderedFile>(productPages);
+        foreach (var (categoryId, pages) in listingPages)
+        {
+            var category = catalog.Categories[categoryId];
+            var list = _listings[categoryId];
+            var count = renderer.PageCount(list.Count);
+            foreach (var n in pages.Where(n => n <= count))
+            {
+                files.AddRange(renderer.ListingPages(category, list, n, n));
+            }
+            for (var n = count + 1; n <= pageCounts[categoryId]; n++)
+            {
+                toDelete.Add(SitePaths.Category(category.Slug, n));
+            }
+        }
+        files.Add(renderer.Home(_listings));
+        // Pages first, published at once; the catalog-wide files after them.
+        await run.EmitAsync(files, _publisher, ct, isHtml: true);
+        var deleted = toDelete.Where(_manifest.Files.ContainsKey).Order(StringComparer.Ordinal).ToList();
+        await _publisher.DeleteAsync(deleted, ct);
+        foreach (var path in deleted)
+        {
+            _manifest.Files.TryRemove(path, out _);
+        }
+        var sitemaps = renderer.Sitemaps(_listings.ToDictionary(l => l.Key, l => l.Value.Count)).ToList();
+        await run.EmitAsync([.. sitemaps, renderer.Feed()], _publisher, ct);
+        // Sitemap files beyond the new last one.
+        var staleSitemaps = _manifest.Files.Keys.Where(k => k.StartsWith("sitemap-", StringComparison.Ordinal) && sitemaps.All(s => s.Path != k)).ToList();
+        await _publisher.DeleteAsync(staleSitemaps, ct);
+        foreach (var path in staleSitemaps)
+        {
+            _manifest.Files.TryRemove(path, out _);
+        }
+        deleted.AddRange(staleSitemaps);
+        var written = run.Written.Order(StringComparer.Ordinal).ToList();
+        await _publisher.CompleteAsync([.. written, .. deleted], ct);
+        return new BuildReport($"rebuild after {changes.Count} change(s)", catalog.Products.Count, run.Rendered, run.HtmlPages, written, deleted, watch.Elapsed);
+    }
+
+    // ---- watch ---------------------------------------------------------------------------------------
+
+    /// <summary>A full build, then follows the change feed until cancelled. Failures (the API restarting) are
+    /// reported and retried from the same feed position.</summary>
+    public async Task WatchAsync(Action<BuildReport> report, CancellationToken ct)
+    {
+        report(await BuildAsync(ct));
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                if (await PollAsync(ct) is { } done)
+                {
+                    report(done);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is HttpRequestException or ApiException or IOException)
+            {
+                _log.WriteLine($"watch: {e.Message} (retrying)");
+            }
+            try
+            {
+                await Task.Delay(_options.PollInterval, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>One build's bookkeeping: the new manifest entries, what was written, counts.</summary>
+    private sealed class Run(ConcurrentDictionary<string, ManifestEntry> old, bool incremental = false)
+    {
+        private int _rendered;
+        private int _html;
+
+        public ConcurrentDictionary<string, ManifestEntry> Files { get; } = incremental ? old : new(StringComparer.Ordinal);
+        public ConcurrentBag<string> Written { get; } = [];
+        public int Rendered => _rendered;
+        public int HtmlPages => _html;
+
+        public async Task EmitAsync(IEnumerable<RenderedFile> files, ISitePublisher publisher, CancellationToken ct, bool isHtml = false)
+        {
+            var changed = new ConcurrentBag<(string, byte[])>();
+            Parallel.ForEach(files, file =>
+            {
+                var hash = Convert.ToHexStringLower(SHA256.HashData(file.Content).AsSpan(0, 16));
+                var unchanged = old.TryGetValue(file.Path, out var before) && before.Hash == hash;
+                Files[file.Path] = new ManifestEntry(hash, [.. file.Deps]);
+                Interlocked.Increment(ref _rendered);
+                if (isHtml)
+                {
+                    Interlocked.Increment(ref _html);
+                }
+                if (!unchanged)
+                {
+                    changed.Add((file.Path, file.Content));
+                    Written.Add(file.Path);
+                }
+            });
+            if (!changed.IsEmpty)
+            {
+                await publisher.PutAsync([.. changed], ct);
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+namespace Headless.Storefront.Publishing;
+
+/// <summary>Publishes into a folder (the API host serves it at /). Each file is written beside its target and
+/// renamed over it, so a reader never sees half a page.</summary>
+public sealed class LocalFolderPublisher(string directory) : ISitePublisher
+{
+    public string Directory { get; } = Path.GetFullPath(directory);
+
+    public string Describe => Directory;
+
+    public Task PutAsync(IReadOnlyList<(string Path, byte[] Content)> files, CancellationToken ct)
+    {
+        Parallel.ForEach(files, new ParallelOptions { CancellationToken = ct }, file =>
+        {
+            var target = Full(file.Path);
+            var folder = System.IO.Path.GetDirectoryName(target)!;
+            System.IO.Directory.CreateDirectory(folder);
+            var temp = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(target) + "." + Environment.CurrentManagedThreadId + ".tmp");
+            File.WriteAllBytes(temp, file.Content);
+            File.Move(temp, target, overwrite: true);
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(IReadOnlyList<string> paths, CancellationToken ct)
+    {
+        foreach (var path in paths)
+        {
+            var full = Full(path);
+            File.Delete(full);
+            // Drop folders the deletion left empty (products/<slug>/), up to the root.
+            for (var dir = System.IO.Path.GetDirectoryName(full); dir is not null && dir.Length > Directory.Length
+                 && System.IO.Directory.Exists(dir) && !System.IO.Directory.EnumerateFileSystemEntries(dir).Any(); dir = System.IO.Path.GetDirectoryName(dir))
+            {
+                System.IO.Directory.Delete(dir);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task CompleteAsync(IReadOnlyList<string> changedPaths, CancellationToken ct) => Task.CompletedTask;
+
+    private string Full(string path)
+    {
+        var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(Directory, path));
+        if (!full.StartsWith(Directory + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"Refusing to write outside the site folder: {path}");
+        }
+        return full;
+    }
+}

@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using Headless.Storefront.Build;
+using Headless.Storefront.Rendering;
+
+namespace Headless.Tests.Storefront;
+
+/// <summary>`watch` follows the change feed: a stock change made through the admin API reaches the static page.</summary>
+public sealed class WatchTests : IAsyncLifetime
+{
+    private readonly ShopFactory _shop = new();
+
+    public Task InitializeAsync() => _shop.InitializeAsync();
+
+    public Task DisposeAsync() => _shop.DisposeAsync();
+
+    [Fact]
+    public async Task A_product_that_sells_out_says_so_on_its_page_within_seconds()
+    {
+        var options = _shop.Options();
+        options.PollInterval = TimeSpan.FromMilliseconds(50);
+        var generator = _shop.Generator(options: options);
+        var reports = new List<BuildReport>();
+        using var stop = new CancellationTokenSource();
+        var watching = generator.WatchAsync(r =>
+        {
+            lock (reports)
+            {
+                reports.Add(r);
+            }
+        }, stop.Token);
+
+        var product = await _shop.ProductAsync((await _shop.ListAsync(null)).First(p => p.InStock).Slug);
+        var path = SitePaths.Product(product.Slug);
+        await Until(() =>
+        {
+            lock (reports)
+            {
+                return reports.Count == 1;
+            }
+        }, "the first build");
+        Assert.DoesNotContain(">Sold out</p>", _shop.File(path), StringComparison.Ordinal);
+
+        var clock = Stopwatch.StartNew();
+        foreach (var variant in product.Variants)
+        {
+            await _shop.SetStockAsync(variant.Sku, 0);
+        }
+        await Until(() => _shop.File(path).Contains("data-stock role=\"status\" aria-live=\"polite\">Sold out</p>", StringComparison.Ordinal), "the sold-out page");
+        var elapsed = clock.Elapsed;
+        // The report of that rebuild follows right after its files.
+        await Until(() =>
+        {
+            lock (reports)
+            {
+                return reports.Skip(1).Any(r => r.Written.Contains(path));
+            }
+        }, "the rebuild's report");
+
+        await stop.CancelAsync();
+        await watching;
+        lock (reports)
+        {
+            Assert.Equal("full build", reports[0].Kind);
+            Assert.All(reports.Skip(1), r => Assert.StartsWith("rebuild after", r.Kind, StringComparison.Ordinal));
+        }
+        Assert.True(elapsed < TimeSpan.FromSeconds(5), $"took {elapsed.TotalMilliseconds:N0} ms");
+    }
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(15), $"Timed out waiting for {what}.");
+            await Task.Delay(20);
+        }
+    }
+}
