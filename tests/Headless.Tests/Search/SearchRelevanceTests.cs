@@ -94,6 +94,7 @@ public sealed class SearchRelevanceTests(ApiFactory api) : IClassFixture<ApiFact
         var lastOne = await admin.CreateAsync("Velquarine Scarf", stock: 1);
         var plenty = await admin.CreateAsync("Velquarine Gloves", stock: 50);
         await admin.UntilFoundAsync("q=velquarine&inStock=true", lastOne.Id);
+        await admin.UntilFoundAsync("q=velquarine&inStock=true", plenty.Id);
 
         // The last unit is reserved by a checkout: a write straight to inventory with no outbox event,
         // so the index never learns of it; only the live check can hide the product.
