@@ -16,17 +16,28 @@ export function resetCsrf(): void {
   csrf = undefined;
 }
 
-export const api = new HeadlessClient('', {
-  async fetch(url: RequestInfo, init?: RequestInit): Promise<Response> {
-    const method = (init?.method ?? 'GET').toUpperCase();
-    const headers = new Headers(init?.headers);
-    if (method !== 'GET' && method !== 'HEAD') {
-      const { header, token } = await csrfToken();
-      headers.set(header, token);
-    }
-    return fetch(url, { ...init, headers, credentials: 'same-origin' });
-  },
-});
+function client(extra: Record<string, string> = {}): HeadlessClient {
+  return new HeadlessClient('', {
+    async fetch(url: RequestInfo, init?: RequestInit): Promise<Response> {
+      const method = (init?.method ?? 'GET').toUpperCase();
+      const headers = new Headers(init?.headers);
+      for (const [k, v] of Object.entries(extra)) headers.set(k, v);
+      if (method !== 'GET' && method !== 'HEAD') {
+        const { header, token } = await csrfToken();
+        headers.set(header, token);
+      }
+      return fetch(url, { ...init, headers, credentials: 'same-origin' });
+    },
+  });
+}
+
+export const api = client();
+
+/** The same client sending extra headers the contract names outside the operation's parameters
+ * (Idempotency-Key, X-Client-Secret, X-Order-Token). */
+export function apiWith(headers: Record<string, string>): HeadlessClient {
+  return client(headers);
+}
 
 export interface Problem {
   status: number;
