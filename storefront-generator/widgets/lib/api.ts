@@ -16,7 +16,7 @@ export function resetCsrf(): void {
   csrf = undefined;
 }
 
-function client(extra: Record<string, string> = {}): HeadlessClient {
+function client(extra: Record<string, string> = {}, cache?: RequestCache): HeadlessClient {
   return new HeadlessClient('', {
     async fetch(url: RequestInfo, init?: RequestInit): Promise<Response> {
       const method = (init?.method ?? 'GET').toUpperCase();
@@ -26,12 +26,17 @@ function client(extra: Record<string, string> = {}): HeadlessClient {
         const { header, token } = await csrfToken();
         headers.set(header, token);
       }
-      return fetch(url, { ...init, headers, credentials: 'same-origin' });
+      return fetch(url, { ...init, headers, credentials: 'same-origin', ...(cache ? { cache } : {}) });
     },
   });
 }
 
 export const api = client();
+
+/** For live reads (price and stock while a page is open): the browser revalidates every time (a cheap 304
+ * with the ETag) instead of answering from its HTTP cache, which the API's public max-age and
+ * stale-while-revalidate would let lag a change by two polls. */
+export const live = client({}, 'no-cache');
 
 /** The same client sending extra headers the contract names outside the operation's parameters
  * (Idempotency-Key, X-Client-Secret, X-Order-Token). */

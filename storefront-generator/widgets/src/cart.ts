@@ -61,6 +61,10 @@ function render(root: HTMLElement, cart: Cart | null): void {
     }))
     : null;
 
+  if (cart.country && !cart.shippingMethod && cart.shippingOptions.length > 0) {
+    void act(() => api.updateCart(ref, update({ shippingMethod: cart.shippingOptions[0].code })));
+  }
+
   const code = el('input', { id: 'discount-code', name: 'discountCode', autocomplete: 'off', value: cart.discount?.code ?? '' });
   const discount = el('form', { class: 'row discount' },
     el('div', {}, el('label', { for: 'discount-code' }, 'Discount code'), code),

@@ -80,6 +80,8 @@ function addressForm(root: HTMLElement, cart: Cart): void {
       methods.append(el('label', { class: 'variant' }, radio, el('span', {}, o.name), el('span', {}, money(o.price))));
     }
     totals.replaceChildren(totalsTable(c.totals, c.country));
+    // The first option the API lists until the shopper picks another, so the totals include shipping.
+    if (c.country && !c.shippingMethod && c.shippingOptions.length > 0) void change({ shippingMethod: c.shippingOptions[0].code });
   };
   const change = async (changes: Parameters<typeof update>[0]) => {
     try {
@@ -89,6 +91,8 @@ function addressForm(root: HTMLElement, cart: Cart): void {
     }
   };
   country.addEventListener('change', () => void change({ country: country.value, region: field(form, 'region') }));
+  // US and Canadian tax depends on the state or province.
+  form.querySelector('#region')!.addEventListener('change', () => void change({ region: field(form, 'region') }));
   show(cart);
 
   form.addEventListener('submit', async (event) => {

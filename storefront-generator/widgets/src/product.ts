@@ -1,7 +1,7 @@
 // Product pages: live price and stock (the static page shows both as of the last build; this asks the API,
 // GET /api/v1/products/{slug} from its cache with an ETag, on load, every few seconds while the page is
 // visible and when the tab comes back) and add to cart for the chosen variant.
-import { api, problemOf, problemText } from '../lib/api';
+import { live, problemOf, problemText } from '../lib/api';
 import { addToCart } from '../lib/cart';
 import { el, say } from '../lib/dom';
 import '../lib/header';
@@ -59,7 +59,7 @@ async function refresh(root: HTMLElement): Promise<void> {
   const slug = root.dataset.productSlug;
   if (!slug) return;
   try {
-    apply(root, await api.getProduct(slug));
+    apply(root, await live.getProduct(slug));
   } catch {
     // Offline or the product just went away: the static page stays as it is until the next try.
   }

@@ -51,7 +51,7 @@ function cards(results: SearchResults): HTMLElement[] {
 function facetGroup(title: string, links: { label: string; count: number; on: boolean; href: string }[]): HTMLElement | null {
   if (links.length === 0) return null;
   return el('section', { class: 'facet' },
-    el('h3', {}, title),
+    el('h2', {}, title),
     el('ul', {}, ...links.map((l) => el('li', {},
       el('a', { href: l.href, 'aria-current': l.on ? 'true' : false, class: l.on ? 'on' : '' },
         el('span', { class: 'box', 'aria-hidden': 'true' }, l.on ? '✓' : ''),
