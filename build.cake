@@ -47,6 +47,13 @@ Task("ensure-npm")
     }
 });
 
+Task("ensure-chromium")
+    .Description("Installs Debian's chromium when /usr/bin/chromium is missing: the browser tests drive it with Playwright (which never downloads a browser).")
+    .Does(() =>
+{
+    if (!FileExists("/usr/bin/chromium")) AptInstall("chromium");
+});
+
 Task("build")
     .Does(() =>
 {
@@ -130,6 +137,7 @@ Task("test")
     .Description("Runs every test suite against a real PostgreSQL; fails on any failure or on contract drift.")
     .IsDependentOn("ensure-postgres")
     .IsDependentOn("ensure-npm")
+    .IsDependentOn("ensure-chromium")
     .IsDependentOn("build")
     .IsDependentOn("format-check")
     .IsDependentOn("sdk-check")
@@ -231,9 +239,9 @@ Task("lighthouse")
     .Description("Builds the shop from the demo catalog and runs Lighthouse (mobile, Debian chromium) on a product and a category page; records the scores in docs/benchmarks.md.")
     .IsDependentOn("ensure-postgres")
     .IsDependentOn("ensure-npm")
+    .IsDependentOn("ensure-chromium")
     .Does(() =>
 {
-    if (!FileExists("/usr/bin/chromium")) AptInstall("chromium");
     DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release" });
     DotNetBuild("storefront-generator/Headless.Storefront.csproj", new DotNetBuildSettings { Configuration = "Release" });
     var port = EnvironmentVariable("HEADLESS_LIGHTHOUSE_PORT") ?? "5099";
