@@ -205,7 +205,7 @@ Task("sdk")
     .Does(() => GenerateSdk("sdk"));
 
 Task("sdk-check")
-    .Description("Fails when sdk/ differs from what openapi.yaml generates.")
+    .Description("Fails when sdk/ differs from what openapi.yaml generates, or the TypeScript client or the storefront widgets do not type-check.")
     .IsDependentOn("ensure-npm")
     .Does(() =>
 {
@@ -218,7 +218,9 @@ Task("sdk-check")
             throw new Exception($"sdk/{file} is out of date with openapi.yaml. Run ./build.sh sdk and commit the result.");
     }
     Sh("npx", "tsc -p sdk/typescript/tsconfig.json");
-    Information("sdk/ matches openapi.yaml and the TypeScript client type-checks.");
+    // The storefront widgets use the TypeScript client: a contract change that breaks them fails here.
+    Sh("npx", "tsc -p storefront-generator/widgets/tsconfig.json");
+    Information("sdk/ matches openapi.yaml; the TypeScript client and the storefront widgets type-check.");
 });
 
 // Rewrites one section of docs/benchmarks.md between its markers (appended when missing).

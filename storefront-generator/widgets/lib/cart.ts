@@ -25,8 +25,12 @@ export function forgetGuestCart(): void {
 }
 
 export function setSignedIn(on: boolean): void {
-  if (on) store()?.setItem(SIGNED_IN, '1');
-  else store()?.removeItem(SIGNED_IN);
+  if (on) {
+    store()?.setItem(SIGNED_IN, '1');
+  } else if (signedIn()) {
+    store()?.removeItem(SIGNED_IN);
+    showCount(0); // the customer's cart stays with the account
+  }
 }
 
 export function signedIn(): boolean {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Headless.Api.Features.Accounts.Identity;
 using Headless.Contracts.Catalog;
 using Headless.Storefront;
 using Headless.Storefront.Build;
@@ -8,6 +9,7 @@ using Headless.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
@@ -124,6 +126,17 @@ public sealed class LiveShop : ApiFactory, IAsyncLifetime
     {
         var response = await Admin().PutAsJsonAsync($"/api/v1/admin/inventory/{sku}", new { onHand, reason = "stock take" }, Http.Json);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>A customer with a confirmed email, made directly through Identity.</summary>
+    public async Task<string> CustomerAsync(string password)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<HeadlessUser>>();
+        var email = $"shopper-{Guid.NewGuid():N}@example.test";
+        var result = await users.CreateAsync(new HeadlessUser { Email = email, EmailConfirmed = true, FirstName = "Grace" }, password);
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors.Select(e => e.Description)));
+        return email;
     }
 
     public static string AxeScript => Path.Combine(RepoRoot.Path, "node_modules", "axe-core", "axe.min.js");
