@@ -21,7 +21,7 @@ namespace Headless.Tests.Browser;
 /// API, and one headless Debian chromium shared by every browser test. Each test opens its own context
 /// (fresh cookies and storage).
 /// </summary>
-public sealed class LiveShop : ApiFactory, IAsyncLifetime
+public class LiveShop : ApiFactory, IAsyncLifetime
 {
     private IPlaywright _playwright = null!;
 
@@ -46,8 +46,14 @@ public sealed class LiveShop : ApiFactory, IAsyncLifetime
         builder.UseSetting("Headless:Storefront:SiteDirectory", SiteDirectory);
     }
 
+    /// <summary>Runs before the API starts (a subclass starts the servers the API is configured to call).</summary>
+    protected virtual Task BeforeStartAsync() => Task.CompletedTask;
+
+    protected virtual ValueTask AfterStopAsync() => ValueTask.CompletedTask;
+
     public new async Task InitializeAsync()
     {
+        await BeforeStartAsync();
         await base.InitializeAsync();
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -149,6 +155,7 @@ public sealed class LiveShop : ApiFactory, IAsyncLifetime
         }
         _playwright?.Dispose();
         await base.DisposeAsync();
+        await AfterStopAsync();
         if (Directory.Exists(Root))
         {
             Directory.Delete(Root, recursive: true);

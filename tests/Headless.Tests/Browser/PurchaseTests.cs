@@ -16,6 +16,14 @@ public sealed partial class PurchaseTests(LiveShop shop)
     {
         var errors = new List<string>();
         var page = await shop.NewPageAsync(errors);
+        var elsewhere = new List<string>();
+        page.Request += (_, r) =>
+        {
+            if (!r.Url.StartsWith(shop.BaseUrl + "/", StringComparison.Ordinal) && !r.Url.StartsWith("data:", StringComparison.Ordinal))
+            {
+                elsewhere.Add(r.Url);
+            }
+        };
         try
         {
             await page.GotoAsync("/");
@@ -69,6 +77,7 @@ public sealed partial class PurchaseTests(LiveShop shop)
             await Expect(page.Locator("[data-order-status]")).ToHaveTextAsync(new Regex("^Paid"));
             await Expect(page.Locator(".lines li")).ToContainTextAsync(title!);
             Assert.DoesNotContain("token", page.Url, StringComparison.OrdinalIgnoreCase);
+            Assert.Empty(elsewhere); // in test mode nothing is loaded from anywhere else (no Stripe.js)
             Assert.DoesNotContain(errors, e => !e.Contains("402", StringComparison.Ordinal));
         }
         finally
