@@ -47,6 +47,13 @@ Task("ensure-npm")
     }
 });
 
+Task("ensure-chromium")
+    .Description("Installs Debian's chromium when /usr/bin/chromium is missing: the browser tests drive it with Playwright (which never downloads a browser).")
+    .Does(() =>
+{
+    if (!FileExists("/usr/bin/chromium")) AptInstall("chromium");
+});
+
 Task("build")
     .Does(() =>
 {
@@ -130,6 +137,7 @@ Task("test")
     .Description("Runs every test suite against a real PostgreSQL; fails on any failure or on contract drift.")
     .IsDependentOn("ensure-postgres")
     .IsDependentOn("ensure-npm")
+    .IsDependentOn("ensure-chromium")
     .IsDependentOn("build")
     .IsDependentOn("format-check")
     .IsDependentOn("sdk-check")
@@ -197,7 +205,7 @@ Task("sdk")
     .Does(() => GenerateSdk("sdk"));
 
 Task("sdk-check")
-    .Description("Fails when sdk/ differs from what openapi.yaml generates.")
+    .Description("Fails when sdk/ differs from what openapi.yaml generates, or the TypeScript client or the storefront widgets do not type-check.")
     .IsDependentOn("ensure-npm")
     .Does(() =>
 {
@@ -210,7 +218,9 @@ Task("sdk-check")
             throw new Exception($"sdk/{file} is out of date with openapi.yaml. Run ./build.sh sdk and commit the result.");
     }
     Sh("npx", "tsc -p sdk/typescript/tsconfig.json");
-    Information("sdk/ matches openapi.yaml and the TypeScript client type-checks.");
+    // The storefront widgets use the TypeScript client: a contract change that breaks them fails here.
+    Sh("npx", "tsc -p storefront-generator/widgets/tsconfig.json");
+    Information("sdk/ matches openapi.yaml; the TypeScript client and the storefront widgets type-check.");
 });
 
 // Rewrites one section of docs/benchmarks.md between its markers (appended when missing).
@@ -231,9 +241,9 @@ Task("lighthouse")
     .Description("Builds the shop from the demo catalog and runs Lighthouse (mobile, Debian chromium) on a product and a category page; records the scores in docs/benchmarks.md.")
     .IsDependentOn("ensure-postgres")
     .IsDependentOn("ensure-npm")
+    .IsDependentOn("ensure-chromium")
     .Does(() =>
 {
-    if (!FileExists("/usr/bin/chromium")) AptInstall("chromium");
     DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release" });
     DotNetBuild("storefront-generator/Headless.Storefront.csproj", new DotNetBuildSettings { Configuration = "Release" });
     var port = EnvironmentVariable("HEADLESS_LIGHTHOUSE_PORT") ?? "5099";

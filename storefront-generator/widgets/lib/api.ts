@@ -16,17 +16,33 @@ export function resetCsrf(): void {
   csrf = undefined;
 }
 
-export const api = new HeadlessClient('', {
-  async fetch(url: RequestInfo, init?: RequestInit): Promise<Response> {
-    const method = (init?.method ?? 'GET').toUpperCase();
-    const headers = new Headers(init?.headers);
-    if (method !== 'GET' && method !== 'HEAD') {
-      const { header, token } = await csrfToken();
-      headers.set(header, token);
-    }
-    return fetch(url, { ...init, headers, credentials: 'same-origin' });
-  },
-});
+function client(extra: Record<string, string> = {}, cache?: RequestCache): HeadlessClient {
+  return new HeadlessClient('', {
+    async fetch(url: RequestInfo, init?: RequestInit): Promise<Response> {
+      const method = (init?.method ?? 'GET').toUpperCase();
+      const headers = new Headers(init?.headers);
+      for (const [k, v] of Object.entries(extra)) headers.set(k, v);
+      if (method !== 'GET' && method !== 'HEAD') {
+        const { header, token } = await csrfToken();
+        headers.set(header, token);
+      }
+      return fetch(url, { ...init, headers, credentials: 'same-origin', ...(cache ? { cache } : {}) });
+    },
+  });
+}
+
+export const api = client();
+
+/** For live reads (price and stock while a page is open): the browser revalidates every time (a cheap 304
+ * with the ETag) instead of answering from its HTTP cache, which the API's public max-age and
+ * stale-while-revalidate would let lag a change by two polls. */
+export const live = client({}, 'no-cache');
+
+/** The same client sending extra headers the contract names outside the operation's parameters
+ * (Idempotency-Key, X-Client-Secret, X-Order-Token). */
+export function apiWith(headers: Record<string, string>): HeadlessClient {
+  return client(headers);
+}
 
 export interface Problem {
   status: number;

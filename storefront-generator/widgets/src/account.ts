@@ -1,8 +1,10 @@
 // Sign in, register, MFA, forgot/reset password, confirm email and the account overview, over the
 // accounts API (/api/v1/auth, /api/v1/account) with the browser session cookie (login with useCookies).
 import { api, problemOf, problemText, resetCsrf } from '../lib/api';
+import { forgetGuestCart, guestToken, remember, setSignedIn } from '../lib/cart';
+import '../lib/header';
 import {
-  ConfirmEmailRequest, ForgotPasswordRequest, LoginRequest, RegisterRequest, ResetPasswordRequest, VerifyAuthenticatorRequest,
+  ConfirmEmailRequest, ForgotPasswordRequest, LoginRequest, MergeCartRequest, RegisterRequest, ResetPasswordRequest, VerifyAuthenticatorRequest,
 } from '../../../sdk/typescript/headless-client';
 
 const $ = <T extends Element = HTMLElement>(root: ParentNode, selector: string) => root.querySelector<T>(selector as string) as T | null;
@@ -44,6 +46,18 @@ function onSubmit(form: HTMLFormElement, run: () => Promise<void>): void {
 
 const query = new URLSearchParams(location.search);
 
+/** After sign-in the guest cart's lines move into the customer's cart ("mine"). */
+async function mergeGuestCart(): Promise<void> {
+  const cartToken = guestToken();
+  if (!cartToken) return;
+  try {
+    remember(await api.mergeCart(new MergeCartRequest({ cartToken })));
+  } catch {
+    // A checked-out or expired guest cart has nothing to bring along.
+  }
+  forgetGuestCart();
+}
+
 for (const form of document.querySelectorAll<HTMLFormElement>('form[data-widget="sign-in"]')) {
   onSubmit(form, async () => {
     try {
@@ -66,6 +80,8 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form[data-widget=
       throw e;
     }
     resetCsrf();
+    setSignedIn(true);
+    await mergeGuestCart();
     location.assign(query.get('returnUrl')?.startsWith('/') ? query.get('returnUrl')! : '/account/');
   });
 }
@@ -116,6 +132,7 @@ for (const root of document.querySelectorAll<HTMLElement>('[data-widget="confirm
 
 for (const root of document.querySelectorAll<HTMLElement>('[data-widget="account"]')) {
   api.getMe().then(async (me) => {
+    setSignedIn(true);
     root.replaceChildren(
       el('p', `Signed in as ${me.firstName ? `${me.firstName} (${me.email})` : me.email}.`),
       ...(me.emailConfirmed ? [] : [el('p', 'Please confirm your email address: we sent you a link.', { class: 'alert' })]),
@@ -131,11 +148,14 @@ for (const root of document.querySelectorAll<HTMLElement>('[data-widget="account
         await api.logout();
       } finally {
         resetCsrf();
+        setSignedIn(false);
         location.assign('/');
       }
     });
     root.append(out);
-  }).catch(() => { /* signed out: the static text already offers sign in */ });
+  }).catch((e) => {
+    if (problemOf(e).status === 401) setSignedIn(false); // signed out: the static text already offers sign in
+  });
 }
 
 for (const root of document.querySelectorAll<HTMLElement>('[data-widget="mfa"]')) {

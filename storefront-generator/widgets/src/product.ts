@@ -1,7 +1,10 @@
-// Live price and stock on product pages. The static page already shows both as of the last build; this
-// asks the API (GET /api/v1/products/{slug}, served from the API's cache with an ETag) on load, every few
-// seconds while the page is visible, and when the tab comes back, and updates the page in place.
-import { api } from '../lib/api';
+// Product pages: live price and stock (the static page shows both as of the last build; this asks the API,
+// GET /api/v1/products/{slug} from its cache with an ETag, on load, every few seconds while the page is
+// visible and when the tab comes back) and add to cart for the chosen variant.
+import { live, problemOf, problemText } from '../lib/api';
+import { addToCart } from '../lib/cart';
+import { el, say } from '../lib/dom';
+import '../lib/header';
 import { formatMoney } from '../lib/money';
 import type { ProductDetail } from '../../../sdk/typescript/headless-client';
 
@@ -33,11 +36,18 @@ function apply(root: HTMLElement, p: ProductDetail): void {
     const radio = root.querySelector<HTMLInputElement>(`input[name="sku"][value="${CSS.escape(v.sku)}"]`);
     if (radio) radio.disabled = !v.inStock;
   }
+  // A choice that just sold out moves to the first variant still in stock.
+  const checked = root.querySelector<HTMLInputElement>('input[name="sku"]:checked');
+  if (checked?.disabled) {
+    const next = root.querySelector<HTMLInputElement>('input[name="sku"]:not(:disabled)');
+    if (next) next.checked = true;
+  }
   const button = root.querySelector<HTMLButtonElement>('[data-add-button]');
   if (button) {
     button.disabled = !p.inStock;
     setText(button, p.inStock ? 'Add to cart' : 'Sold out');
   }
+  root.dataset.inStock = String(p.inStock);
   root.dataset.live = 'true';
 }
 
@@ -49,11 +59,41 @@ async function refresh(root: HTMLElement): Promise<void> {
   const slug = root.dataset.productSlug;
   if (!slug) return;
   try {
-    apply(root, await api.getProduct(slug));
+    apply(root, await live.getProduct(slug));
   } catch {
     // Offline or the product just went away: the static page stays as it is until the next try.
   }
 }
+
+function addToCartForm(form: HTMLFormElement): void {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const sku = form.querySelector<HTMLInputElement>('input[name="sku"]:checked')?.value;
+    const quantity = Number((form.elements.namedItem('quantity') as HTMLInputElement | null)?.value ?? '1') || 1;
+    const button = form.querySelector<HTMLButtonElement>('[data-add-button]');
+    if (!sku) {
+      say(form, 'Choose an option first.');
+      return;
+    }
+    if (button) button.disabled = true;
+    try {
+      const cart = await addToCart(sku, quantity);
+      const box = form.querySelector<HTMLElement>('[data-message]');
+      if (box) {
+        box.replaceChildren(`Added to your cart (${cart.totals.itemCount} ${cart.totals.itemCount === 1 ? 'item' : 'items'}). `, el('a', { href: '/cart/' }, 'View cart'));
+        box.hidden = false;
+        box.classList.add('ok');
+      }
+    } catch (e) {
+      say(form, problemText(problemOf(e)));
+    } finally {
+      // The live refresh decides whether the product can still be bought.
+      if (button) button.disabled = form.closest<HTMLElement>('[data-widget="product"]')?.dataset.inStock === 'false';
+    }
+  });
+}
+
+for (const form of document.querySelectorAll<HTMLFormElement>('form[data-widget="add-to-cart"]')) addToCartForm(form);
 
 for (const root of document.querySelectorAll<HTMLElement>('[data-widget="product"]')) {
   void refresh(root);
