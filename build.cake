@@ -71,28 +71,27 @@ Task("run")
     // Ctrl+C reaches both children too; we wait for them to stop (the API stops PostgreSQL cleanly) instead of exiting first.
     Console.CancelKeyPress += (_, e) => e.Cancel = true;
     // Started from its output folder so it finds its appsettings.json; .data/ stays at the repo root.
-    var api = StartAndReturnProcess("dotnet", new ProcessSettings
+    // Plain Processes: Cake's IProcess.WaitForExit(timeout) kills the child when the timeout passes.
+    using var api = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "Headless.Api.dll")
     {
-        Arguments = "Headless.Api.dll",
         WorkingDirectory = root.Combine($"api/bin/{configuration}/net10.0").FullPath,
     });
     var url = ApiUrl();
     if (!WaitUntilReady(url, api.WaitForExit))
     {
         api.WaitForExit();
-        Information($"Headless stopped before it was ready (exit {api.GetExitCode()}).");
+        Information($"Headless stopped before it was ready (exit {api.ExitCode}).");
         return;
     }
     // The shop: a full build of the catalog into .data/storefront/site (served by the API at /), then
     // the generator follows the change feed and re-renders what each change touches.
-    var shop = StartAndReturnProcess("dotnet", new ProcessSettings
+    using var shop = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", $"Headless.Storefront.dll watch --api {url}")
     {
-        Arguments = $"Headless.Storefront.dll watch --api {url}",
         WorkingDirectory = root.Combine($"storefront-generator/bin/{configuration}/net10.0").FullPath,
     });
     api.WaitForExit();
-    if (!shop.WaitForExit(10_000)) shop.Kill();
-    Information($"Headless stopped (exit {api.GetExitCode()}).");
+    if (!shop.WaitForExit(10_000)) shop.Kill(entireProcessTree: true);
+    Information($"Headless stopped (exit {api.ExitCode}).");
 });
 
 // The address the API listens on: Urls / ASPNETCORE_URLS when set (first one), else its default.
