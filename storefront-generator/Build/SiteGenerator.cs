@@ -93,17 +93,26 @@ public sealed class SiteGenerator
         // Product pages while the next page of the catalog is on its way.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = ct };
         var total = 0L;
-        await foreach (var page in _reader.ProductPagesAsync(ct).WithCancellation(ct))
+        var timings = new BuildTimings();
+        timings.Lap("setup");
+        await using (var pages = _reader.ProductPagesAsync(ct).GetAsyncEnumerator(ct))
         {
-            var files = new RenderedFile[page.Count];
-            Parallel.For(0, page.Count, parallel, i =>
+            while (await pages.MoveNextAsync())
             {
-                catalog.Set(page[i]);
-                files[i] = renderer.ProductPage(page[i]);
-            });
-            await run.EmitAsync(files, _publisher, ct, isHtml: true);
-            total = Math.Max(total, _reader.LastTotal ?? 0);
-            Progress?.Report(catalog.Products.Count, Math.Max(total, catalog.Products.Count), "products");
+                timings.Lap("waiting for the API");
+                var page = pages.Current;
+                var files = new RenderedFile[page.Count];
+                Parallel.For(0, page.Count, parallel, i =>
+                {
+                    catalog.Set(page[i]);
+                    files[i] = renderer.ProductPage(page[i]);
+                });
+                timings.Lap("rendering products");
+                await run.EmitAsync(files, _publisher, ct, isHtml: true);
+                timings.Lap("hashing+writing products");
+                total = Math.Max(total, _reader.LastTotal ?? 0);
+                Progress?.Report(catalog.Products.Count, Math.Max(total, catalog.Products.Count), "products");
+            }
         }
 
         var listings = catalog.Listings();
@@ -117,13 +126,17 @@ public sealed class SiteGenerator
         });
         await run.EmitAsync(listingFiles, _publisher, ct, isHtml: true);
         await run.EmitAsync([renderer.Home(listings), .. renderer.ShellPages()], _publisher, ct, isHtml: true);
+        timings.Lap("listings, home, shells");
         await run.EmitAsync([renderer.Robots(), .. renderer.Sitemaps(listings.ToDictionary(l => l.Key, l => l.Value.Count)), renderer.Feed()], _publisher, ct);
+        timings.Lap("sitemaps, feed");
 
         var deleted = old.Keys.Where(k => !run.Files.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         await _publisher.DeleteAsync(deleted, ct);
         _manifest.Files = run.Files;
         _manifest.FeedCursor = cursor;
         _manifest.Save(_options.ManifestPath);
+        timings.Lap("manifest");
+        _log.WriteLine($"{kind} timings: {timings}");
         _catalog = catalog;
         _renderer = renderer;
         _listings = listings;
@@ -344,4 +357,30 @@ public sealed class SiteGenerator
             }
         }
     }
+}
+
+/// <summary>Where a full build's time goes, by stage (laps of one Stopwatch), for the log and the benchmark.</summary>
+internal sealed class BuildTimings
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<(string Stage, TimeSpan Time)> _stages = [];
+    private TimeSpan _last;
+
+    /// <summary>Adds the time since the previous lap to <paramref name="stage"/>.</summary>
+    public void Lap(string stage)
+    {
+        var now = _clock.Elapsed;
+        var at = _stages.FindIndex(s => s.Stage == stage);
+        if (at < 0)
+        {
+            _stages.Add((stage, now - _last));
+        }
+        else
+        {
+            _stages[at] = (stage, _stages[at].Time + (now - _last));
+        }
+        _last = now;
+    }
+
+    public override string ToString() => string.Join(", ", _stages.Select(s => $"{s.Stage} {s.Time.TotalMilliseconds:N0} ms"));
 }
