@@ -95,6 +95,9 @@ public sealed class SiteGenerator
         var total = 0L;
         var timings = new BuildTimings();
         timings.Lap("setup");
+        // Each batch is written while the next one renders: the file system's work (a folder, a file and a
+        // rename per page, all kernel time) overlaps the rendering instead of following it.
+        var writing = Task.CompletedTask;
         await using (var pages = _reader.ProductPagesAsync(ct).GetAsyncEnumerator(ct))
         {
             while (await pages.MoveNextAsync())
@@ -108,26 +111,32 @@ public sealed class SiteGenerator
                     files[i] = renderer.ProductPage(page[i]);
                 });
                 timings.Lap("rendering products");
-                await run.EmitAsync(files, _publisher, ct, isHtml: true);
-                timings.Lap("hashing+writing products");
+                await writing;
+                timings.Lap("waiting for writes");
+                writing = Task.Run(() => run.EmitAsync(files, _publisher, ct, isHtml: true), ct);
                 total = Math.Max(total, _reader.LastTotal ?? 0);
                 Progress?.Report(catalog.Products.Count, Math.Max(total, catalog.Products.Count), "products");
             }
         }
 
         var listings = catalog.Listings();
-        var listingFiles = new ConcurrentBag<RenderedFile>();
-        Parallel.ForEach(catalog.Categories.Values, parallel, c =>
+        // The feed and the sitemaps are made by one thread each: beside the listing pages, not after them.
+        var catalogFiles = Task.Run(() => (IReadOnlyList<RenderedFile>)[renderer.Robots(), .. renderer.Sitemaps(listings.ToDictionary(l => l.Key, l => l.Value.Count)), renderer.Feed()], ct);
+        // Listing pages one by one (not category by category: the top-level categories hold most of the pages).
+        var listingPages = catalog.Categories.Values
+            .SelectMany(c => Enumerable.Range(1, renderer.PageCount(listings[c.Id].Count)).Select(n => (Category: c, Page: n)))
+            .ToList();
+        foreach (var batch in listingPages.Chunk(Math.Max(_options.FetchPageSize, 1)))
         {
-            foreach (var f in renderer.ListingPages(c, listings[c.Id]))
-            {
-                listingFiles.Add(f);
-            }
-        });
-        await run.EmitAsync(listingFiles, _publisher, ct, isHtml: true);
+            var files = new RenderedFile[batch.Length];
+            Parallel.For(0, batch.Length, parallel, i => files[i] = renderer.ListingPages(batch[i].Category, listings[batch[i].Category.Id], batch[i].Page, batch[i].Page).Single());
+            await writing;
+            writing = Task.Run(() => run.EmitAsync(files, _publisher, ct, isHtml: true), ct);
+        }
         await run.EmitAsync([renderer.Home(listings), .. renderer.ShellPages()], _publisher, ct, isHtml: true);
+        await writing;
         timings.Lap("listings, home, shells");
-        await run.EmitAsync([renderer.Robots(), .. renderer.Sitemaps(listings.ToDictionary(l => l.Key, l => l.Value.Count)), renderer.Feed()], _publisher, ct);
+        await run.EmitAsync(await catalogFiles, _publisher, ct);
         timings.Lap("sitemaps, feed");
 
         var deleted = old.Keys.Where(k => !run.Files.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
