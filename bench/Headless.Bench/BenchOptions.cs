@@ -66,7 +66,8 @@ internal sealed record BenchOptions(
           --only=storefront only the storefront generator: a full build of the catalog (pages/s) and admin edit → published page
           --help            this text
         Environment: HEADLESS_BENCH_PG_PORT (the bench cluster's port, default 54349; another port gets its own
-        cluster folder .data/bench-pg-<port>), HEADLESS_BENCH_API_PORT (default 5090).
+        cluster folder .data/bench-pg-<port>), HEADLESS_BENCH_API_PORT (default 5090), HEADLESS_BENCH_STOREFRONT_DLL
+        (another build of the storefront CLI to measure, e.g. an older commit's; default this checkout's Release build).
         """;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)

@@ -26,7 +26,11 @@ internal sealed class GeneratorProcess : IAsyncDisposable
         _sampler = Task.Run(SampleMemoryAsync);
     }
 
-    public static string Dll => Path.Combine(RepoPaths.Root, "storefront-generator", "bin", "Release", "net10.0", "Headless.Storefront.dll");
+    /// <summary>The Release build of the CLI; HEADLESS_BENCH_STOREFRONT_DLL points at another build (an older
+    /// commit's, to measure an optimisation before and after on the same machine and data).</summary>
+    public static string Dll { get; } = Environment.GetEnvironmentVariable("HEADLESS_BENCH_STOREFRONT_DLL") is { Length: > 0 } other
+        ? Path.GetFullPath(other)
+        : Path.Combine(RepoPaths.Root, "storefront-generator", "bin", "Release", "net10.0", "Headless.Storefront.dll");
 
     public int Pid => _process.Id;
 
