@@ -401,6 +401,8 @@ internal sealed partial class StorefrontBench(BenchOptions options, BenchDatabas
         md.AppendLine();
         md.AppendLine(Inv, $"{edits.Count} edits, one at a time, each to a different product (hash-ordered sample of active products): `PATCH /api/v1/admin/products/{{id}}/variants/{{variantId}}` with `If-Match` and a new price, sent with an API key of the `catalog` scope made for the run (and deleted after it; the prices are put back in SQL at the end). The clock starts when the request is sent and stops when the page file contains `data-variant-price=\"<sku>\">€<new price></span>` (a FileSystemWatcher on the page's folder, with a 20 ms poll as a safety net). The next edit waits for the watch's report of the previous rebuild and {(options.Quick ? "0.3" : "1")} s more. `watch` ran with its default change-feed poll interval (200 ms), so about 100 ms of each figure is, on average, waiting for the next poll.");
         md.AppendLine();
+        md.AppendLine("Not measured here: edits in quick succession. Each rebuild publishes the changed pages first, then rewrites the sitemaps, the whole feed.xml (one item per variant, about 490,000) and the manifest — the seconds in the third row — and watch applies the next change only after that, so an edit made during that tail waits for it: the figures above are for edits at least that far apart.");
+        md.AppendLine();
         md.AppendLine(Inv, $"watch's first build (not timed here): `{watchBuild}`");
         md.AppendLine();
         md.AppendLine("<details><summary>Every edit, with the watch's report of its rebuild</summary>");
@@ -426,6 +428,7 @@ internal sealed partial class StorefrontBench(BenchOptions options, BenchDatabas
         md.AppendLine(Inv, $"- **Database**: {machine.PostgresVersion.Split(',')[0]}; {db.Description}; {machine.PostgresSettings}.");
         md.AppendLine(Inv, $"- **Dataset**: `DemoCatalog.Generate(100,000)` — {dataset.Products:N0} products ({dataset.ActiveProducts:N0} active, so {dataset.ActiveProducts:N0} product pages), {dataset.Variants:N0} variants, {dataset.Categories} categories.");
         md.AppendLine("- **What the build does**: reads the category tree and every active product through the public API with the generated C# SDK (the export route `GET /api/v1/catalog/products`, 500 products a page, the next page requested while the current one renders), renders every page with the Handlebars theme, hashes it, and writes it into the folder (temp file + rename), then the listings, home, shells, sitemaps, feed and the manifest.");
+        md.AppendLine("- \"other\" CPU includes the kernel's writeback threads flushing the build's own 1 GiB of pages to disk, not only other people's work.");
         md.AppendLine(Inv, $"- Full builds wait for other work on the machine to drop below {BenchOptions.QuietBelowCores:F2} cores (up to {(options.Quick ? 5 : 30)} s) before they start; the load average is the kernel's 1-minute figure (it counts the runnable processes of everyone on the machine).");
         md.AppendLine(Inv, $"- API log: {apiLog.Serving.Warnings} warnings and {apiLog.Serving.Errors} errors while serving; {apiLog.AtStart.Warnings} warnings and {apiLog.AtStart.Errors} errors while starting. Generator log: `.data/bench-logs/storefront-generator.log`.");
         var otherMax = builds.Max(b => b.Cpu.Other);
