@@ -297,18 +297,22 @@ Task("lighthouse")
 });
 
 Task("bench")
-    .Description("Loads 100,000 products and measures product list/get, add-to-cart and checkout throughput and latency; writes docs/benchmarks.md. --quick: a short trial run that leaves the docs alone; --only=catalog|checkout|search: one section.")
+    .Description("Loads 100,000 products and measures product list/get, add-to-cart and checkout throughput and latency, search, and the storefront generator (full build pages/s, admin edit to republished page); writes docs/benchmarks.md. --quick: a short trial run that leaves the docs alone; --only=catalog|checkout|search|storefront: one section.")
     .IsDependentOn("ensure-postgres")
+    // The storefront generator bundles the widgets with npm esbuild.
+    .IsDependentOn("ensure-npm")
     .Does(() =>
 {
     // The benchmark starts api/bin/Release/net10.0/Headless.Api.dll as a child process: always a Release build.
     DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    // The storefront section runs the generator's CLI, storefront-generator/bin/Release/net10.0/Headless.Storefront.dll.
+    DotNetBuild("storefront-generator/Headless.Storefront.csproj", new DotNetBuildSettings { Configuration = "Release" });
     var benchArgs = new ProcessArgumentBuilder();
     if (HasArgument("quick") && Argument("quick", "true") != "false")
     {
         benchArgs.Append("--quick");
     }
-    // --only=catalog | checkout | search: one section of docs/benchmarks.md.
+    // --only=catalog | checkout | search | storefront: one section of docs/benchmarks.md.
     if (HasArgument("only"))
     {
         benchArgs.Append("--only=" + Argument<string>("only"));

@@ -8,7 +8,7 @@ namespace Headless.Bench;
 internal sealed record BenchOptions(
     bool Quick, int Connections, int Threads, int WarmupChunkSeconds, int MaxWarmupSeconds, int MeasureSeconds, int Runs, int TimeoutSeconds)
 {
-    /// <summary>Which sections to run: null for all, or "catalog" / "checkout" / "search" (<c>--only</c>).</summary>
+    /// <summary>Which sections to run: null for all, or "catalog" / "checkout" / "search" / "storefront" (<c>--only</c>).</summary>
     public string? Only { get; init; }
 
     public bool RunsCatalog => Only is null or "catalog";
@@ -16,6 +16,8 @@ internal sealed record BenchOptions(
     public bool RunsCheckout => Only is null or "checkout";
 
     public bool RunsSearch => Only is null or "search";
+
+    public bool RunsStorefront => Only is null or "storefront";
 
     /// <summary>The port of the benchmark's own PostgreSQL cluster: HEADLESS_BENCH_PG_PORT, default 54349.</summary>
     public static int PgPort { get; } = PortFromEnvironment("HEADLESS_BENCH_PG_PORT", 54349);
@@ -55,14 +57,17 @@ internal sealed record BenchOptions(
     public const double AimP99Ms = 10.0;
 
     public const string Usage = """
-        Headless benchmarks (run them with ./build.sh bench): catalog reads (wrk), checkout (a C# load generator) and search.
+        Headless benchmarks (run them with ./build.sh bench): catalog reads (wrk), checkout (a C# load generator), search
+        and the storefront generator (full build, edit → published).
           --quick           short warm-up, one short run per scenario; prints the figures but leaves docs/benchmarks.md alone
           --only=catalog    only the catalog read section (also: --only catalog)
           --only=checkout   only the cart and checkout section
           --only=search     only product search (single-word, two-word, typo, faceted)
+          --only=storefront only the storefront generator: a full build of the catalog (pages/s) and admin edit → published page
           --help            this text
         Environment: HEADLESS_BENCH_PG_PORT (the bench cluster's port, default 54349; another port gets its own
-        cluster folder .data/bench-pg-<port>), HEADLESS_BENCH_API_PORT (default 5090).
+        cluster folder .data/bench-pg-<port>), HEADLESS_BENCH_API_PORT (default 5090), HEADLESS_BENCH_STOREFRONT_DLL
+        (another build of the storefront CLI to measure, e.g. an older commit's; default this checkout's Release build).
         """;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -90,9 +95,9 @@ internal sealed record BenchOptions(
             }
         }
         only = string.IsNullOrWhiteSpace(only) ? null : only.Trim().ToLowerInvariant();
-        if (only is not (null or "catalog" or "checkout" or "search"))
+        if (only is not (null or "catalog" or "checkout" or "search" or "storefront"))
         {
-            throw new ArgumentException($"--only={only}: use catalog, checkout or search.\n{Usage}");
+            throw new ArgumentException($"--only={only}: use catalog, checkout, search or storefront.\n{Usage}");
         }
         return quick
             ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30) { Only = only }

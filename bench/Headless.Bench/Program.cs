@@ -162,6 +162,11 @@ internal sealed class BenchRun(BenchOptions options)
             {
                 await RunSearchAsync(db, dataset, machine, apiDll, startedUtc, ct);
             }
+            if (options.RunsStorefront)
+            {
+                var storefront = new StorefrontBench(options, db, machine, dataset, apiDll, _logDirectory);
+                await storefront.RunAsync(await CodeVersionAsync(ct), ct);
+            }
             return 0;
         }
         finally

@@ -93,37 +93,59 @@ public sealed class SiteGenerator
         // Product pages while the next page of the catalog is on its way.
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.Parallelism, CancellationToken = ct };
         var total = 0L;
-        await foreach (var page in _reader.ProductPagesAsync(ct).WithCancellation(ct))
+        var timings = new BuildTimings();
+        timings.Lap("setup");
+        // Each batch is written while the next one renders: the file system's work (a folder, a file and a
+        // rename per page, all kernel time) overlaps the rendering instead of following it.
+        var writing = Task.CompletedTask;
+        await using (var pages = _reader.ProductPagesAsync(ct).GetAsyncEnumerator(ct))
         {
-            var files = new RenderedFile[page.Count];
-            Parallel.For(0, page.Count, parallel, i =>
+            while (await pages.MoveNextAsync())
             {
-                catalog.Set(page[i]);
-                files[i] = renderer.ProductPage(page[i]);
-            });
-            await run.EmitAsync(files, _publisher, ct, isHtml: true);
-            total = Math.Max(total, _reader.LastTotal ?? 0);
-            Progress?.Report(catalog.Products.Count, Math.Max(total, catalog.Products.Count), "products");
+                timings.Lap("waiting for the API");
+                var page = pages.Current;
+                var files = new RenderedFile[page.Count];
+                Parallel.For(0, page.Count, parallel, i =>
+                {
+                    catalog.Set(page[i]);
+                    files[i] = renderer.ProductPage(page[i]);
+                });
+                timings.Lap("rendering products");
+                await writing;
+                timings.Lap("waiting for writes");
+                writing = Task.Run(() => run.EmitAsync(files, _publisher, ct, isHtml: true), ct);
+                total = Math.Max(total, _reader.LastTotal ?? 0);
+                Progress?.Report(catalog.Products.Count, Math.Max(total, catalog.Products.Count), "products");
+            }
         }
 
         var listings = catalog.Listings();
-        var listingFiles = new ConcurrentBag<RenderedFile>();
-        Parallel.ForEach(catalog.Categories.Values, parallel, c =>
+        // The feed and the sitemaps are made by one thread each: beside the listing pages, not after them.
+        var catalogFiles = Task.Run(() => (IReadOnlyList<RenderedFile>)[renderer.Robots(), .. renderer.Sitemaps(listings.ToDictionary(l => l.Key, l => l.Value.Count)), renderer.Feed()], ct);
+        // Listing pages one by one (not category by category: the top-level categories hold most of the pages).
+        var listingPages = catalog.Categories.Values
+            .SelectMany(c => Enumerable.Range(1, renderer.PageCount(listings[c.Id].Count)).Select(n => (Category: c, Page: n)))
+            .ToList();
+        foreach (var batch in listingPages.Chunk(Math.Max(_options.FetchPageSize, 1)))
         {
-            foreach (var f in renderer.ListingPages(c, listings[c.Id]))
-            {
-                listingFiles.Add(f);
-            }
-        });
-        await run.EmitAsync(listingFiles, _publisher, ct, isHtml: true);
+            var files = new RenderedFile[batch.Length];
+            Parallel.For(0, batch.Length, parallel, i => files[i] = renderer.ListingPages(batch[i].Category, listings[batch[i].Category.Id], batch[i].Page, batch[i].Page).Single());
+            await writing;
+            writing = Task.Run(() => run.EmitAsync(files, _publisher, ct, isHtml: true), ct);
+        }
         await run.EmitAsync([renderer.Home(listings), .. renderer.ShellPages()], _publisher, ct, isHtml: true);
-        await run.EmitAsync([renderer.Robots(), .. renderer.Sitemaps(listings.ToDictionary(l => l.Key, l => l.Value.Count)), renderer.Feed()], _publisher, ct);
+        await writing;
+        timings.Lap("listings, home, shells");
+        await run.EmitAsync(await catalogFiles, _publisher, ct);
+        timings.Lap("sitemaps, feed");
 
         var deleted = old.Keys.Where(k => !run.Files.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         await _publisher.DeleteAsync(deleted, ct);
         _manifest.Files = run.Files;
         _manifest.FeedCursor = cursor;
         _manifest.Save(_options.ManifestPath);
+        timings.Lap("manifest");
+        _log.WriteLine($"{kind} timings: {timings}");
         _catalog = catalog;
         _renderer = renderer;
         _listings = listings;
@@ -344,4 +366,30 @@ public sealed class SiteGenerator
             }
         }
     }
+}
+
+/// <summary>Where a full build's time goes, by stage (laps of one Stopwatch), for the log and the benchmark.</summary>
+internal sealed class BuildTimings
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<(string Stage, TimeSpan Time)> _stages = [];
+    private TimeSpan _last;
+
+    /// <summary>Adds the time since the previous lap to <paramref name="stage"/>.</summary>
+    public void Lap(string stage)
+    {
+        var now = _clock.Elapsed;
+        var at = _stages.FindIndex(s => s.Stage == stage);
+        if (at < 0)
+        {
+            _stages.Add((stage, now - _last));
+        }
+        else
+        {
+            _stages[at] = (stage, _stages[at].Time + (now - _last));
+        }
+        _last = now;
+    }
+
+    public override string ToString() => string.Join(", ", _stages.Select(s => $"{s.Stage} {s.Time.TotalMilliseconds:N0} ms"));
 }

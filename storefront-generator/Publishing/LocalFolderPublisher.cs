@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Headless.Storefront.Publishing;
 
 /// <summary>Publishes into a folder (the API host serves it at /). Each file is written beside its target and
@@ -16,10 +18,36 @@ public sealed class LocalFolderPublisher(string directory) : ISitePublisher
             var folder = System.IO.Path.GetDirectoryName(target)!;
             System.IO.Directory.CreateDirectory(folder);
             var temp = System.IO.Path.Combine(folder, "." + System.IO.Path.GetFileName(target) + "." + Environment.CurrentManagedThreadId + ".tmp");
-            File.WriteAllBytes(temp, file.Content);
+            WriteNew(temp, file.Content);
             File.Move(temp, target, overwrite: true);
         });
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Writes a file that must not exist yet. Not File.WriteAllBytes: its FileMode.Create truncates the new,
+    /// empty file (ftruncate after open), and on ext4 a truncation to 0 makes the close start writing the file
+    /// to disk at once (auto_da_alloc's replace-via-truncate guard) — a disk request per page, which doubled
+    /// the kernel time of every page written. A new file closes without that; the rename still replaces the
+    /// page in one step.
+    /// </summary>
+    private static void WriteNew(string path, byte[] content)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // A temp file left by an interrupted run.
+            File.Delete(path);
+            handle = File.OpenHandle(path, FileMode.CreateNew, FileAccess.Write);
+        }
+        using (handle)
+        {
+            RandomAccess.Write(handle, content, 0);
+        }
     }
 
     public Task DeleteAsync(IReadOnlyList<string> paths, CancellationToken ct)

@@ -452,17 +452,22 @@ public sealed class SiteRenderer
             foreach (var p in _catalog.Products.Values.OrderBy(p => p.Id))
             {
                 var image = p.Images.FirstOrDefault()?.Url;
+                // The same for every variant of the product: made once.
+                var groupId = p.Id.ToString();
+                var description = Summary(p.Description);
+                var link = $"{BaseUrl}/products/{p.Slug}/";
+                var imageLink = image is null ? null : image.StartsWith("http", StringComparison.Ordinal) ? image : BaseUrl + image;
                 foreach (var v in p.Variants.Where(v => v.Status == "active"))
                 {
                     w.WriteStartElement("item");
                     w.WriteElementString("g", "id", g, v.Sku);
-                    w.WriteElementString("g", "item_group_id", g, p.Id.ToString());
+                    w.WriteElementString("g", "item_group_id", g, groupId);
                     w.WriteElementString("title", $"{p.Title} – {v.Title}");
-                    w.WriteElementString("description", Summary(p.Description));
-                    w.WriteElementString("link", $"{BaseUrl}/products/{p.Slug}/");
-                    if (image is not null)
+                    w.WriteElementString("description", description);
+                    w.WriteElementString("link", link);
+                    if (imageLink is not null)
                     {
-                        w.WriteElementString("g", "image_link", g, image.StartsWith("http", StringComparison.Ordinal) ? image : BaseUrl + image);
+                        w.WriteElementString("g", "image_link", g, imageLink);
                     }
                     w.WriteElementString("g", "price", g, $"{MoneyText.Plain(v.Price.Amount, v.Price.Currency)} {v.Price.Currency}");
                     w.WriteElementString("g", "availability", g, v.InStock ? "in_stock" : "out_of_stock");
