@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dapper;
+using Headless.Api.Features.Catalog.Products;
 using Headless.Contracts.Catalog;
 using Headless.Contracts.Search;
 using Microsoft.Extensions.Options;
@@ -50,7 +51,7 @@ public sealed class SearchService(ISearchEngine engine, NpgsqlDataSource db, IOp
                 hasMore = true;
                 break;
             }
-            items.Add(Summary(row, catalog.Value.Currency));
+            items.Add(row.ToSummary(catalog.Value.Currency));
             lastTaken = lastExamined = candidate;
         }
         // More may follow when a row beyond the page was found, or when every candidate the engine
@@ -67,38 +68,19 @@ public sealed class SearchService(ISearchEngine engine, NpgsqlDataSource db, IOp
         return new SearchSuggestions(s.Queries, s.Products, s.Categories);
     }
 
-    private async Task<Dictionary<Guid, LiveRow>> LoadLiveAsync(Guid[] ids, CancellationToken ct)
+    private async Task<Dictionary<Guid, ProductSummaryRow>> LoadLiveAsync(Guid[] ids, CancellationToken ct)
     {
         if (ids.Length == 0)
         {
             return [];
         }
         await using var conn = await db.OpenConnectionAsync(ct);
-        var rows = await conn.QueryAsync<LiveRow>(new CommandDefinition(LiveSql, new { ids }, cancellationToken: ct));
+        var rows = await conn.QueryAsync<ProductSummaryRow>(new CommandDefinition(LiveSql, new { ids }, cancellationToken: ct));
         return rows.ToDictionary(r => r.Id);
     }
 
-    private static ProductSummary Summary(LiveRow r, string currency) => new(r.Id, r.Slug, r.Title,
-        r.ImageUrl is null ? null : new ProductImage(r.ImageUrl, r.ImageAlt ?? "", r.ImageWidth ?? 0, r.ImageHeight ?? 0),
-        r.Tags, r.MinPrice is { } price ? new Money(price, currency) : null, r.InStock, r.CreatedAt);
 
     internal static string MicrosKey(DateTime utc) => ((utc.Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture);
 
     internal static DateTime FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + (micros * 10), DateTimeKind.Utc);
-
-    // A class, not a positional record: Dapper maps text[] columns to properties but not to constructor parameters.
-    private sealed class LiveRow
-    {
-        public Guid Id { get; init; }
-        public string Slug { get; init; } = null!;
-        public string Title { get; init; } = null!;
-        public string? ImageUrl { get; init; }
-        public string? ImageAlt { get; init; }
-        public int? ImageWidth { get; init; }
-        public int? ImageHeight { get; init; }
-        public string[] Tags { get; init; } = null!;
-        public long? MinPrice { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public bool InStock { get; init; }
-    }
 }

@@ -40,7 +40,7 @@ public static class ExportProducts
             return Platform.Problems.Problems.Validation("cursor", "This cursor is not one this route gave out. Pass nextCursor unchanged, or omit it to start.");
         }
         await using var conn = await db.OpenConnectionAsync(ct);
-        var products = (await conn.QueryAsync<ProductRow>("""
+        var products = (await conn.QueryAsync<ProductQueries.ProductRow>("""
             select id, slug, title, description, status, images::text as images, tags, featured, version, created_at, updated_at
             from products where status = 'active' and id > @after order by id limit @take
             """, new { after, take = take + 1 })).ToList();
@@ -72,22 +72,6 @@ public static class ExportProducts
         var next = products.Count > take ? page[^1].Id.ToString("N") : null;
         var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(new ProductDetailPage(items, next, total), ApiJsonContext.Default.ProductDetailPage));
         return new CachedJson<ProductDetailPage>(body, CacheControl.Feed);
-    }
-
-    // Classes, not positional records: Dapper maps text[] columns to properties but not to constructor parameters.
-    private sealed class ProductRow
-    {
-        public Guid Id { get; init; }
-        public string Slug { get; init; } = null!;
-        public string Title { get; init; } = null!;
-        public string Description { get; init; } = null!;
-        public string Status { get; init; } = null!;
-        public string Images { get; init; } = null!;
-        public string[] Tags { get; init; } = null!;
-        public bool Featured { get; init; }
-        public int Version { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public DateTime UpdatedAt { get; init; }
     }
 
     private sealed record CategoryRow(Guid ProductId, Guid Id, string Slug, string Name);

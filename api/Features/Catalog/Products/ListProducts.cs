@@ -147,7 +147,7 @@ public static class ListProducts
         }
         sql.Append(" order by ").Append(order).Append(" limit @take");
 
-        var rows = (await conn.QueryAsync<SummaryRow>(sql.ToString(), new
+        var rows = (await conn.QueryAsync<ProductSummaryRow>(sql.ToString(), new
         {
             category = query.Category ?? "",
             minPrice = query.MinPrice,
@@ -159,9 +159,7 @@ public static class ListProducts
             take = limit + 1,
         })).ToList();
 
-        var items = rows.Take(limit).Select(r => new ProductSummary(r.Id, r.Slug, r.Title,
-            r.ImageUrl is null ? null : new ProductImage(r.ImageUrl, r.ImageAlt ?? "", r.ImageWidth ?? 0, r.ImageHeight ?? 0),
-            r.Tags, r.MinPrice is { } price ? new Money(price, currency) : null, r.InStock, r.CreatedAt)).ToList();
+        var items = rows.Take(limit).Select(r => r.ToSummary(currency)).ToList();
         string? next = null;
         if (rows.Count > limit)
         {
@@ -180,20 +178,4 @@ public static class ListProducts
     private static long ToMicros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 
     private static DateTime FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + (micros * 10), DateTimeKind.Utc);
-
-    // A class, not a positional record: Dapper maps text[] columns to properties but not to constructor parameters.
-    private sealed class SummaryRow
-    {
-        public Guid Id { get; init; }
-        public string Slug { get; init; } = null!;
-        public string Title { get; init; } = null!;
-        public string? ImageUrl { get; init; }
-        public string? ImageAlt { get; init; }
-        public int? ImageWidth { get; init; }
-        public int? ImageHeight { get; init; }
-        public string[] Tags { get; init; } = null!;
-        public long? MinPrice { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public bool InStock { get; init; }
-    }
 }

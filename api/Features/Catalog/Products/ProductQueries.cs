@@ -48,7 +48,7 @@ public static class ProductQueries
         JsonSerializer.Deserialize(json, ApiJsonContext.Default.DictionaryStringString) ?? [];
 
     // A class, not a positional record: Dapper maps text[] columns to properties but not to constructor parameters.
-    private sealed class ProductRow
+    internal sealed class ProductRow
     {
         public Guid Id { get; init; }
         public string Slug { get; init; } = null!;
