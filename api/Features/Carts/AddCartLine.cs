@@ -64,27 +64,8 @@ public static class AddCartLine
             return open ? Validation("quantity", $"A cart holds at most {CartWrites.MaxQuantity} of one SKU.") : CartWrites.Closed();
         }
         await tx.CommitAsync(ct);
-        line = new CartStore.LineRow
-        {
-            Sku = line.Sku,
-            ProductId = line.ProductId,
-            ProductSlug = line.ProductSlug,
-            Title = line.Title,
-            VariantTitle = line.VariantTitle,
-            UnitPrice = line.UnitPrice,
-            Currency = line.Currency,
-            Quantity = stored.Value,
-            WeightGrams = line.WeightGrams,
-            Available = line.Available,
-            Active = true,
-        };
-        var lines = cart.Lines.Where(l => l.Sku != sku).Append(line).ToList();
-        if (existing is not null)
-        {
-            lines = cart.Lines.Select(l => l.Sku == sku ? line : l).ToList();
-        }
-        var view = await CartPricing.ViewAsync(conn, rules, CartWrites.After(cart, lines), ct);
-        Versions.SetETag(http, view.Version);
-        return TypedResults.Ok(view);
+        // What was stored, which counts another tab's add that landed in between.
+        var after = CartWrites.After(cart, CartWrites.WithLine(cart, line with { Quantity = stored.Value }));
+        return await CartPricing.OkAsync(conn, rules, http, after, ct);
     }
 }

@@ -1,6 +1,8 @@
 using Headless.Api.Features.Pricing;
+using Headless.Api.Platform.Http;
 using Headless.Contracts.Catalog;
 using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
 namespace Headless.Api.Features.Carts;
@@ -116,6 +118,14 @@ public static class CartPricing
     }
 
     public static Choices ChoicesOf(CartStore.CartRow row) => new(row.Country?.Trim(), row.Region, row.ShippingMethod, row.DiscountCode);
+
+    /// <summary>The answer of every cart read and line write: the cart priced now, its version as the ETag.</summary>
+    public static async Task<Ok<Cart>> OkAsync(NpgsqlConnection conn, PricingRules rules, HttpContext http, CartStore.LoadedCart cart, CancellationToken ct)
+    {
+        var view = await ViewAsync(conn, rules, cart, ct);
+        Versions.SetETag(http, view.Version);
+        return TypedResults.Ok(view);
+    }
 
     public static async Task<Cart> ViewAsync(NpgsqlConnection conn, PricingRules rules, CartStore.LoadedCart cart, CancellationToken ct) =>
         ToContract(await PriceAsync(conn, rules, cart, ChoicesOf(cart.Row), ct));

@@ -64,7 +64,7 @@ public static class CartStore
 
     public sealed record LoadedCart(string Token, CartRow Row, List<LineRow> Lines);
 
-    public sealed class CartRow
+    public sealed record CartRow
     {
         public Guid Id { get; init; }
         public Guid? CustomerId { get; init; }
@@ -78,7 +78,7 @@ public static class CartStore
         public DateTime UpdatedAt { get; init; }
     }
 
-    public sealed class LineRow
+    public sealed record LineRow
     {
         public string Sku { get; init; } = "";
         public Guid ProductId { get; init; }

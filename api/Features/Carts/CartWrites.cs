@@ -57,21 +57,15 @@ public static class CartWrites
         return cart with
         {
             Lines = lines,
-            Row = new CartStore.CartRow
-            {
-                Id = r.Id,
-                CustomerId = r.CustomerId,
-                Status = r.Status,
-                Currency = r.Currency,
-                Country = r.Country,
-                Region = r.Region,
-                ShippingMethod = r.ShippingMethod,
-                DiscountCode = r.DiscountCode,
-                Version = cart.Row.Version + 1,
-                UpdatedAt = DateTime.UtcNow,
-            },
+            Row = r with { Version = cart.Row.Version + 1, UpdatedAt = DateTime.UtcNow },
         };
     }
+
+    /// <summary>The cart's lines with this SKU's line replaced, or added at the end when it is new.</summary>
+    public static List<CartStore.LineRow> WithLine(CartStore.LoadedCart cart, CartStore.LineRow line) =>
+        cart.Lines.Any(l => l.Sku == line.Sku)
+            ? cart.Lines.Select(l => l.Sku == line.Sku ? line : l).ToList()
+            : [.. cart.Lines, line];
 
     /// <summary>Prefix of every line write: it bumps the cart's version only while the cart is open, and the
     /// write goes through only if it did, so a line can never change after checkout closed the cart, and

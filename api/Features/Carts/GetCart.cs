@@ -1,5 +1,4 @@
 using Headless.Api.Features.Pricing;
-using Headless.Api.Platform.Http;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -24,9 +23,7 @@ public static class GetCart
         {
             return problem;
         }
-        var view = await CartPricing.ViewAsync(conn, rules, cart!, ct);
-        Versions.SetETag(http, view.Version);
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(view);
+        return await CartPricing.OkAsync(conn, rules, http, cart!, ct);
     }
 }

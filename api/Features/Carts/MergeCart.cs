@@ -62,9 +62,7 @@ public static class MergeCart
         {
             return problem;
         }
-        var view = await CartPricing.ViewAsync(conn, rules, cart!, ct);
-        Versions.SetETag(http, view.Version);
-        return TypedResults.Ok(view);
+        return await CartPricing.OkAsync(conn, rules, http, cart!, ct);
     }
 }
 

@@ -1,6 +1,5 @@
 using Dapper;
 using Headless.Api.Features.Pricing;
-using Headless.Api.Platform.Http;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -47,8 +46,6 @@ public static class RemoveCartLine
         {
             return CartWrites.Closed();
         }
-        var view = await CartPricing.ViewAsync(conn, rules, CartWrites.After(cart, cart.Lines.Where(l => l.Sku != sku).ToList()), ct);
-        Versions.SetETag(http, view.Version);
-        return TypedResults.Ok(view);
+        return await CartPricing.OkAsync(conn, rules, http, CartWrites.After(cart, cart.Lines.Where(l => l.Sku != sku).ToList()), ct);
     }
 }

@@ -58,9 +58,6 @@ public static class SetCartLine
         {
             return CartWrites.Closed();
         }
-        var lines = existing is null ? cart.Lines.Append(line).ToList() : cart.Lines.Select(l => l.Sku == sku ? line : l).ToList();
-        var view = await CartPricing.ViewAsync(conn, rules, CartWrites.After(cart, lines), ct);
-        Versions.SetETag(http, view.Version);
-        return TypedResults.Ok(view);
+        return await CartPricing.OkAsync(conn, rules, http, CartWrites.After(cart, CartWrites.WithLine(cart, line)), ct);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using Headless.Api.Features.Catalog.Products;
 using Headless.Contracts.Search;
 using Npgsql;
 
@@ -102,7 +103,7 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db) : ISearchEngine
                     args.Add("afterScore", cursor.Score);
                     break;
                 case "newest":
-                    args.Add("afterTime", SearchService.FromMicros(cursor.LongKey));
+                    args.Add("afterTime", ProductCursor.FromMicros(cursor.LongKey));
                     break;
                 default:
                     args.Add("afterLong", cursor.LongKey);

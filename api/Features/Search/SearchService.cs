@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dapper;
 using Headless.Api.Features.Catalog.Products;
 using Headless.Contracts.Catalog;
@@ -80,7 +79,4 @@ public sealed class SearchService(ISearchEngine engine, NpgsqlDataSource db, IOp
     }
 
 
-    internal static string MicrosKey(DateTime utc) => ((utc.Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture);
-
-    internal static DateTime FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + (micros * 10), DateTimeKind.Utc);
 }

@@ -154,7 +154,7 @@ public static class ListProducts
             maxPrice = query.MaxPrice,
             keyLong = cursor is not null && sort.StartsWith("price", StringComparison.Ordinal) ? cursor.LongKey : 0L,
             keyText = cursor?.Key ?? "",
-            keyTime = cursor is not null && sort == "newest" ? FromMicros(cursor.LongKey) : DateTime.UnixEpoch,
+            keyTime = cursor is not null && sort == "newest" ? ProductCursor.FromMicros(cursor.LongKey) : DateTime.UnixEpoch,
             keyId = cursor?.Id ?? Guid.Empty,
             take = limit + 1,
         })).ToList();
@@ -168,14 +168,11 @@ public static class ListProducts
             {
                 "price_asc" or "price_desc" => last.MinPrice!.Value.ToString(CultureInfo.InvariantCulture),
                 "title" => last.Title,
-                _ => ToMicros(last.CreatedAt).ToString(CultureInfo.InvariantCulture),
+                _ => ProductCursor.ToMicros(last.CreatedAt).ToString(CultureInfo.InvariantCulture),
             };
             next = new ProductCursor(sort, key, last.Id).Encode();
         }
         return new ProductPage(items, next);
     }
 
-    private static long ToMicros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
-
-    private static DateTime FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + (micros * 10), DateTimeKind.Utc);
 }

@@ -8,6 +8,11 @@ namespace Headless.Api.Features.Catalog.Products;
 /// row's sort key and id. A cursor from another sort order is rejected, not misread.</summary>
 public sealed record ProductCursor(string Sort, string Key, Guid Id)
 {
+    /// <summary>A time as whole microseconds since 1970 (PostgreSQL's precision), the key of newest-first orders.</summary>
+    public static long ToMicros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
+
+    public static DateTime FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + (micros * 10), DateTimeKind.Utc);
+
     public string Encode() => Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{Sort}\n{Key}\n{Id:N}"));
 
     public static bool TryDecode(string value, string expectedSort, out ProductCursor cursor)
