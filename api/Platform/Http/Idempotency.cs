@@ -61,33 +61,25 @@ public sealed class Idempotency(IDataProtectionProvider protection)
 
     /// <summary>Holds the key for the rest of the transaction; false when another request holds it.</summary>
     public static Task<bool> TryLockAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string scope, string key) =>
-        conn.ExecuteScalarAsync<bool>("select pg_try_advisory_xact_lock(hashtextextended(@name, 7))", new { name = scope + "\n" + key }, tx);
+        conn.ExecuteScalarAsync<bool>(LockSql, new { idemName = scope + "\n" + key }, tx);
 
-    public async Task<Stored<T>?> FindAsync<T>(NpgsqlConnection conn, NpgsqlTransaction? tx, string scope, string key, JsonTypeInfo<T> type)
-    {
-        var row = await conn.QuerySingleOrDefaultAsync<Row>("""
-            select request_hash, status_code, location, response from idempotency_keys
-            where scope = @scope and key = @key and created_at > now() - @retention
-            """, new { scope, key, retention = Retention }, tx);
-        if (row is null)
-        {
-            return null;
-        }
-        var body = JsonSerializer.Deserialize(_protector.Unprotect(row.Response), type)!;
-        return new Stored<T>(row.RequestHash, row.StatusCode, row.Location, body);
-    }
+    public async Task<Stored<T>?> FindAsync<T>(NpgsqlConnection conn, NpgsqlTransaction? tx, string scope, string key, JsonTypeInfo<T> type) =>
+        Decode(await conn.QuerySingleOrDefaultAsync<Row>(FindSql, new { idemScope = scope, idemKey = key, idemRetention = Retention }, tx), type);
 
     public Task StoreAsync<T>(NpgsqlConnection conn, NpgsqlTransaction tx, string scope, string key, byte[] requestHash,
         int statusCode, string? location, T response, JsonTypeInfo<T> type) =>
-        conn.ExecuteAsync("""
-            insert into idempotency_keys (scope, key, request_hash, status_code, location, response)
-            values (@scope, @key, @requestHash, @statusCode, @location, @response)
-            on conflict (scope, key) do update set request_hash = excluded.request_hash, status_code = excluded.status_code,
-                location = excluded.location, response = excluded.response, created_at = now()
-            """, new { scope, key, requestHash, statusCode, location, response = _protector.Protect(JsonSerializer.Serialize(response, type)) }, tx);
+        conn.ExecuteAsync(StoreSql, new
+        {
+            idemScope = scope,
+            idemKey = key,
+            idemHash = requestHash,
+            idemStatus = statusCode,
+            idemLocation = location,
+            idemResponse = Protect(response, type),
+        }, tx);
 
-    // The same three steps as SQL to batch with other statements (one round trip instead of three).
-    // Parameters: @idemName (scope + "\n" + key), @idemScope, @idemKey, @idemRetention, @idemHash,
+    // The SQL of the three steps, also batched with other statements by checkout (one round trip instead of
+    // three). Parameters: @idemName (scope + "\n" + key), @idemScope, @idemKey, @idemRetention, @idemHash,
     // @idemStatus, @idemLocation, @idemResponse.
     public const string LockSql = "select pg_try_advisory_xact_lock(hashtextextended(@idemName, 7));";
 
