@@ -25,6 +25,13 @@ namespace Headless.Api.Features.Checkout;
 /// </summary>
 public static class CreateCheckout
 {
+    // Closes exactly the cart version that was priced: one checkout per cart, no edits in between.
+    private const string CloseCartSql = """
+        update carts set status = 'checked_out', version = version + 1, updated_at = now()
+        where id = @cartId and version = @cartVersion and status = 'open'
+        returning 1;
+        """;
+
     public static void Map(RouteGroupBuilder group) => group
         .MapPost("/checkouts", Handle)
         .WithName("CreateCheckout")
@@ -118,11 +125,6 @@ public static class CreateCheckout
         var t = priced.Totals;
         var actor = customerId is { } c ? "user:" + c : "guest";
         var location = $"/api/v1/orders/{orderId}";
-        var (lockSql, findSql, closeSql) = (Idempotency.LockSql, Idempotency.FindSql, """
-            update carts set status = 'checked_out', version = version + 1, updated_at = now()
-            where id = @cartId and version = @cartVersion and status = 'open'
-            returning 1;
-            """);
 
         await using var tx = await conn.BeginTransactionAsync(ct);
         // Round trip 1: hold the key, look for a stored answer, close the cart we priced (one checkout per
@@ -131,7 +133,7 @@ public static class CreateCheckout
         Idempotency.Row? storedRow;
         int closed;
         long number;
-        using (var first = await conn.QueryMultipleAsync(lockSql + findSql + closeSql + "select nextval('order_numbers');", new
+        using (var first = await conn.QueryMultipleAsync(Idempotency.LockSql + Idempotency.FindSql + CloseCartSql + "select nextval('order_numbers');", new
         {
             idemName = scope + "\n" + key,
             idemScope = scope,
@@ -165,7 +167,7 @@ public static class CreateCheckout
         }
 
         var result = new CheckoutResult(
-            new Order(orderId, "", "pending_payment", email, shipTo, billTo,
+            new Order(orderId, "HL-" + number.ToString(System.Globalization.CultureInfo.InvariantCulture), "pending_payment", email, shipTo, billTo,
                 lines.Select(l => new OrderLine(l.Sku, l.ProductId, l.ProductSlug, l.Title, l.VariantTitle, new Money(l.UnitPrice, currency), l.Quantity,
                     new Money(l.UnitPrice * l.Quantity, currency))).ToList(),
                 new OrderTotals(new(t.Subtotal, currency), new(t.Discount, currency), new(t.Shipping, currency), new(t.Tax, currency),
@@ -177,7 +179,6 @@ public static class CreateCheckout
             orderToken,
             new PaymentSession(payments.Name, payments.TestMode, intent.Id, intent.ClientSecret, payments.PublishableKey,
                 new Money(t.Total, currency), intent.Status));
-        result = result with { Order = result.Order with { Number = "HL-" + number.ToString(System.Globalization.CultureInfo.InvariantCulture) } };
 
         // Round trip 2: the order, its lines, payment, history, event and the stored answer.
         await conn.ExecuteAsync($"""
