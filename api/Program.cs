@@ -8,6 +8,7 @@ using Headless.Api.Features.Email;
 using Headless.Api.Features.Search;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Database;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Health;
 using Headless.Api.Platform.Hosting;
 using Headless.Api.Platform.Http;
@@ -47,6 +48,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
 });
 builder.Services.AddProblemResponses();
+builder.Services.AddHeadlessEndpoints();
 builder.Services.AddValidators(typeof(Program).Assembly);
 builder.Services.AddHeadlessOpenApi();
 builder.Services.AddHealth();
@@ -77,11 +79,11 @@ app.UseAuthentication();
 app.UseCsrfProtection();
 app.UseRateLimiter();
 app.UseAuthorization();
+app.UseHeadlessEndpoints();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapOpenApi("/openapi/{documentName}.yaml");
 app.MapHealth();
-app.MapCatalog();
 app.MapAccounts();
 app.MapCommerce();
 app.MapAdmin();

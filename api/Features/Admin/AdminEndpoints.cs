@@ -1,8 +1,5 @@
 using Headless.Api.Features.Accounts;
-using Headless.Api.Features.Admin.Categories;
-using Headless.Api.Features.Admin.Inventory;
-using Headless.Api.Features.Admin.Products;
-using Headless.Api.Features.Admin.Variants;
+using Headless.Api.Features.Catalog.Admin;
 using Headless.Api.Platform.Security;
 using Microsoft.AspNetCore.Mvc;
 
@@ -20,9 +17,7 @@ public static class AdminEndpoints
                 new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ProblemDetails), ["application/problem+json"]));
 
         var catalog = admin.MapGroup("").WithTags("Admin catalog").RequireAuthorization(Policies.CatalogStaff);
-        CreateProduct.Map(catalog);
         GetAdminProduct.Map(catalog);
-        UpdateProduct.Map(catalog);
         ArchiveProduct.Map(catalog);
         AddVariant.Map(catalog);
         UpdateVariant.Map(catalog);

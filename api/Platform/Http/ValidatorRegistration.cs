@@ -5,8 +5,9 @@ namespace Headless.Api.Platform.Http;
 
 public static class ValidatorRegistration
 {
-    /// <summary>Registers every concrete FluentValidation validator in the assembly as IValidator&lt;T&gt;.
-    /// (FluentValidation's own DI package is not available from our package registry.)</summary>
+    /// <summary>Registers every concrete FluentValidation validator in the assembly as IValidator&lt;T&gt;:
+    /// the rules of the contracts' bodies, which the endpoints' validators compose
+    /// (<see cref="Endpoints.JsonBodyValidator{TRequest, TBody}"/>).</summary>
     public static IServiceCollection AddValidators(this IServiceCollection services, Assembly assembly)
     {
         var validators = assembly.GetTypes()

@@ -1,20 +1,27 @@
 using System.Text.Json;
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Json;
 using Headless.Contracts.Catalog;
 using Npgsql;
 
 namespace Headless.Api.Features.Catalog.Categories;
 
-public static class GetCategoryTree
+public sealed class GetCategoryTree(CatalogCache cache, NpgsqlDataSource db) : EndpointWithoutRequest<CachedJson<CategoryTree>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/categories", Handle)
-        .WithName("GetCategoryTree")
-        .WithSummary("List all categories as a tree, ordered by position then name");
+    public override void Configure()
+    {
+        Get("/categories");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("GetCategoryTree").WithTags("Catalog"));
+        Summary(s => s.Summary = "List all categories as a tree, ordered by position then name");
+    }
 
-    private static async Task<CachedJson<CategoryTree>> Handle(CatalogCache cache, NpgsqlDataSource db, CancellationToken ct)
+
+    public override async Task<CachedJson<CategoryTree>> ExecuteAsync(CancellationToken ct)
     {
         if (cache.Categories is { } cached)
         {

@@ -1,10 +1,11 @@
 using System.Buffers.Text;
-using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Json;
 using Headless.Contracts.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,20 +19,33 @@ namespace Headless.Api.Features.Catalog.Changes;
 /// writing transaction's id and only returned once every transaction that could still insert below
 /// them has finished (txid below the snapshot's xmin); the cursor is (txid, id).
 /// </summary>
-public static class GetCatalogChanges
+public sealed class GetCatalogChanges(NpgsqlDataSource db)
+    : Endpoint<GetCatalogChanges.Request, Results<CachedJson<CatalogChangePage>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/catalog/changes", Handle)
-        .WithName("GetCatalogChanges")
-        .WithSummary("Read what changed in the catalog since a cursor")
-        .WithDescription("Omit `since` to read from the beginning. Keep the returned `nextCursor` and pass it as `since` to get only newer changes; poll again while `hasMore` is true. Events: product.created, product.updated, product.archived, variant.created, variant.updated, variant.archived, inventory.changed, category.created, category.updated, category.deleted, catalog.loaded.")
-        .ProducesValidationProblem();
-
-    private static async Task<Results<CachedJson<CatalogChangePage>, ProblemHttpResult>> Handle(
-        [Description("The nextCursor of an earlier page; omit to start from the beginning.")] string? since,
-        [Description("Changes per page, 1-1000, default 100.")] int? limit,
-        NpgsqlDataSource db, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/catalog/changes");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("GetCatalogChanges").WithTags("Catalog").ProducesValidationProblem());
+        Summary(s =>
+        {
+            s.Summary = "Read what changed in the catalog since a cursor";
+            s.Description = "Omit `since` to read from the beginning. Keep the returned `nextCursor` and pass it as `since` to get only newer changes; poll again while `hasMore` is true. Events: product.created, product.updated, product.archived, variant.created, variant.updated, variant.archived, inventory.changed, category.created, category.updated, category.deleted, catalog.loaded.";
+        });
+    }
+
+    public sealed class Request
+    {
+        /// <summary>The nextCursor of an earlier page; omit to start from the beginning.</summary>
+        public string? Since { get; set; }
+        /// <summary>Changes per page, 1-1000, default 100.</summary>
+        public int? Limit { get; set; }
+    }
+
+    public override async Task<Results<CachedJson<CatalogChangePage>, ProblemHttpResult>> ExecuteAsync(Request request, CancellationToken ct)
+    {
+        var (since, limit) = (request.Since, request.Limit);
         var take = limit ?? 100;
         if (take is < 1 or > 1000)
         {

@@ -1,11 +1,11 @@
-using System.ComponentModel;
 using System.Text.Json;
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Json;
 using Headless.Contracts.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Headless.Api.Features.Catalog.Products;
@@ -15,20 +15,33 @@ namespace Headless.Api.Features.Catalog.Products;
 /// what a static site generator or a product feed needs, in three queries a page instead of one request
 /// per product. Not cached: it is read in bulk, rarely.
 /// </summary>
-public static class ExportProducts
+public sealed class ExportProducts(NpgsqlDataSource db)
+    : Endpoint<ExportProducts.Request, Results<CachedJson<ProductDetailPage>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/catalog/products", Handle)
-        .WithName("ExportCatalogProducts")
-        .WithSummary("Read every active product in full (categories, variants, availability), in id order")
-        .WithDescription("For static site generators and product feeds. The first page (no cursor) carries `total`, the number of active products. Pass `nextCursor` back as `cursor` until it is null. The same documents as GET /api/v1/products/{idOrSlug}.")
-        .ProducesValidationProblem();
-
-    private static async Task<Results<CachedJson<ProductDetailPage>, ProblemHttpResult>> Handle(
-        [Description("The nextCursor of the previous page, unchanged; omit to start.")] string? cursor,
-        [Description("Products per page, 1-500, default 200.")] int? limit,
-        NpgsqlDataSource db, IOptions<CatalogOptions> options, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/catalog/products");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("ExportCatalogProducts").WithTags("Catalog").ProducesValidationProblem());
+        Summary(s =>
+        {
+            s.Summary = "Read every active product in full (categories, variants, availability), in id order";
+            s.Description = "For static site generators and product feeds. The first page (no cursor) carries `total`, the number of active products. Pass `nextCursor` back as `cursor` until it is null. The same documents as GET /api/v1/products/{idOrSlug}.";
+        });
+    }
+
+    public sealed class Request
+    {
+        /// <summary>The nextCursor of the previous page, unchanged; omit to start.</summary>
+        public string? Cursor { get; set; }
+        /// <summary>Products per page, 1-500, default 200.</summary>
+        public int? Limit { get; set; }
+    }
+
+    public override async Task<Results<CachedJson<ProductDetailPage>, ProblemHttpResult>> ExecuteAsync(Request request, CancellationToken ct)
+    {
+        var (cursor, limit) = (request.Cursor, request.Limit);
         var take = limit ?? 200;
         if (take is < 1 or > 500)
         {

@@ -1,6 +1,7 @@
-using System.ComponentModel;
 using System.Text.Json;
+using FastEndpoints;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Json;
 using Headless.Contracts.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,18 +9,31 @@ using Npgsql;
 
 namespace Headless.Api.Features.Catalog.Products;
 
-public static class GetProduct
+public sealed class GetProduct(CatalogCache cache, NpgsqlDataSource db)
+    : Endpoint<GetProduct.Request, Results<CachedJson<ProductDetail>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/products/{idOrSlug}", Handle)
-        .WithName("GetProduct")
-        .WithSummary("Get an active product by id or slug, with its variants and live availability")
-        .WithDescription("Served from an in-process cache that every catalog or stock change invalidates within milliseconds. Honours If-None-Match.")
-        .ProducesProblem(StatusCodes.Status404NotFound);
-
-    private static async Task<Results<CachedJson<ProductDetail>, ProblemHttpResult>> Handle(
-        [Description("The product's id (UUID) or its slug.")] string idOrSlug, CatalogCache cache, NpgsqlDataSource db, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/products/{idOrSlug}");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("GetProduct").WithTags("Catalog").ProducesProblem(StatusCodes.Status404NotFound));
+        Summary(s =>
+        {
+            s.Summary = "Get an active product by id or slug, with its variants and live availability";
+            s.Description = "Served from an in-process cache that every catalog or stock change invalidates within milliseconds. Honours If-None-Match.";
+        });
+    }
+
+    public sealed class Request
+    {
+        /// <summary>The product's id (UUID) or its slug.</summary>
+        public string IdOrSlug { get; set; } = "";
+    }
+
+    public override async Task<Results<CachedJson<ProductDetail>, ProblemHttpResult>> ExecuteAsync(Request request, CancellationToken ct)
+    {
+        var idOrSlug = request.IdOrSlug;
         var body = Guid.TryParse(idOrSlug, out var id)
             ? await ByIdAsync(id, cache, db)
             : await BySlugAsync(idOrSlug, cache, db);

@@ -1,9 +1,10 @@
-using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Json;
 using Headless.Contracts.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -12,35 +13,47 @@ using Npgsql;
 
 namespace Headless.Api.Features.Catalog.Products;
 
-public static class ListProducts
+public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptions<CatalogOptions> options)
+    : Endpoint<ListProducts.Filter, Results<CachedJson<ProductPage>, ProblemHttpResult>>
 {
     private static readonly string[] Sorts = ["newest", "price_asc", "price_desc", "title"];
 
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/products", Handle)
-        .WithName("ListProducts")
-        .WithSummary("List active products, newest first by default, with filters and cursor pagination")
-        .WithDescription("Filters: `category` (slug, includes its sub-categories), `minPrice`/`maxPrice` (minor units, on the lowest variant price), `inStock`. Sorts: newest, price_asc, price_desc, title. Pass `nextCursor` back as `cursor` for the next page.")
-        .ProducesValidationProblem();
-
-    public sealed record Query(string? Category, long? MinPrice, long? MaxPrice, bool? InStock, string? Sort, int? Limit, string? Cursor);
-
-    private static async Task<Results<CachedJson<ProductPage>, ProblemHttpResult>> Handle(
-        [Description("Category slug; products in its sub-categories are included.")] string? category,
-        [Description("Lowest price, in minor units, of the product's cheapest variant.")] long? minPrice,
-        [Description("Highest price, in minor units, of the product's cheapest variant.")] long? maxPrice,
-        [Description("true: only products with at least one variant available now.")] bool? inStock,
-        [Description("newest (default), price_asc, price_desc or title.")] string? sort,
-        [Description("Page size, 1-100, default 20.")] int? limit,
-        [Description("The nextCursor of the previous page, unchanged.")] string? cursor,
-        CatalogCache cache, NpgsqlDataSource db, IOptions<CatalogOptions> options, CancellationToken ct)
+    public override void Configure()
     {
-        var query = new Query(category, minPrice, maxPrice, inStock, sort, limit, cursor);
-        return await HandleAsync(query, cache, db, options.Value.Currency, ct);
+        Get("/products");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("ListProducts").WithTags("Catalog").ProducesValidationProblem());
+        Summary(s =>
+        {
+            s.Summary = "List active products, newest first by default, with filters and cursor pagination";
+            s.Description = "Filters: `category` (slug, includes its sub-categories), `minPrice`/`maxPrice` (minor units, on the lowest variant price), `inStock`. Sorts: newest, price_asc, price_desc, title. Pass `nextCursor` back as `cursor` for the next page.";
+        });
     }
 
+    public sealed class Filter
+    {
+        /// <summary>Category slug; products in its sub-categories are included.</summary>
+        public string? Category { get; set; }
+        /// <summary>Lowest price, in minor units, of the product's cheapest variant.</summary>
+        public long? MinPrice { get; set; }
+        /// <summary>Highest price, in minor units, of the product's cheapest variant.</summary>
+        public long? MaxPrice { get; set; }
+        /// <summary>true: only products with at least one variant available now.</summary>
+        public bool? InStock { get; set; }
+        /// <summary>newest (default), price_asc, price_desc or title.</summary>
+        public string? Sort { get; set; }
+        /// <summary>Page size, 1-100, default 20.</summary>
+        public int? Limit { get; set; }
+        /// <summary>The nextCursor of the previous page, unchanged.</summary>
+        public string? Cursor { get; set; }
+    }
+
+    public override Task<Results<CachedJson<ProductPage>, ProblemHttpResult>> ExecuteAsync(Filter query, CancellationToken ct) =>
+        HandleAsync(query, cache, db, options.Value.Currency, ct);
+
     private static async Task<Results<CachedJson<ProductPage>, ProblemHttpResult>> HandleAsync(
-        Query query, CatalogCache cache, NpgsqlDataSource db, string currency, CancellationToken ct)
+        Filter query, CatalogCache cache, NpgsqlDataSource db, string currency, CancellationToken ct)
     {
         var sort = query.Sort ?? "newest";
         var limit = query.Limit ?? 20;
@@ -97,7 +110,7 @@ public static class ListProducts
         return new CachedJson<ProductPage>(body, CacheControl.Listing);
     }
 
-    private static async Task<ProductPage> QueryAsync(NpgsqlConnection conn, Query query, string sort, int limit, ProductCursor? cursor, string currency)
+    private static async Task<ProductPage> QueryAsync(NpgsqlConnection conn, Filter query, string sort, int limit, ProductCursor? cursor, string currency)
     {
         // The stock and category checks are scalar subqueries with LIMIT 1 on purpose: written as EXISTS,
         // PostgreSQL may turn them into a hashed subplan over every variant (about a second at 100,000

@@ -1,6 +1,6 @@
 using Dapper;
 using FluentValidation;
-using Headless.Api.Features.Admin.Products;
+using Headless.Api.Features.Catalog.Admin;
 using Headless.Api.Platform.Geography;
 using Headless.Contracts.Catalog;
 using Headless.Contracts.Commerce;

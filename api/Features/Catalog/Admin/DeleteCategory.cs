@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
-namespace Headless.Api.Features.Admin.Categories;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class DeleteCategory
 {

@@ -1,32 +1,48 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
 using Headless.Contracts.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
-namespace Headless.Api.Features.Admin.Products;
+namespace Headless.Api.Features.Catalog.Admin;
 
-public static class UpdateProduct
+public sealed class UpdateProduct(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<UpdateProduct.Request, Results<Ok<ProductDetail>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPatch("/products/{id:guid}", Handle)
-        .WithName("UpdateProduct")
-        .WithSummary("Change a product's fields; only the fields sent change. Requires If-Match with the product's ETag")
-        .Validate<UpdateProductRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-        .ProducesProblem(StatusCodes.Status428PreconditionRequired);
-
-    private static async Task<Results<Ok<ProductDetail>, ProblemHttpResult>> Handle(
-        Guid id, UpdateProductRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
-        HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Patch("/products/{id:guid}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        Description(b => b.WithName("UpdateProduct").WithTags("Admin catalog")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Change a product's fields; only the fields sent change. Requires If-Match with the product's ETag");
+    }
+
+    public sealed class Request : JsonBody<UpdateProductRequest>
+    {
+        public Guid Id { get; set; }
+
+        /// <summary>The product's ETag from GET, e.g. "v3".</summary>
+        [FromHeader("If-Match", IsRequired = false)]
+        public string? IfMatch { get; set; }
+    }
+
+    public sealed class Validator(IValidator<UpdateProductRequest> rules) : JsonBodyValidator<Request, UpdateProductRequest>(rules);
+
+    public override async Task<Results<Ok<ProductDetail>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (id, request, ifMatch, http) = (req.Id, req.Body, req.IfMatch, HttpContext);
         var expected = Versions.ParseIfMatch(ifMatch);
         if (expected.IsMissing)
         {

@@ -1,5 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
@@ -8,20 +11,27 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
-namespace Headless.Api.Features.Admin.Products;
+namespace Headless.Api.Features.Catalog.Admin;
 
-public static class CreateProduct
+public sealed class CreateProduct(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<CreateProduct.Request, Results<Created<ProductDetail>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/products", Handle)
-        .WithName("CreateProduct")
-        .WithSummary("Create a product with its variants and initial stock")
-        .Validate<CreateProductRequest>()
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Created<ProductDetail>, ProblemHttpResult>> Handle(
-        CreateProductRequest request, HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/products");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        Description(b => b.WithName("CreateProduct").WithTags("Admin catalog").ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Create a product with its variants and initial stock");
+    }
+
+    public sealed class Request : JsonBody<CreateProductRequest>;
+
+    public sealed class Validator(IValidator<CreateProductRequest> rules) : JsonBodyValidator<Request, CreateProductRequest>(rules);
+
+    public override async Task<Results<Created<ProductDetail>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var id = Guid.CreateVersion7();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);

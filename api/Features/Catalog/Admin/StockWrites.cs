@@ -2,13 +2,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using FluentValidation;
-using Headless.Api.Features.Admin.Products;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
 using Npgsql;
 
-namespace Headless.Api.Features.Admin.Inventory;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class StockWrites
 {

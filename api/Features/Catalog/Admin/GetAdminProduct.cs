@@ -4,7 +4,7 @@ using Headless.Contracts.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
-namespace Headless.Api.Features.Admin.Products;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class GetAdminProduct
 {

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
-namespace Headless.Api.Features.Admin.Inventory;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class SetStock
 {

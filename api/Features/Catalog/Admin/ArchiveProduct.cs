@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
-namespace Headless.Api.Features.Admin.Products;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class ArchiveProduct
 {

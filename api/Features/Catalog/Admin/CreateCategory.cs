@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
-namespace Headless.Api.Features.Admin.Categories;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class CreateCategory
 {

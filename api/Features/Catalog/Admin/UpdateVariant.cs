@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
-using Headless.Api.Features.Admin.Products;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
@@ -13,7 +12,7 @@ using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
-namespace Headless.Api.Features.Admin.Variants;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class UpdateVariant
 {

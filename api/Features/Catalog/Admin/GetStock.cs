@@ -3,7 +3,7 @@ using Headless.Contracts.Admin;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
-namespace Headless.Api.Features.Admin.Inventory;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class GetStock
 {

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Dapper;
-using Headless.Api.Features.Admin.Products;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
@@ -9,7 +8,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
-namespace Headless.Api.Features.Admin.Variants;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class ArchiveVariant
 {

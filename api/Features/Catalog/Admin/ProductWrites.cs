@@ -7,7 +7,7 @@ using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
 using Headless.Contracts.Catalog;
 
-namespace Headless.Api.Features.Admin.Products;
+namespace Headless.Api.Features.Catalog.Admin;
 
 /// <summary>Statements several admin product and variant endpoints share.</summary>
 public static class ProductWrites

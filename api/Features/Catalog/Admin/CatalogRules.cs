@@ -1,10 +1,9 @@
 using System.Text.RegularExpressions;
 using FluentValidation;
-using Headless.Api.Features.Catalog;
 using Headless.Contracts.Admin;
 using Microsoft.Extensions.Options;
 
-namespace Headless.Api.Features.Admin.Products;
+namespace Headless.Api.Features.Catalog.Admin;
 
 /// <summary>The field rules shared by the admin catalog requests.</summary>
 public static partial class CatalogRules

@@ -1,13 +1,12 @@
 using System.Text.Json;
 using Dapper;
 using FluentValidation;
-using Headless.Api.Features.Admin.Products;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
 using Headless.Contracts.Catalog;
 
-namespace Headless.Api.Features.Admin.Categories;
+namespace Headless.Api.Features.Catalog.Admin;
 
 public static class CategoryWrites
 {
