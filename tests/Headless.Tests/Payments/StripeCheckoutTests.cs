@@ -6,6 +6,7 @@ using Headless.Api.Features.Payments.Stripe;
 using Headless.Contracts.Commerce;
 using Headless.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using StripeNet = Stripe;
 
 namespace Headless.Tests.Payments;
 
@@ -26,7 +27,7 @@ public sealed class StripeCheckoutTests(StripeHost host) : IClassFixture<StripeH
 
         var create = Assert.Single(Stripe.IntentCreatesFor(cart.Id));
         Assert.StartsWith("application/x-www-form-urlencoded", create.ContentType);
-        Assert.Equal("2024-06-20", create.Header("Stripe-Version"));
+        Assert.Equal("2026-10-28.endive", create.Header("Stripe-Version"));
         Assert.Equal("Bearer " + StripeHost.SecretKey, create.Header("Authorization"));
         Assert.False(string.IsNullOrWhiteSpace(create.Header("Idempotency-Key")));
         Assert.Equal(2 * 2500 + StripeHost.ShippingAmount, checkout.Order.Totals.Total.Amount);
@@ -152,7 +153,7 @@ public sealed class StripeCheckoutTests(StripeHost host) : IClassFixture<StripeH
         var asked = Assert.Single(Stripe.RefundsAskedFor(pi));
         Assert.StartsWith("application/x-www-form-urlencoded", asked.ContentType);
         Assert.Equal("300", asked.Form["amount"]);
-        Assert.Equal("2024-06-20", asked.Header("Stripe-Version"));
+        Assert.Equal("2026-10-28.endive", asked.Header("Stripe-Version"));
         Assert.False(string.IsNullOrWhiteSpace(asked.Header("Idempotency-Key")));
         Assert.Equal(200, asked.Status);
         Assert.Equal("partially_refunded", first.Order.Status);
@@ -255,7 +256,8 @@ public sealed class StripeCheckoutTests(StripeHost host) : IClassFixture<StripeH
         using var fixtures = JsonDocument.Parse(File.ReadAllText(SharedReference.PathOf(SharedReference.StripeFixtures)));
         var example = fixtures.RootElement.GetProperty("resources").GetProperty("payment_intent");
 
-        var intent = StripeClient.ReadIntent(example);
+        // Read by Stripe.net's own deserialiser, as the API reads Stripe's responses and events.
+        var intent = StripeClient.ReadIntent(StripeNet.PaymentIntent.FromJson(example.GetRawText()))!;
 
         Assert.Equal(example.GetProperty("id").GetString(), intent.Id);
         Assert.StartsWith("pi_", intent.Id);
@@ -266,6 +268,14 @@ public sealed class StripeCheckoutTests(StripeHost host) : IClassFixture<StripeH
         Assert.Equal(example.GetProperty("currency").GetString()!.ToUpperInvariant(), intent.Currency);
         // Its last_payment_error has a type but no message: no error text is made up.
         Assert.Null(intent.LastError);
+    }
+
+    /// <summary>One version: what the API sends and reads (Stripe.net's pin) is what the stand-in speaks.</summary>
+    [Fact]
+    public void The_api_version_is_the_one_stripe_net_pins_and_the_stand_in_speaks()
+    {
+        Assert.Equal(StripeClient.ApiVersion, StripeNet.StripeConfiguration.ApiVersion);
+        Assert.Equal(StripeClient.ApiVersion, StripeStandIn.ApiVersion);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public sealed record WebhookSend
 /// </summary>
 public sealed class StripeStandIn : IAsyncDisposable
 {
-    public const string ApiVersion = "2024-06-20";
+    public const string ApiVersion = "2026-10-28.endive";
     public const int MaxIdempotencyKeyLength = 255;
 
     private readonly object _gate = new();

@@ -4,11 +4,12 @@ using System.Text.Json.Nodes;
 using Headless.Api.Features.Payments.Stripe;
 using Headless.Contracts.Commerce;
 using Headless.Tests.Infrastructure;
+using StripeNet = Stripe;
 
 namespace Headless.Tests.Payments;
 
 /// <summary>Stripe's signed webhook events against the API, in every order with the browser's return,
-/// signed by our own HMAC code (not the API's).</summary>
+/// signed by our own HMAC code (the API checks them with Stripe.net's).</summary>
 public sealed class StripeWebhookTests(StripeHost host) : IClassFixture<StripeHost>
 {
     private StripeStandIn Stripe => host.Stripe;
@@ -246,26 +247,91 @@ public sealed class StripeWebhookTests(StripeHost host) : IClassFixture<StripeHo
     [Fact]
     public void The_apis_signature_check_accepts_our_independent_signatures_and_refuses_the_rest()
     {
-        var body = Encoding.UTF8.GetBytes("""{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{}}}""");
+        const string json = """{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{}}}""";
+        var body = Encoding.UTF8.GetBytes(json);
         var now = DateTimeOffset.UtcNow;
         var t = now.ToUnixTimeSeconds();
         var secret = StripeHost.WebhookSecret;
+        StripeEvents.Result Check(string? header, string payload) => StripeEvents.Read(payload, header, secret, now).Result;
 
-        Assert.Equal(StripeSignature.Result.Valid, StripeSignature.Verify(StripeStandIn.SignatureHeader(secret, t, body), body, secret, now));
-        Assert.Equal(StripeSignature.Result.Valid, StripeSignature.Verify(StripeStandIn.SignatureHeader(secret, t, body, extraWrongSignature: true), body, secret, now));
-        Assert.Equal(StripeSignature.Result.Valid, StripeSignature.Verify(StripeStandIn.SignatureHeader(secret, t - 299, body), body, secret, now));
-        Assert.Equal(StripeSignature.Result.Stale, StripeSignature.Verify(StripeStandIn.SignatureHeader(secret, t - 301, body), body, secret, now));
-        Assert.Equal(StripeSignature.Result.NoMatch, StripeSignature.Verify(StripeStandIn.SignatureHeader("whsec_other", t, body), body, secret, now));
-        Assert.Equal(StripeSignature.Result.NoMatch, StripeSignature.Verify(StripeStandIn.SignatureHeader(secret, t, body), [.. body, (byte)' '], secret, now));
-        Assert.Equal(StripeSignature.Result.Malformed, StripeSignature.Verify($"v1={StripeStandIn.Signature(secret, t, body)}", body, secret, now));
-        Assert.Equal(StripeSignature.Result.Malformed, StripeSignature.Verify($"t={t}", body, secret, now));
-        Assert.Equal(StripeSignature.Result.Malformed, StripeSignature.Verify(null, body, secret, now));
-        Assert.Equal(StripeSignature.Result.Malformed, StripeSignature.Verify($"t={t},v1=xyz", body, secret, now));
+        Assert.Equal(StripeEvents.Result.Valid, Check(StripeStandIn.SignatureHeader(secret, t, body), json));
+        Assert.Equal(StripeEvents.Result.Valid, Check(StripeStandIn.SignatureHeader(secret, t, body, extraWrongSignature: true), json));
+        Assert.Equal(StripeEvents.Result.Valid, Check(StripeStandIn.SignatureHeader(secret, t - 299, body), json));
+        Assert.Equal(StripeEvents.Result.Stale, Check(StripeStandIn.SignatureHeader(secret, t - 301, body), json));
+        Assert.Equal(StripeEvents.Result.Stale, Check(StripeStandIn.SignatureHeader(secret, t + 301, body), json));
+        Assert.Equal(StripeEvents.Result.BadSignature, Check(StripeStandIn.SignatureHeader("whsec_other", t, body), json));
+        Assert.Equal(StripeEvents.Result.BadSignature, Check(StripeStandIn.SignatureHeader(secret, t, body), json + " "));
+        Assert.Equal(StripeEvents.Result.BadSignature, Check($"v1={StripeStandIn.Signature(secret, t, body)}", json));
+        Assert.Equal(StripeEvents.Result.BadSignature, Check($"t={t}", json));
+        Assert.Equal(StripeEvents.Result.BadSignature, Check(null, json));
+        Assert.Equal(StripeEvents.Result.BadSignature, Check($"t={t},v1=xyz", json));
+        Assert.Equal(StripeEvents.Result.BadSignature, Check("garbage", json));
 
-        // Stripe's documented example computation: HMAC-SHA256(secret, "t.payload"), hex.
+        // Signed (so from Stripe) but not an event: refused as such, never an exception.
+        foreach (var payload in new[] { """{"hello":"world"}""", "[1]", "null", "not json", """{"id":5}""" })
+        {
+            Assert.Equal(StripeEvents.Result.NotAnEvent, Check(StripeStandIn.SignatureHeader(secret, t, Encoding.UTF8.GetBytes(payload)), payload));
+        }
+
+        // Stripe's documented example computation: HMAC-SHA256(secret, "t.payload"), hex; Stripe.net computes the same.
         Assert.Equal(
             Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{t}.").Concat(body).ToArray())),
             StripeStandIn.Signature(secret, t, body));
+        Assert.Equal(StripeNet.EventUtility.ComputeSignature(secret, t.ToString(System.Globalization.CultureInfo.InvariantCulture), json), StripeStandIn.Signature(secret, t, body));
+    }
+
+    [Fact]
+    public async Task A_signed_event_whose_object_lacks_a_field_is_a_400_and_changes_nothing()
+    {
+        var (checkout, sku, _) = await host.CheckOutAsync(stock: 10, quantity: 2);
+        var api = host.CreateClient();
+        var intent = Stripe.SucceedIntent(checkout.Payment.PaymentIntentId);
+
+        foreach (var field in new[] { "currency", "status", "id", "amount" })
+        {
+            var incomplete = intent.DeepClone().AsObject();
+            incomplete.Remove(field);
+            var evt = Stripe.Event("payment_intent.succeeded", incomplete);
+            var problem = await (await Stripe.SendAsync(api, evt)).ProblemAsync(HttpStatusCode.BadRequest);
+            Assert.True(problem["type"]!.GetValue<string>().EndsWith("/webhook-payload", StringComparison.Ordinal), $"without {field}: {problem}");
+            Assert.Equal(0, await host.StripeEventsAsync(evt["id"]!.GetValue<string>()));
+        }
+        var noObject = Stripe.Event("charge.refunded", new JsonObject());
+        await (await Stripe.SendAsync(api, noObject)).ProblemAsync(HttpStatusCode.BadRequest);
+
+        var row = await host.OrderAsync(checkout.Order.Id);
+        Assert.Equal(("pending_payment", "held"), (row.Status, row.Reservation));
+        Assert.Equal((10, 2), await host.StockAsync(sku));
+        Assert.Equal(0, await host.PaidEventsAsync(checkout.Order.Id));
+    }
+
+    /// <summary>Stripe's published event and payment_intent, signed as Stripe signs them, read by the
+    /// API's check (Stripe.net's EventUtility and types) into what an order needs.</summary>
+    [SharedReferenceFact(SharedReference.StripeFixtures)]
+    public void Stripes_published_event_with_its_payment_intent_is_read_by_stripe_net()
+    {
+        var resources = JsonNode.Parse(File.ReadAllText(SharedReference.PathOf(SharedReference.StripeFixtures)))!["resources"]!;
+        var evt = resources["event"]!.DeepClone().AsObject();
+        var example = resources["payment_intent"]!;
+        evt["type"] = "payment_intent.succeeded";
+        evt["data"] = new JsonObject { ["object"] = example.DeepClone() };
+        var json = evt.ToJsonString();
+        var now = DateTimeOffset.UtcNow;
+
+        var (result, read) = StripeEvents.Read(json, StripeStandIn.SignatureHeader(StripeHost.WebhookSecret, now.ToUnixTimeSeconds(), Encoding.UTF8.GetBytes(json)), StripeHost.WebhookSecret, now);
+
+        Assert.Equal(StripeEvents.Result.Valid, result);
+        Assert.Equal(evt["id"]!.GetValue<string>(), read!.Id);
+        Assert.StartsWith("evt_", read.Id);
+        Assert.Equal("payment_intent.succeeded", read.Type);
+        var pi = Assert.IsType<StripeNet.PaymentIntent>(read.Data.Object);
+        var intent = StripeClient.ReadIntent(pi)!;
+        Assert.Equal(example["id"]!.GetValue<string>(), intent.Id);
+        Assert.StartsWith(intent.Id + "_secret_", intent.ClientSecret);
+        Assert.Equal((example["status"]!.GetValue<string>(), example["amount"]!.GetValue<long>(), example["amount_received"]!.GetValue<long>()),
+            (intent.Status, intent.Amount, intent.AmountReceived));
+        Assert.Equal(example["currency"]!.GetValue<string>().ToUpperInvariant(), intent.Currency);
+        Assert.Null(intent.LastError);
     }
 
     private async Task AssertPaidOnceAsync(CheckoutResult checkout, string sku, int onHandBefore, int quantity)

@@ -1,44 +1,68 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
+using Stripe;
+using SdkClient = Stripe.StripeClient;
 
 namespace Headless.Api.Features.Payments.Stripe;
 
 /// <summary>
-/// A thin client over Stripe's REST API (Stripe.net is not installable here): form-encoded requests,
-/// the API version pinned, an Idempotency-Key on every create, and Stripe's error objects turned into
-/// <see cref="PaymentProviderException"/>.
+/// Stripe through Stripe.net: PaymentIntents and refunds with the SDK's services, sent through the
+/// HttpClient that IHttpClientFactory hands us (so our timeout and handlers apply), at the API base from
+/// our options (tests point it at a stand-in), and Stripe's errors turned into <see cref="PaymentProviderException"/>.
 /// </summary>
-public sealed class StripeClient(HttpClient http, PaymentsOptions.StripeOptions options) : IPaymentProvider
+public sealed class StripeClient : IPaymentProvider
 {
-    /// <summary>The Stripe API version every request is made with; webhooks parse this version's objects.</summary>
-    public const string ApiVersion = "2024-06-20";
+    /// <summary>The Stripe API version every request is made with and webhook objects are read as:
+    /// the one Stripe.net 53.1 pins (<see cref="StripeConfiguration.ApiVersion"/>; a test keeps them equal).
+    /// Webhook endpoints set up in Stripe's dashboard should use it too.</summary>
+    public const string ApiVersion = "2026-10-28.endive";
+
+    private readonly PaymentsOptions.StripeOptions _options;
+    private readonly PaymentIntentService _intents;
+    private readonly RefundService _refunds;
+
+    public StripeClient(HttpClient http, PaymentsOptions.StripeOptions options)
+    {
+        _options = options;
+        var sdk = new SdkClient(new StripeClientOptions
+        {
+            ApiKey = options.SecretKey,
+            ApiBase = options.ApiBase.TrimEnd('/'),
+            // No retries inside the SDK: a failure reaches the caller within one timeout as a 503, and the
+            // caller's retry (same Idempotency-Key) asks Stripe again under a fresh Stripe key where needed
+            // (checkout bumps the cart version), rather than replaying a 500 Stripe saved under the old one.
+            // Telemetry off: request timings and our host's OS are not Stripe's business.
+            HttpClient = new SystemNetHttpClient(http, maxNetworkRetries: 0, enableTelemetry: false),
+        });
+        _intents = new PaymentIntentService(sdk);
+        _refunds = new RefundService(sdk);
+    }
 
     public string Name => "stripe";
-    public bool TestMode => options.SecretKey.StartsWith("sk_test_", StringComparison.Ordinal);
-    public string? PublishableKey => string.IsNullOrEmpty(options.PublishableKey) ? null : options.PublishableKey;
+    public bool TestMode => _options.SecretKey.StartsWith("sk_test_", StringComparison.Ordinal);
+    public string? PublishableKey => string.IsNullOrEmpty(_options.PublishableKey) ? null : _options.PublishableKey;
 
     public async Task<PaymentIntentInfo> CreateIntentAsync(PaymentIntentCreate create, CancellationToken ct)
     {
-        var form = new List<KeyValuePair<string, string>>
+        var options = new PaymentIntentCreateOptions
         {
-            new("amount", create.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new("currency", create.Currency.ToLowerInvariant()),
-            new("automatic_payment_methods[enabled]", "true"),
-            new("description", create.Description),
+            Amount = create.Amount,
+            Currency = create.Currency.ToLowerInvariant(),
+            AutomaticPaymentMethods = new PaymentIntentAutomaticPaymentMethodsOptions { Enabled = true },
+            Description = create.Description,
+            Metadata = create.Metadata.ToDictionary(),
         };
-        form.AddRange(create.Metadata.Select(m => new KeyValuePair<string, string>($"metadata[{m.Key}]", m.Value)));
-        return ParseIntent(await SendAsync(HttpMethod.Post, "/v1/payment_intents", form, create.IdempotencyKey, ct));
+        var intent = await CallAsync(() => _intents.CreateAsync(options, new RequestOptions { IdempotencyKey = create.IdempotencyKey }, ct), ct);
+        return Complete(intent);
     }
 
     public async Task<PaymentIntentInfo> RetrieveIntentAsync(string id, CancellationToken ct) =>
-        ParseIntent(await SendAsync(HttpMethod.Get, $"/v1/payment_intents/{Uri.EscapeDataString(id)}", null, null, ct));
+        Complete(await CallAsync(() => _intents.GetAsync(id, cancellationToken: ct), ct));
 
     public async Task<PaymentIntentInfo> CancelIntentAsync(string id, CancellationToken ct)
     {
         try
         {
-            return ParseIntent(await SendAsync(HttpMethod.Post, $"/v1/payment_intents/{Uri.EscapeDataString(id)}/cancel", [], null, ct));
+            return Complete(await CallAsync(() => _intents.CancelAsync(id, cancellationToken: ct), ct));
         }
         catch (PaymentProviderException e) when (e.Code == "payment_intent_unexpected_state")
         {
@@ -49,79 +73,39 @@ public sealed class StripeClient(HttpClient http, PaymentsOptions.StripeOptions 
 
     public async Task<RefundInfo> RefundAsync(string paymentIntentId, long amount, string idempotencyKey, CancellationToken ct)
     {
-        var json = await SendAsync(HttpMethod.Post, "/v1/refunds",
-        [
-            new("payment_intent", paymentIntentId),
-            new("amount", amount.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-        ], idempotencyKey, ct);
-        var root = json.RootElement;
-        return new RefundInfo(root.GetProperty("id").GetString()!, root.GetProperty("status").GetString()!, root.GetProperty("amount").GetInt64());
+        var options = new RefundCreateOptions { PaymentIntent = paymentIntentId, Amount = amount };
+        var refund = await CallAsync(() => _refunds.CreateAsync(options, new RequestOptions { IdempotencyKey = idempotencyKey }, ct), ct);
+        return new RefundInfo(refund.Id, refund.Status, refund.Amount);
     }
 
-    /// <summary>Reads a payment_intent object as Stripe sends it (in responses and in webhook events).</summary>
-    public static PaymentIntentInfo ReadIntent(JsonElement pi) => new(
-        pi.GetProperty("id").GetString()!,
-        pi.TryGetProperty("client_secret", out var secret) && secret.ValueKind == JsonValueKind.String ? secret.GetString()! : "",
-        pi.GetProperty("status").GetString()!,
-        pi.GetProperty("amount").GetInt64(),
-        pi.TryGetProperty("amount_received", out var received) && received.ValueKind == JsonValueKind.Number ? received.GetInt64() : 0,
-        pi.GetProperty("currency").GetString()!.ToUpperInvariant(),
-        pi.TryGetProperty("last_payment_error", out var error) && error.ValueKind == JsonValueKind.Object
-            && error.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String ? message.GetString() : null);
+    /// <summary>A payment_intent as Stripe.net read it (from a response or a webhook event); null when it
+    /// lacks what an order needs (id, status, currency, a positive amount).</summary>
+    public static PaymentIntentInfo? ReadIntent(PaymentIntent? intent) =>
+        intent is { Id.Length: > 0, Status.Length: > 0, Currency.Length: > 0, Amount: > 0 }
+            ? new PaymentIntentInfo(intent.Id, intent.ClientSecret ?? "", intent.Status, intent.Amount, intent.AmountReceived,
+                intent.Currency.ToUpperInvariant(), intent.LastPaymentError?.Message)
+            : null;
 
-    private static PaymentIntentInfo ParseIntent(JsonDocument json)
-    {
-        using (json)
-        {
-            return ReadIntent(json.RootElement);
-        }
-    }
+    private static PaymentIntentInfo Complete(PaymentIntent intent) =>
+        ReadIntent(intent) ?? throw new PaymentProviderException("Stripe answered with an incomplete payment intent.", unavailable: true);
 
-    private async Task<JsonDocument> SendAsync(HttpMethod method, string path, List<KeyValuePair<string, string>>? form, string? idempotencyKey, CancellationToken ct)
+    private static async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, new Uri(new Uri(options.ApiBase), path));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", options.SecretKey);
-        request.Headers.Add("Stripe-Version", ApiVersion);
-        if (idempotencyKey is not null)
-        {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
-        }
-        if (form is not null)
-        {
-            request.Content = new FormUrlEncodedContent(form);
-        }
-        HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, ct);
+            return await call();
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (StripeException e)
+        {
+            var status = (int)e.HttpStatusCode;
+            // No Stripe error object: something other than Stripe's API answered (a proxy's 502 page).
+            var unavailable = status >= 500 || e.HttpStatusCode == HttpStatusCode.TooManyRequests || e.StripeError is null;
+            throw new PaymentProviderException(e.StripeError?.Message ?? $"Stripe answered {status}.", unavailable,
+                e.StripeError?.Code ?? e.StripeError?.Type, e);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
             throw new PaymentProviderException("Stripe could not be reached.", unavailable: true, inner: e);
-        }
-        using (response)
-        {
-            var body = await response.Content.ReadAsStreamAsync(ct);
-            JsonDocument json;
-            try
-            {
-                json = await JsonDocument.ParseAsync(body, cancellationToken: ct);
-            }
-            catch (JsonException e)
-            {
-                throw new PaymentProviderException($"Stripe answered {(int)response.StatusCode} without JSON.", unavailable: true, inner: e);
-            }
-            if (response.IsSuccessStatusCode)
-            {
-                return json;
-            }
-            using (json)
-            {
-                var error = json.RootElement.TryGetProperty("error", out var e) ? e : default;
-                string? Field(string name) => error.ValueKind == JsonValueKind.Object && error.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-                var unavailable = (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests;
-                throw new PaymentProviderException(Field("message") ?? $"Stripe answered {(int)response.StatusCode}.", unavailable, Field("code") ?? Field("type"));
-            }
         }
     }
 }

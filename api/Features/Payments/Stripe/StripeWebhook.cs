@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Dapper;
 using Headless.Api.Features.Orders;
@@ -5,6 +6,7 @@ using Headless.Api.Platform.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Stripe;
 using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Payments.Stripe;
@@ -31,32 +33,44 @@ public static class StripeWebhook
         {
             return NotFound("Stripe webhooks are not configured here (Headless:Payments:Stripe:WebhookSecret).");
         }
-        using var buffer = new MemoryStream();
-        await http.Request.Body.CopyToAsync(buffer, ct);
-        var body = buffer.ToArray();
-        switch (StripeSignature.Verify(http.Request.Headers["Stripe-Signature"], body, secret, DateTimeOffset.UtcNow))
+        string body;
+        using (var reader = new StreamReader(http.Request.Body, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: false, leaveOpen: true))
         {
-            case StripeSignature.Result.Valid:
+            body = await reader.ReadToEndAsync(ct);
+        }
+        var (result, evt) = StripeEvents.Read(body, http.Request.Headers["Stripe-Signature"], secret, DateTimeOffset.UtcNow);
+        switch (result)
+        {
+            case StripeEvents.Result.Valid:
                 break;
-            case StripeSignature.Result.Stale:
+            case StripeEvents.Result.Stale:
                 return Make(StatusCodes.Status400BadRequest, "webhook-stale", "Webhook too old", "The signature's timestamp is more than 5 minutes from now.");
+            case StripeEvents.Result.NotAnEvent:
+                return NotAnEvent("The body is not a Stripe event object.");
             default:
                 return Make(StatusCodes.Status400BadRequest, "webhook-signature", "Webhook signature invalid", "The Stripe-Signature header does not sign this body with our secret.");
         }
-
-        string id, type;
-        JsonElement obj;
-        using var json = ParseOrNull(body);
-        try
+        var (id, type) = (evt!.Id, evt.Type);
+        PaymentIntentInfo? intent = null;
+        Charge? charge = null;
+        switch (type)
         {
-            var root = json?.RootElement ?? throw new KeyNotFoundException();
-            id = root.GetProperty("id").GetString()!;
-            type = root.GetProperty("type").GetString()!;
-            obj = root.GetProperty("data").GetProperty("object");
-        }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException)
-        {
-            return Make(StatusCodes.Status400BadRequest, "webhook-payload", "Not a Stripe event", "The body is not a Stripe event object.");
+            case EventTypes.PaymentIntentSucceeded:
+            case EventTypes.PaymentIntentPaymentFailed:
+            case EventTypes.PaymentIntentCanceled:
+                intent = StripeClient.ReadIntent(evt.Data.Object as PaymentIntent);
+                if (intent is null)
+                {
+                    return NotAnEvent($"The {type} event's data.object is not a complete payment_intent (id, status, currency, amount).");
+                }
+                break;
+            case EventTypes.ChargeRefunded:
+                charge = evt.Data.Object as Charge;
+                if (charge?.Id is not { Length: > 0 })
+                {
+                    return NotAnEvent("The charge.refunded event's data.object is not a charge.");
+                }
+                break;
         }
 
         await using (var conn = await db.OpenConnectionAsync(ct))
@@ -67,21 +81,22 @@ public static class StripeWebhook
             }
         }
         log.LogInformation("Stripe event {EventId} {EventType}", id, type);
-        switch (type)
+        if (evt.ApiVersion != StripeClient.ApiVersion)
         {
-            case "payment_intent.succeeded":
-            case "payment_intent.payment_failed":
-            case "payment_intent.canceled":
-                var intent = StripeClient.ReadIntent(obj);
-                if (type == "payment_intent.payment_failed" && intent.LastError is null)
-                {
-                    intent = intent with { LastError = "payment failed" };
-                }
-                await sync.ApplyAsync(intent, Stripe, $"stripe {type}", ct);
-                break;
-            case "charge.refunded":
-                await SyncRefundAsync(db, obj, ct);
-                break;
+            log.LogWarning("Stripe event {EventId} is in API version {EventApiVersion}, read as {ApiVersion}: set the webhook endpoint's version to match",
+                id, evt.ApiVersion, StripeClient.ApiVersion);
+        }
+        if (intent is not null)
+        {
+            if (type == EventTypes.PaymentIntentPaymentFailed && intent.LastError is null)
+            {
+                intent = intent with { LastError = "payment failed" };
+            }
+            await sync.ApplyAsync(intent, Stripe, $"stripe {type}", ct);
+        }
+        else if (charge is not null)
+        {
+            await SyncRefundAsync(db, charge, ct);
         }
         // Recorded after handling: a crash in between means Stripe retries and the handlers, which are
         // conditional, find nothing left to do.
@@ -93,10 +108,9 @@ public static class StripeWebhook
     }
 
     /// <summary>A refund made outside the API (Stripe's dashboard): the order's refunded total catches up.</summary>
-    private static async Task SyncRefundAsync(NpgsqlDataSource db, JsonElement charge, CancellationToken ct)
+    private static async Task SyncRefundAsync(NpgsqlDataSource db, Charge charge, CancellationToken ct)
     {
-        if (!charge.TryGetProperty("payment_intent", out var pi) || pi.ValueKind != JsonValueKind.String
-            || !charge.TryGetProperty("amount_refunded", out var refunded) || refunded.ValueKind != JsonValueKind.Number)
+        if (string.IsNullOrEmpty(charge.PaymentIntentId))
         {
             return;
         }
@@ -104,25 +118,16 @@ public static class StripeWebhook
         await using var tx = await conn.BeginTransactionAsync(ct);
         var order = await conn.QuerySingleOrDefaultAsync<(Guid Id, long RefundedTotal)?>("""
             select o.id, o.refunded_total from orders o join payments p on p.order_id = o.id where p.provider_ref = @pi for update of o
-            """, new { pi = pi.GetString() }, tx);
-        if (order is { } o && refunded.GetInt64() > o.RefundedTotal)
+            """, new { pi = charge.PaymentIntentId }, tx);
+        if (order is { } o && charge.AmountRefunded > o.RefundedTotal)
         {
-            var missing = refunded.GetInt64() - o.RefundedTotal;
+            var missing = charge.AmountRefunded - o.RefundedTotal;
             await OrderTransitions.RecordRefundAsync(new WriteLog(conn, tx, Stripe), o.Id,
-                new RefundInfo($"{charge.GetProperty("id").GetString()}:{refunded.GetInt64()}", "succeeded", missing), "refunded in Stripe");
+                new RefundInfo($"{charge.Id}:{charge.AmountRefunded}", "succeeded", missing), "refunded in Stripe");
         }
         await tx.CommitAsync(ct);
     }
 
-    private static JsonDocument? ParseOrNull(byte[] body)
-    {
-        try
-        {
-            return JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static ProblemHttpResult NotAnEvent(string detail) =>
+        Make(StatusCodes.Status400BadRequest, "webhook-payload", "Not a Stripe event", detail);
 }
