@@ -81,8 +81,7 @@ app.UseRateLimiter();
 app.UseAuthorization();
 app.UseHeadlessEndpoints();
 
-app.MapOpenApi("/openapi/{documentName}.json");
-app.MapOpenApi("/openapi/{documentName}.yaml");
+app.MapHeadlessOpenApi();
 app.MapHealth();
 app.MapAccounts();
 app.MapCommerce();
