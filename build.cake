@@ -140,6 +140,7 @@ Task("test")
     .IsDependentOn("build")
     .IsDependentOn("format-check")
     .IsDependentOn("sdk-check")
+    .IsDependentOn("openapi-lint")
     .Does(() =>
 {
     var results = root.Combine(".data/test-results");
@@ -194,12 +195,12 @@ void GenerateSdk(string outDir)
 {
     EnsureDirectoryExists($"{outDir}/csharp");
     EnsureDirectoryExists($"{outDir}/typescript");
-    Sh("npx", $"nswag openapi2csclient /runtime:Net100 /input:openapi.yaml /output:{outDir}/csharp/HeadlessClient.g.cs /namespace:Headless.Sdk /className:HeadlessClient /jsonLibrary:SystemTextJson /generateNullableReferenceTypes:true /generateOptionalPropertiesAsNullable:true /generateOptionalParameters:true /generateClientInterfaces:true /useBaseUrl:false /exceptionClass:ApiException /newLineBehavior:LF");
-    Sh("npx", $"nswag openapi2tsclient /runtime:Net100 /input:openapi.yaml /output:{outDir}/typescript/headless-client.ts /template:Fetch /className:HeadlessClient /typeScriptVersion:5.0 /nullValue:Null /generateOptionalParameters:true /markOptionalProperties:true /wrapDtoExceptions:true /newLineBehavior:LF");
+    Sh("dotnet", $"nswag openapi2csclient /input:openapi.yaml /output:{outDir}/csharp/HeadlessClient.g.cs /namespace:Headless.Sdk /className:HeadlessClient /jsonLibrary:SystemTextJson /generateNullableReferenceTypes:true /generateOptionalPropertiesAsNullable:true /generateOptionalParameters:true /generateClientInterfaces:true /useBaseUrl:false /exceptionClass:ApiException /newLineBehavior:LF");
+    Sh("dotnet", $"nswag openapi2tsclient /input:openapi.yaml /output:{outDir}/typescript/headless-client.ts /template:Fetch /className:HeadlessClient /typeScriptVersion:5.0 /nullValue:Null /generateOptionalParameters:true /markOptionalProperties:true /wrapDtoExceptions:true /newLineBehavior:LF");
 }
 
 Task("sdk")
-    .Description("Regenerates the C# and TypeScript clients in sdk/ from openapi.yaml (npm nswag).")
+    .Description("Regenerates the C# and TypeScript clients in sdk/ from openapi.yaml (the NSwag dotnet tool pinned in .config/dotnet-tools.json).")
     .IsDependentOn("ensure-npm")
     .Does(() => GenerateSdk("sdk"));
 
@@ -220,6 +221,14 @@ Task("sdk-check")
     // The storefront widgets use the TypeScript client: a contract change that breaks them fails here.
     Sh("npx", "tsc -p storefront-generator/widgets/tsconfig.json");
     Information("sdk/ matches openapi.yaml; the TypeScript client and the storefront widgets type-check.");
+});
+
+Task("openapi-lint")
+    .Description("Lints openapi.yaml with Spectral's recommended OpenAPI rules (.spectral.yaml); any error fails.")
+    .IsDependentOn("ensure-npm")
+    .Does(() =>
+{
+    Sh("npx", "spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=error --display-only-failures");
 });
 
 // Rewrites one section of docs/benchmarks.md between its markers (appended when missing).

@@ -81,7 +81,6 @@ app.UseRateLimiter();
 app.UseAuthorization();
 app.UseHeadlessEndpoints();
 
-app.MapHeadlessOpenApi();
 app.MapHealth();
 app.MapAccounts();
 app.MapCommerce();

@@ -17,6 +17,7 @@ public static class OpenApiSetup
 {
     public const string DocumentName = "v1";
     public const string BearerScheme = "bearer";
+    internal const string PublicMarker = "x-headless-public";
 
     public static IServiceCollection AddHeadlessOpenApi(this IServiceCollection services) =>
         services.SwaggerDocument(o =>
@@ -33,8 +34,9 @@ public static class OpenApiSetup
                 s.Version = "1.0.0";
                 s.Description = "Catalog, cart, checkout, accounts and admin for a Headless shop. Errors are RFC 9457 problem documents (application/problem+json). Money is integer minor units plus an ISO 4217 currency. Lists use cursor pagination. Sign in with POST /api/v1/auth/login and send `Authorization: Bearer <accessToken>` (or use the cookie with useCookies, plus X-CSRF-Token on writes). Admin routes (/api/v1/admin/...) need a staff or admin account (admins with two-factor sign-in) or an API key with a matching scope.";
                 s.OperationProcessors.Add(new SecurityAndHeaderNames());
+                s.OperationProcessors.Add(new RequestExamples());
                 s.SchemaSettings.SchemaProcessors.Add(new RecordParametersAreRequired());
-                s.PostProcess = document =>
+                s.PostProcess += document =>
                 {
                     document.Info.License = new OpenApiLicense { Name = "MIT", Url = "https://opensource.org/licenses/MIT" };
                     document.Info.Contact = new OpenApiContact { Name = "Headless", Url = "https://headless.dev" };
@@ -48,24 +50,6 @@ public static class OpenApiSetup
                 };
             };
         });
-
-    public static WebApplication MapHeadlessOpenApi(this WebApplication app)
-    {
-        foreach (var path in new[] { "/openapi/{documentName}.json", "/openapi/{documentName}.yaml" })
-        {
-            // NSwag would name the host the request came to; the committed contract must not depend on it.
-            app.UseOpenApi(c =>
-            {
-                c.Path = path;
-                c.PostProcess = (document, _) =>
-                {
-                    document.Servers.Clear();
-                    document.Servers.Add(new OpenApiServer { Url = "/", Description = "The API host that serves this document (the shop's origin behind the CDN)." });
-                };
-            });
-        }
-        return app;
-    }
 
     // FastEndpoints describes a request DTO whose body is a [FromBody] contract as a schema of its own,
     // which no operation uses: drop every schema nothing refers to.
@@ -98,9 +82,16 @@ public static class OpenApiSetup
             var metadata = ((AspNetCoreOperationProcessorContext)context).ApiDescription.ActionDescriptor.EndpointMetadata;
             var operation = context.OperationDescription.Operation;
             var isPublic = metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<IAuthorizeData>().Any();
-            operation.Security = isPublic
-                ? []
-                : [new OpenApiSecurityRequirement { [BearerScheme] = [] }];
+            if (isPublic)
+            {
+                // NSwag leaves an empty security list out; GetOpenApiDocument writes it as `security: []`.
+                operation.ExtensionData ??= new Dictionary<string, object?>();
+                operation.ExtensionData[PublicMarker] = true;
+            }
+            else
+            {
+                operation.Security = [new OpenApiSecurityRequirement { [BearerScheme] = [] }];
+            }
             foreach (var parameter in operation.Parameters.Where(p => p.Kind == OpenApiParameterKind.Header))
             {
                 // FastEndpoints camel-cases header names ("if-Match"); headers are written as HTTP spells them.
@@ -109,8 +100,7 @@ public static class OpenApiSetup
                 {
                     continue;
                 }
-                parameter.ExtensionData ??= new Dictionary<string, object?>();
-                parameter.ExtensionData["x-originalName"] = char.ToLowerInvariant(parameter.Name[0]) + parameter.Name[1..].Replace("-", "", StringComparison.Ordinal);
+                parameter.OriginalName = char.ToLowerInvariant(parameter.Name[0]) + parameter.Name[1..].Replace("-", "", StringComparison.Ordinal);
             }
             return true;
         }

@@ -5,9 +5,10 @@ using NJsonSchema.Generation;
 namespace Headless.Api.Platform.OpenApi;
 
 /// <summary>
-/// The contracts are positional records: every constructor parameter is always present in the JSON
-/// (null when it has no value), so the document lists each as required, as the contract always has.
-/// Generated clients then type a response's fields as present rather than optional.
+/// The contracts are positional records. A response record writes every constructor parameter (null
+/// when it has no value), so the document lists each as required and generated clients type them as
+/// present. Request records are left alone: their fields are all nullable on purpose (a missing field
+/// is a field error, or "unchanged" in a PATCH), and what must be sent comes from their validators.
 /// </summary>
 internal sealed class RecordParametersAreRequired : ISchemaProcessor
 {
@@ -21,7 +22,13 @@ internal sealed class RecordParametersAreRequired : ISchemaProcessor
         var constructor = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance)
             .OrderByDescending(c => c.GetParameters().Length)
             .FirstOrDefault();
-        foreach (var parameter in constructor?.GetParameters() ?? [])
+        var parameters = constructor?.GetParameters() ?? [];
+        var nullability = new NullabilityInfoContext();
+        if (parameters.All(p => Nullable.GetUnderlyingType(p.ParameterType) is not null || nullability.Create(p).WriteState == NullabilityState.Nullable))
+        {
+            return;
+        }
+        foreach (var parameter in parameters)
         {
             var name = JsonNamingPolicy.CamelCase.ConvertName(parameter.Name!);
             if (!parameter.HasDefaultValue && context.Schema.Properties.TryGetValue(name, out var property))

@@ -25,7 +25,7 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
     public async Task Every_operation_is_named_summarised_and_documents_its_problems()
     {
         var doc = JsonNode.Parse(await api.CreateClient().GetStringAsync("/openapi/v1.json"))!;
-        Assert.StartsWith("3.1", doc["openapi"]!.GetValue<string>());
+        Assert.StartsWith("3.0", doc["openapi"]!.GetValue<string>()); // NSwag writes OpenAPI 3.0
         var operations = doc["paths"]!.AsObject()
             .SelectMany(path => path.Value!.AsObject()
                 .Where(op => Methods.Contains(op.Key))
