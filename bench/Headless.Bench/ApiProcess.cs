@@ -36,6 +36,11 @@ internal sealed class ApiProcess : IAsyncDisposable
     public (int Warnings, int Errors) Serving { get; private set; }
 
     private bool _ready;
+    private readonly Stopwatch _sinceStart = new();
+
+    /// <summary>From starting the process to the first 200 from /health/ready (migrations checked, caches
+    /// warm enough to serve): what a blue/green switch or a restarted instance waits for.</summary>
+    public TimeSpan StartupTime { get; private set; }
 
     public List<string> FirstProblems { get; } = [];
 
@@ -79,6 +84,7 @@ internal sealed class ApiProcess : IAsyncDisposable
         log.WriteLine($"# {DateTime.UtcNow:O} dotnet {apiDll} (Headless__Catalog__ReadCache={readCache.ToString().ToLowerInvariant()}, Urls={BaseUrl})");
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var api = new ApiProcess(process, log, logPath);
+        api._sinceStart.Start();
         process.OutputDataReceived += (_, e) => api.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => api.OnLine(e.Data);
         if (!process.Start())
@@ -135,7 +141,8 @@ internal sealed class ApiProcess : IAsyncDisposable
                     {
                         _ready = true;
                     }
-                    Log.Info($"API ready in {clock.Elapsed.TotalSeconds:F1} s.");
+                    StartupTime = _sinceStart.Elapsed;
+                    Log.Info($"API ready in {clock.Elapsed.TotalSeconds:F1} s ({StartupTime.TotalSeconds:F2} s from process start).");
                     return;
                 }
             }

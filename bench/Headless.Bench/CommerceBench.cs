@@ -187,7 +187,7 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
             // 6. Where the time goes: every statement of a few hundred checkouts, one at a time.
             profile = await ProfileAsync(api, spreadLines, ct);
             var (atStart, serving) = api.ProblemCounts();
-            apiLog = new ApiLogSummary("checkout", api.LogPath, atStart, serving, [.. api.FirstProblems]);
+            apiLog = new ApiLogSummary("checkout", api.LogPath, atStart, serving, [.. api.FirstProblems], api.StartupTime);
         }
         finally
         {

@@ -316,7 +316,7 @@ internal sealed class BenchRun(BenchOptions options)
     private void RecordApiLog(string label, ApiProcess api)
     {
         var (atStart, serving) = api.ProblemCounts();
-        _apiLogs.Add(new ApiLogSummary(label, api.LogPath, atStart, serving, [.. api.FirstProblems]));
+        _apiLogs.Add(new ApiLogSummary(label, api.LogPath, atStart, serving, [.. api.FirstProblems], api.StartupTime));
         if (atStart.Warnings + atStart.Errors + serving.Warnings + serving.Errors > 0)
         {
             Log.Warn($"The API ({label}) logged {atStart.Warnings} warnings and {atStart.Errors} errors while starting, " +

@@ -4,7 +4,7 @@ using System.Text;
 namespace Headless.Bench;
 
 internal sealed record ApiLogSummary(
-    string Label, string LogPath, (int Warnings, int Errors) AtStart, (int Warnings, int Errors) Serving, IReadOnlyList<string> Examples);
+    string Label, string LogPath, (int Warnings, int Errors) AtStart, (int Warnings, int Errors) Serving, IReadOnlyList<string> Examples, TimeSpan Startup);
 
 internal sealed record BenchReport(
     DateTime StartedUtc,
@@ -114,6 +114,7 @@ internal sealed record BenchReport(
             var categories = log.Examples
                 .Select(e => System.Text.RegularExpressions.Regex.Match(e, "\"Category\":\"([^\"]+)\"").Groups[1].Value)
                 .Where(c => c.Length > 0).Distinct().ToList();
+            md.AppendLine(Inv, $"- API start-up ({log.Label}): {log.Startup.TotalSeconds:F2} s from process start to the first 200 from `/health/ready`.");
             md.AppendLine(Inv, $"- API log ({log.Label}): {log.Serving.Warnings} warnings and {log.Serving.Errors} errors under load; {log.AtStart.Warnings} warnings and {log.AtStart.Errors} errors while starting{(categories.Count > 0 ? $" (from {string.Join(", ", categories.Select(c => $"`{c}`"))})" : "")}.");
         }
         var background = Results.SelectMany(r => r.Runs).Max(r => r.BackgroundCores);

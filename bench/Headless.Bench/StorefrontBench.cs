@@ -85,7 +85,7 @@ internal sealed partial class StorefrontBench(BenchOptions options, BenchDatabas
 
             (watchBuild, edits) = await EditsAsync(api, work.FullName, ct);
             var (atStart, serving) = api.ProblemCounts();
-            apiLog = new ApiLogSummary("storefront", api.LogPath, atStart, serving, [.. api.FirstProblems]);
+            apiLog = new ApiLogSummary("storefront", api.LogPath, atStart, serving, [.. api.FirstProblems], api.StartupTime);
         }
         finally
         {
