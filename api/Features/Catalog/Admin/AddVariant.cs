@@ -30,6 +30,7 @@ public sealed class AddVariant(NpgsqlDataSource db, CatalogCache cache)
 
     public sealed class Request : JsonBody<CreateVariantRequest>
     {
+        [RouteParam]
         public Guid ProductId { get; set; }
     }
 

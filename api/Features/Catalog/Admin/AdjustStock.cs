@@ -28,6 +28,7 @@ public sealed class AdjustStock(NpgsqlDataSource db, CatalogCache cache)
 
     public sealed class Request : JsonBody<AdjustStockRequest>
     {
+        [RouteParam]
         public string Sku { get; set; } = "";
     }
 

@@ -19,6 +19,9 @@ public sealed class ArchiveProduct(NpgsqlDataSource db, CatalogCache cache)
         Post("/products/{id:guid}/archive");
         Group<AdminApi>();
         Policies(Platform.Security.Policies.CatalogStaff);
+        // Route and If-Match only: no body is read (the C# SDK sends an empty application/json one with a
+        // bodyless POST), and a query value of the same name must not replace a route value.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues | BindingSource.Headers));
         Description(b => b.WithName("ArchiveProduct").WithTags("Admin catalog")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed));

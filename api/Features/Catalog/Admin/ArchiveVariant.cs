@@ -20,6 +20,9 @@ public sealed class ArchiveVariant(NpgsqlDataSource db, CatalogCache cache)
         Post("/products/{productId:guid}/variants/{variantId:guid}/archive");
         Group<AdminApi>();
         Policies(Platform.Security.Policies.CatalogStaff);
+        // From the route only: no body is read (the C# SDK sends an empty application/json one with a
+        // bodyless POST), and a query value of the same name must not replace a route value.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
         Description(b => b.WithName("ArchiveVariant").WithTags("Admin catalog")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict));

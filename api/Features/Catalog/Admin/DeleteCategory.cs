@@ -18,6 +18,9 @@ public sealed class DeleteCategory(NpgsqlDataSource db, CatalogCache cache)
         Delete("/categories/{id:guid}");
         Group<AdminApi>();
         Policies(Platform.Security.Policies.CatalogStaff);
+        // Route and If-Match only: no body is read, and a query value of the same name must not replace
+        // a route value.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues | BindingSource.Headers));
         Description(b => b.WithName("DeleteCategory").WithTags("Admin catalog")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)

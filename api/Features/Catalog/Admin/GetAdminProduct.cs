@@ -16,6 +16,8 @@ public sealed class GetAdminProduct(NpgsqlDataSource db)
         Get("/products/{id:guid}");
         Group<AdminApi>();
         Policies(Platform.Security.Policies.CatalogStaff);
+        // From the route only: a query value of the same name must not replace it, and no body is read.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
         Description(b => b.WithName("GetAdminProduct").WithTags("Admin catalog").ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s => s.Summary = "Get any product (draft, active or archived) with its version ETag for a later If-Match");
     }

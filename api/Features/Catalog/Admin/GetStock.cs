@@ -15,6 +15,8 @@ public sealed class GetStock(NpgsqlDataSource db)
         Get("/inventory/{sku}");
         Group<AdminApi>();
         Policies(Platform.Security.Policies.CatalogStaff);
+        // From the route only: a query value of the same name must not replace it, and no body is read.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
         Description(b => b.WithName("GetStock").WithTags("Admin inventory").ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s => s.Summary = "Get a SKU's stock: on hand, reserved by open checkouts, available");
     }

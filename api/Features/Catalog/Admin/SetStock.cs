@@ -28,6 +28,7 @@ public sealed class SetStock(NpgsqlDataSource db, CatalogCache cache)
 
     public sealed class Request : JsonBody<SetStockRequest>
     {
+        [RouteParam]
         public string Sku { get; set; } = "";
     }
 

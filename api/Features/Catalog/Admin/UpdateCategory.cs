@@ -31,6 +31,7 @@ public sealed class UpdateCategory(NpgsqlDataSource db, CatalogCache cache)
 
     public sealed class Request : JsonBody<UpdateCategoryRequest>
     {
+        [RouteParam]
         public Guid Id { get; set; }
 
         /// <summary>The category's ETag from GET, e.g. "v3".</summary>

@@ -33,7 +33,10 @@ public sealed class UpdateVariant(NpgsqlDataSource db, CatalogCache cache)
 
     public sealed class Request : JsonBody<UpdateVariantRequest>
     {
+        [RouteParam]
         public Guid ProductId { get; set; }
+
+        [RouteParam]
         public Guid VariantId { get; set; }
 
         /// <summary>The variant's ETag, e.g. "v3" (its version in GET product's variants).</summary>
