@@ -71,6 +71,9 @@ if (args.FirstOrDefault() == "reset-admin")
     return;
 }
 
+// The search index lag gauge (headless.search.index_lag): started once, with the host.
+app.Services.GetRequiredService<SearchLag>().PublishMetric();
+
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseStorefront();
@@ -81,11 +84,9 @@ app.UseRateLimiter();
 app.UseAuthorization();
 app.UseHeadlessEndpoints();
 
-app.MapHealth();
 app.MapAccounts();
 app.MapCommerce();
 app.MapAdmin();
-app.MapSearch();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

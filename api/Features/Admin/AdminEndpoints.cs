@@ -1,6 +1,4 @@
 using Headless.Api.Features.Accounts;
-using Headless.Api.Features.Catalog.Admin;
-using Headless.Api.Platform.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Headless.Api.Features.Admin;
@@ -15,21 +13,6 @@ public static class AdminEndpoints
                 new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ProblemDetails), ["application/problem+json"]),
                 new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ProblemDetails), ["application/problem+json"]),
                 new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ProblemDetails), ["application/problem+json"]));
-
-        var catalog = admin.MapGroup("").WithTags("Admin catalog").RequireAuthorization(Policies.CatalogStaff);
-        GetAdminProduct.Map(catalog);
-        ArchiveProduct.Map(catalog);
-        AddVariant.Map(catalog);
-        UpdateVariant.Map(catalog);
-        ArchiveVariant.Map(catalog);
-        CreateCategory.Map(catalog);
-        UpdateCategory.Map(catalog);
-        DeleteCategory.Map(catalog);
-
-        var inventory = admin.MapGroup("").WithTags("Admin inventory").RequireAuthorization(Policies.CatalogStaff);
-        GetStock.Map(inventory);
-        SetStock.Map(inventory);
-        AdjustStock.Map(inventory);
 
         AccountsEndpoints.MapAccountsAdmin(admin);
         Commerce.CommerceSetup.MapCommerceAdmin(admin);

@@ -1,44 +1,67 @@
-using System.ComponentModel;
+using FastEndpoints;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Search;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Search;
 
-public static class SearchProducts
+public sealed class SearchProducts(SearchService search)
+    : Endpoint<SearchProducts.Request, Results<Ok<SearchResults>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("", Handle)
-        .WithName("SearchProducts")
-        .WithSummary("Search active products: words, filters, facets, stock-aware ranking, cursor pagination")
-        .WithDescription("""
-            `q` is matched against titles (weighted highest), categories and tags, then descriptions, with English
-            stemming, accents ignored and one-letter typos corrected (`query` shows the words searched, `corrected`
-            says whether any was replaced). Filters: `category` (slug, sub-categories included), `minPrice`/`maxPrice`
-            (minor units, on the lowest variant price), `option=name:value` (repeat it; values of one option are
-            alternatives, different options must all match), `tag` (repeat it; all must match), `inStock=true`
-            (exact: checked against live stock, so a product sold a moment ago is not listed). Sorts: relevance
-            (default with `q`; sold-out products count half), newest (default without `q`), price_asc, price_desc;
-            in-stock products come first in every sort. `facets=true` adds counts per category (sub-trees
-            included), price band, option value and availability over the whole result. `total` and the facets
-            reflect the search index, at most about a second behind the catalog.
-            """)
-        .ProducesValidationProblem();
-
-    private static async Task<Results<Ok<SearchResults>, ProblemHttpResult>> Handle(
-        [Description("Words to search for, at most 200 characters.")] string? q,
-        [Description("Category slug; products in its sub-categories are included.")] string? category,
-        [Description("Lowest price, in minor units, of the product's cheapest variant.")] long? minPrice,
-        [Description("Highest price, in minor units, of the product's cheapest variant.")] long? maxPrice,
-        [Description("Option filter name:value, e.g. size:m or colour:natural; repeatable.")] string[]? option,
-        [Description("Tag filter, e.g. plastic-free; repeatable, all must match.")] string[]? tag,
-        [Description("true: only products with at least one variant available right now.")] bool? inStock,
-        [Description("relevance (default with q), newest (default without), price_asc or price_desc.")] string? sort,
-        [Description("Page size, 1-100, default 20.")] int? limit,
-        [Description("The nextCursor of the previous page, unchanged.")] string? cursor,
-        [Description("true: include facet counts.")] bool? facets,
-        SearchService search, HttpContext http, CancellationToken ct)
+    public override void Configure()
     {
-        var query = SearchQuery.Parse(q, category, minPrice, maxPrice, option, tag, inStock, sort, limit, cursor, facets, out var errors);
+        Get("/search");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("SearchProducts").WithTags("Search").ProducesValidationProblem());
+        Summary(s =>
+        {
+            s.Summary = "Search active products: words, filters, facets, stock-aware ranking, cursor pagination";
+            s.Description = """
+                `q` is matched against titles (weighted highest), categories and tags, then descriptions, with English
+                stemming, accents ignored and one-letter typos corrected (`query` shows the words searched, `corrected`
+                says whether any was replaced). Filters: `category` (slug, sub-categories included), `minPrice`/`maxPrice`
+                (minor units, on the lowest variant price), `option=name:value` (repeat it; values of one option are
+                alternatives, different options must all match), `tag` (repeat it; all must match), `inStock=true`
+                (exact: checked against live stock, so a product sold a moment ago is not listed). Sorts: relevance
+                (default with `q`; sold-out products count half), newest (default without `q`), price_asc, price_desc;
+                in-stock products come first in every sort. `facets=true` adds counts per category (sub-trees
+                included), price band, option value and availability over the whole result. `total` and the facets
+                reflect the search index, at most about a second behind the catalog.
+                """;
+        });
+    }
+
+    public sealed class Request
+    {
+        /// <summary>Words to search for, at most 200 characters.</summary>
+        public string? Q { get; set; }
+        /// <summary>Category slug; products in its sub-categories are included.</summary>
+        public string? Category { get; set; }
+        /// <summary>Lowest price, in minor units, of the product's cheapest variant.</summary>
+        public long? MinPrice { get; set; }
+        /// <summary>Highest price, in minor units, of the product's cheapest variant.</summary>
+        public long? MaxPrice { get; set; }
+        /// <summary>Option filter name:value, e.g. size:m or colour:natural; repeatable.</summary>
+        public string[]? Option { get; set; }
+        /// <summary>Tag filter, e.g. plastic-free; repeatable, all must match.</summary>
+        public string[]? Tag { get; set; }
+        /// <summary>true: only products with at least one variant available right now.</summary>
+        public bool? InStock { get; set; }
+        /// <summary>relevance (default with q), newest (default without), price_asc or price_desc.</summary>
+        public string? Sort { get; set; }
+        /// <summary>Page size, 1-100, default 20.</summary>
+        public int? Limit { get; set; }
+        /// <summary>The nextCursor of the previous page, unchanged.</summary>
+        public string? Cursor { get; set; }
+        /// <summary>true: include facet counts.</summary>
+        public bool? Facets { get; set; }
+    }
+
+    public override async Task<Results<Ok<SearchResults>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var http = HttpContext;
+        var query = SearchQuery.Parse(req.Q, req.Category, req.MinPrice, req.MaxPrice, req.Option, req.Tag, req.InStock, req.Sort, req.Limit, req.Cursor, req.Facets, out var errors);
         if (errors.Count > 0)
         {
             return Platform.Problems.Problems.Validation(errors);

@@ -1,7 +1,5 @@
 using Headless.Api.Features.Search.OpenSearch;
 using Headless.Api.Platform.Outbox;
-using Headless.Api.Platform.Security;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -54,21 +52,5 @@ public static class SearchSetup
             options.PollInterval = TimeSpan.FromMilliseconds(200);
         }
         return options;
-    }
-
-    public static void MapSearch(this IEndpointRouteBuilder app)
-    {
-        app.ServiceProvider.GetRequiredService<SearchLag>().PublishMetric();
-        var problem500 = new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ProblemDetails), ["application/problem+json"]);
-        var search = app.MapGroup("/api/v1/search").WithTags("Search").AllowAnonymous().WithMetadata(problem500);
-        SearchProducts.Map(search);
-        SuggestProducts.Map(search);
-
-        var admin = app.MapGroup("/api/v1/admin").WithTags("Admin search").RequireAuthorization(Policies.Admin)
-            .WithMetadata(
-                new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(ProblemDetails), ["application/problem+json"]),
-                new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ProblemDetails), ["application/problem+json"]),
-                problem500);
-        ReindexSearch.Map(admin);
     }
 }

@@ -1,25 +1,39 @@
-using System.ComponentModel;
+using FastEndpoints;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Search;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Search;
 
-public static class SuggestProducts
+public sealed class SuggestProducts(SearchService search)
+    : Endpoint<SuggestProducts.Request, Results<Ok<SearchSuggestions>, ProblemHttpResult>>
 {
     public const int MaxLength = 100;
 
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/suggest", Handle)
-        .WithName("SuggestSearch")
-        .WithSummary("Type-ahead: completions of the last word, matching product titles and categories")
-        .WithDescription("The last word of `q` is taken as a prefix: `queries` completes it from the words the catalog uses (most common first), `products` are titles holding every word (in stock first), `categories` have a name word starting with it.")
-        .ProducesValidationProblem();
-
-    private static async Task<Results<Ok<SearchSuggestions>, ProblemHttpResult>> Handle(
-        [Description("What the shopper has typed so far, 1-100 characters.")] string? q,
-        [Description("Suggestions per kind, 1-10, default 5.")] int? limit,
-        SearchService search, HttpContext http, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/search/suggest");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("SuggestSearch").WithTags("Search").ProducesValidationProblem());
+        Summary(s =>
+        {
+            s.Summary = "Type-ahead: completions of the last word, matching product titles and categories";
+            s.Description = "The last word of `q` is taken as a prefix: `queries` completes it from the words the catalog uses (most common first), `products` are titles holding every word (in stock first), `categories` have a name word starting with it.";
+        });
+    }
+
+    public sealed class Request
+    {
+        /// <summary>What the shopper has typed so far, 1-100 characters.</summary>
+        public string? Q { get; set; }
+        /// <summary>Suggestions per kind, 1-10, default 5.</summary>
+        public int? Limit { get; set; }
+    }
+
+    public override async Task<Results<Ok<SearchSuggestions>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (q, limit, http) = (req.Q, req.Limit, HttpContext);
         var errors = new Dictionary<string, string[]>();
         var words = q is null ? [] : SearchQuery.SplitWords(q);
         if (q is null || words.Count == 0)

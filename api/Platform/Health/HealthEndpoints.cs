@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Headless.Api.Platform.Health;
@@ -12,12 +11,19 @@ public static class HealthEndpoints
         return services;
     }
 
-    public static void MapHealth(this WebApplication app)
+    /// <summary>Runs the checks <paramref name="predicate"/> selects and answers as ASP.NET Core's health
+    /// check middleware did before these probes became endpoints: 200 for Healthy or Degraded, 503 for
+    /// Unhealthy, never cached, the report as JSON.</summary>
+    internal static async Task RespondAsync(
+        HttpContext http, HealthCheckService checks, Func<HealthCheckRegistration, bool> predicate, CancellationToken ct)
     {
-        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync })
-            .ExcludeFromDescription();
-        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync })
-            .ExcludeFromDescription();
+        var report = await checks.CheckHealthAsync(predicate, ct);
+        http.Response.StatusCode = report.Status == HealthStatus.Unhealthy
+            ? StatusCodes.Status503ServiceUnavailable
+            : StatusCodes.Status200OK;
+        http.Response.Headers.Pragma = "no-cache";
+        http.Response.Headers.Expires = "Thu, 01 Jan 1970 00:00:00 GMT";
+        await WriteAsync(http, report);
     }
 
     private static Task WriteAsync(HttpContext http, HealthReport report)

@@ -1,6 +1,9 @@
 using System.Text.Json.Nodes;
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
@@ -11,19 +14,31 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Catalog.Admin;
 
-public static class AddVariant
+public sealed class AddVariant(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<AddVariant.Request, Results<Created<ProductVariant>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/products/{productId:guid}/variants", Handle)
-        .WithName("AddVariant")
-        .WithSummary("Add a variant (SKU, options, price, weight, initial stock) to a product")
-        .Validate<CreateVariantRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Created<ProductVariant>, ProblemHttpResult>> Handle(
-        Guid productId, CreateVariantRequest request, HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/products/{productId:guid}/variants");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        Description(b => b.WithName("AddVariant").WithTags("Admin catalog")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Add a variant (SKU, options, price, weight, initial stock) to a product");
+    }
+
+    public sealed class Request : JsonBody<CreateVariantRequest>
+    {
+        [RouteParam]
+        public Guid ProductId { get; set; }
+    }
+
+    public sealed class Validator(IValidator<CreateVariantRequest> rules) : JsonBodyValidator<Request, CreateVariantRequest>(rules);
+
+    public override async Task<Results<Created<ProductVariant>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (productId, request, http) = (req.ProductId, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));

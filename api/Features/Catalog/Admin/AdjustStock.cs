@@ -1,5 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
@@ -9,19 +12,31 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Catalog.Admin;
 
-public static class AdjustStock
+public sealed class AdjustStock(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<AdjustStock.Request, Results<Ok<StockLevel>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/inventory/{sku}/adjustments", Handle)
-        .WithName("AdjustStock")
-        .WithSummary("Add or remove stock (a delivery, a breakage) with a reason; safe to run concurrently")
-        .Validate<AdjustStockRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<StockLevel>, ProblemHttpResult>> Handle(
-        string sku, AdjustStockRequest request, HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/inventory/{sku}/adjustments");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        Description(b => b.WithName("AdjustStock").WithTags("Admin inventory")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Add or remove stock (a delivery, a breakage) with a reason; safe to run concurrently");
+    }
+
+    public sealed class Request : JsonBody<AdjustStockRequest>
+    {
+        [RouteParam]
+        public string Sku { get; set; } = "";
+    }
+
+    public sealed class Validator(IValidator<AdjustStockRequest> rules) : JsonBodyValidator<Request, AdjustStockRequest>(rules);
+
+    public override async Task<Results<Ok<StockLevel>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (sku, request, http) = (req.Sku, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         // One conditional update: concurrent adjustments add up and on hand never drops below reserved.

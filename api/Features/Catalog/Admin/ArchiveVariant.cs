@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Catalog;
@@ -10,18 +12,32 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Catalog.Admin;
 
-public static class ArchiveVariant
+public sealed class ArchiveVariant(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<ArchiveVariant.Request, Results<Ok<ProductVariant>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/products/{productId:guid}/variants/{variantId:guid}/archive", Handle)
-        .WithName("ArchiveVariant")
-        .WithSummary("Archive a variant: it can no longer be bought; its SKU and stock history stay")
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<ProductVariant>, ProblemHttpResult>> Handle(
-        Guid productId, Guid variantId, HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/products/{productId:guid}/variants/{variantId:guid}/archive");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        // From the route only: no body is read (the C# SDK sends an empty application/json one with a
+        // bodyless POST), and a query value of the same name must not replace a route value.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
+        Description(b => b.WithName("ArchiveVariant").WithTags("Admin catalog")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Archive a variant: it can no longer be bought; its SKU and stock history stay");
+    }
+
+    public sealed class Request
+    {
+        public Guid ProductId { get; set; }
+        public Guid VariantId { get; set; }
+    }
+
+    public override async Task<Results<Ok<ProductVariant>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (productId, variantId, http) = (req.ProductId, req.VariantId, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));

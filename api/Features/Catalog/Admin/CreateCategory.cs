@@ -1,5 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
@@ -10,18 +13,25 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Catalog.Admin;
 
-public static class CreateCategory
+public sealed class CreateCategory(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<CreateCategory.Request, Results<Created<CategoryNode>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/categories", Handle)
-        .WithName("CreateCategory")
-        .WithSummary("Create a category, at the root or under a parent")
-        .Validate<CreateCategoryRequest>()
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Created<CategoryNode>, ProblemHttpResult>> Handle(
-        CreateCategoryRequest request, HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/categories");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        Description(b => b.WithName("CreateCategory").WithTags("Admin catalog").ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Create a category, at the root or under a parent");
+    }
+
+    public sealed class Request : JsonBody<CreateCategoryRequest>;
+
+    public sealed class Validator(IValidator<CreateCategoryRequest> rules) : JsonBodyValidator<Request, CreateCategoryRequest>(rules);
+
+    public override async Task<Results<Created<CategoryNode>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));

@@ -1,27 +1,45 @@
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Catalog.Admin;
 
-public static class DeleteCategory
+public sealed class DeleteCategory(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<DeleteCategory.Request, Results<NoContent, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapDelete("/categories/{id:guid}", Handle)
-        .WithName("DeleteCategory")
-        .WithSummary("Delete an empty category (no sub-categories, no products). If-Match is optional")
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed);
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> Handle(
-        Guid id, [FromHeader(Name = "If-Match")] string? ifMatch, HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Delete("/categories/{id:guid}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        // Route and If-Match only: no body is read, and a query value of the same name must not replace
+        // a route value.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues | BindingSource.Headers));
+        Description(b => b.WithName("DeleteCategory").WithTags("Admin catalog")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed));
+        Summary(s => s.Summary = "Delete an empty category (no sub-categories, no products). If-Match is optional");
+    }
+
+    public sealed class Request
+    {
+        public Guid Id { get; set; }
+
+        /// <summary>The category's ETag from GET, e.g. "v3"; optional.</summary>
+        [FromHeader("If-Match", IsRequired = false)]
+        public string? IfMatch { get; set; }
+    }
+
+    public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (id, ifMatch, http) = (req.Id, req.IfMatch, HttpContext);
         var expected = Versions.ParseIfMatch(ifMatch);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);

@@ -1,3 +1,5 @@
+using FastEndpoints;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Contracts.Admin;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -5,16 +7,28 @@ using Npgsql;
 
 namespace Headless.Api.Features.Catalog.Admin;
 
-public static class GetStock
+public sealed class GetStock(NpgsqlDataSource db)
+    : Endpoint<GetStock.Request, Results<Ok<StockLevel>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/inventory/{sku}", Handle)
-        .WithName("GetStock")
-        .WithSummary("Get a SKU's stock: on hand, reserved by open checkouts, available")
-        .ProducesProblem(StatusCodes.Status404NotFound);
-
-    private static async Task<Results<Ok<StockLevel>, ProblemHttpResult>> Handle(string sku, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/inventory/{sku}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        // From the route only: a query value of the same name must not replace it, and no body is read.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
+        Description(b => b.WithName("GetStock").WithTags("Admin inventory").ProducesProblem(StatusCodes.Status404NotFound));
+        Summary(s => s.Summary = "Get a SKU's stock: on hand, reserved by open checkouts, available");
+    }
+
+    public sealed class Request
+    {
+        public string Sku { get; set; } = "";
+    }
+
+    public override async Task<Results<Ok<StockLevel>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (sku, http) = (req.Sku, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         var level = await StockWrites.GetAsync(conn, sku);
         if (level is null)

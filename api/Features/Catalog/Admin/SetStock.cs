@@ -1,5 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
@@ -9,19 +12,31 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Catalog.Admin;
 
-public static class SetStock
+public sealed class SetStock(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<SetStock.Request, Results<Ok<StockLevel>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPut("/inventory/{sku}", Handle)
-        .WithName("SetStock")
-        .WithSummary("Set a SKU's on-hand count after a stock take, with a reason")
-        .Validate<SetStockRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<StockLevel>, ProblemHttpResult>> Handle(
-        string sku, SetStockRequest request, HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Put("/inventory/{sku}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        Description(b => b.WithName("SetStock").WithTags("Admin inventory")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Set a SKU's on-hand count after a stock take, with a reason");
+    }
+
+    public sealed class Request : JsonBody<SetStockRequest>
+    {
+        [RouteParam]
+        public string Sku { get; set; } = "";
+    }
+
+    public sealed class Validator(IValidator<SetStockRequest> rules) : JsonBodyValidator<Request, SetStockRequest>(rules);
+
+    public override async Task<Results<Ok<StockLevel>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (sku, request, http) = (req.Sku, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var before = await StockWrites.GetAsync(conn, sku, tx, forUpdate: true);

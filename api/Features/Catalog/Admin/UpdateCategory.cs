@@ -1,32 +1,49 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
 using Headless.Contracts.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Catalog.Admin;
 
-public static class UpdateCategory
+public sealed class UpdateCategory(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<UpdateCategory.Request, Results<Ok<CategoryNode>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPatch("/categories/{id:guid}", Handle)
-        .WithName("UpdateCategory")
-        .WithSummary("Rename, re-slug, re-order or move a category. Requires If-Match with the category's ETag")
-        .Validate<UpdateCategoryRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-        .ProducesProblem(StatusCodes.Status428PreconditionRequired);
-
-    private static async Task<Results<Ok<CategoryNode>, ProblemHttpResult>> Handle(
-        Guid id, UpdateCategoryRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
-        HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Patch("/categories/{id:guid}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        Description(b => b.WithName("UpdateCategory").WithTags("Admin catalog")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Rename, re-slug, re-order or move a category. Requires If-Match with the category's ETag");
+    }
+
+    public sealed class Request : JsonBody<UpdateCategoryRequest>
+    {
+        [RouteParam]
+        public Guid Id { get; set; }
+
+        /// <summary>The category's ETag from GET, e.g. "v3".</summary>
+        [FromHeader("If-Match", IsRequired = false)]
+        public string? IfMatch { get; set; }
+    }
+
+    public sealed class Validator(IValidator<UpdateCategoryRequest> rules) : JsonBodyValidator<Request, UpdateCategoryRequest>(rules);
+
+    public override async Task<Results<Ok<CategoryNode>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (id, request, ifMatch, http) = (req.Id, req.Body, req.IfMatch, HttpContext);
         var expected = Versions.ParseIfMatch(ifMatch);
         if (expected.IsMissing)
         {

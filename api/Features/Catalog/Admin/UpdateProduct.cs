@@ -31,6 +31,7 @@ public sealed class UpdateProduct(NpgsqlDataSource db, CatalogCache cache)
 
     public sealed class Request : JsonBody<UpdateProductRequest>
     {
+        [RouteParam]
         public Guid Id { get; set; }
 
         /// <summary>The product's ETag from GET, e.g. "v3".</summary>

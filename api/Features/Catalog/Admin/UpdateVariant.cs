@@ -1,34 +1,54 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Admin;
 using Headless.Contracts.Catalog;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Catalog.Admin;
 
-public static class UpdateVariant
+public sealed class UpdateVariant(NpgsqlDataSource db, CatalogCache cache)
+    : Endpoint<UpdateVariant.Request, Results<Ok<ProductVariant>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPatch("/products/{productId:guid}/variants/{variantId:guid}", Handle)
-        .WithName("UpdateVariant")
-        .WithSummary("Change a variant's title, options, price or weight. Requires If-Match with the variant's ETag")
-        .Validate<UpdateVariantRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-        .ProducesProblem(StatusCodes.Status428PreconditionRequired);
-
-    private static async Task<Results<Ok<ProductVariant>, ProblemHttpResult>> Handle(
-        Guid productId, Guid variantId, UpdateVariantRequest request, [FromHeader(Name = "If-Match")] string? ifMatch,
-        HttpContext http, NpgsqlDataSource db, CatalogCache cache, CancellationToken ct)
+    public override void Configure()
     {
+        Patch("/products/{productId:guid}/variants/{variantId:guid}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.CatalogStaff);
+        Description(b => b.WithName("UpdateVariant").WithTags("Admin catalog")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Change a variant's title, options, price or weight. Requires If-Match with the variant's ETag");
+    }
+
+    public sealed class Request : JsonBody<UpdateVariantRequest>
+    {
+        [RouteParam]
+        public Guid ProductId { get; set; }
+
+        [RouteParam]
+        public Guid VariantId { get; set; }
+
+        /// <summary>The variant's ETag, e.g. "v3" (its version in GET product's variants).</summary>
+        [FromHeader("If-Match", IsRequired = false)]
+        public string? IfMatch { get; set; }
+    }
+
+    public sealed class Validator(IValidator<UpdateVariantRequest> rules) : JsonBodyValidator<Request, UpdateVariantRequest>(rules);
+
+    public override async Task<Results<Ok<ProductVariant>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (productId, variantId, request, ifMatch, http) = (req.ProductId, req.VariantId, req.Body, req.IfMatch, HttpContext);
         var expected = Versions.ParseIfMatch(ifMatch);
         if (expected.IsMissing)
         {
