@@ -85,7 +85,6 @@ app.MapOpenApi("/openapi/{documentName}.json");
 app.MapOpenApi("/openapi/{documentName}.yaml");
 app.MapHealth();
 app.MapAccounts();
-app.MapCommerce();
 app.MapAdmin();
 app.MapSearch();
 

@@ -1,4 +1,3 @@
-using Headless.Api.Features.Carts;
 using Headless.Api.Features.Checkout;
 using Headless.Api.Features.Orders;
 using Headless.Api.Features.Orders.Admin;
@@ -9,12 +8,12 @@ using Headless.Api.Features.Pricing;
 using Headless.Api.Features.Pricing.Admin;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Security;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Headless.Api.Features.Commerce;
 
-/// <summary>Carts, pricing rules, checkout, payments and orders: services and routes.</summary>
+/// <summary>Carts, pricing rules, checkout, payments and orders: their services and the staff routes. The
+/// public routes are FastEndpoints endpoints beside each use case.</summary>
 public static class CommerceSetup
 {
     public static IServiceCollection AddCommerce(this IServiceCollection services, IConfiguration config)
@@ -41,30 +40,6 @@ public static class CommerceSetup
                 });
         }
         return services;
-    }
-
-    public static void MapCommerce(this IEndpointRouteBuilder app)
-    {
-        var problems500 = new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ProblemDetails), ["application/problem+json"]);
-
-        var carts = app.MapGroup("/api/v1").WithTags("Carts").AllowAnonymous().WithMetadata(problems500);
-        CreateCart.Map(carts);
-        GetCart.Map(carts);
-        UpdateCart.Map(carts);
-        AddCartLine.Map(carts);
-        SetCartLine.Map(carts);
-        RemoveCartLine.Map(carts);
-        MergeCart.Map(carts);
-
-        var checkout = app.MapGroup("/api/v1").WithTags("Checkout").AllowAnonymous().WithMetadata(problems500);
-        CreateCheckout.Map(checkout);
-        ConfirmTestPayment.Map(checkout);
-        StripeWebhook.Map(checkout);
-
-        var orders = app.MapGroup("/api/v1").WithTags("Orders").AllowAnonymous().WithMetadata(problems500);
-        GetOrder.Map(orders);
-        ConfirmOrderPayment.Map(orders);
-        ListMyOrders.Map(orders);
     }
 
     /// <summary>Staff routes under /api/v1/admin: orders and pricing rules.</summary>
