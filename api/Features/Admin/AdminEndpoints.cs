@@ -32,6 +32,5 @@ public static class AdminEndpoints
         AdjustStock.Map(inventory);
 
         AccountsEndpoints.MapAccountsAdmin(admin);
-        Commerce.CommerceSetup.MapCommerceAdmin(admin);
     }
 }

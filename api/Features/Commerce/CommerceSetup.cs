@@ -1,19 +1,16 @@
 using Headless.Api.Features.Checkout;
 using Headless.Api.Features.Orders;
-using Headless.Api.Features.Orders.Admin;
 using Headless.Api.Features.Payments;
 using Headless.Api.Features.Payments.Stripe;
 using Headless.Api.Features.Payments.TestProvider;
 using Headless.Api.Features.Pricing;
-using Headless.Api.Features.Pricing.Admin;
 using Headless.Api.Platform.Http;
-using Headless.Api.Platform.Security;
 using Microsoft.Extensions.Options;
 
 namespace Headless.Api.Features.Commerce;
 
-/// <summary>Carts, pricing rules, checkout, payments and orders: their services and the staff routes. The
-/// public routes are FastEndpoints endpoints beside each use case.</summary>
+/// <summary>Carts, pricing rules, checkout, payments and orders: their services. The routes are FastEndpoints
+/// endpoints beside each use case.</summary>
 public static class CommerceSetup
 {
     public static IServiceCollection AddCommerce(this IServiceCollection services, IConfiguration config)
@@ -40,28 +37,5 @@ public static class CommerceSetup
                 });
         }
         return services;
-    }
-
-    /// <summary>Staff routes under /api/v1/admin: orders and pricing rules.</summary>
-    public static void MapCommerceAdmin(RouteGroupBuilder admin)
-    {
-        var orders = admin.MapGroup("").WithTags("Admin orders").RequireAuthorization(Policies.OrderStaff);
-        ListOrders.Map(orders);
-        GetAdminOrder.Map(orders);
-        ShipOrder.Map(orders);
-        MarkOrderDelivered.Map(orders);
-        CancelOrder.Map(orders);
-        RefundOrder.Map(orders);
-
-        var pricing = admin.MapGroup("").WithTags("Admin pricing").RequireAuthorization(Policies.OrderStaff);
-        CreateShippingMethod.Map(pricing);
-        ListShippingMethods.Map(pricing);
-        UpdateShippingMethod.Map(pricing);
-        SetTaxRate.Map(pricing);
-        ListTaxRates.Map(pricing);
-        DeleteTaxRate.Map(pricing);
-        CreateDiscountCode.Map(pricing);
-        ListDiscountCodes.Map(pricing);
-        UpdateDiscountCode.Map(pricing);
     }
 }
