@@ -85,7 +85,6 @@ app.UseAuthorization();
 app.UseHeadlessEndpoints();
 
 app.MapAccounts();
-app.MapCommerce();
 app.MapAdmin();
 
 app.Lifetime.ApplicationStarted.Register(() =>

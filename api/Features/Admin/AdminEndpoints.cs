@@ -15,6 +15,5 @@ public static class AdminEndpoints
                 new ProducesResponseTypeMetadata(StatusCodes.Status500InternalServerError, typeof(ProblemDetails), ["application/problem+json"]));
 
         AccountsEndpoints.MapAccountsAdmin(admin);
-        Commerce.CommerceSetup.MapCommerceAdmin(admin);
     }
 }

@@ -1,6 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Pricing;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -8,21 +10,32 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Carts;
 
-public static class AddCartLine
+public sealed class AddCartLine(NpgsqlDataSource db, PricingRules rules)
+    : Endpoint<AddCartLine.Request, Results<Ok<Cart>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/carts/{cartToken}/lines", Handle)
-        .WithName("AddCartLine")
-        .WithSummary("Add a quantity of a SKU to a cart (added to what is already there)")
-        .Validate<AddCartLineRequest>()
-        .ProducesProblem(StatusCodes.Status401Unauthorized)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed);
-
-    private static async Task<Results<Ok<Cart>, ProblemHttpResult>> Handle(
-        string cartToken, AddCartLineRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/carts/{cartToken}/lines");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("AddCartLine").WithTags("Carts")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed));
+        Summary(s => s.Summary = "Add a quantity of a SKU to a cart (added to what is already there)");
+    }
+
+    public sealed class Request : JsonBody<AddCartLineRequest>
+    {
+        public string CartToken { get; set; } = "";
+    }
+
+    public sealed class Validator(IValidator<AddCartLineRequest> rules) : JsonBodyValidator<Request, AddCartLineRequest>(rules);
+
+    public override async Task<Results<Ok<Cart>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (cartToken, request, http) = (req.CartToken, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         var (cart, problem) = await CartStore.ResolveAsync(conn, cartToken, http.User);
         if ((problem ?? CartWrites.CheckWritable(http, cart!)) is { } refused)

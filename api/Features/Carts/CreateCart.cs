@@ -1,62 +1,73 @@
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Features.Pricing;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Carts;
 
-public static class CreateCart
+public sealed class CreateCart(NpgsqlDataSource db, PricingRules rules, Idempotency idempotency, IOptions<CatalogOptions> catalog)
+    : Endpoint<CreateCart.Request, Results<Created<Cart>, Ok<Cart>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/carts", Handle)
-        .WithName("CreateCart")
-        .WithSummary("Create a cart: a guest cart with a secret token, or, signed in, your cart (returned if you already have one)")
-        .WithDescription("Send an Idempotency-Key so a retried request does not create a second cart. Keep the returned token: it is the only way to reach a guest cart.")
-        .ProducesValidationProblem()
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-
-    private static async Task<Results<Created<Cart>, Ok<Cart>, ProblemHttpResult>> Handle(
-        [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] CreateCartRequest? request, HttpContext http, NpgsqlDataSource db, PricingRules rules, Idempotency idempotency,
-        IOptions<CatalogOptions> catalog, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/carts");
+        Group<PublicApi>();
+        AllowAnonymous();
+        RequestBinder(new OptionalJsonBody<Request>());
+        Description(b => b.WithName("CreateCart").WithTags("Carts")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity));
+        Summary(s =>
+        {
+            s.Summary = "Create a cart: a guest cart with a secret token, or, signed in, your cart (returned if you already have one)";
+            s.Description = "Send an Idempotency-Key so a retried request does not create a second cart. Keep the returned token: it is the only way to reach a guest cart.";
+        });
+    }
+
+    public sealed class Request : JsonBody<CreateCartRequest>;
+
+    public override async Task<Results<Created<Cart>, Ok<Cart>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = ((CreateCartRequest?)req.Body, HttpContext);
         if (request?.Currency is { } currency && currency != catalog.Value.Currency)
         {
             return Validation("currency", $"This shop sells in {catalog.Value.Currency}; leave currency out or use {catalog.Value.Currency}.");
         }
-        var (key, keyProblem) = Idempotency.Read(http);
+        // Qualified: FastEndpoints' Endpoint has an Idempotency() method of its own.
+        var (key, keyProblem) = Platform.Http.Idempotency.Read(http);
         if (keyProblem is not null)
         {
             return keyProblem;
         }
         var customerId = http.User.UserId();
         var scope = "carts:" + (customerId?.ToString() ?? "guest");
-        var fingerprint = Idempotency.Fingerprint("CreateCart", "", request, ApiJsonContext.Default.CreateCartRequest!);
+        var fingerprint = Platform.Http.Idempotency.Fingerprint("CreateCart", "", request, ApiJsonContext.Default.CreateCartRequest!);
 
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         if (key is not null)
         {
-            if (!await Idempotency.TryLockAsync(conn, tx, scope, key))
+            if (!await Platform.Http.Idempotency.TryLockAsync(conn, tx, scope, key))
             {
-                return Idempotency.InFlight();
+                return Platform.Http.Idempotency.InFlight();
             }
             if (await idempotency.FindAsync(conn, tx, scope, key, ApiJsonContext.Default.Cart) is { } stored)
             {
                 if (!stored.Matches(fingerprint))
                 {
-                    return Idempotency.Mismatch();
+                    return Platform.Http.Idempotency.Mismatch();
                 }
-                Idempotency.MarkReplayed(http);
+                Platform.Http.Idempotency.MarkReplayed(http);
                 return TypedResults.Created(stored.Location, stored.Body);
             }
         }

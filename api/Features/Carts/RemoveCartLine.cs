@@ -1,5 +1,7 @@
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Features.Pricing;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -7,21 +9,32 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Carts;
 
-public static class RemoveCartLine
+public sealed class RemoveCartLine(NpgsqlDataSource db, PricingRules rules)
+    : Endpoint<RemoveCartLine.Request, Results<Ok<Cart>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapDelete("/carts/{cartToken}/lines/{sku}", Handle)
-        .WithName("RemoveCartLine")
-        .WithSummary("Remove a SKU from a cart")
-        .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status401Unauthorized)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed);
-
-    private static async Task<Results<Ok<Cart>, ProblemHttpResult>> Handle(
-        string cartToken, string sku, HttpContext http, NpgsqlDataSource db, PricingRules rules, CancellationToken ct)
+    public override void Configure()
     {
+        Delete("/carts/{cartToken}/lines/{sku}");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("RemoveCartLine").WithTags("Carts")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed));
+        Summary(s => s.Summary = "Remove a SKU from a cart");
+    }
+
+    public sealed class Request
+    {
+        public string CartToken { get; set; } = "";
+        public string Sku { get; set; } = "";
+    }
+
+    public override async Task<Results<Ok<Cart>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (cartToken, sku, http) = (req.CartToken, req.Sku, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         var (cart, problem) = await CartStore.ResolveAsync(conn, cartToken, http.User);
         if ((problem ?? CartWrites.CheckWritable(http, cart!)) is { } refused)

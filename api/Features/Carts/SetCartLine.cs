@@ -1,6 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Pricing;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -8,21 +10,33 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Carts;
 
-public static class SetCartLine
+public sealed class SetCartLine(NpgsqlDataSource db, PricingRules rules)
+    : Endpoint<SetCartLine.Request, Results<Ok<Cart>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPut("/carts/{cartToken}/lines/{sku}", Handle)
-        .WithName("SetCartLine")
-        .WithSummary("Set the quantity of a SKU in a cart (0 removes the line)")
-        .Validate<SetCartLineRequest>()
-        .ProducesProblem(StatusCodes.Status401Unauthorized)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed);
-
-    private static async Task<Results<Ok<Cart>, ProblemHttpResult>> Handle(
-        string cartToken, string sku, SetCartLineRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, CancellationToken ct)
+    public override void Configure()
     {
+        Put("/carts/{cartToken}/lines/{sku}");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("SetCartLine").WithTags("Carts")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed));
+        Summary(s => s.Summary = "Set the quantity of a SKU in a cart (0 removes the line)");
+    }
+
+    public sealed class Request : JsonBody<SetCartLineRequest>
+    {
+        public string CartToken { get; set; } = "";
+        public string Sku { get; set; } = "";
+    }
+
+    public sealed class Validator(IValidator<SetCartLineRequest> rules) : JsonBodyValidator<Request, SetCartLineRequest>(rules);
+
+    public override async Task<Results<Ok<Cart>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (cartToken, sku, request, http) = (req.CartToken, req.Sku, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         var (cart, problem) = await CartStore.ResolveAsync(conn, cartToken, http.User);
         if ((problem ?? CartWrites.CheckWritable(http, cart!)) is { } refused)

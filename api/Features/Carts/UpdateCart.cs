@@ -1,6 +1,8 @@
 using Dapper;
+using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Pricing;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Geography;
 using Headless.Api.Platform.Http;
 using Headless.Contracts.Commerce;
@@ -10,22 +12,33 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Carts;
 
-public static class UpdateCart
+public sealed class UpdateCart(NpgsqlDataSource db, PricingRules rules)
+    : Endpoint<UpdateCart.Request, Results<Ok<Cart>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPatch("/carts/{cartToken}", Handle)
-        .WithName("UpdateCart")
-        .WithSummary("Set a cart's destination, shipping method or discount code, for the shipping and tax estimate")
-        .Validate<UpdateCartRequest>()
-        .ProducesProblem(StatusCodes.Status401Unauthorized)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-
-    private static async Task<Results<Ok<Cart>, ProblemHttpResult>> Handle(
-        string cartToken, UpdateCartRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, CancellationToken ct)
+    public override void Configure()
     {
+        Patch("/carts/{cartToken}");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("UpdateCart").WithTags("Carts")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity));
+        Summary(s => s.Summary = "Set a cart's destination, shipping method or discount code, for the shipping and tax estimate");
+    }
+
+    public sealed class Request : JsonBody<UpdateCartRequest>
+    {
+        public string CartToken { get; set; } = "";
+    }
+
+    public sealed class Validator(IValidator<UpdateCartRequest> rules) : JsonBodyValidator<Request, UpdateCartRequest>(rules);
+
+    public override async Task<Results<Ok<Cart>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (cartToken, request, http) = (req.CartToken, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         var (cart, problem) = await CartStore.ResolveAsync(conn, cartToken, http.User);
         if ((problem ?? CartWrites.CheckWritable(http, cart!)) is { } refused)

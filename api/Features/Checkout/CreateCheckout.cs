@@ -1,10 +1,12 @@
 using System.Text.Json;
 using Dapper;
+using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Features.Carts;
 using Headless.Api.Features.Payments;
 using Headless.Api.Features.Pricing;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Geography;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
@@ -14,6 +16,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
+using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Checkout;
 
@@ -23,7 +26,9 @@ namespace Headless.Api.Features.Checkout;
 /// never take more than there is and never deadlock. The order waits in pending_payment with its stock
 /// held until it is paid or the reservation expires.
 /// </summary>
-public static class CreateCheckout
+public sealed class CreateCheckout(
+    NpgsqlDataSource db, PricingRules rules, IPaymentProvider payments, Idempotency idempotency, IOptions<CheckoutOptions> options, ILogger<CreateCheckout> log)
+    : Endpoint<CreateCheckout.Request, Results<Created<CheckoutResult>, ProblemHttpResult>>
 {
     // Closes exactly the cart version that was priced: one checkout per cart, no edits in between.
     private const string CloseCartSql = """
@@ -32,30 +37,40 @@ public static class CreateCheckout
         returning 1;
         """;
 
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/checkouts", Handle)
-        .WithName("CreateCheckout")
-        .WithSummary("Check out a cart: reserve its stock, create the order (pending payment) and its payment")
-        .WithDescription("Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one.")
-        .Validate<CheckoutRequest>()
-        .ProducesProblem(StatusCodes.Status401Unauthorized)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-
-    private static async Task<Results<Created<CheckoutResult>, ProblemHttpResult>> Handle(
-        CheckoutRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, IPaymentProvider payments,
-        Idempotency idempotency, IOptions<CheckoutOptions> options, ILogger<CheckoutResult> log, CancellationToken ct)
+    public override void Configure()
     {
-        var (key, keyProblem) = Idempotency.Read(http);
+        Post("/checkouts");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("CreateCheckout").WithTags("Checkout")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
+        Summary(s =>
+        {
+            s.Summary = "Check out a cart: reserve its stock, create the order (pending payment) and its payment";
+            s.Description = "Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one.";
+        });
+    }
+
+    public sealed class Request : JsonBody<CheckoutRequest>;
+
+    public sealed class Validator(IValidator<CheckoutRequest> rules) : JsonBodyValidator<Request, CheckoutRequest>(rules);
+
+    public override async Task<Results<Created<CheckoutResult>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
+        // Qualified: FastEndpoints' Endpoint has an Idempotency() method of its own.
+        var (key, keyProblem) = Platform.Http.Idempotency.Read(http);
         if (keyProblem is not null || key is null)
         {
-            return keyProblem ?? Idempotency.Required();
+            return keyProblem ?? Platform.Http.Idempotency.Required();
         }
         var customerId = http.User.UserId();
         var scope = "checkout:" + (customerId?.ToString() ?? "guest");
-        var fingerprint = Idempotency.Fingerprint("CreateCheckout", "", request, ApiJsonContext.Default.CheckoutRequest);
+        var fingerprint = Platform.Http.Idempotency.Fingerprint("CreateCheckout", "", request, ApiJsonContext.Default.CheckoutRequest);
 
         await using var conn = await db.OpenConnectionAsync(ct);
         if (payments.Name != "test" && await idempotency.FindAsync(conn, null, scope, key, ApiJsonContext.Default.CheckoutResult) is { } early)
@@ -130,27 +145,27 @@ public static class CreateCheckout
         // Round trip 1: hold the key, look for a stored answer, close the cart we priced (one checkout per
         // cart, no edits in between). Whatever the outcome, a refusal rolls all of it back.
         bool locked;
-        Idempotency.Row? storedRow;
+        Platform.Http.Idempotency.Row? storedRow;
         int closed;
         long number;
-        using (var first = await conn.QueryMultipleAsync(Idempotency.LockSql + Idempotency.FindSql + CloseCartSql + "select nextval('order_numbers');", new
+        using (var first = await conn.QueryMultipleAsync(Platform.Http.Idempotency.LockSql + Platform.Http.Idempotency.FindSql + CloseCartSql + "select nextval('order_numbers');", new
         {
             idemName = scope + "\n" + key,
             idemScope = scope,
             idemKey = key,
-            idemRetention = Idempotency.Retention,
+            idemRetention = Platform.Http.Idempotency.Retention,
             cartId = cart.Row.Id,
             cartVersion = cart.Row.Version,
         }, tx))
         {
             locked = await first.ReadSingleAsync<bool>();
-            storedRow = await first.ReadSingleOrDefaultAsync<Idempotency.Row>();
+            storedRow = await first.ReadSingleOrDefaultAsync<Platform.Http.Idempotency.Row>();
             closed = (await first.ReadAsync<int>()).Count();
             number = await first.ReadSingleAsync<long>();
         }
         if (!locked)
         {
-            return Idempotency.InFlight();
+            return Platform.Http.Idempotency.InFlight();
         }
         if (idempotency.Decode(storedRow, ApiJsonContext.Default.CheckoutResult) is { } raced)
         {
@@ -203,7 +218,7 @@ public static class CreateCheckout
             insert into outbox (topic, aggregate_type, aggregate_id, payload)
             values ('order.created', 'order', @orderId::text, jsonb_build_object());
 
-            {Idempotency.StoreSql}
+            {Platform.Http.Idempotency.StoreSql}
             """, new
         {
             orderId,
@@ -258,13 +273,13 @@ public static class CreateCheckout
         return TypedResults.Created(location, result);
     }
 
-    private static Results<Created<CheckoutResult>, ProblemHttpResult> Replay(HttpContext http, Idempotency.Stored<CheckoutResult> stored, byte[] fingerprint)
+    private static Results<Created<CheckoutResult>, ProblemHttpResult> Replay(HttpContext http, Platform.Http.Idempotency.Stored<CheckoutResult> stored, byte[] fingerprint)
     {
         if (!stored.Matches(fingerprint))
         {
-            return Idempotency.Mismatch();
+            return Platform.Http.Idempotency.Mismatch();
         }
-        Idempotency.MarkReplayed(http);
+        Platform.Http.Idempotency.MarkReplayed(http);
         return TypedResults.Created(stored.Location, stored.Body);
     }
 

@@ -1,24 +1,36 @@
+using FastEndpoints;
 using Headless.Api.Features.Payments;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
-using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
+using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders;
 
-public static class ConfirmOrderPayment
+public sealed class ConfirmOrderPayment(NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync)
+    : Endpoint<ConfirmOrderPayment.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/orders/{orderId:guid}/payment-confirmation", Handle)
-        .WithName("ConfirmOrderPayment")
-        .WithSummary("The browser is back from paying: ask the payment provider and update the order (safe to repeat; the webhook may come first)")
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-
-    private static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
-        Guid orderId, HttpContext http, NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/orders/{orderId:guid}/payment-confirmation");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("ConfirmOrderPayment").WithTags("Orders")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
+        Summary(s => s.Summary = "The browser is back from paying: ask the payment provider and update the order (safe to repeat; the webhook may come first)");
+    }
+
+    public sealed class Request
+    {
+        public Guid OrderId { get; set; }
+    }
+
+    public override async Task<Results<Ok<Order>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (orderId, http) = (req.OrderId, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         var order = await OrderStore.LoadAsync(conn, orderId);
         if (order is null || !OrderAccess.MayRead(http, order.Row))

@@ -1,21 +1,32 @@
+using FastEndpoints;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
-using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
+using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders;
 
-public static class GetOrder
+public sealed class GetOrder(NpgsqlDataSource db) : Endpoint<GetOrder.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/orders/{orderId:guid}", Handle)
-        .WithName("GetOrder")
-        .WithSummary("Read an order: as the signed-in customer who placed it, or with its order token in X-Order-Token")
-        .ProducesProblem(StatusCodes.Status404NotFound);
-
-    private static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(Guid orderId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/orders/{orderId:guid}");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("GetOrder").WithTags("Orders").ProducesProblem(StatusCodes.Status404NotFound));
+        Summary(s => s.Summary = "Read an order: as the signed-in customer who placed it, or with its order token in X-Order-Token");
+    }
+
+    public sealed class Request
+    {
+        public Guid OrderId { get; set; }
+    }
+
+    public override async Task<Results<Ok<Order>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (orderId, http) = (req.OrderId, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         var order = await OrderStore.LoadAsync(conn, orderId);
         if (order is null || !OrderAccess.MayRead(http, order.Row))

@@ -4,15 +4,29 @@ namespace Headless.Api.Platform.Endpoints;
 
 /// <summary>Answers 415 when a request carries a body in a media type its route does not read. Without
 /// it FastEndpoints would skip a non-JSON body and the caller would get "field required" errors for
-/// fields they did send.</summary>
+/// fields they did send. A request with no body is never refused for its media type.</summary>
 public sealed class JsonBodiesOnly(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext http)
     {
         var request = http.Request;
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
-        if (!hasBody || http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is not { } accepts
-            || accepts.ContentTypes.Count == 0 || Accepted(accepts.ContentTypes, request.ContentType))
+        if (http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is not { ContentTypes.Count: > 0 } accepts)
+        {
+            return next(http);
+        }
+        if (!hasBody)
+        {
+            // FastEndpoints answers a bare 415 to a request without Content-Type on a route that reads JSON,
+            // even when nothing was sent (POST /carts). An empty body is labelled as the route's JSON instead:
+            // an optional body then stays null (OptionalJsonBody) and a required one is a 400 problem.
+            if (string.IsNullOrEmpty(request.ContentType) && !accepts.ContentTypes.Contains("*/*"))
+            {
+                request.ContentType = accepts.ContentTypes[0];
+            }
+            return next(http);
+        }
+        if (Accepted(accepts.ContentTypes, request.ContentType))
         {
             return next(http);
         }

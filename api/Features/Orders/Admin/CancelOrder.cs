@@ -1,31 +1,42 @@
 using Dapper;
+using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Payments;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
+using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public static class CancelOrder
+public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync)
+    : Endpoint<CancelOrder.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/orders/{orderId:guid}/cancellation", Handle)
-        .WithName("CancelOrder")
-        .WithSummary("Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked")
-        .ProducesValidationProblem()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-
-    private static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
-        Guid orderId, [FromBody(EmptyBodyBehavior = EmptyBodyBehavior.Allow)] CancelOrderRequest? request,
-        HttpContext http, NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/orders/{orderId:guid}/cancellation");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        RequestBinder(new OptionalJsonBody<Request>());
+        Description(b => b.WithName("CancelOrder").WithTags("Admin orders")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
+        Summary(s => s.Summary = "Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked");
+    }
+
+    public sealed class Request : JsonBody<CancelOrderRequest>
+    {
+        public Guid OrderId { get; set; }
+    }
+
+    public override async Task<Results<Ok<Order>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (orderId, request, http) = (req.OrderId, (CancelOrderRequest?)req.Body, HttpContext);
         var reason = request?.Reason?.Trim() ?? "";
         if (reason.Length > 500)
         {

@@ -1,5 +1,6 @@
-using System.ComponentModel;
 using Dapper;
+using FastEndpoints;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -7,23 +8,38 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public static class ListOrders
+public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Request, Results<Ok<OrderPage>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/orders", Handle)
-        .WithName("ListOrders")
-        .WithSummary("List orders, newest first, by status, customer email or order number")
-        .ProducesProblem(StatusCodes.Status400BadRequest);
-
-    private static async Task<Results<Ok<OrderPage>, ProblemHttpResult>> Handle(
-        NpgsqlDataSource db,
-        [Description("One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.")] string? status,
-        [Description("Exact customer email (case-insensitive).")] string? email,
-        [Description("An order number such as HL-100001.")] string? number,
-        [Description("Only orders placed at or after this time (ISO 8601).")] DateTimeOffset? createdFrom,
-        [Description("Only orders placed before this time (ISO 8601).")] DateTimeOffset? createdTo,
-        string? cursor, int? limit, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/orders");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("ListOrders").WithTags("Admin orders")
+            .ProducesProblem(StatusCodes.Status400BadRequest));
+        Summary(s => s.Summary = "List orders, newest first, by status, customer email or order number");
+    }
+
+    public sealed class Request
+    {
+        /// <summary>One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.</summary>
+        public string? Status { get; set; }
+        /// <summary>Exact customer email (case-insensitive).</summary>
+        public string? Email { get; set; }
+        /// <summary>An order number such as HL-100001.</summary>
+        public string? Number { get; set; }
+        /// <summary>Only orders placed at or after this time (ISO 8601).</summary>
+        public DateTimeOffset? CreatedFrom { get; set; }
+        /// <summary>Only orders placed before this time (ISO 8601).</summary>
+        public DateTimeOffset? CreatedTo { get; set; }
+        public string? Cursor { get; set; }
+        public int? Limit { get; set; }
+    }
+
+    public override async Task<Results<Ok<OrderPage>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (status, email, number, createdFrom, createdTo, cursor, limit) =
+            (req.Status, req.Email, req.Number, req.CreatedFrom, req.CreatedTo, req.Cursor, req.Limit);
         if (status is not null && !OrderStatus.All.Contains(status))
         {
             return Validation("status", $"Use one of: {string.Join(", ", OrderStatus.All)}.");

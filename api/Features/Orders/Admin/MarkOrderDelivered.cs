@@ -1,23 +1,35 @@
 using Dapper;
+using FastEndpoints;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
-using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
+using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public static class MarkOrderDelivered
+public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrderDelivered.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/orders/{orderId:guid}/delivery", Handle)
-        .WithName("MarkOrderDelivered")
-        .WithSummary("Mark a shipped order delivered")
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(Guid orderId, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/orders/{orderId:guid}/delivery");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("MarkOrderDelivered").WithTags("Admin orders")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Mark a shipped order delivered");
+    }
+
+    public sealed class Request
+    {
+        public Guid OrderId { get; set; }
+    }
+
+    public override async Task<Results<Ok<Order>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (orderId, http) = (req.OrderId, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));

@@ -1,6 +1,8 @@
 using Dapper;
+using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Payments;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
@@ -12,42 +14,54 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public static class RefundOrder
+public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, Idempotency idempotency)
+    : Endpoint<RefundOrder.Request, Results<Created<RefundResult>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/orders/{orderId:guid}/refunds", Handle)
-        .WithName("RefundOrder")
-        .WithSummary("Refund all or part of a paid order through the payment provider (Idempotency-Key required)")
-        .Validate<RefundRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-
-    private static async Task<Results<Created<RefundResult>, ProblemHttpResult>> Handle(
-        Guid orderId, RefundRequest request, HttpContext http, NpgsqlDataSource db, IPaymentProvider payments, Idempotency idempotency, CancellationToken ct)
+    public override void Configure()
     {
-        var (key, keyProblem) = Idempotency.Read(http);
+        Post("/orders/{orderId:guid}/refunds");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("RefundOrder").WithTags("Admin orders")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
+        Summary(s => s.Summary = "Refund all or part of a paid order through the payment provider (Idempotency-Key required)");
+    }
+
+    public sealed class Request : JsonBody<RefundRequest>
+    {
+        public Guid OrderId { get; set; }
+    }
+
+    public sealed class Validator(IValidator<RefundRequest> rules) : JsonBodyValidator<Request, RefundRequest>(rules);
+
+    public override async Task<Results<Created<RefundResult>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (orderId, request, http) = (req.OrderId, req.Body, HttpContext);
+        // Qualified: FastEndpoints' Endpoint has an Idempotency() method of its own.
+        var (key, keyProblem) = Platform.Http.Idempotency.Read(http);
         if (keyProblem is not null || key is null)
         {
-            return keyProblem ?? Idempotency.Required();
+            return keyProblem ?? Platform.Http.Idempotency.Required();
         }
         var scope = "refund:" + orderId;
-        var fingerprint = Idempotency.Fingerprint("RefundOrder", orderId.ToString(), request, ApiJsonContext.Default.RefundRequest);
+        var fingerprint = Platform.Http.Idempotency.Fingerprint("RefundOrder", orderId.ToString(), request, ApiJsonContext.Default.RefundRequest);
         var actor = Actor.From(http);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (!await Idempotency.TryLockAsync(conn, tx, scope, key))
+        if (!await Platform.Http.Idempotency.TryLockAsync(conn, tx, scope, key))
         {
-            return Idempotency.InFlight();
+            return Platform.Http.Idempotency.InFlight();
         }
         if (await idempotency.FindAsync(conn, tx, scope, key, ApiJsonContext.Default.RefundResult) is { } stored)
         {
             if (!stored.Matches(fingerprint))
             {
-                return Idempotency.Mismatch();
+                return Platform.Http.Idempotency.Mismatch();
             }
-            Idempotency.MarkReplayed(http);
+            Platform.Http.Idempotency.MarkReplayed(http);
             return TypedResults.Created(stored.Location, stored.Body);
         }
         // The order row stays locked until the refund is recorded: concurrent refunds queue, never exceed the total.

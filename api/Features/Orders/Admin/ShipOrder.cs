@@ -1,27 +1,39 @@
 using Dapper;
+using FastEndpoints;
 using FluentValidation;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
+using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public static class ShipOrder
+public sealed class ShipOrder(NpgsqlDataSource db) : Endpoint<ShipOrder.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/orders/{orderId:guid}/shipments", Handle)
-        .WithName("ShipOrder")
-        .WithSummary("Mark a paid order shipped with its carrier and tracking number; the customer is emailed")
-        .Validate<ShipOrderRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
-        Guid orderId, ShipOrderRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/orders/{orderId:guid}/shipments");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("ShipOrder").WithTags("Admin orders")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Mark a paid order shipped with its carrier and tracking number; the customer is emailed");
+    }
+
+    public sealed class Request : JsonBody<ShipOrderRequest>
+    {
+        public Guid OrderId { get; set; }
+    }
+
+    public sealed class Validator(IValidator<ShipOrderRequest> rules) : JsonBodyValidator<Request, ShipOrderRequest>(rules);
+
+    public override async Task<Results<Ok<Order>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (orderId, request, http) = (req.OrderId, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));

@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Features.Orders;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -11,23 +13,32 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Payments.Stripe;
 
-public static class StripeWebhook
+public sealed class StripeWebhook(IOptions<PaymentsOptions> options, NpgsqlDataSource db, PaymentSync sync, ILogger<StripeWebhook> log)
+    : EndpointWithoutRequest<Results<NoContent, ProblemHttpResult>>
 {
     private static readonly Actor Stripe = Actor.System("stripe-webhook");
 
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/webhooks/stripe", Handle)
-        .WithName("ReceiveStripeWebhook")
-        .WithSummary("Stripe's webhook: signed payment_intent.succeeded / payment_failed / canceled and charge.refunded events")
-        .WithDescription("Point a Stripe webhook endpoint here and set Headless:Payments:Stripe:WebhookSecret. Events are verified (Stripe-Signature, 5 minute tolerance) and handled once per event id.")
-        .Accepts<JsonElement>("application/json")
-        .Produces(StatusCodes.Status204NoContent)
-        .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status404NotFound);
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> Handle(
-        HttpContext http, IOptions<PaymentsOptions> options, NpgsqlDataSource db, PaymentSync sync, ILogger<PaymentSync> log, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/webhooks/stripe");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("ReceiveStripeWebhook").WithTags("Checkout")
+            .Accepts<JsonElement>("application/json")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound));
+        Summary(s =>
+        {
+            s.Summary = "Stripe's webhook: signed payment_intent.succeeded / payment_failed / canceled and charge.refunded events";
+            s.Description = "Point a Stripe webhook endpoint here and set Headless:Payments:Stripe:WebhookSecret. Events are verified (Stripe-Signature, 5 minute tolerance) and handled once per event id.";
+        });
+    }
+
+    // No request to bind: the body is read here as it came, since Stripe signs the exact bytes it sent.
+    public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(CancellationToken ct)
+    {
+        var http = HttpContext;
         var secret = options.Value.Stripe.WebhookSecret;
         if (string.IsNullOrEmpty(secret))
         {

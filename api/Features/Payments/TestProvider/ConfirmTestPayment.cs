@@ -1,29 +1,45 @@
+using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Orders;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
+using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Payments.TestProvider;
 
-public static class ConfirmTestPayment
+public sealed class ConfirmTestPayment(IPaymentProvider payments, NpgsqlDataSource db, PaymentSync sync)
+    : Endpoint<ConfirmTestPayment.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/test-payments/{paymentIntentId}/confirm", Handle)
-        .WithName("ConfirmTestPayment")
-        .WithSummary("TEST MODE ONLY: pay a test-provider intent with a test card (4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined)")
-        .WithDescription("Exists only while no Stripe key is configured; with Stripe, the browser confirms the payment with Stripe.js instead. No money moves.")
-        .Validate<TestCardRequest>()
-        .ProducesProblem(StatusCodes.Status402PaymentRequired)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<Order>, ProblemHttpResult>> Handle(
-        string paymentIntentId, TestCardRequest request, HttpContext http, IPaymentProvider payments, NpgsqlDataSource db, PaymentSync sync, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/test-payments/{paymentIntentId}/confirm");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("ConfirmTestPayment").WithTags("Checkout")
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s =>
+        {
+            s.Summary = "TEST MODE ONLY: pay a test-provider intent with a test card (4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined)";
+            s.Description = "Exists only while no Stripe key is configured; with Stripe, the browser confirms the payment with Stripe.js instead. No money moves.";
+        });
+    }
+
+    public sealed class Request : JsonBody<TestCardRequest>
+    {
+        public string PaymentIntentId { get; set; } = "";
+    }
+
+    public sealed class Validator(IValidator<TestCardRequest> rules) : JsonBodyValidator<Request, TestCardRequest>(rules);
+
+    public override async Task<Results<Ok<Order>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (paymentIntentId, request, http) = (req.PaymentIntentId, req.Body, HttpContext);
         if (payments is not TestPaymentProvider)
         {
             return NotFound("Test payments are off: this shop takes real payments through Stripe.");

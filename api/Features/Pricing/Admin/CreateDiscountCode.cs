@@ -1,5 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Catalog;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
@@ -10,18 +13,26 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Pricing.Admin;
 
-public static class CreateDiscountCode
+public sealed class CreateDiscountCode(NpgsqlDataSource db, IOptions<CatalogOptions> catalog)
+    : Endpoint<CreateDiscountCode.Request, Results<Created<DiscountCode>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/discount-codes", Handle)
-        .WithName("CreateDiscountCode")
-        .WithSummary("Create a discount code: percentage or fixed, with a minimum subtotal, validity window and usage limit")
-        .Validate<CreateDiscountCodeRequest>()
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Created<DiscountCode>, ProblemHttpResult>> Handle(
-        CreateDiscountCodeRequest request, HttpContext http, NpgsqlDataSource db, IOptions<CatalogOptions> catalog, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/discount-codes");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("CreateDiscountCode").WithTags("Admin pricing")
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Create a discount code: percentage or fixed, with a minimum subtotal, validity window and usage limit");
+    }
+
+    public sealed class Request : JsonBody<CreateDiscountCodeRequest>;
+
+    public sealed class Validator(IValidator<CreateDiscountCodeRequest> rules) : JsonBodyValidator<Request, CreateDiscountCodeRequest>(rules);
+
+    public override async Task<Results<Created<DiscountCode>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var row = await conn.QuerySingleOrDefaultAsync<DiscountCodes.Row>($"""

@@ -1,5 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Catalog;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
@@ -10,18 +13,26 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Pricing.Admin;
 
-public static class CreateShippingMethod
+public sealed class CreateShippingMethod(NpgsqlDataSource db, PricingRules rules, IOptions<CatalogOptions> catalog)
+    : Endpoint<CreateShippingMethod.Request, Results<Created<ShippingMethod>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/shipping-methods", Handle)
-        .WithName("CreateShippingMethod")
-        .WithSummary("Create a shipping method with its rates by destination country and parcel weight")
-        .Validate<CreateShippingMethodRequest>()
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Created<ShippingMethod>, ProblemHttpResult>> Handle(
-        CreateShippingMethodRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, IOptions<CatalogOptions> catalog, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/shipping-methods");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("CreateShippingMethod").WithTags("Admin pricing")
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Create a shipping method with its rates by destination country and parcel weight");
+    }
+
+    public sealed class Request : JsonBody<CreateShippingMethodRequest>;
+
+    public sealed class Validator(IValidator<CreateShippingMethodRequest> rules) : JsonBodyValidator<Request, CreateShippingMethodRequest>(rules);
+
+    public override async Task<Results<Created<ShippingMethod>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var id = Guid.CreateVersion7();

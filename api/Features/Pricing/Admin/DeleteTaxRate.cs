@@ -1,4 +1,6 @@
 using Dapper;
+using FastEndpoints;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -6,17 +8,27 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Pricing.Admin;
 
-public static class DeleteTaxRate
+public sealed class DeleteTaxRate(NpgsqlDataSource db, PricingRules rules) : Endpoint<DeleteTaxRate.Request, Results<NoContent, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapDelete("/tax-rates/{country}", Handle)
-        .WithName("DeleteTaxRate")
-        .WithSummary("Remove a country's (or with ?region=, a region's) tax rate")
-        .ProducesProblem(StatusCodes.Status404NotFound);
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> Handle(
-        string country, string? region, HttpContext http, NpgsqlDataSource db, PricingRules rules, CancellationToken ct)
+    public override void Configure()
     {
+        Delete("/tax-rates/{country}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("DeleteTaxRate").WithTags("Admin pricing")
+            .ProducesProblem(StatusCodes.Status404NotFound));
+        Summary(s => s.Summary = "Remove a country's (or with ?region=, a region's) tax rate");
+    }
+
+    public sealed class Request
+    {
+        public string Country { get; set; } = "";
+        public string? Region { get; set; }
+    }
+
+    public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (country, region, http) = (req.Country, req.Region, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var deleted = await conn.ExecuteAsync("delete from tax_rates where country = @country and region = @region",

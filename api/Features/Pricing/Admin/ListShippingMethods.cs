@@ -1,17 +1,24 @@
+using FastEndpoints;
 using Headless.Api.Features.Catalog;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Commerce;
 using Microsoft.Extensions.Options;
 
 namespace Headless.Api.Features.Pricing.Admin;
 
-public static class ListShippingMethods
+public sealed class ListShippingMethods(PricingRules rules, IOptions<CatalogOptions> catalog)
+    : EndpointWithoutRequest<Microsoft.AspNetCore.Http.HttpResults.Ok<ShippingMethodList>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/shipping-methods", Handle)
-        .WithName("ListShippingMethods")
-        .WithSummary("List shipping methods and their rates");
+    public override void Configure()
+    {
+        Get("/shipping-methods");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("ListShippingMethods").WithTags("Admin pricing"));
+        Summary(s => s.Summary = "List shipping methods and their rates");
+    }
 
-    private static async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ShippingMethodList>> Handle(PricingRules rules, IOptions<CatalogOptions> catalog, CancellationToken ct)
+    public override async Task<Microsoft.AspNetCore.Http.HttpResults.Ok<ShippingMethodList>> ExecuteAsync(CancellationToken ct)
     {
         var snapshot = await rules.GetAsync(ct);
         return TypedResults.Ok(new ShippingMethodList(snapshot.Methods

@@ -1,6 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Geography;
-using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,17 +11,28 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Pricing.Admin;
 
-public static class SetTaxRate
+public sealed class SetTaxRate(NpgsqlDataSource db, PricingRules rules) : Endpoint<SetTaxRate.Request, Results<Ok<TaxRate>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPut("/tax-rates/{country}", Handle)
-        .WithName("SetTaxRate")
-        .WithSummary("Set the tax rate of a country, or of one of its regions with ?region= (a US state), and whether prices there include tax")
-        .Validate<SetTaxRateRequest>();
-
-    private static async Task<Results<Ok<TaxRate>, ProblemHttpResult>> Handle(
-        string country, string? region, SetTaxRateRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, CancellationToken ct)
+    public override void Configure()
     {
+        Put("/tax-rates/{country}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("SetTaxRate").WithTags("Admin pricing"));
+        Summary(s => s.Summary = "Set the tax rate of a country, or of one of its regions with ?region= (a US state), and whether prices there include tax");
+    }
+
+    public sealed class Request : JsonBody<SetTaxRateRequest>
+    {
+        public string Country { get; set; } = "";
+        public string? Region { get; set; }
+    }
+
+    public sealed class Validator(IValidator<SetTaxRateRequest> rules) : JsonBodyValidator<Request, SetTaxRateRequest>(rules);
+
+    public override async Task<Results<Ok<TaxRate>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (country, region, request, http) = (req.Country, req.Region, req.Body, HttpContext);
         if (!Countries.IsCode(country))
         {
             return Validation("country", "Use an ISO 3166 two-letter country code in capitals, like DE or US.");

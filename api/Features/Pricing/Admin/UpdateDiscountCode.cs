@@ -1,4 +1,7 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
@@ -8,21 +11,31 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Pricing.Admin;
 
-public static class UpdateDiscountCode
+public sealed class UpdateDiscountCode(NpgsqlDataSource db) : Endpoint<UpdateDiscountCode.Request, Results<Ok<DiscountCode>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPatch("/discount-codes/{code}", Handle)
-        .WithName("UpdateDiscountCode")
-        .WithSummary("Switch a discount code on or off, or change its end or usage limit (If-Match required)")
-        .Validate<UpdateDiscountCodeRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-        .ProducesProblem(StatusCodes.Status428PreconditionRequired);
-
-    private static async Task<Results<Ok<DiscountCode>, ProblemHttpResult>> Handle(
-        string code, UpdateDiscountCodeRequest request, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    public override void Configure()
     {
+        Patch("/discount-codes/{code}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("UpdateDiscountCode").WithTags("Admin pricing")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Switch a discount code on or off, or change its end or usage limit (If-Match required)");
+    }
+
+    public sealed class Request : JsonBody<UpdateDiscountCodeRequest>
+    {
+        public string Code { get; set; } = "";
+    }
+
+    public sealed class Validator(IValidator<UpdateDiscountCodeRequest> rules) : JsonBodyValidator<Request, UpdateDiscountCodeRequest>(rules);
+
+    public override async Task<Results<Ok<DiscountCode>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (code, request, http) = (req.Code, req.Body, HttpContext);
         var ifMatch = Versions.ParseIfMatch(http.Request.Headers.IfMatch);
         if (ifMatch.IsMissing || ifMatch.IsInvalid)
         {

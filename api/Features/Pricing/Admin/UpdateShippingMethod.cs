@@ -1,5 +1,8 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Catalog;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
@@ -10,20 +13,31 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Pricing.Admin;
 
-public static class UpdateShippingMethod
+public sealed class UpdateShippingMethod(NpgsqlDataSource db, PricingRules rules, IOptions<CatalogOptions> catalog)
+    : Endpoint<UpdateShippingMethod.Request, Results<Ok<ShippingMethod>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPatch("/shipping-methods/{code}", Handle)
-        .WithName("UpdateShippingMethod")
-        .WithSummary("Rename, (de)activate or reorder a shipping method, or replace its rates (If-Match required)")
-        .Validate<UpdateShippingMethodRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-        .ProducesProblem(StatusCodes.Status428PreconditionRequired);
-
-    private static async Task<Results<Ok<ShippingMethod>, ProblemHttpResult>> Handle(
-        string code, UpdateShippingMethodRequest request, HttpContext http, NpgsqlDataSource db, PricingRules rules, IOptions<CatalogOptions> catalog, CancellationToken ct)
+    public override void Configure()
     {
+        Patch("/shipping-methods/{code}");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.OrderStaff);
+        Description(b => b.WithName("UpdateShippingMethod").WithTags("Admin pricing")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Rename, (de)activate or reorder a shipping method, or replace its rates (If-Match required)");
+    }
+
+    public sealed class Request : JsonBody<UpdateShippingMethodRequest>
+    {
+        public string Code { get; set; } = "";
+    }
+
+    public sealed class Validator(IValidator<UpdateShippingMethodRequest> rules) : JsonBodyValidator<Request, UpdateShippingMethodRequest>(rules);
+
+    public override async Task<Results<Ok<ShippingMethod>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (code, request, http) = (req.Code, req.Body, HttpContext);
         var ifMatch = Versions.ParseIfMatch(http.Request.Headers.IfMatch);
         if (ifMatch.IsMissing || ifMatch.IsInvalid)
         {
