@@ -84,7 +84,6 @@ app.UseHeadlessEndpoints();
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapOpenApi("/openapi/{documentName}.yaml");
 app.MapHealth();
-app.MapAccounts();
 app.MapCommerce();
 app.MapAdmin();
 app.MapSearch();

@@ -1,4 +1,3 @@
-using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Catalog.Admin;
 using Headless.Api.Platform.Security;
 using Microsoft.AspNetCore.Mvc;
@@ -31,7 +30,6 @@ public static class AdminEndpoints
         SetStock.Map(inventory);
         AdjustStock.Map(inventory);
 
-        AccountsEndpoints.MapAccountsAdmin(admin);
         Commerce.CommerceSetup.MapCommerceAdmin(admin);
     }
 }
