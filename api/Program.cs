@@ -1,7 +1,6 @@
 using Dapper;
 using Headless.Api;
 using Headless.Api.Features.Accounts;
-using Headless.Api.Features.Admin;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
@@ -84,8 +83,6 @@ app.UseRateLimiter();
 app.UseAuthorization();
 app.UseHeadlessEndpoints();
 
-app.MapAccounts();
-app.MapAdmin();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -1,23 +1,34 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Accounts.Addresses;
 
-public static class AddAddress
+public sealed class AddAddress(AccountsDb accounts) : Endpoint<AddAddress.Request, Results<Created<Address>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/addresses", Handle)
-        .WithName("AddAddress")
-        .WithSummary("Save a shipping or billing address; isDefault makes it the default of its kind")
-        .Validate<AddressInput>()
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Created<Address>, ProblemHttpResult>> Handle(AddressInput input, HttpContext http, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/account/addresses");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("AddAddress").WithTags("Account")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Save a shipping or billing address; isDefault makes it the default of its kind");
+    }
+
+    public sealed class Request : JsonBody<AddressInput>;
+
+    public sealed class Validator(IValidator<AddressInput> rules) : JsonBodyValidator<Request, AddressInput>(rules);
+
+    public override async Task<Results<Created<Address>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (input, http) = (req.Body, HttpContext);
         var userId = http.User.UserId()!.Value;
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var count = await log.Connection.ExecuteScalarAsync<int>("select count(*) from addresses where user_id = @userId", new { userId }, log.Transaction);

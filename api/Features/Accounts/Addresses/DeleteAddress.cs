@@ -1,20 +1,33 @@
 using Dapper;
+using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Accounts.Addresses;
 
-public static class DeleteAddress
+public sealed class DeleteAddress(AccountsDb accounts) : Endpoint<DeleteAddress.Request, Results<NoContent, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapDelete("/addresses/{id:guid}", Handle)
-        .WithName("DeleteAddress")
-        .WithSummary("Delete a saved address")
-        .ProducesProblem(StatusCodes.Status404NotFound);
-
-    private static async Task<Results<NoContent, ProblemHttpResult>> Handle(Guid id, HttpContext http, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Delete("/account/addresses/{id:guid}");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("DeleteAddress").WithTags("Account")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound));
+        Summary(s => s.Summary = "Delete a saved address");
+    }
+
+    public sealed class Request
+    {
+        public Guid Id { get; set; }
+    }
+
+    public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (id, http) = (req.Id, HttpContext);
         var userId = http.User.UserId()!.Value;
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var deleted = await log.Connection.ExecuteAsync("delete from addresses where id = @id and user_id = @userId", new { id, userId }, log.Transaction);

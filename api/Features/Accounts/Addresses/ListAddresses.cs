@@ -1,18 +1,25 @@
+using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Accounts;
 using Npgsql;
 
 namespace Headless.Api.Features.Accounts.Addresses;
 
-public static class ListAddresses
+public sealed class ListAddresses(NpgsqlDataSource db) : EndpointWithoutRequest<AddressList>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/addresses", Handle)
-        .WithName("ListAddresses")
-        .WithSummary("The signed-in customer's shipping and billing addresses");
-
-    private static async Task<AddressList> Handle(HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/account/addresses");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("ListAddresses").WithTags("Account").ProducesProblem(StatusCodes.Status401Unauthorized));
+        Summary(s => s.Summary = "The signed-in customer's shipping and billing addresses");
+    }
+
+    public override async Task<AddressList> ExecuteAsync(CancellationToken ct)
+    {
+        var http = HttpContext;
         await using var conn = await db.OpenConnectionAsync(ct);
         http.Response.Headers.CacheControl = "no-store";
         return new AddressList(await AddressRules.ListAsync(conn, http.User.UserId()!.Value));

@@ -1,23 +1,37 @@
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Accounts.Addresses;
 
-public static class UpdateAddress
+public sealed class UpdateAddress(AccountsDb accounts) : Endpoint<UpdateAddress.Request, Results<Ok<Address>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPut("/addresses/{id:guid}", Handle)
-        .WithName("UpdateAddress")
-        .WithSummary("Replace a saved address")
-        .Validate<AddressInput>()
-        .ProducesProblem(StatusCodes.Status404NotFound);
-
-    private static async Task<Results<Ok<Address>, ProblemHttpResult>> Handle(Guid id, AddressInput input, HttpContext http, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Put("/account/addresses/{id:guid}");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("UpdateAddress").WithTags("Account")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound));
+        Summary(s => s.Summary = "Replace a saved address");
+    }
+
+    public sealed class Request : JsonBody<AddressInput>
+    {
+        public Guid Id { get; set; }
+    }
+
+    public sealed class Validator(IValidator<AddressInput> rules) : JsonBodyValidator<Request, AddressInput>(rules);
+
+    public override async Task<Results<Ok<Address>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (id, input, http) = (req.Id, req.Body, HttpContext);
         var userId = http.User.UserId()!.Value;
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         if (input.IsDefault == true)

@@ -1,25 +1,36 @@
-using System.ComponentModel;
 using Dapper;
+using FastEndpoints;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
 namespace Headless.Api.Features.Accounts.Admin;
 
-public static class ListUsers
+public sealed class ListUsers(NpgsqlDataSource db) : Endpoint<ListUsers.Request, Results<Ok<UserPage>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/users", Handle)
-        .WithName("ListUsers")
-        .WithSummary("List accounts, newest first, optionally only those with a role")
-        .ProducesValidationProblem();
-
-    private static async Task<Results<Ok<UserPage>, ProblemHttpResult>> Handle(
-        [Description("customer, staff or admin")] string? role,
-        [Description("The nextCursor of the previous page.")] string? cursor,
-        [Description("Page size, 1-100, default 50.")] int? limit,
-        HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/users");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.Admin);
+        Description(b => b.WithName("ListUsers").WithTags("Admin accounts").ProducesValidationProblem());
+        Summary(s => s.Summary = "List accounts, newest first, optionally only those with a role");
+    }
+
+    public sealed class Request
+    {
+        /// <summary>customer, staff or admin</summary>
+        public string? Role { get; set; }
+        /// <summary>The nextCursor of the previous page.</summary>
+        public string? Cursor { get; set; }
+        /// <summary>Page size, 1-100, default 50.</summary>
+        public int? Limit { get; set; }
+    }
+
+    public override async Task<Results<Ok<UserPage>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (role, cursor, limit, http) = (req.Role, req.Cursor, req.Limit, HttpContext);
         var take = limit ?? 50;
         if (take is < 1 or > 100)
         {

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
 using Dapper;
+using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,20 +11,30 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Admin;
 
-public static class SetUserRoles
+public sealed class SetUserRoles(UserManager<HeadlessUser> users, Sessions sessions, SignIns signIns, AccountsDb accounts)
+    : Endpoint<SetUserRoles.Request, Results<Ok<Me>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPut("/users/{id:guid}/roles", Handle)
-        .WithName("SetUserRoles")
-        .WithSummary("Replace a user's roles (customer, staff, admin); the user is signed out so the change applies at once")
-        .Validate<SetRolesRequest>()
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<Me>, ProblemHttpResult>> Handle(
-        Guid id, SetRolesRequest request, HttpContext http, UserManager<HeadlessUser> users, Sessions sessions, SignIns signIns,
-        AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Put("/users/{id:guid}/roles");
+        Group<AdminApi>();
+        Policies(Platform.Security.Policies.Admin);
+        Description(b => b.WithName("SetUserRoles").WithTags("Admin accounts")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Replace a user's roles (customer, staff, admin); the user is signed out so the change applies at once");
+    }
+
+    public sealed class Request : JsonBody<SetRolesRequest>
+    {
+        public Guid Id { get; set; }
+    }
+
+    public sealed class Validator(IValidator<SetRolesRequest> rules) : JsonBodyValidator<Request, SetRolesRequest>(rules);
+
+    public override async Task<Results<Ok<Me>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (id, request, http) = (req.Id, req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         // Serialises role changes, so two admins cannot demote each other into having no admin at all.
         await log.Connection.ExecuteAsync("select pg_advisory_xact_lock(hashtext('headless.roles'))", transaction: log.Transaction);

@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Features.Email;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,20 +12,26 @@ using Microsoft.Extensions.Options;
 
 namespace Headless.Api.Features.Accounts.Auth;
 
-public static class ForgotPassword
+public sealed class ForgotPassword(UserManager<HeadlessUser> users, AccountsDb accounts, IOptions<AccountsOptions> options)
+    : Endpoint<ForgotPassword.Request, Accepted<Contracts.Accounts.Accepted>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/forgot-password", Handle)
-        .WithName("ForgotPassword")
-        .WithSummary("Email a single-use link to choose a new password; the answer is the same whether or not the email is registered")
-        .Validate<ForgotPasswordRequest>()
-        .RequireRateLimiting(RateLimits.ForgotPassword)
-        .ProducesProblem(StatusCodes.Status429TooManyRequests);
-
-    private static async Task<Accepted<Contracts.Accounts.Accepted>> Handle(
-        ForgotPasswordRequest request, HttpContext http, UserManager<HeadlessUser> users, AccountsDb accounts,
-        IOptions<AccountsOptions> options, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/auth/forgot-password");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Options(b => b.RequireRateLimiting(RateLimits.ForgotPassword));
+        Description(b => b.WithName("ForgotPassword").WithTags("Auth").ProducesProblem(StatusCodes.Status429TooManyRequests));
+        Summary(s => s.Summary = "Email a single-use link to choose a new password; the answer is the same whether or not the email is registered");
+    }
+
+    public sealed class Request : JsonBody<ForgotPasswordRequest>;
+
+    public sealed class Validator(IValidator<ForgotPasswordRequest> rules) : JsonBodyValidator<Request, ForgotPasswordRequest>(rules);
+
+    public override async Task<Accepted<Contracts.Accounts.Accepted>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         if (await users.FindByEmailAsync(request.Email!.Trim()) is { EmailConfirmed: true } user)
         {

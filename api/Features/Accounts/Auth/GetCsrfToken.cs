@@ -1,19 +1,26 @@
+using FastEndpoints;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Antiforgery;
 
 namespace Headless.Api.Features.Accounts.Auth;
 
-public static class GetCsrfToken
+public sealed class GetCsrfToken(IAntiforgery antiforgery) : EndpointWithoutRequest<CsrfToken>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/csrf", Handle)
-        .WithName("GetCsrfToken")
-        .WithSummary("Get the anti-forgery token that cookie sessions send in X-CSRF-Token on every write; fetch it again after signing in");
-
-    private static CsrfToken Handle(HttpContext http, IAntiforgery antiforgery)
+    public override void Configure()
     {
+        Get("/auth/csrf");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("GetCsrfToken").WithTags("Auth"));
+        Summary(s => s.Summary = "Get the anti-forgery token that cookie sessions send in X-CSRF-Token on every write; fetch it again after signing in");
+    }
+
+    public override Task<CsrfToken> ExecuteAsync(CancellationToken ct)
+    {
+        var http = HttpContext;
         var tokens = antiforgery.GetAndStoreTokens(http);
         http.Response.Headers.CacheControl = "no-store";
-        return new CsrfToken(tokens.RequestToken!, AccountsSetup.CsrfHeader);
+        return Task.FromResult(new CsrfToken(tokens.RequestToken!, AccountsSetup.CsrfHeader));
     }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,25 +11,35 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Accounts.Auth;
 
-public static class Login
+public sealed class Login(UserManager<HeadlessUser> users, SignInManager<HeadlessUser> signIn, SignIns signIns, AccountsDb accounts)
+    : Endpoint<Login.Request, Results<Ok<AuthResponse>, ProblemHttpResult>>
 {
     private const string WrongCredentials = "The email or password is wrong, or the account is locked for a while after too many failed attempts.";
 
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/login", Handle)
-        .WithName("Login")
-        .WithSummary("Sign in with email and password (and a second factor when MFA is on); bearer tokens by default, a cookie with useCookies")
-        .WithDescription("When MFA is on and no code is sent, the answer is 401 with type .../mfa-required: send the authenticator code as twoFactorCode, or a recovery code as recoveryCode.")
-        .Validate<LoginRequest>()
-        .RequireRateLimiting(RateLimits.Login)
-        .ProducesProblem(StatusCodes.Status401Unauthorized)
-        .ProducesProblem(StatusCodes.Status403Forbidden)
-        .ProducesProblem(StatusCodes.Status429TooManyRequests);
-
-    private static async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> Handle(
-        LoginRequest request, HttpContext http, UserManager<HeadlessUser> users, SignInManager<HeadlessUser> signIn,
-        SignIns signIns, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/auth/login");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Options(b => b.RequireRateLimiting(RateLimits.Login));
+        Description(b => b.WithName("Login").WithTags("Auth")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests));
+        Summary(s =>
+        {
+            s.Summary = "Sign in with email and password (and a second factor when MFA is on); bearer tokens by default, a cookie with useCookies";
+            s.Description = "When MFA is on and no code is sent, the answer is 401 with type .../mfa-required: send the authenticator code as twoFactorCode, or a recovery code as recoveryCode.";
+        });
+    }
+
+    public sealed class Request : JsonBody<LoginRequest>;
+
+    public sealed class Validator(IValidator<LoginRequest> rules) : JsonBodyValidator<Request, LoginRequest>(rules);
+
+    public override async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var user = await users.FindByEmailAsync(request.Email!.Trim());
         if (user is null)

@@ -1,22 +1,27 @@
+using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
-using Headless.Api.Platform.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Auth;
 
-public static class Logout
+public sealed class Logout(Sessions sessions, AccountsDb accounts) : EndpointWithoutRequest<NoContent>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/logout", Handle)
-        .WithName("Logout")
-        .WithSummary("Sign this device out: its session, access token, refresh token and cookie stop working")
-        .RequireAuthorization(Policies.SignedIn);
-
-    private static async Task<NoContent> Handle(HttpContext http, Sessions sessions, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/auth/logout");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("Logout").WithTags("Auth").ProducesProblem(StatusCodes.Status401Unauthorized));
+        Summary(s => s.Summary = "Sign this device out: its session, access token, refresh token and cookie stop working");
+    }
+
+    public override async Task<NoContent> ExecuteAsync(CancellationToken ct)
+    {
+        var http = HttpContext;
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         if (http.User.SessionId() is { } sessionId)
         {

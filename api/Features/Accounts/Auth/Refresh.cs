@@ -1,5 +1,7 @@
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -7,18 +9,25 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Accounts.Auth;
 
-public static class Refresh
+public sealed class Refresh(UserManager<HeadlessUser> users, Sessions sessions, SignIns signIns)
+    : Endpoint<Refresh.Request, Results<Ok<AuthResponse>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/refresh", Handle)
-        .WithName("RefreshToken")
-        .WithSummary("Swap a refresh token for a new access token and a new refresh token; each refresh token works once")
-        .Validate<RefreshRequest>()
-        .ProducesProblem(StatusCodes.Status401Unauthorized);
-
-    private static async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> Handle(
-        RefreshRequest request, UserManager<HeadlessUser> users, Sessions sessions, SignIns signIns)
+    public override void Configure()
     {
+        Post("/auth/refresh");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Description(b => b.WithName("RefreshToken").WithTags("Auth").ProducesProblem(StatusCodes.Status401Unauthorized));
+        Summary(s => s.Summary = "Swap a refresh token for a new access token and a new refresh token; each refresh token works once");
+    }
+
+    public sealed class Request : JsonBody<RefreshRequest>;
+
+    public sealed class Validator(IValidator<RefreshRequest> rules) : JsonBodyValidator<Request, RefreshRequest>(rules);
+
+    public override async Task<Results<Ok<AuthResponse>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var request = req.Body;
         var rotated = await sessions.RotateAsync(request.RefreshToken!);
         var user = rotated is { } r ? await users.FindByIdAsync(r.UserId.ToString()) : null;
         if (rotated is null || user is null)

@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using Dapper;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Features.Email;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,21 +13,28 @@ using Microsoft.Extensions.Options;
 
 namespace Headless.Api.Features.Accounts.Auth;
 
-public static class Register
+public sealed class Register(UserManager<HeadlessUser> users, AccountsDb accounts, IOptions<AccountsOptions> options)
+    : Endpoint<Register.Request, Results<Accepted<Contracts.Accounts.Accepted>, ProblemHttpResult>>
 {
     public const string Message = "If this address can be registered, we sent it an email with a link to confirm it.";
 
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/register", Handle)
-        .WithName("Register")
-        .WithSummary("Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered")
-        .Validate<RegisterRequest>()
-        .RequireRateLimiting(RateLimits.Register)
-        .ProducesProblem(StatusCodes.Status429TooManyRequests);
-
-    private static async Task<Results<Accepted<Contracts.Accounts.Accepted>, ProblemHttpResult>> Handle(
-        RegisterRequest request, HttpContext http, UserManager<HeadlessUser> users, AccountsDb accounts, IOptions<AccountsOptions> options, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/auth/register");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Options(b => b.RequireRateLimiting(RateLimits.Register));
+        Description(b => b.WithName("Register").WithTags("Auth").ProducesProblem(StatusCodes.Status429TooManyRequests));
+        Summary(s => s.Summary = "Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered");
+    }
+
+    public sealed class Request : JsonBody<RegisterRequest>;
+
+    public sealed class Validator(IValidator<RegisterRequest> rules) : JsonBodyValidator<Request, RegisterRequest>(rules);
+
+    public override async Task<Results<Accepted<Contracts.Accounts.Accepted>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var policy = await AccountRules.CheckPasswordPolicyAsync(users, request.Password!);
         if (!policy.Succeeded)
         {

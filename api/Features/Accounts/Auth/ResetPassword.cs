@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Features.Email;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,19 +11,26 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Auth;
 
-public static class ResetPassword
+public sealed class ResetPassword(UserManager<HeadlessUser> users, Sessions sessions, AccountsDb accounts)
+    : Endpoint<ResetPassword.Request, Results<Ok<Contracts.Accounts.Accepted>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/reset-password", Handle)
-        .WithName("ResetPassword")
-        .WithSummary("Set a new password with the code from the emailed link; signs the account out everywhere")
-        .Validate<ResetPasswordRequest>()
-        .RequireRateLimiting(RateLimits.ForgotPassword)
-        .ProducesProblem(StatusCodes.Status429TooManyRequests);
-
-    private static async Task<Results<Ok<Contracts.Accounts.Accepted>, ProblemHttpResult>> Handle(
-        ResetPasswordRequest request, HttpContext http, UserManager<HeadlessUser> users, Sessions sessions, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/auth/reset-password");
+        Group<PublicApi>();
+        AllowAnonymous();
+        Options(b => b.RequireRateLimiting(RateLimits.ForgotPassword));
+        Description(b => b.WithName("ResetPassword").WithTags("Auth").ProducesProblem(StatusCodes.Status429TooManyRequests));
+        Summary(s => s.Summary = "Set a new password with the code from the emailed link; signs the account out everywhere");
+    }
+
+    public sealed class Request : JsonBody<ResetPasswordRequest>;
+
+    public sealed class Validator(IValidator<ResetPasswordRequest> rules) : JsonBodyValidator<Request, ResetPasswordRequest>(rules);
+
+    public override async Task<Results<Ok<Contracts.Accounts.Accepted>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var invalid = Platform.Problems.Problems.Validation("code", "This link is invalid, expired or already used. Ask for a new one: POST /api/v1/auth/forgot-password.");
         var code = AccountRules.DecodeToken(request.Code);
         var log = await accounts.BeginAsync(Actor.From(http), ct);

@@ -1,5 +1,7 @@
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Authentication;
@@ -8,18 +10,27 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Gdpr;
 
-public static class EraseMyAccount
+public sealed class EraseMyAccount(UserManager<HeadlessUser> users, Sessions sessions, AccountsDb accounts)
+    : Endpoint<EraseMyAccount.Request, Results<Ok<Erasure>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/erase", Handle)
-        .WithName("EraseMyAccount")
-        .WithSummary("Erase your account and personal data for good (needs the password again); orders keep only what tax law requires")
-        .Validate<ReauthenticateRequest>()
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<Erasure>, ProblemHttpResult>> Handle(
-        ReauthenticateRequest request, HttpContext http, UserManager<HeadlessUser> users, Sessions sessions, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/account/erase");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("EraseMyAccount").WithTags("Account")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Erase your account and personal data for good (needs the password again); orders keep only what tax law requires");
+    }
+
+    public sealed class Request : JsonBody<ReauthenticateRequest>;
+
+    public sealed class Validator(IValidator<ReauthenticateRequest> rules) : JsonBodyValidator<Request, ReauthenticateRequest>(rules);
+
+    public override async Task<Results<Ok<Erasure>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var user = await CurrentUser.LoadAsync(http, users);
         if (user is null)

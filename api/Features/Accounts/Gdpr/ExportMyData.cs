@@ -1,19 +1,26 @@
+using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Accounts.Gdpr;
 
-public static class ExportMyData
+public sealed class ExportMyData(AccountsDb accounts) : EndpointWithoutRequest<Results<Ok<PersonalDataExport>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapGet("/export", Handle)
-        .WithName("ExportMyData")
-        .WithSummary("Download everything the shop holds about you, as JSON");
-
-    private static async Task<Results<Ok<PersonalDataExport>, ProblemHttpResult>> Handle(HttpContext http, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Get("/account/export");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("ExportMyData").WithTags("Account").ProducesProblem(StatusCodes.Status401Unauthorized));
+        Summary(s => s.Summary = "Download everything the shop holds about you, as JSON");
+    }
+
+    public override async Task<Results<Ok<PersonalDataExport>, ProblemHttpResult>> ExecuteAsync(CancellationToken ct)
+    {
+        var http = HttpContext;
         var userId = http.User.UserId()!.Value;
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var export = await PersonalData.ExportAsync(log.Connection, userId, log.Transaction);

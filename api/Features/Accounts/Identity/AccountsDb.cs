@@ -7,7 +7,7 @@ namespace Headless.Api.Features.Accounts.Identity;
 /// Lets an endpoint run Identity's UserManager calls, its own SQL, the audit row and queued emails in
 /// one transaction: while a unit of work is open, the user store uses its connection and transaction.
 /// </summary>
-public sealed class AccountsDb(NpgsqlDataSource db) : IAsyncDisposable
+public sealed class AccountsDb(NpgsqlDataSource db) : IAsyncDisposable, IDisposable
 {
     private NpgsqlConnection? _conn;
     private NpgsqlTransaction? _tx;
@@ -53,6 +53,16 @@ public sealed class AccountsDb(NpgsqlDataSource db) : IAsyncDisposable
             await _conn.DisposeAsync();
             _conn = null;
         }
+    }
+
+    /// <summary>Request scopes are disposed asynchronously; FastEndpoints builds every endpoint once at start
+    /// (to read its configuration) in a scope it disposes synchronously, which needs this.</summary>
+    public void Dispose()
+    {
+        _tx?.Dispose();
+        _tx = null;
+        _conn?.Dispose();
+        _conn = null;
     }
 
     internal readonly struct Lease(NpgsqlConnection conn, NpgsqlTransaction? tx, bool owned) : IAsyncDisposable

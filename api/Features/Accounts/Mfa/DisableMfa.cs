@@ -1,5 +1,7 @@
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,17 +9,25 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Mfa;
 
-public static class DisableMfa
+public sealed class DisableMfa(UserManager<HeadlessUser> users, AccountsDb accounts)
+    : Endpoint<DisableMfa.Request, Results<Ok<MfaStatus>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/mfa/disable", Handle)
-        .WithName("DisableMfa")
-        .WithSummary("Turn two-factor sign-in off and forget the app and recovery codes; needs the password again")
-        .Validate<ReauthenticateRequest>();
-
-    private static async Task<Results<Ok<MfaStatus>, ProblemHttpResult>> Handle(
-        ReauthenticateRequest request, HttpContext http, UserManager<HeadlessUser> users, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/account/mfa/disable");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("DisableMfa").WithTags("Account").ProducesProblem(StatusCodes.Status401Unauthorized));
+        Summary(s => s.Summary = "Turn two-factor sign-in off and forget the app and recovery codes; needs the password again");
+    }
+
+    public sealed class Request : JsonBody<ReauthenticateRequest>;
+
+    public sealed class Validator(IValidator<ReauthenticateRequest> rules) : JsonBodyValidator<Request, ReauthenticateRequest>(rules);
+
+    public override async Task<Results<Ok<MfaStatus>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var user = await CurrentUser.LoadAsync(http, users);
         if (user is null)

@@ -1,5 +1,7 @@
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,18 +9,27 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Mfa;
 
-public static class RegenerateRecoveryCodes
+public sealed class RegenerateRecoveryCodes(UserManager<HeadlessUser> users, AccountsDb accounts)
+    : Endpoint<RegenerateRecoveryCodes.Request, Results<Ok<RecoveryCodes>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/mfa/recovery-codes", Handle)
-        .WithName("RegenerateRecoveryCodes")
-        .WithSummary("Replace all recovery codes (the old ones stop working); needs the password again")
-        .Validate<ReauthenticateRequest>()
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<RecoveryCodes>, ProblemHttpResult>> Handle(
-        ReauthenticateRequest request, HttpContext http, UserManager<HeadlessUser> users, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/account/mfa/recovery-codes");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("RegenerateRecoveryCodes").WithTags("Account")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Replace all recovery codes (the old ones stop working); needs the password again");
+    }
+
+    public sealed class Request : JsonBody<ReauthenticateRequest>;
+
+    public sealed class Validator(IValidator<ReauthenticateRequest> rules) : JsonBodyValidator<Request, ReauthenticateRequest>(rules);
+
+    public override async Task<Results<Ok<RecoveryCodes>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var user = await CurrentUser.LoadAsync(http, users);
         if (user is null)

@@ -1,4 +1,6 @@
+using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,17 +9,23 @@ using Microsoft.Extensions.Options;
 
 namespace Headless.Api.Features.Accounts.Mfa;
 
-public static class StartAuthenticator
+public sealed class StartAuthenticator(UserManager<HeadlessUser> users, AccountsDb accounts, IOptions<AccountsOptions> options)
+    : EndpointWithoutRequest<Results<Ok<AuthenticatorSetup>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/mfa/authenticator", Handle)
-        .WithName("StartAuthenticator")
-        .WithSummary("Start enrolling an authenticator app: returns a new secret and its otpauth:// URI (MFA stays off until verified)")
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<AuthenticatorSetup>, ProblemHttpResult>> Handle(
-        HttpContext http, UserManager<HeadlessUser> users, AccountsDb accounts, IOptions<AccountsOptions> options, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/account/mfa/authenticator");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("StartAuthenticator").WithTags("Account")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Start enrolling an authenticator app: returns a new secret and its otpauth:// URI (MFA stays off until verified)");
+    }
+
+    public override async Task<Results<Ok<AuthenticatorSetup>, ProblemHttpResult>> ExecuteAsync(CancellationToken ct)
+    {
+        var http = HttpContext;
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var user = await CurrentUser.LoadAsync(http, users);
         if (user is null)

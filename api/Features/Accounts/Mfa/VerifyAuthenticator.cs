@@ -1,5 +1,7 @@
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,18 +9,27 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Mfa;
 
-public static class VerifyAuthenticator
+public sealed class VerifyAuthenticator(UserManager<HeadlessUser> users, AccountsDb accounts)
+    : Endpoint<VerifyAuthenticator.Request, Results<Ok<RecoveryCodes>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/mfa/authenticator/verify", Handle)
-        .WithName("VerifyAuthenticator")
-        .WithSummary("Turn two-factor sign-in on with a code from the enrolled app; returns recovery codes, shown only this once")
-        .Validate<VerifyAuthenticatorRequest>()
-        .ProducesProblem(StatusCodes.Status409Conflict);
-
-    private static async Task<Results<Ok<RecoveryCodes>, ProblemHttpResult>> Handle(
-        VerifyAuthenticatorRequest request, HttpContext http, UserManager<HeadlessUser> users, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/account/mfa/authenticator/verify");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("VerifyAuthenticator").WithTags("Account")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict));
+        Summary(s => s.Summary = "Turn two-factor sign-in on with a code from the enrolled app; returns recovery codes, shown only this once");
+    }
+
+    public sealed class Request : JsonBody<VerifyAuthenticatorRequest>;
+
+    public sealed class Validator(IValidator<VerifyAuthenticatorRequest> rules) : JsonBodyValidator<Request, VerifyAuthenticatorRequest>(rules);
+
+    public override async Task<Results<Ok<RecoveryCodes>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var user = await CurrentUser.LoadAsync(http, users);
         if (user is null)
@@ -41,4 +52,10 @@ public static class VerifyAuthenticator
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new RecoveryCodes(codes));
     }
+}
+
+public sealed class VerifyAuthenticatorRequestValidator : AbstractValidator<VerifyAuthenticatorRequest>
+{
+    public VerifyAuthenticatorRequestValidator() =>
+        RuleFor(r => r.Code).NotEmpty().WithMessage("The 6-digit code from your authenticator app is required.").MaximumLength(12);
 }

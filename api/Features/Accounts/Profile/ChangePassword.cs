@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using FastEndpoints;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Features.Email;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,17 +11,25 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Profile;
 
-public static class ChangePassword
+public sealed class ChangePassword(UserManager<HeadlessUser> users, Sessions sessions, AccountsDb accounts)
+    : Endpoint<ChangePassword.Request, Results<Ok<Contracts.Accounts.Accepted>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPost("/password", Handle)
-        .WithName("ChangePassword")
-        .WithSummary("Change the password; every other device is signed out. Sign in again to pick up a cleared password-change requirement")
-        .Validate<ChangePasswordRequest>();
-
-    private static async Task<Results<Ok<Contracts.Accounts.Accepted>, ProblemHttpResult>> Handle(
-        ChangePasswordRequest request, HttpContext http, UserManager<HeadlessUser> users, Sessions sessions, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Post("/account/password");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("ChangePassword").WithTags("Account").ProducesProblem(StatusCodes.Status401Unauthorized));
+        Summary(s => s.Summary = "Change the password; every other device is signed out. Sign in again to pick up a cleared password-change requirement");
+    }
+
+    public sealed class Request : JsonBody<ChangePasswordRequest>;
+
+    public sealed class Validator(IValidator<ChangePasswordRequest> rules) : JsonBodyValidator<Request, ChangePasswordRequest>(rules);
+
+    public override async Task<Results<Ok<Contracts.Accounts.Accepted>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var user = await CurrentUser.LoadAsync(http, users);
         if (user is null)

@@ -1,6 +1,7 @@
+using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
-using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,17 +9,25 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Profile;
 
-public static class UpdateProfile
+public sealed class UpdateProfile(UserManager<HeadlessUser> users, SignIns signIns, AccountsDb accounts)
+    : Endpoint<UpdateProfile.Request, Results<Ok<Me>, ProblemHttpResult>>
 {
-    public static void Map(RouteGroupBuilder group) => group
-        .MapPatch("", Handle)
-        .WithName("UpdateProfile")
-        .WithSummary("Change the signed-in user's name; only the fields sent change")
-        .Validate<UpdateProfileRequest>();
-
-    private static async Task<Results<Ok<Me>, ProblemHttpResult>> Handle(
-        UpdateProfileRequest request, HttpContext http, UserManager<HeadlessUser> users, SignIns signIns, AccountsDb accounts, CancellationToken ct)
+    public override void Configure()
     {
+        Patch("/account");
+        Group<PublicApi>();
+        Policies(Platform.Security.Policies.SignedIn);
+        Description(b => b.WithName("UpdateProfile").WithTags("Account").ProducesProblem(StatusCodes.Status401Unauthorized));
+        Summary(s => s.Summary = "Change the signed-in user's name; only the fields sent change");
+    }
+
+    public sealed class Request : JsonBody<UpdateProfileRequest>;
+
+    public sealed class Validator(IValidator<UpdateProfileRequest> rules) : JsonBodyValidator<Request, UpdateProfileRequest>(rules);
+
+    public override async Task<Results<Ok<Me>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var (request, http) = (req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var user = await CurrentUser.LoadAsync(http, users);
         if (user is null)

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Features.Email;
 using Headless.Api.Platform.Outbox;
@@ -24,10 +23,4 @@ public static class MfaChanges
 
     public static async Task<MfaStatus> StatusAsync(UserManager<HeadlessUser> users, HeadlessUser user) =>
         new(user.TwoFactorEnabled, user.AuthenticatorKey is not null, await users.CountRecoveryCodesAsync(user));
-}
-
-public sealed class VerifyAuthenticatorRequestValidator : AbstractValidator<VerifyAuthenticatorRequest>
-{
-    public VerifyAuthenticatorRequestValidator() =>
-        RuleFor(r => r.Code).NotEmpty().WithMessage("The 6-digit code from your authenticator app is required.").MaximumLength(12);
 }
