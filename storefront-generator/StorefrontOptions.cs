@@ -8,7 +8,7 @@ public sealed class StorefrontOptions
 
     public string ShopName { get; set; } = "Headless Shop";
 
-    /// <summary>The theme folder: layouts/, partials/, pages/ (Handlebars) and assets/.</summary>
+    /// <summary>The theme folder: layouts/, partials/, pages/ (Liquid-style Scriban templates) and assets/.</summary>
     public string ThemeDirectory { get; set; } = Path.Combine(RepoRoot.Path, "storefront-generator", "theme");
 
     /// <summary>The widgets' TypeScript sources (bundled with esbuild into <see cref="WidgetsOutputDirectory"/>).</summary>

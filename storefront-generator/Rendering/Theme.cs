@@ -1,30 +1,36 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using HandlebarsDotNet;
+using Scriban;
+using Scriban.Runtime;
 
 namespace Headless.Storefront.Rendering;
 
 /// <summary>
-/// A theme folder: layouts/*.hbs, partials/*.hbs, pages/*.hbs (Handlebars, HTML-escaped by default; only
-/// <c>{{{body}}}</c> and the JSON-LD block, both made by the generator, are inserted raw) and assets/, which
-/// are published under fingerprinted names.
+/// A theme folder: layouts/default.liquid, partials/*.liquid and pages/*.liquid (Scriban templates in its
+/// Liquid syntax, parsed once when the theme loads; every value they print is HTML-escaped, see
+/// <see cref="HtmlTemplateContext"/>) and assets/, which are published under fingerprinted names.
 /// </summary>
 public sealed class Theme
 {
-    private readonly Dictionary<string, HandlebarsTemplate<object, object>> _pages = [];
-    private readonly HandlebarsTemplate<object, object> _layout;
+    public const string Extension = ".liquid";
 
-    private Theme(string directory, IHandlebars handlebars)
+    private readonly Dictionary<string, Template> _pages = new(StringComparer.Ordinal);
+    private readonly Template _layout;
+    private readonly PartialLoader _partials;
+    private readonly Dictionary<string, Template> _parsedPartials;
+    // Contexts are not thread-safe and pages render in parallel: one per concurrent render, kept for the next.
+    private readonly ConcurrentBag<HtmlTemplateContext> _contexts = [];
+
+    private Theme(string directory)
     {
         Directory = directory;
-        foreach (var file in System.IO.Directory.GetFiles(Path.Combine(directory, "partials"), "*.hbs"))
+        _partials = new PartialLoader(Path.Combine(directory, "partials"));
+        _parsedPartials = _partials.Paths.ToDictionary(path => path, Parse, StringComparer.Ordinal);
+        foreach (var file in System.IO.Directory.GetFiles(Path.Combine(directory, "pages"), "*" + Extension))
         {
-            handlebars.RegisterTemplate(Path.GetFileNameWithoutExtension(file), File.ReadAllText(file));
+            _pages[Path.GetFileNameWithoutExtension(file)] = Parse(file);
         }
-        foreach (var file in System.IO.Directory.GetFiles(Path.Combine(directory, "pages"), "*.hbs"))
-        {
-            _pages[Path.GetFileNameWithoutExtension(file)] = handlebars.Compile(File.ReadAllText(file));
-        }
-        _layout = handlebars.Compile(File.ReadAllText(Path.Combine(directory, "layouts", "default.hbs")));
+        _layout = Parse(Path.Combine(directory, "layouts", "default" + Extension));
     }
 
     public string Directory { get; }
@@ -35,21 +41,35 @@ public sealed class Theme
         {
             throw new DirectoryNotFoundException($"No theme folder at {directory}.");
         }
-        var handlebars = Handlebars.Create(new HandlebarsConfiguration { ThrowOnUnresolvedBindingExpression = false });
-        return new Theme(directory, handlebars);
+        return new Theme(directory);
+    }
+
+    private static Template Parse(string file)
+    {
+        var template = Template.ParseLiquid(File.ReadAllText(file), file);
+        return template.HasErrors
+            ? throw new InvalidOperationException($"The theme template {file} does not parse: {string.Join("; ", template.Messages)}")
+            : template;
     }
 
     public bool HasPage(string name) => _pages.ContainsKey(name);
 
-    /// <summary>Renders a page template inside the layout.</summary>
+    /// <summary>Renders a page template inside the layout. Thread-safe.</summary>
     public string Render(string page, PageVm meta, object model, SiteVm site)
     {
         if (!_pages.TryGetValue(page, out var template))
         {
-            throw new InvalidOperationException($"The theme has no pages/{page}.hbs.");
+            throw new InvalidOperationException($"The theme has no pages/{page}{Extension}.");
         }
-        var body = template(new { site, page = meta, model });
-        return _layout(new { site, page = meta, body });
+        var context = _contexts.TryTake(out var idle) ? idle : new HtmlTemplateContext(_partials, _parsedPartials);
+        var globals = new ScriptObject { ["site"] = site, ["page"] = meta, ["model"] = model };
+        context.PushGlobal(globals);
+        globals["body"] = template.Render(context);
+        var html = _layout.Render(context);
+        context.PopGlobal();
+        // A render that threw may have left scopes or outputs pushed: its context is dropped, not reused.
+        _contexts.Add(context);
+        return html;
     }
 
     /// <summary>Theme assets (assets/**) with their fingerprinted public names: site.css → /assets/site.3f2a9c1d.css.</summary>

@@ -1,6 +1,7 @@
 namespace Headless.Storefront.Rendering;
 
-// The shapes the templates see. Plain data, computed once per page; Handlebars escapes every string.
+// The shapes the templates see, under snake_case names (InStock is in_stock). Plain data, computed once
+// per page; every value a template prints is HTML-escaped (HtmlTemplateContext).
 
 public sealed class SiteVm
 {

@@ -28,6 +28,7 @@ public sealed class GetProduct(CatalogCache cache, NpgsqlDataSource db)
     public sealed class Request
     {
         /// <summary>The product's id (UUID) or its slug.</summary>
+        [RouteParam]
         public string IdOrSlug { get; set; } = "";
     }
 

@@ -1,0 +1,123 @@
+using System.Buffers;
+using Scriban;
+using Scriban.Parsing;
+using Scriban.Runtime;
+using Scriban.Syntax;
+
+namespace Headless.Api.Features.Email;
+
+/// <summary>HTML written as it is: what the template filter <c>raw</c> returns.</summary>
+internal sealed record RawHtml(string Html);
+
+/// <summary>
+/// The Scriban context the HTML part of an email renders in: one per thread at a time (a context is not
+/// thread-safe), reused from mail to mail. The storefront generator renders its theme with the same rules
+/// (storefront-generator/Rendering/HtmlTemplateContext.cs; the two projects share no code).
+/// <para>Scriban writes <c>{{ x }}</c> as it is, so a name holding <c>&lt;script&gt;</c> would come out as
+/// markup. Here the value of every output expression is HTML-escaped as it is written, the template's own
+/// text is not. Escaped are <c>&amp; &lt; &gt; " '</c> and also <c>` =</c>, which matter in an unquoted
+/// attribute; the same set as the templates' previous engine, so the mails kept their bytes. The one way
+/// around it is <c>{{ x | raw }}</c>, used once: the layout's <c>body</c>, the template's own rendered HTML.
+/// <c>capture</c> would escape its text twice (once inside, once when printed), so no template has one.</para>
+/// <para><c>include</c> is replaced by one that renders the partial straight into the mail in a scope of
+/// its own: Scriban's renders it into a string first, which this context would then escape again.</para>
+/// </summary>
+internal sealed class HtmlTemplateContext : LiquidTemplateContext
+{
+    private static readonly SearchValues<char> Special = SearchValues.Create("&<>\"'`=");
+
+    public HtmlTemplateContext(ITemplateLoader partials, IReadOnlyDictionary<string, Template> parsed)
+    {
+        TemplateLoader = partials;
+        foreach (var (path, template) in parsed)
+        {
+            CachedTemplates[path] = template;
+        }
+        // The output is the template's text as written: no indenting of an include's lines.
+        AutoIndent = false;
+
+        var helpers = new ScriptObject();
+        helpers.Import("raw", new Func<object?, RawHtml?>(value => value is null ? null : new RawHtml(value as string ?? ObjectToString(value) ?? "")));
+        helpers.SetValue("include", new IncludeInPlace(), readOnly: true);
+        PushGlobal(helpers);
+    }
+
+    public override TemplateContext Write(SourceSpan span, object? textAsObject)
+    {
+        if (textAsObject is RawHtml raw)
+        {
+            return Write(raw.Html);
+        }
+        if (ObjectToString(textAsObject) is { } text)
+        {
+            WriteEscaped(text);
+        }
+        return this;
+    }
+
+    public override ValueTask<TemplateContext> WriteAsync(SourceSpan span, object? textAsObject) => new(Write(span, textAsObject));
+
+    private void WriteEscaped(string text)
+    {
+        var start = 0;
+        int next;
+        while ((next = text.AsSpan(start).IndexOfAny(Special)) >= 0)
+        {
+            Write(text, start, next);
+            Write(text[start + next] switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#x27;",
+                '`' => "&#x60;",
+                _ => "&#x3D;",
+            });
+            start += next + 1;
+        }
+        Write(text, start, text.Length - start);
+    }
+
+    /// <summary><c>include 'name'</c>: the partial, rendered into the page being written.</summary>
+    private sealed class IncludeInPlace : IScriptCustomFunction
+    {
+        public int RequiredParameterCount => 1;
+
+        public int ParameterCount => 1;
+
+        public ScriptVarParamKind VarParamKind => ScriptVarParamKind.Direct;
+
+        public Type ReturnType => typeof(void);
+
+        public ScriptParameterInfo GetParameterInfo(int index) => new(typeof(string), "template_name");
+
+        public object? Invoke(TemplateContext context, ScriptNode? callerContext, ScriptArray arguments, ScriptBlockStatement? blockStatement)
+        {
+            var path = context.GetTemplatePathFromName(arguments.Count > 0 ? context.ObjectToString(arguments[0]) : null, callerContext);
+            if (path is null)
+            {
+                return null;
+            }
+            var partial = context.GetOrCreateTemplate(path, callerContext);
+            context.EnterRecursive(callerContext);
+            context.PushLocal();
+            try
+            {
+                if (partial.Page is { } page)
+                {
+                    context.Evaluate(page);
+                }
+            }
+            finally
+            {
+                context.PopLocal();
+                context.ExitRecursive(callerContext);
+            }
+            return null;
+        }
+
+        public ValueTask<object?> InvokeAsync(TemplateContext context, ScriptNode? callerContext, ScriptArray arguments, ScriptBlockStatement? blockStatement) =>
+            new(Invoke(context, callerContext, arguments, blockStatement));
+    }
+}
