@@ -23,6 +23,7 @@ public sealed class CreateCart(NpgsqlDataSource db, PricingRules rules, Idempote
         Group<PublicApi>();
         AllowAnonymous();
         RequestBinder(new OptionalJsonBody<Request>());
+        Description(b => b.WithMetadata(OptionalJsonBody.Marker));
         Description(b => b.WithName("CreateCart").WithTags("Carts")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)

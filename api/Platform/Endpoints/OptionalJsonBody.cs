@@ -21,3 +21,11 @@ public sealed class OptionalJsonBody<TRequest> : IRequestBinder<TRequest> where 
             ? WithBody.BindAsync(ctx, ct)
             : WithoutBody.BindAsync(ctx, ct);
 }
+
+public static class OptionalJsonBody
+{
+    /// <summary>Endpoint metadata that tells the OpenAPI document the body may be left out.</summary>
+    public static readonly object Marker = new OptionalBodyMarker();
+
+    public sealed class OptionalBodyMarker;
+}

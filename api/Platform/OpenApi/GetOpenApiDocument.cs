@@ -69,9 +69,21 @@ public sealed class GetOpenApiDocument(IOpenApiDocumentGenerator generator) : En
         {
             foreach (var (_, operation) in pathItem!.AsObject())
             {
-                if (operation is JsonObject op && op.Remove(OpenApiSetup.PublicMarker))
+                if (operation is not JsonObject op)
+                {
+                    continue;
+                }
+                if (op.Remove(OpenApiSetup.PublicMarker))
                 {
                     op["security"] = new JsonArray();
+                }
+                // FastEndpoints declares 401/403 without a body; ours are problem documents.
+                foreach (var (status, response) in op["responses"]?.AsObject() ?? [])
+                {
+                    if (status[0] is '4' or '5' && response is JsonObject r && r["content"] is null)
+                    {
+                        r["content"] = new JsonObject { ["application/problem+json"] = new JsonObject { ["schema"] = new JsonObject { ["$ref"] = "#/components/schemas/ProblemDetails" } } };
+                    }
                 }
             }
         }

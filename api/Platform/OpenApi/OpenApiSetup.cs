@@ -1,5 +1,7 @@
 using FastEndpoints.Swagger;
+using Headless.Api.Platform.Endpoints;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Metadata;
 using NSwag;
 using NSwag.Generation.AspNetCore;
 using NSwag.Generation.Processors;
@@ -46,10 +48,25 @@ public static class OpenApiSetup
                         Scheme = "bearer",
                         Description = "An access token from POST /api/v1/auth/login, or an API key (hk_...), sent as `Authorization: Bearer ...`.",
                     };
+                    DropRouteOnlyBodies(document);
                     RemoveUnusedSchemas(document);
                 };
             };
         });
+
+    // A request DTO of route and query values only (archive, delete) is described by FastEndpoints as a
+    // body named after it ("ArchiveProduct_Request"); such routes take no body.
+    private static void DropRouteOnlyBodies(OpenApiDocument document)
+    {
+        var dtoSchemas = document.Components.Schemas.Where(s => s.Key.EndsWith("_Request", StringComparison.Ordinal)).Select(s => s.Value).ToHashSet();
+        foreach (var operation in document.Operations.Select(o => o.Operation))
+        {
+            if (operation.RequestBody?.Content.Values.Any(m => m.Schema?.Reference is { } r && dtoSchemas.Contains(r)) == true)
+            {
+                operation.RequestBody = null;
+            }
+        }
+    }
 
     // FastEndpoints describes a request DTO whose body is a [FromBody] contract as a schema of its own,
     // which no operation uses: drop every schema nothing refers to.
@@ -82,6 +99,20 @@ public static class OpenApiSetup
             var metadata = ((AspNetCoreOperationProcessorContext)context).ApiDescription.ActionDescriptor.EndpointMetadata;
             var operation = context.OperationDescription.Operation;
             var isPublic = metadata.OfType<IAllowAnonymous>().Any() || !metadata.OfType<IAuthorizeData>().Any();
+            if (metadata.OfType<OptionalJsonBody.OptionalBodyMarker>().Any() && operation.RequestBody is { } optional)
+            {
+                optional.IsRequired = false;
+            }
+            // A route that reads its raw body (Stripe's webhook) declares it with Accepts<JsonElement>: any JSON.
+            if (operation.RequestBody is null && metadata.OfType<IAcceptsMetadata>().FirstOrDefault(a => a.RequestType == typeof(System.Text.Json.JsonElement)) is { } raw)
+            {
+                var body = new OpenApiRequestBody { IsRequired = true };
+                foreach (var contentType in raw.ContentTypes)
+                {
+                    body.Content[contentType] = new OpenApiMediaType { Schema = new NJsonSchema.JsonSchema() };
+                }
+                operation.RequestBody = body;
+            }
             if (isPublic)
             {
                 // NSwag leaves an empty security list out; GetOpenApiDocument writes it as `security: []`.

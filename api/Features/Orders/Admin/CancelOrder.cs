@@ -21,6 +21,7 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
         Group<AdminApi>();
         Policies(Platform.Security.Policies.OrderStaff);
         RequestBinder(new OptionalJsonBody<Request>());
+        Description(b => b.WithMetadata(OptionalJsonBody.Marker));
         Description(b => b.WithName("CancelOrder").WithTags("Admin orders")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)

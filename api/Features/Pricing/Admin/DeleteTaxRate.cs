@@ -23,6 +23,8 @@ public sealed class DeleteTaxRate(NpgsqlDataSource db, PricingRules rules) : End
     public sealed class Request
     {
         public string Country { get; set; } = "";
+        /// <summary>Region (state, province) within the country; omit for the whole country.</summary>
+        [QueryParam]
         public string? Region { get; set; }
     }
 

@@ -25,6 +25,8 @@ public sealed class SetTaxRate(NpgsqlDataSource db, PricingRules rules) : Endpoi
     public sealed class Request : JsonBody<SetTaxRateRequest>
     {
         public string Country { get; set; } = "";
+        /// <summary>Region (state, province) within the country; omit for the whole country.</summary>
+        [QueryParam]
         public string? Region { get; set; }
     }
 
