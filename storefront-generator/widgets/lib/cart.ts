@@ -71,7 +71,7 @@ export async function loadCart(): Promise<Cart | null> {
 
 async function createCart(): Promise<string> {
   // The key makes a retried create (a lost answer) return the same cart instead of a second one.
-  const cart = await apiWith({ 'Idempotency-Key': newKey() }).createCart(null);
+  const cart = await apiWith({ 'Idempotency-Key': newKey() }).createCart(undefined);
   if (signedIn()) return 'mine';
   store()?.setItem(TOKEN, cart.token);
   return cart.token;

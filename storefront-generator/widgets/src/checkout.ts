@@ -100,7 +100,7 @@ function addressForm(root: HTMLElement, cart: Cart): void {
     const button = form.querySelector<HTMLButtonElement>('button[type="submit"]')!;
     const address = new CheckoutAddress({
       fullName: field(form, 'fullName'), line1: field(form, 'line1'), line2: field(form, 'line2') || null, city: field(form, 'city'),
-      region: field(form, 'region') || null, postalCode: field(form, 'postalCode'), country: country.value || null, phone: field(form, 'phone') || null,
+      region: field(form, 'region') || null, postalCode: field(form, 'postalCode'), country: country.value, phone: field(form, 'phone') || null,
     });
     const body = new CheckoutRequest({
       cartToken: ref, email: field(form, 'email') || null, shippingAddress: address, billingAddress: null,
