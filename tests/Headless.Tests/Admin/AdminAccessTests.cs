@@ -16,7 +16,8 @@ public sealed class AdminAccessTests(ApiFactory api) : IClassFixture<ApiFactory>
         var sources = api.Services.GetRequiredService<IEnumerable<EndpointDataSource>>();
         foreach (var endpoint in sources.SelectMany(s => s.Endpoints).OfType<RouteEndpoint>())
         {
-            var pattern = endpoint.RoutePattern.RawText ?? "";
+            // FastEndpoints writes its route patterns without the leading slash.
+            var pattern = "/" + (endpoint.RoutePattern.RawText ?? "").TrimStart('/');
             if (!pattern.StartsWith("/api/v1/admin", StringComparison.Ordinal))
             {
                 continue;
