@@ -28,6 +28,7 @@ public sealed class AddCartLine(NpgsqlDataSource db, PricingRules rules)
 
     public sealed class Request : JsonBody<AddCartLineRequest>
     {
+        [RouteParam]
         public string CartToken { get; set; } = "";
     }
 

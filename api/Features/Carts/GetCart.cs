@@ -23,6 +23,7 @@ public sealed class GetCart(NpgsqlDataSource db, PricingRules rules)
 
     public sealed class Request
     {
+        [RouteParam]
         public string CartToken { get; set; } = "";
     }
 

@@ -28,7 +28,9 @@ public sealed class RemoveCartLine(NpgsqlDataSource db, PricingRules rules)
 
     public sealed class Request
     {
+        [RouteParam]
         public string CartToken { get; set; } = "";
+        [RouteParam]
         public string Sku { get; set; } = "";
     }
 

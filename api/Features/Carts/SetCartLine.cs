@@ -28,7 +28,9 @@ public sealed class SetCartLine(NpgsqlDataSource db, PricingRules rules)
 
     public sealed class Request : JsonBody<SetCartLineRequest>
     {
+        [RouteParam]
         public string CartToken { get; set; } = "";
+        [RouteParam]
         public string Sku { get; set; } = "";
     }
 

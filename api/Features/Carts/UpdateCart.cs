@@ -31,6 +31,7 @@ public sealed class UpdateCart(NpgsqlDataSource db, PricingRules rules)
 
     public sealed class Request : JsonBody<UpdateCartRequest>
     {
+        [RouteParam]
         public string CartToken { get; set; } = "";
     }
 

@@ -16,6 +16,8 @@ public sealed class ConfirmOrderPayment(NpgsqlDataSource db, IPaymentProvider pa
     {
         Post("/orders/{orderId:guid}/payment-confirmation");
         Group<PublicApi>();
+        // The generated C# client sends an empty JSON body on bodyless POSTs: read route values only.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
         AllowAnonymous();
         Description(b => b.WithName("ConfirmOrderPayment").WithTags("Orders")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -25,6 +27,7 @@ public sealed class ConfirmOrderPayment(NpgsqlDataSource db, IPaymentProvider pa
 
     public sealed class Request
     {
+        [RouteParam]
         public Guid OrderId { get; set; }
     }
 

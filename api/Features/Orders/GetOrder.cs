@@ -21,6 +21,7 @@ public sealed class GetOrder(NpgsqlDataSource db) : Endpoint<GetOrder.Request, R
 
     public sealed class Request
     {
+        [RouteParam]
         public Guid OrderId { get; set; }
     }
 

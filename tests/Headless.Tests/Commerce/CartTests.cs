@@ -8,6 +8,23 @@ namespace Headless.Tests.Commerce;
 public sealed class CartTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
     [Fact]
+    public async Task A_query_value_never_replaces_the_cart_token_in_the_path()
+    {
+        var admin = factory.Admin();
+        var mug = await Shop.SkuAsync(admin, stock: 10);
+        var shopper = factory.CreateClient();
+        var mine = await Shop.NewCartAsync(shopper, (mug, 1));
+        var other = await Shop.NewCartAsync(shopper, (mug, 2));
+
+        var read = await (await shopper.GetAsync($"/api/v1/carts/{mine.Token}?cartToken={other.Token}")).ReadAsync<Cart>();
+        Assert.Equal(mine.Id, read.Id);
+        var removed = await (await shopper.DeleteAsync($"/api/v1/carts/{mine.Token}/lines/{mug}?cartToken={other.Token}&sku=NO-SUCH")).ReadAsync<Cart>();
+        Assert.Equal(mine.Id, removed.Id);
+        Assert.Empty(removed.Lines);
+        Assert.Equal(2, (await (await shopper.GetAsync($"/api/v1/carts/{other.Token}")).ReadAsync<Cart>()).Lines.Single().Quantity);
+    }
+
+    [Fact]
     public async Task A_guest_cart_adds_up_lines_and_prices_shipping_tax_and_discount_for_its_destination()
     {
         await Shop.PricingAsync(factory);

@@ -22,6 +22,7 @@ public sealed class DeleteAddress(AccountsDb accounts) : Endpoint<DeleteAddress.
 
     public sealed class Request
     {
+        [RouteParam]
         public Guid Id { get; set; }
     }
 

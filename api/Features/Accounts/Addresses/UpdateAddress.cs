@@ -24,6 +24,7 @@ public sealed class UpdateAddress(AccountsDb accounts) : Endpoint<UpdateAddress.
 
     public sealed class Request : JsonBody<AddressInput>
     {
+        [RouteParam]
         public Guid Id { get; set; }
     }
 

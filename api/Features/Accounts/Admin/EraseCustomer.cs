@@ -15,6 +15,8 @@ public sealed class EraseCustomer(Sessions sessions, AccountsDb accounts)
     {
         Post("/customers/{id:guid}/erase");
         Group<AdminApi>();
+        // The generated C# client sends an empty JSON body on bodyless POSTs: read route values only.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
         Policies(Platform.Security.Policies.Admin);
         Description(b => b.WithName("EraseCustomer").WithTags("Admin accounts")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -24,6 +26,7 @@ public sealed class EraseCustomer(Sessions sessions, AccountsDb accounts)
 
     public sealed class Request
     {
+        [RouteParam]
         public Guid Id { get; set; }
     }
 

@@ -22,6 +22,7 @@ public sealed class ExportCustomerData(AccountsDb accounts)
 
     public sealed class Request
     {
+        [RouteParam]
         public Guid Id { get; set; }
     }
 

@@ -20,6 +20,7 @@ public sealed class RevokeApiKey(AccountsDb accounts) : Endpoint<RevokeApiKey.Re
 
     public sealed class Request
     {
+        [RouteParam]
         public Guid Id { get; set; }
     }
 

@@ -27,6 +27,7 @@ public sealed class SetUserRoles(UserManager<HeadlessUser> users, Sessions sessi
 
     public sealed class Request : JsonBody<SetRolesRequest>
     {
+        [RouteParam]
         public Guid Id { get; set; }
     }
 

@@ -26,6 +26,7 @@ public sealed class CompleteExternalLogin(UserManager<HeadlessUser> users, SignI
 
     public sealed class Request
     {
+        [RouteParam]
         public string Provider { get; set; } = "";
         public string? ReturnUrl { get; set; }
     }

@@ -23,6 +23,7 @@ public sealed class StartExternalLogin(IAuthenticationSchemeProvider schemes)
     public sealed class Request
     {
         /// <summary>google or facebook</summary>
+        [RouteParam]
         public string Provider { get; set; } = "";
         /// <summary>A path on this site to return to, like /account</summary>
         public string? ReturnUrl { get; set; }

@@ -32,6 +32,7 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
 
     public sealed class Request : JsonBody<CancelOrderRequest>
     {
+        [RouteParam]
         public Guid OrderId { get; set; }
     }
 

@@ -22,6 +22,7 @@ public sealed class GetAdminOrder(NpgsqlDataSource db) : Endpoint<GetAdminOrder.
 
     public sealed class Request
     {
+        [RouteParam]
         public Guid OrderId { get; set; }
     }
 

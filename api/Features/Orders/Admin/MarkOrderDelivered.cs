@@ -15,6 +15,8 @@ public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrder
     {
         Post("/orders/{orderId:guid}/delivery");
         Group<AdminApi>();
+        // The generated C# client sends an empty JSON body on bodyless POSTs: read route values only.
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("MarkOrderDelivered").WithTags("Admin orders")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -24,6 +26,7 @@ public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrder
 
     public sealed class Request
     {
+        [RouteParam]
         public Guid OrderId { get; set; }
     }
 

@@ -32,6 +32,7 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
 
     public sealed class Request : JsonBody<RefundRequest>
     {
+        [RouteParam]
         public Guid OrderId { get; set; }
     }
 

@@ -26,6 +26,7 @@ public sealed class ShipOrder(NpgsqlDataSource db) : Endpoint<ShipOrder.Request,
 
     public sealed class Request : JsonBody<ShipOrderRequest>
     {
+        [RouteParam]
         public Guid OrderId { get; set; }
     }
 

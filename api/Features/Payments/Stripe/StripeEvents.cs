@@ -32,7 +32,7 @@ public static class StripeEvents
         {
             return (SignedAtAnyTime(json, signatureHeader, secret) ? Result.Stale : Result.BadSignature, null);
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        catch (Exception e) when (e is JsonException or Newtonsoft.Json.JsonException or InvalidOperationException or ArgumentException or FormatException or OverflowException)
         {
             // Signed, so from Stripe, but not an event object (not JSON, not an object, a thin event).
             return (Result.NotAnEvent, null);

@@ -32,6 +32,7 @@ public sealed class ConfirmTestPayment(IPaymentProvider payments, NpgsqlDataSour
 
     public sealed class Request : JsonBody<TestCardRequest>
     {
+        [RouteParam]
         public string PaymentIntentId { get; set; } = "";
     }
 

@@ -22,6 +22,7 @@ public sealed class DeleteTaxRate(NpgsqlDataSource db, PricingRules rules) : End
 
     public sealed class Request
     {
+        [RouteParam]
         public string Country { get; set; } = "";
         /// <summary>Region (state, province) within the country; omit for the whole country.</summary>
         [QueryParam]

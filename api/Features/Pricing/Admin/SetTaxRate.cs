@@ -24,6 +24,7 @@ public sealed class SetTaxRate(NpgsqlDataSource db, PricingRules rules) : Endpoi
 
     public sealed class Request : JsonBody<SetTaxRateRequest>
     {
+        [RouteParam]
         public string Country { get; set; } = "";
         /// <summary>Region (state, province) within the country; omit for the whole country.</summary>
         [QueryParam]

@@ -28,6 +28,7 @@ public sealed class UpdateDiscountCode(NpgsqlDataSource db) : Endpoint<UpdateDis
 
     public sealed class Request : JsonBody<UpdateDiscountCodeRequest>
     {
+        [RouteParam]
         public string Code { get; set; } = "";
     }
 

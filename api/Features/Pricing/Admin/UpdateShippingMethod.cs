@@ -30,6 +30,7 @@ public sealed class UpdateShippingMethod(NpgsqlDataSource db, PricingRules rules
 
     public sealed class Request : JsonBody<UpdateShippingMethodRequest>
     {
+        [RouteParam]
         public string Code { get; set; } = "";
     }
 
