@@ -16,6 +16,7 @@ public sealed class GetProduct(CatalogCache cache, NpgsqlDataSource db)
     {
         Get("/products/{idOrSlug}");
         Group<PublicApi>();
+        RequestBinder(new SlugBinder());
         AllowAnonymous();
         Description(b => b.WithName("GetProduct").WithTags("Catalog").ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s =>
@@ -30,6 +31,13 @@ public sealed class GetProduct(CatalogCache cache, NpgsqlDataSource db)
         /// <summary>The product's id (UUID) or its slug.</summary>
         [RouteParam]
         public string IdOrSlug { get; set; } = "";
+    }
+
+    // The hottest read in the shop: one route value, read directly instead of through the general binder.
+    private sealed class SlugBinder : IRequestBinder<Request>
+    {
+        public ValueTask<Request> BindAsync(BinderContext ctx, CancellationToken ct) =>
+            ValueTask.FromResult(new Request { IdOrSlug = ctx.HttpContext.Request.RouteValues["idOrSlug"] as string ?? "" });
     }
 
     public override async Task<Results<CachedJson<ProductDetail>, ProblemHttpResult>> ExecuteAsync(Request request, CancellationToken ct)
