@@ -11,6 +11,11 @@ public sealed class JsonBodiesOnly(RequestDelegate next)
     {
         var request = http.Request;
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
+        // Bodyless reads (the hot path) have nothing to check: their routes accept */* or nothing at all.
+        if (!hasBody && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)))
+        {
+            return next(http);
+        }
         if (http.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is not { ContentTypes.Count: > 0 } accepts)
         {
             return next(http);
