@@ -13,6 +13,19 @@ internal sealed record BenchOptions(
 
     public bool RunsCatalog => Only is null or "catalog";
 
+    /// <summary><c>--cache-on-only</c>: the catalog section measures only the shipped configuration (read cache on),
+    /// for quick before/after comparisons; the figures go to a file in .data/bench-logs, not docs/benchmarks.md.</summary>
+    public bool CacheOnOnly { get; init; }
+
+    /// <summary>The Release API under test; HEADLESS_BENCH_API_DLL points at another build (an older commit's, to
+    /// measure a change before and after on the same machine, data and request paths).</summary>
+    public static string? ApiDllOverride { get; } = Environment.GetEnvironmentVariable("HEADLESS_BENCH_API_DLL") is { Length: > 0 } other
+        ? Path.GetFullPath(other)
+        : null;
+
+    /// <summary>Whether this run's figures belong in docs/benchmarks.md: not for trial runs, partial runs or another build.</summary>
+    public bool WritesDocs => !Quick && !CacheOnOnly && ApiDllOverride is null;
+
     public bool RunsCheckout => Only is null or "checkout";
 
     public bool RunsSearch => Only is null or "search";
@@ -64,15 +77,18 @@ internal sealed record BenchOptions(
           --only=checkout   only the cart and checkout section
           --only=search     only product search (single-word, two-word, typo, faceted)
           --only=storefront only the storefront generator: a full build of the catalog (pages/s) and admin edit → published page
+          --cache-on-only   catalog reads with the read cache on only (the shipped configuration); figures go to .data/bench-logs
           --help            this text
         Environment: HEADLESS_BENCH_PG_PORT (the bench cluster's port, default 54349; another port gets its own
-        cluster folder .data/bench-pg-<port>), HEADLESS_BENCH_API_PORT (default 5090), HEADLESS_BENCH_STOREFRONT_DLL
+        cluster folder .data/bench-pg-<port>), HEADLESS_BENCH_API_PORT (default 5090), HEADLESS_BENCH_API_DLL (another build of the API to measure, e.g.
+        an older commit's api/bin/Release/net10.0/Headless.Api.dll; its figures are not written to the docs), HEADLESS_BENCH_STOREFRONT_DLL
         (another build of the storefront CLI to measure, e.g. an older commit's; default this checkout's Release build).
         """;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
         var quick = false;
+        var cacheOnOnly = false;
         string? only = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -88,6 +104,9 @@ internal sealed record BenchOptions(
                 case var o when o.StartsWith("--only=", StringComparison.Ordinal):
                     only = o["--only=".Length..];
                     break;
+                case "--cache-on-only":
+                    cacheOnOnly = true;
+                    break;
                 case "--help" or "-h":
                     throw new UsageRequested();
                 default:
@@ -100,8 +119,8 @@ internal sealed record BenchOptions(
             throw new ArgumentException($"--only={only}: use catalog, checkout, search or storefront.\n{Usage}");
         }
         return quick
-            ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30) { Only = only }
-            : new BenchOptions(false, Connections: 32, Threads: 2, WarmupChunkSeconds: 5, MaxWarmupSeconds: 60, MeasureSeconds: 20, Runs: 3, TimeoutSeconds: 30) { Only = only };
+            ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly }
+            : new BenchOptions(false, Connections: 32, Threads: 2, WarmupChunkSeconds: 5, MaxWarmupSeconds: 60, MeasureSeconds: 20, Runs: 3, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly };
     }
 
     internal sealed class UsageRequested : Exception;

@@ -208,11 +208,11 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
 
         var markdown = Markdown(startedUtc, clock.Elapsed, code, scenarios, overhead, scarcity, profile, apiLog, pool.Length, distinctProducts, hotSku);
         PrintSummary(scenarios, overhead);
-        if (options.Quick)
+        if (!options.WritesDocs)
         {
             var quickPath = Path.Combine(logDirectory, "quick-checkout-result.md");
             await File.WriteAllTextAsync(quickPath, markdown, CancellationToken.None);
-            Log.Step($"--quick: docs/benchmarks.md left alone; this run's checkout section is in {quickPath}.");
+            Log.Step($"A trial or other-build run: docs/benchmarks.md left alone; this run's checkout section is in {quickPath}.");
         }
         else
         {

@@ -75,13 +75,13 @@ internal sealed class BenchRun(BenchOptions options)
     {
         var startedUtc = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
-        var scenarioCount = options.RunsCatalog ? 4 : 0;
+        var scenarioCount = !options.RunsCatalog ? 0 : options.CacheOnOnly ? 2 : 4;
         var least = scenarioCount * ((BenchOptions.SettledChunks * options.WarmupChunkSeconds) + (options.Runs * options.MeasureSeconds));
         var most = scenarioCount * (options.MaxWarmupSeconds + (options.Runs * options.MeasureSeconds));
         Log.Step($"Headless benchmark{(options.Only is { } only ? $" (--only={only})" : "")}{(options.Quick ? " (--quick: short trial run, docs/benchmarks.md is left alone)" : "")}: " +
             $"catalog reads: {scenarioCount} scenarios × (warm-up until throughput settles, {options.MaxWarmupSeconds} s at most + {options.Runs} × {options.MeasureSeconds} s): {least / 60.0:F1}-{most / 60.0:F1} min of load.");
 
-        var apiDll = Path.Combine(RepoPaths.Root, "api", "bin", "Release", "net10.0", "Headless.Api.dll");
+        var apiDll = BenchOptions.ApiDllOverride ?? Path.Combine(RepoPaths.Root, "api", "bin", "Release", "net10.0", "Headless.Api.dll");
         if (!File.Exists(apiDll))
         {
             throw new BenchFailure($"The Release build of the API is missing ({apiDll}). `./build.sh bench` builds it; by hand: `dotnet build -c Release api/Headless.Api.csproj`.");
@@ -127,23 +127,26 @@ internal sealed class BenchRun(BenchOptions options)
                     RecordApiLog("read cache on", api);
                 }
 
-                Log.Step("Read cache OFF (Headless__Catalog__ReadCache=false: every request queries PostgreSQL)");
-                await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: false, Path.Combine(_logDirectory, "api-cache-off.log"), ct))
+                if (!options.CacheOnOnly)
                 {
-                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-uncached", "Product GET by slug", "product", false, productScript, productPaths.Count), ct));
-                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-uncached", "Listing page (20 products)", "listing", false, listingScript, listingPaths.Count), ct));
-                    RecordApiLog("read cache off", api);
+                    Log.Step("Read cache OFF (Headless__Catalog__ReadCache=false: every request queries PostgreSQL)");
+                    await using (var api = await ApiProcess.StartAsync(apiDll, db.ConnectionString, readCache: false, Path.Combine(_logDirectory, "api-cache-off.log"), ct))
+                    {
+                        results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-uncached", "Product GET by slug", "product", false, productScript, productPaths.Count), ct));
+                        results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-uncached", "Listing page (20 products)", "listing", false, listingScript, listingPaths.Count), ct));
+                        RecordApiLog("read cache off", api);
+                    }
                 }
 
                 var report = new BenchReport(startedUtc, clock.Elapsed, await CodeVersionAsync(ct), options, machine, db.Description, dataset,
                     productPaths.Count, listingPaths.Count, SortForReport(results), _apiLogs);
                 var markdown = report.Markdown();
                 PrintSummary(report);
-                if (options.Quick)
+                if (!options.WritesDocs)
                 {
                     var quickPath = Path.Combine(_logDirectory, "quick-result.md");
                     await File.WriteAllTextAsync(quickPath, markdown, CancellationToken.None);
-                    Log.Step($"--quick: docs/benchmarks.md left alone; this run's section is in {quickPath}.");
+                    Log.Step($"A trial, partial or other-build run: docs/benchmarks.md left alone; this run's section is in {quickPath}.");
                 }
                 else
                 {
@@ -203,11 +206,11 @@ internal sealed class BenchRun(BenchOptions options)
         {
             Log.Info($"{r.Type,-12} {r.InFlight} in flight: {r.Rps,7:F0} req/s  p50 {r.P50Ms,6:F1} ms  p95 {r.P95Ms,6:F1} ms  p99 {r.P99Ms,6:F1} ms");
         }
-        if (options.Quick)
+        if (!options.WritesDocs)
         {
             var quickPath = Path.Combine(_logDirectory, "quick-search-result.md");
             await File.WriteAllTextAsync(quickPath, markdown, CancellationToken.None);
-            Log.Step($"--quick: docs/benchmarks.md left alone; the search section is in {quickPath}.");
+            Log.Step($"A trial or other-build run: docs/benchmarks.md left alone; the search section is in {quickPath}.");
         }
         else
         {
