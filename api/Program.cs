@@ -14,6 +14,7 @@ using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.OpenApi;
 using Headless.Api.Platform.Problems;
+using Headless.Api.Platform.Security;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -77,7 +78,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseStorefront();
 app.UseMiddleware<BodySizeLimit>();
-app.UseAuthentication();
+app.UseAuthenticationForCredentialedRequests();
 app.UseCsrfProtection();
 app.UseRateLimiter();
 app.UseAuthorization();

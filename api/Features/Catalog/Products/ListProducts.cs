@@ -57,6 +57,32 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
     {
         var sort = query.Sort ?? "newest";
         var limit = query.Limit ?? 20;
+        // Only a page whose query passed the checks below is ever stored, so a hit needs no checks.
+        var key = $"{query.Category}|{query.MinPrice}|{query.MaxPrice}|{query.InStock}|{sort}|{limit}|{query.Cursor}";
+        if (cache.TryGetListing(key, out var cached))
+        {
+            return new CachedJson<ProductPage>(cached, CacheControl.Listing);
+        }
+        if (Check(query, sort, limit, out var after) is { } errors)
+        {
+            return Platform.Problems.Problems.Validation(errors);
+        }
+
+        var ticket = cache.GlobalTicket();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (query.Category is not null && !await conn.ExecuteScalarAsync<bool>(
+                "select exists (select 1 from categories where slug = @slug)", new { slug = query.Category }))
+        {
+            return Platform.Problems.Problems.Validation("category", $"No category has the slug '{query.Category}'. GET /api/v1/categories lists them.");
+        }
+        var page = await QueryAsync(conn, query, sort, limit, after, currency);
+        var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(page, ApiJsonContext.Default.ProductPage));
+        cache.StoreListing(ticket, key, body);
+        return new CachedJson<ProductPage>(body, CacheControl.Listing);
+    }
+
+    private static Dictionary<string, string[]>? Check(Filter query, string sort, int limit, out ProductCursor? after)
+    {
         var errors = new Dictionary<string, string[]>();
         if (!Sorts.Contains(sort))
         {
@@ -82,32 +108,12 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
         {
             errors["category"] = ["A category slug is at most 120 characters."];
         }
-        ProductCursor? after = null;
+        after = null;
         if (query.Cursor is not null && errors.Count == 0 && !ProductCursor.TryDecode(query.Cursor, sort, out after))
         {
             errors["cursor"] = ["This cursor is not valid for this sort. Use the nextCursor of the previous page unchanged, or omit it to start over."];
         }
-        if (errors.Count > 0)
-        {
-            return Platform.Problems.Problems.Validation(errors);
-        }
-
-        var key = $"{query.Category}|{query.MinPrice}|{query.MaxPrice}|{query.InStock}|{sort}|{limit}|{query.Cursor}";
-        if (cache.TryGetListing(key, out var cached))
-        {
-            return new CachedJson<ProductPage>(cached, CacheControl.Listing);
-        }
-        var ticket = cache.GlobalTicket();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        if (query.Category is not null && !await conn.ExecuteScalarAsync<bool>(
-                "select exists (select 1 from categories where slug = @slug)", new { slug = query.Category }))
-        {
-            return Platform.Problems.Problems.Validation("category", $"No category has the slug '{query.Category}'. GET /api/v1/categories lists them.");
-        }
-        var page = await QueryAsync(conn, query, sort, limit, after, currency);
-        var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(page, ApiJsonContext.Default.ProductPage));
-        cache.StoreListing(ticket, key, body);
-        return new CachedJson<ProductPage>(body, CacheControl.Listing);
+        return errors.Count > 0 ? errors : null;
     }
 
     private static async Task<ProductPage> QueryAsync(NpgsqlConnection conn, Filter query, string sort, int limit, ProductCursor? cursor, string currency)
