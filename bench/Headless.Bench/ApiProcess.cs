@@ -74,7 +74,8 @@ internal sealed class ApiProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+        var production = await ProductionSettings.EnvironmentAsync(Path.GetDirectoryName(logPath)!, ct);
+        foreach (var (name, value) in production.Concat(extraEnvironment ?? new Dictionary<string, string>()))
         {
             psi.Environment[name] = value;
         }

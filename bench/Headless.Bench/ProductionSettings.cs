@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Headless.Api.Platform.Hosting;
+
+namespace Headless.Bench;
+
+/// <summary>
+/// What the API demands before it starts in Production (it refuses to start without them): the built-in test
+/// payment provider chosen on purpose, a certificate for the data-protection keys (made for this run), and an
+/// SMTP relay, the test suite's SMTP sink (`node tests/tools/smtp-sink.mjs`) writing into a scratch file.
+/// Older builds measured through HEADLESS_BENCH_API_DLL ignore the settings they do not know.
+/// </summary>
+internal static class ProductionSettings
+{
+    private static readonly Lock Gate = new();
+    private static Dictionary<string, string>? _environment;
+
+    public static async Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(string scratchDirectory, CancellationToken ct)
+    {
+        lock (Gate)
+        {
+            if (_environment is not null)
+            {
+                return _environment;
+            }
+        }
+        Directory.CreateDirectory(scratchDirectory);
+        var smtpPort = await StartSmtpSinkAsync(Path.Combine(scratchDirectory, "mail.jsonl"), ct);
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=Headless benchmark data protection", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var environment = new Dictionary<string, string>
+        {
+            ["Headless__Payments__Provider"] = "test",
+            ["Headless__DataProtection__CertificatePem"] = certificate.ExportCertificatePem(),
+            ["Headless__DataProtection__PrivateKeyPem"] = key.ExportPkcs8PrivateKeyPem(),
+            ["Headless__Email__Smtp__Host"] = "127.0.0.1",
+            ["Headless__Email__Smtp__Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        lock (Gate)
+        {
+            _environment ??= environment;
+            return _environment;
+        }
+    }
+
+    private static async Task<int> StartSmtpSinkAsync(string outputFile, CancellationToken ct)
+    {
+        var psi = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add("tests/tools/smtp-sink.mjs");
+        psi.ArgumentList.Add("0");
+        psi.ArgumentList.Add(outputFile);
+        var process = Process.Start(psi) ?? throw new BenchFailure("Could not start `node tests/tools/smtp-sink.mjs` (the SMTP relay the API needs in Production).");
+        Children.Track(process);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+        if (line is null)
+        {
+            throw new BenchFailure($"The SMTP sink exited before it listened: {await process.StandardError.ReadToEndAsync(ct)} (`./build.sh bench` installs its npm packages; by hand: npm ci).");
+        }
+        using var ready = JsonDocument.Parse(line);
+        Log.Info($"SMTP sink for the API's mail listening on 127.0.0.1:{ready.RootElement.GetProperty("port").GetInt32()}.");
+        return ready.RootElement.GetProperty("port").GetInt32();
+    }
+}
