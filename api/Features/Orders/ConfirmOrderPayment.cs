@@ -21,6 +21,9 @@ public sealed class ConfirmOrderPayment(NpgsqlDataSource db, IPaymentProvider pa
         AllowAnonymous();
         Description(b => b.WithName("ConfirmOrderPayment").WithTags("Orders")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
         Summary(s => s.Summary = "The browser is back from paying: ask the payment provider and update the order (safe to repeat; the webhook may come first)");
     }
