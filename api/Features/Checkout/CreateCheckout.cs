@@ -139,8 +139,13 @@ public sealed class CreateCheckout(
             Platform.Http.Idempotency.MarkReplayed(HttpContext);
             return CheckoutStep.Of(TypedResults.Created(stored.Location, stored.Body));
         }
-        return await CheckoutOrder.AwaitingPaymentAsync(conn, stored) is { } waiting
-            ? CheckoutStep.Of(waiting)
+        if (await CheckoutOrder.AwaitingPaymentAsync(conn, stored) is { } waiting)
+        {
+            return CheckoutStep.Of(waiting);
+        }
+        // A concurrent retry attached the intent just now (its answer is final), or the sweeper released the order.
+        return await idempotency.FindAsync(conn, null, attempt.Scope, attempt.Key, ApiJsonContext.Default.CheckoutResult) is { StatusCode: StatusCodes.Status201Created } attached
+            ? await ResumeOrReplayAsync(conn, attached, attempt)
             : CheckoutStep.Of(CheckoutPayment.Expired(stored.Body.Order.Number));
     }
 

@@ -41,6 +41,42 @@ public sealed class PaymentOutsideTransactionTests(StripeHost host) : IClassFixt
     }
 
     [Fact]
+    public async Task Checkout_asks_stripe_for_the_intent_after_the_order_committed_with_no_stock_row_locked()
+    {
+        var (cart, sku, key) = await CartAsync();
+        var seen = new List<(long Orders, bool StockLocked)>();
+        Stripe.OnRequest = async request =>
+        {
+            if (request.Path != "/v1/payment_intents" || request.Form.GetValueOrDefault("metadata[cart_id]") != cart.Id.ToString())
+            {
+                return;
+            }
+            await using var conn = await host.Db.OpenConnectionAsync();
+            await using var tx = await conn.BeginTransactionAsync();
+            var orders = await conn.ExecuteScalarAsync<long>("select count(*) from orders where cart_id = @id", new { id = cart.Id }, tx);
+            bool locked;
+            try
+            {
+                await conn.ExecuteAsync("select 1 from inventory where sku = @sku for update nowait", new { sku }, tx);
+                locked = false;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+            {
+                locked = true;
+            }
+            lock (seen)
+            {
+                seen.Add((orders, locked));
+            }
+        };
+
+        await (await CheckoutAsync(cart, key)).ReadAsync<CheckoutResult>(HttpStatusCode.Created);
+
+        Stripe.OnRequest = null;
+        Assert.Equal([(1L, false)], seen);
+    }
+
+    [Fact]
     public async Task Stripe_500_leaves_the_order_pending_with_its_stock_and_a_retry_attaches_an_intent_to_the_same_order()
     {
         var (cart, sku, key) = await CartAsync();
