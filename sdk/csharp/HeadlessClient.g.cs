@@ -169,10 +169,10 @@ namespace Headless.Sdk
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Stripe's webhook: signed payment_intent.succeeded / payment_failed / canceled and charge.refunded events
+        /// Stripe's webhook: signed payment_intent.succeeded / processing / payment_failed / canceled and charge.refunded events
         /// </summary>
         /// <remarks>
-        /// Point a Stripe webhook endpoint here and set Headless:Payments:Stripe:WebhookSecret. Events are verified (Stripe-Signature, 5 minute tolerance) and handled once per event id.
+        /// Point a Stripe webhook endpoint here and set Headless:Payments:Stripe:WebhookSecret. Events are verified (Stripe-Signature, 5 minute tolerance) and handled once per event id. A signed event of a handled type that lacks a field it needs is a 400 and changes nothing.
         /// </remarks>
         /// <returns>No Content</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -206,6 +206,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked
         /// </summary>
+        /// <remarks>
+        /// A paid order is canceled and restocked first and its refund asked of the payment provider after that commit. If the provider cannot be reached (503 or 409 with Retry-After) the refund stays pending; canceling the (now canceled) order again completes it.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<Order> CancelOrderAsync(System.Guid orderId, CancelOrderRequest? body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -243,6 +246,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Refund all or part of a paid order through the payment provider (Idempotency-Key required)
         /// </summary>
+        /// <remarks>
+        /// The amount is set aside under the order's lock, then asked of the payment provider. If the provider cannot be reached (503 or 409 with Retry-After) the refund stays pending, counting against what is left; retrying with the same key completes it.
+        /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<RefundResult> RefundOrderAsync(System.Guid orderId, RefundRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -260,7 +266,7 @@ namespace Headless.Sdk
         /// Check out a cart: reserve its stock, create the order (pending payment) and its payment
         /// </summary>
         /// <remarks>
-        /// Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one.
+        /// Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one. If the payment could not be set up (503 or 409 with Retry-After, 402, 422, 502), the order exists with its stock held for the reservation period: retrying with the same key and body sets up the payment of that same order.
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -2483,10 +2489,10 @@ namespace Headless.Sdk
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// Stripe's webhook: signed payment_intent.succeeded / payment_failed / canceled and charge.refunded events
+        /// Stripe's webhook: signed payment_intent.succeeded / processing / payment_failed / canceled and charge.refunded events
         /// </summary>
         /// <remarks>
-        /// Point a Stripe webhook endpoint here and set Headless:Payments:Stripe:WebhookSecret. Events are verified (Stripe-Signature, 5 minute tolerance) and handled once per event id.
+        /// Point a Stripe webhook endpoint here and set Headless:Payments:Stripe:WebhookSecret. Events are verified (Stripe-Signature, 5 minute tolerance) and handled once per event id. A signed event of a handled type that lacks a field it needs is a 400 and changes nothing.
         /// </remarks>
         /// <returns>No Content</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -2660,6 +2666,26 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 422)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 500)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -2668,6 +2694,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 502)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 503)
@@ -2915,6 +2951,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked
         /// </summary>
+        /// <remarks>
+        /// A paid order is canceled and restocked first and its refund asked of the payment provider after that commit. If the provider cannot be reached (503 or 409 with Retry-After) the refund stays pending; canceling the (now canceled) order again completes it.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<Order> CancelOrderAsync(System.Guid orderId, CancelOrderRequest? body = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -2995,6 +3034,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 402)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Payment Required", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 403)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -3025,6 +3074,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 422)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 500)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -3033,6 +3092,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 502)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 503)
@@ -3465,6 +3534,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Refund all or part of a paid order through the payment provider (Idempotency-Key required)
         /// </summary>
+        /// <remarks>
+        /// The amount is set aside under the order's lock, then asked of the payment provider. If the provider cannot be reached (503 or 409 with Retry-After) the refund stays pending, counting against what is left; retrying with the same key completes it.
+        /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<RefundResult> RefundOrderAsync(System.Guid orderId, RefundRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -3548,6 +3620,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 402)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Payment Required", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 403)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -3596,6 +3678,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 502)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 503)
@@ -3778,7 +3870,7 @@ namespace Headless.Sdk
         /// Check out a cart: reserve its stock, create the order (pending payment) and its payment
         /// </summary>
         /// <remarks>
-        /// Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one.
+        /// Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one. If the payment could not be set up (503 or 409 with Retry-After, 402, 422, 502), the order exists with its stock held for the reservation period: retrying with the same key and body sets up the payment of that same order.
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -3858,6 +3950,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 402)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Payment Required", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 404)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -3896,6 +3998,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 502)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 503)

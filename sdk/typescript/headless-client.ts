@@ -977,7 +977,7 @@ export class HeadlessClient {
     }
 
     /**
-     * Stripe's webhook: signed payment_intent.succeeded / payment_failed / canceled and charge.refunded events
+     * Stripe's webhook: signed payment_intent.succeeded / processing / payment_failed / canceled and charge.refunded events
      * @return No Content
      */
     receiveStripeWebhook(body: any): Promise<void> {
@@ -1075,12 +1075,33 @@ export class HeadlessClient {
             result404 = ProblemDetails.fromJS(resultData404);
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result422 = ProblemDetails.fromJS(resultData422);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result422);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 502) {
+            return response.text().then((_responseText) => {
+            let result502: any = null;
+            let resultData502 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result502 = ProblemDetails.fromJS(resultData502);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result502);
             });
         } else if (status === 503) {
             return response.text().then((_responseText) => {
@@ -1269,6 +1290,13 @@ export class HeadlessClient {
             result401 = ProblemDetails.fromJS(resultData401);
             return throwException("Unauthorized", status, _responseText, _headers, result401);
             });
+        } else if (status === 402) {
+            return response.text().then((_responseText) => {
+            let result402: any = null;
+            let resultData402 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result402 = ProblemDetails.fromJS(resultData402);
+            return throwException("Payment Required", status, _responseText, _headers, result402);
+            });
         } else if (status === 403) {
             return response.text().then((_responseText) => {
             let result403: any = null;
@@ -1290,12 +1318,26 @@ export class HeadlessClient {
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result422 = ProblemDetails.fromJS(resultData422);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result422);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 502) {
+            return response.text().then((_responseText) => {
+            let result502: any = null;
+            let resultData502 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result502 = ProblemDetails.fromJS(resultData502);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result502);
             });
         } else if (status === 503) {
             return response.text().then((_responseText) => {
@@ -1595,6 +1637,13 @@ export class HeadlessClient {
             result401 = ProblemDetails.fromJS(resultData401);
             return throwException("Unauthorized", status, _responseText, _headers, result401);
             });
+        } else if (status === 402) {
+            return response.text().then((_responseText) => {
+            let result402: any = null;
+            let resultData402 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result402 = ProblemDetails.fromJS(resultData402);
+            return throwException("Payment Required", status, _responseText, _headers, result402);
+            });
         } else if (status === 403) {
             return response.text().then((_responseText) => {
             let result403: any = null;
@@ -1629,6 +1678,13 @@ export class HeadlessClient {
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 502) {
+            return response.text().then((_responseText) => {
+            let result502: any = null;
+            let resultData502 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result502 = ProblemDetails.fromJS(resultData502);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result502);
             });
         } else if (status === 503) {
             return response.text().then((_responseText) => {
@@ -1780,6 +1836,13 @@ export class HeadlessClient {
             result401 = ProblemDetails.fromJS(resultData401);
             return throwException("Unauthorized", status, _responseText, _headers, result401);
             });
+        } else if (status === 402) {
+            return response.text().then((_responseText) => {
+            let result402: any = null;
+            let resultData402 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result402 = ProblemDetails.fromJS(resultData402);
+            return throwException("Payment Required", status, _responseText, _headers, result402);
+            });
         } else if (status === 404) {
             return response.text().then((_responseText) => {
             let result404: any = null;
@@ -1807,6 +1870,13 @@ export class HeadlessClient {
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 502) {
+            return response.text().then((_responseText) => {
+            let result502: any = null;
+            let resultData502 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result502 = ProblemDetails.fromJS(resultData502);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result502);
             });
         } else if (status === 503) {
             return response.text().then((_responseText) => {

@@ -21,6 +21,9 @@ public sealed class ConfirmOrderPayment(NpgsqlDataSource db, IPaymentProvider pa
         AllowAnonymous();
         Description(b => b.WithName("ConfirmOrderPayment").WithTags("Orders")
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
         Summary(s => s.Summary = "The browser is back from paying: ask the payment provider and update the order (safe to repeat; the webhook may come first)");
     }
@@ -48,10 +51,9 @@ public sealed class ConfirmOrderPayment(NpgsqlDataSource db, IPaymentProvider pa
                 var intent = await payments.RetrieveIntentAsync(paymentRef, ct);
                 await sync.ApplyAsync(intent, Actor.From(http), "browser confirmation", ct);
             }
-            catch (PaymentProviderException e) when (e.Unavailable)
+            catch (PaymentProviderException e)
             {
-                return Make(StatusCodes.Status503ServiceUnavailable, "payment-provider-unavailable", "Payments are unavailable",
-                    "The payment service did not answer; the order will update when it does. Try again in a minute.");
+                return PaymentProblems.From(http, e, "The order is unchanged; it updates when the payment service reports the payment.");
             }
             order = await OrderStore.LoadAsync(conn, orderId);
         }

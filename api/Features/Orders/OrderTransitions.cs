@@ -112,6 +112,33 @@ public static class OrderTransitions
         return true;
     }
 
+    /// <summary>The payment was submitted and settles later (SEPA, ACH debits: days): the order keeps its
+    /// stock held until <paramref name="holdUntil"/> at least; the sweeper asks again then rather than release it.</summary>
+    public static async Task RecordProcessingAsync(WriteLog log, string paymentRef, DateTime holdUntil, string source)
+    {
+        var (conn, tx) = (log.Connection, log.Transaction);
+        var order = await conn.QuerySingleOrDefaultAsync<(Guid OrderId, string Before)?>("""
+            with before as (select order_id, status from payments where provider_ref = @paymentRef and status not in ('succeeded', 'canceled')),
+            changed as (
+                update payments p set status = 'processing', last_error = null, updated_at = now()
+                from before b where p.order_id = b.order_id returning p.order_id)
+            select b.order_id, b.status from before b join changed using (order_id)
+            """, new { paymentRef }, tx);
+        if (order is not { } o)
+        {
+            return;
+        }
+        await conn.ExecuteAsync("""
+            update orders set reservation_expires_at = greatest(reservation_expires_at, @holdUntil), version = version + 1, updated_at = now()
+            where id = @orderId and status = 'pending_payment' and reservation = 'held'
+            """, new { orderId = o.OrderId, holdUntil }, tx);
+        if (o.Before != "processing")
+        {
+            await EventAsync(conn, tx, o.OrderId, OrderStatus.PendingPayment, OrderStatus.PendingPayment, log.Actor.Id,
+                $"{source}: payment processing; stock held until it settles");
+        }
+    }
+
     public static async Task RecordPaymentFailureAsync(WriteLog log, string paymentRef, string reason, string source)
     {
         var (conn, tx) = (log.Connection, log.Transaction);
@@ -128,8 +155,9 @@ public static class OrderTransitions
     }
 
     /// <summary>Adds a refund to the order's refunded total (never beyond the total); the status follows
-    /// unless the order was canceled. False when the refund was already recorded or would exceed the total.</summary>
-    public static async Task<bool> RecordRefundAsync(WriteLog log, Guid orderId, Payments.RefundInfo refund, string reason)
+    /// unless the order was canceled. False when the refund was already recorded or would exceed the total.
+    /// <paramref name="pendingId"/>: the refund row opened before the provider was asked (<see cref="Refunds"/>), completed here.</summary>
+    public static async Task<bool> RecordRefundAsync(WriteLog log, Guid orderId, Payments.RefundInfo refund, string reason, Guid? pendingId = null)
     {
         var (conn, tx) = (log.Connection, log.Transaction);
         var order = await conn.QuerySingleOrDefaultAsync<(string Status, long Total, long RefundedTotal)?>(
@@ -138,11 +166,17 @@ public static class OrderTransitions
         {
             return false;
         }
-        var inserted = await conn.ExecuteAsync("""
-            insert into refunds (id, order_id, provider_ref, amount, reason, status, actor)
-            values (@id, @orderId, @providerRef, @amount, @reason, @status, @actor)
-            on conflict (provider_ref) do nothing
-            """, new { id = Guid.CreateVersion7(), orderId, providerRef = refund.Id, amount = refund.Amount, reason, status = refund.Status, actor = log.Actor.Id }, tx);
+        var inserted = await conn.ExecuteAsync(pendingId is null
+            ? """
+              insert into refunds (id, order_id, provider_ref, amount, reason, status, actor)
+              values (@id, @orderId, @providerRef, @amount, @reason, @status, @actor)
+              on conflict (provider_ref) do nothing
+              """
+            : """
+              update refunds set provider_ref = @providerRef, status = @status
+              where id = @id and order_id = @orderId and status = 'pending' and amount = @amount
+              """,
+            new { id = pendingId ?? Guid.CreateVersion7(), orderId, providerRef = refund.Id, amount = refund.Amount, reason, status = refund.Status, actor = log.Actor.Id }, tx);
         if (inserted == 0)
         {
             return false;

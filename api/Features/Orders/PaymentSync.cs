@@ -1,12 +1,14 @@
+using Headless.Api.Features.Checkout;
 using Headless.Api.Features.Payments;
 using Headless.Api.Platform.Outbox;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Headless.Api.Features.Orders;
 
 /// <summary>Applies what the payment provider says about an intent to its order. The webhook, the
 /// browser's return and the sweeper all come through here, in any order and any number of times.</summary>
-public sealed class PaymentSync(NpgsqlDataSource db, IPaymentProvider payments, ILogger<PaymentSync> log)
+public sealed class PaymentSync(NpgsqlDataSource db, IPaymentProvider payments, IOptions<CheckoutOptions> options, ILogger<PaymentSync> log)
 {
     public async Task ApplyAsync(PaymentIntentInfo intent, Actor actor, string source, CancellationToken ct)
     {
@@ -27,6 +29,9 @@ public sealed class PaymentSync(NpgsqlDataSource db, IPaymentProvider payments, 
                     {
                         await OrderTransitions.CancelUnpaidAsync(writeLog, order, $"{source}: payment canceled");
                     }
+                    break;
+                case "processing":
+                    await OrderTransitions.RecordProcessingAsync(writeLog, intent.Id, DateTime.UtcNow.AddMinutes(options.Value.ReservationMinutes), source);
                     break;
                 case "requires_payment_method" when intent.LastError is { } error:
                     await OrderTransitions.RecordPaymentFailureAsync(writeLog, intent.Id, error, source);

@@ -11,7 +11,9 @@ namespace Headless.Api.Features.Orders;
 /// <summary>
 /// Releases the stock of checkouts nobody paid for in time. Each expired order's payment is canceled
 /// at the provider first: if it turns out to have been paid after all, the order is marked paid
-/// instead, so a late payment never meets released stock.
+/// instead, so a late payment never meets released stock; if it is still processing (SEPA, ACH debits
+/// settle over days), the order keeps its stock for another reservation period and is asked about again
+/// then. An order whose payment was never set up (the provider failed at checkout) has nothing to cancel.
 /// </summary>
 public sealed class ReservationSweeper(NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync,
     IOptions<CheckoutOptions> options, ILogger<ReservationSweeper> log) : BackgroundService
@@ -44,26 +46,31 @@ public sealed class ReservationSweeper(NpgsqlDataSource db, IPaymentProvider pay
     /// <summary>One pass: every order whose reservation has expired. Returns how many were released.</summary>
     public async Task<int> SweepAsync(CancellationToken ct)
     {
-        List<(Guid OrderId, string? PaymentRef)> expired;
+        List<(Guid OrderId, string? PaymentRef, string? PaymentStatus)> expired;
         await using (var conn = await db.OpenConnectionAsync(ct))
         {
-            expired = (await conn.QueryAsync<(Guid, string?)>("""
-                select o.id, p.provider_ref from orders o left join payments p on p.order_id = o.id
+            expired = (await conn.QueryAsync<(Guid, string?, string?)>("""
+                select o.id, p.provider_ref, p.status from orders o left join payments p on p.order_id = o.id
                 where o.reservation = 'held' and o.reservation_expires_at <= now()
                 order by o.reservation_expires_at limit 500
                 """)).ToList();
         }
         var released = 0;
-        foreach (var (orderId, paymentRef) in expired)
+        foreach (var (orderId, paymentRef, paymentStatus) in expired)
         {
             if (paymentRef is not null)
             {
                 try
                 {
-                    var intent = await payments.CancelIntentAsync(paymentRef, ct);
-                    if (intent.Status == "succeeded")
+                    // A payment known to be processing is only asked about: canceling it is refused for most methods.
+                    var intent = paymentStatus == "processing" ? await payments.RetrieveIntentAsync(paymentRef, ct) : null;
+                    if (intent is not { Status: "processing" or "succeeded" })
                     {
-                        await sync.ApplyAsync(intent, Sweeper, "sweeper found the payment succeeded", ct);
+                        intent = await payments.CancelIntentAsync(paymentRef, ct);
+                    }
+                    if (intent.Status is "succeeded" or "processing")
+                    {
+                        await sync.ApplyAsync(intent, Sweeper, $"sweeper found the payment {intent.Status}", ct);
                         continue;
                     }
                 }

@@ -34,10 +34,36 @@ public sealed record PaymentIntentInfo(string Id, string ClientSecret, string St
 
 public sealed record RefundInfo(string Id, string Status, long Amount);
 
-/// <summary>Unavailable: the provider could not be reached or failed (5xx, timeout); try later.
-/// Otherwise the provider refused the request (Code is Stripe's error code).</summary>
-public sealed class PaymentProviderException(string message, bool unavailable, string? code = null, Exception? inner = null) : Exception(message, inner)
+/// <summary>How a provider call failed, as far as our answer to the client is concerned.</summary>
+public enum PaymentFailure
 {
-    public bool Unavailable => unavailable;
+    /// <summary>Not reached, timed out, 5xx, rate limited: try again later.</summary>
+    Unavailable,
+    /// <summary>Another request with the same provider idempotency key is still running (Stripe's 409
+    /// idempotency_key_in_use): try again shortly, the same request will be answered.</summary>
+    Busy,
+    /// <summary>The card or payment method was declined (Stripe's 402 card_error).</summary>
+    Declined,
+    /// <summary>The provider refused the request itself (400/404: invalid parameters, unknown object, wrong state).</summary>
+    Refused,
+    /// <summary>The provider does not accept our credentials (401/403): our configuration, not the client's request.</summary>
+    Misconfigured,
+}
+
+/// <summary>A failed provider call. Message and Code are the provider's words, for our logs only: they never
+/// reach a client (<see cref="PaymentProblems"/> turns the kind into our own problem).</summary>
+public sealed class PaymentProviderException(string message, PaymentFailure kind, string? code = null, Exception? inner = null) : Exception(message, inner)
+{
+    public PaymentProviderException(string message, bool unavailable, string? code = null, Exception? inner = null)
+        : this(message, unavailable ? PaymentFailure.Unavailable : PaymentFailure.Refused, code, inner)
+    {
+    }
+
+    public PaymentFailure Kind => kind;
+
+    /// <summary>The provider answered (rather than timing out or being unreachable): Stripe keeps such an
+    /// answer under the request's idempotency key, so asking again needs a new key.</summary>
+    public bool Answered { get; init; }
+    public bool Unavailable => kind == PaymentFailure.Unavailable;
     public string? Code => code;
 }

@@ -64,4 +64,28 @@ public sealed class CustomerOrderTests(AccountsHost host) : IClassFixture<Accoun
         Assert.DoesNotContain("Hauptstraße", row.ShippingAddress, StringComparison.Ordinal);
         Assert.Equal((checkout.Order.Totals.Total.Amount, "paid"), (row.Total, row.Status));
     }
+
+    /// <summary>A signed-in customer's cart is "mine", which finds only an open cart: the retry of a checkout
+    /// that closed it must still get the stored answer, as a guest's does.</summary>
+    [Fact]
+    public async Task A_signed_in_customer_retrying_a_finished_checkout_of_mine_gets_the_stored_answer()
+    {
+        await Shop.PricingAsync(host.Api);
+        var sku = await Shop.SkuAsync(host.Api.Admin(), stock: 10);
+        var email = AccountsHost.NewEmail();
+        await host.RegisterAndConfirmAsync(email);
+        var customer = host.Client((await host.LoginAsync(email)).AccessToken);
+        (await customer.PostAsync("/api/v1/carts", null)).EnsureSuccessStatusCode();
+        (await customer.PostAsJsonAsync("/api/v1/carts/mine/lines", new AddCartLineRequest(sku, 1), Http.Json)).EnsureSuccessStatusCode();
+        var body = new { cartToken = "mine", shippingAddress = Shop.Address(), shippingMethod = "standard" };
+        var key = Guid.NewGuid().ToString();
+        var first = await (await Shop.CheckoutAsync(customer, body, key)).ReadAsync<CheckoutResult>(HttpStatusCode.Created);
+
+        var retry = await Shop.CheckoutAsync(customer, body, key);
+
+        var replayed = await retry.ReadAsync<CheckoutResult>(HttpStatusCode.Created);
+        Assert.Equal((first.Order.Id, first.Payment.PaymentIntentId), (replayed.Order.Id, replayed.Payment.PaymentIntentId));
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(1, await Shop.CountAsync(host.Api, "select count(*) from orders where customer_id is not null and email = @email", new { email }));
+    }
 }

@@ -67,6 +67,7 @@ public sealed class StripeStandIn : IAsyncDisposable
     private int _failNext;
     private bool _failSaved;
     private int _hangNext;
+    private readonly Queue<(int Status, string Body)> _answerNext = new();
 
     private StripeStandIn(WebApplication app, string secretKey, string webhookSecret)
     {
@@ -273,12 +274,39 @@ public sealed class StripeStandIn : IAsyncDisposable
         }
     }
 
+    /// <summary>The next request is answered with this Stripe error (status, error type and code), before
+    /// its endpoint runs, so nothing is kept under its Idempotency-Key: a 409 idempotency_key_in_use, a 402
+    /// card_error, a 400 invalid_request_error.</summary>
+    public void AnswerNextWith(int status, string type, string? code, string message)
+    {
+        lock (_gate)
+        {
+            _answerNext.Enqueue((status, Error(type, code, message)));
+        }
+    }
+
+    /// <summary>Runs when a request arrives, before it is answered (to look at the API's database at that moment).</summary>
+    public Func<StripeRequest, Task>? OnRequest { get; set; }
+
+    /// <summary>A SEPA debit or ACH payment was submitted: processing, for days, until it succeeds or fails.</summary>
+    public JsonObject ProcessIntent(string id)
+    {
+        lock (_gate)
+        {
+            var intent = _intents[id];
+            intent["status"] = "processing";
+            intent["payment_method"] = "pm_sepa_debit";
+            return intent.DeepClone().AsObject();
+        }
+    }
+
     public void Recover()
     {
         lock (_gate)
         {
             _failNext = 0;
             _hangNext = 0;
+            _answerNext.Clear();
         }
     }
 
@@ -356,6 +384,10 @@ public sealed class StripeStandIn : IAsyncDisposable
             ? QueryHelpers.ParseQuery(body).ToDictionary(p => p.Key, p => p.Value.ToString(), StringComparer.Ordinal)
             : new Dictionary<string, string>();
         var path = request.Path.Value ?? "";
+        if (OnRequest is { } onRequest)
+        {
+            await onRequest(new StripeRequest(request.Method, path, headers, request.ContentType, body, form, 0, ""));
+        }
 
         bool hang;
         bool fail;
@@ -397,7 +429,8 @@ public sealed class StripeStandIn : IAsyncDisposable
         var replayed = false;
         lock (_gate)
         {
-            (status, response, replayed) = fail && !failSaved
+            (status, response, replayed) = _answerNext.TryDequeue(out var answer) ? (answer.Status, answer.Body, false)
+                : fail && !failSaved
                 ? (500, Error("api_error", null, "An unknown error occurred (stand-in outage)."), false)
                 : Handle(request.Method, path, headers, request.ContentType, body, form, fail);
             Record(request.Method, path, headers, request.ContentType, body, form, status, response);
@@ -564,7 +597,8 @@ public sealed class StripeStandIn : IAsyncDisposable
             return Missing("payment_intent", id);
         }
         var status = intent["status"]!.GetValue<string>();
-        if (status is "succeeded" or "canceled")
+        // "processing" may be canceled only for a few payment methods ("in rare cases"); not for SEPA or ACH debits.
+        if (status is "succeeded" or "canceled" or "processing")
         {
             return (400, Error("invalid_request_error", "payment_intent_unexpected_state",
                 $"You cannot cancel this PaymentIntent because it has a status of {status}. Only a PaymentIntent with one of the following statuses may be canceled: requires_payment_method, requires_capture, requires_confirmation, requires_action, processing."));

@@ -305,6 +305,24 @@ public sealed class StripeWebhookTests(StripeHost host) : IClassFixture<StripeHo
         Assert.Equal(0, await host.PaidEventsAsync(checkout.Order.Id));
     }
 
+    [Fact]
+    public async Task A_signed_refund_event_whose_charge_names_no_payment_intent_is_a_400_and_changes_nothing()
+    {
+        var (checkout, _, _) = await host.CheckOutAsync(stock: 10, quantity: 1);
+        var pi = checkout.Payment.PaymentIntentId;
+        Stripe.SucceedIntent(pi);
+        (await StripeHost.ConfirmAsync(host.CreateClient(), checkout)).EnsureSuccessStatusCode();
+        var charge = Stripe.RefundInDashboard(pi, 500);
+        charge.Remove("payment_intent");
+        var evt = Stripe.Event("charge.refunded", charge);
+
+        var problem = await (await Stripe.SendAsync(host.CreateClient(), evt)).ProblemAsync(HttpStatusCode.BadRequest);
+
+        Assert.EndsWith("/webhook-payload", problem["type"]!.GetValue<string>());
+        Assert.Equal(0, await host.StripeEventsAsync(evt["id"]!.GetValue<string>()));
+        Assert.Equal(("paid", 0L), ((await host.OrderAsync(checkout.Order.Id)).Status, (await host.OrderAsync(checkout.Order.Id)).RefundedTotal));
+    }
+
     /// <summary>Stripe's published event and payment_intent, signed as Stripe signs them, read by the
     /// API's check (Stripe.net's EventUtility and types) into what an order needs.</summary>
     [SharedReferenceFact(SharedReference.StripeFixtures)]

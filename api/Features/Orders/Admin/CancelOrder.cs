@@ -1,4 +1,3 @@
-using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Payments;
@@ -24,10 +23,18 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
         Description(b => b.WithMetadata(OptionalJsonBody.Marker));
         Description(b => b.WithName("CancelOrder").WithTags("Admin orders")
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
-        Summary(s => s.Summary = "Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked");
+        Summary(s =>
+        {
+            s.Summary = "Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked";
+            s.Description = "A paid order is canceled and restocked first and its refund asked of the payment provider after that commit. If the " +
+                "provider cannot be reached (503 or 409 with Retry-After) the refund stays pending; canceling the (now canceled) order again completes it.";
+        });
     }
 
     public sealed class Request : JsonBody<CancelOrderRequest>
@@ -52,6 +59,7 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
             return NotFound($"No order {orderId}.");
         }
         var note = "canceled by staff" + (reason.Length > 0 ? ": " + reason : "");
+        Refunds.Pending? refund = null;
         try
         {
             switch (order.Row.Status)
@@ -78,34 +86,43 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                     }
                     break;
                 case OrderStatus.Paid:
+                    // Under the row lock: cancel, restock and set the refund aside; the payment service is asked after the commit.
                     await using (var tx = await conn.BeginTransactionAsync(ct))
                     {
                         var log = new WriteLog(conn, tx, actor);
-                        await conn.ExecuteAsync("select 1 from orders where id = @orderId for update", new { orderId }, tx);
-                        if (!await OrderTransitions.CancelPaidAsync(log, orderId, note))
+                        var locked = await Refunds.LockOrderAsync(conn, tx, orderId);
+                        if (locked is null || !await OrderTransitions.CancelPaidAsync(log, orderId, note))
                         {
                             return Conflict("The order changed while canceling; read it again.");
                         }
-                        var remaining = order.Row.Total - order.Row.RefundedTotal;
-                        if (remaining > 0)
+                        if (locked.Remaining > 0 && locked.PaymentRef is { } paid)
                         {
-                            // Inside the transaction: if the refund fails, the order stays paid and stocked out.
-                            var refund = await payments.RefundAsync(order.Row.PaymentRef!, remaining, $"hl-cancel-{orderId}", ct);
-                            await OrderTransitions.RecordRefundAsync(log, orderId, refund, note);
+                            refund = await Refunds.OpenAsync(log, orderId, paid, locked.Remaining, note);
                         }
                         await log.AuditAsync("order.canceled", "order", orderId.ToString(), null, null);
                         await tx.CommitAsync(ct);
                     }
                     break;
+                case OrderStatus.Canceled when await Refunds.FindPendingAsync(conn, null, orderId: orderId) is { } unfinished:
+                    // Canceled earlier, but its refund could not reach the payment service then: this is the retry.
+                    refund = unfinished;
+                    break;
                 default:
                     return Conflict($"A {order.Row.Status} order cannot be canceled{(order.Row.Status is OrderStatus.Fulfilled or OrderStatus.Delivered ? "; refund it instead" : "")}.");
+            }
+            if (refund is not null)
+            {
+                var refunded = await Refunds.AskAsync(db, payments, refund, ct);
+                await using var tx = await conn.BeginTransactionAsync(ct);
+                await Refunds.CompleteAsync(new WriteLog(conn, tx, actor), refund, refunded);
+                await tx.CommitAsync(ct);
             }
         }
         catch (PaymentProviderException e)
         {
-            return e.Unavailable
-                ? Make(StatusCodes.Status503ServiceUnavailable, "payment-provider-unavailable", "Payments are unavailable", "The payment service did not answer; nothing changed. Try again.")
-                : Conflict($"The payment service refused: {e.Message}");
+            return PaymentProblems.From(http, e, refund is null ? "Nothing changed."
+                : Refunds.StaysPending(e) ? "The order is canceled and restocked; its refund is pending. Cancel it again to complete the refund."
+                : "The order is canceled and restocked, but its refund was refused; refund the payment in the payment service's dashboard.");
         }
         return TypedResults.Ok((await OrderStore.LoadAsync(conn, orderId))!.ToContract());
     }

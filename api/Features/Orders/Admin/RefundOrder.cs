@@ -23,11 +23,18 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
         Group<AdminApi>();
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("RefundOrder").WithTags("Admin orders")
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
-        Summary(s => s.Summary = "Refund all or part of a paid order through the payment provider (Idempotency-Key required)");
+        Summary(s =>
+        {
+            s.Summary = "Refund all or part of a paid order through the payment provider (Idempotency-Key required)";
+            s.Description = "The amount is set aside under the order's lock, then asked of the payment provider. If the provider cannot be " +
+                "reached (503 or 409 with Retry-After) the refund stays pending, counting against what is left; retrying with the same key completes it.";
+        });
     }
 
     public sealed class Request : JsonBody<RefundRequest>
@@ -50,64 +57,99 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
         var scope = "refund:" + orderId;
         var fingerprint = Platform.Http.Idempotency.Fingerprint("RefundOrder", orderId.ToString(), request, ApiJsonContext.Default.RefundRequest);
         var actor = Actor.From(http);
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        if (!await Platform.Http.Idempotency.TryLockAsync(conn, tx, scope, key))
+        var reason = request.Reason?.Trim() ?? "";
+        var location = $"/api/v1/admin/orders/{orderId}";
+
+        // 1. Under the order's row lock: the key, a stored answer, the amount, a pending refund row.
+        Refunds.Pending pending;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
         {
-            return Platform.Http.Idempotency.InFlight();
-        }
-        if (await idempotency.FindAsync(conn, tx, scope, key, ApiJsonContext.Default.RefundResult) is { } stored)
-        {
-            if (!stored.Matches(fingerprint))
+            if (!await Platform.Http.Idempotency.TryLockAsync(conn, tx, scope, key))
             {
-                return Platform.Http.Idempotency.Mismatch();
+                return Platform.Http.Idempotency.InFlight();
             }
-            Platform.Http.Idempotency.MarkReplayed(http);
-            return TypedResults.Created(stored.Location, stored.Body);
+            if (await idempotency.FindAsync(conn, tx, scope, key, ApiJsonContext.Default.RefundResult) is { } stored)
+            {
+                if (!stored.Matches(fingerprint))
+                {
+                    return Platform.Http.Idempotency.Mismatch();
+                }
+                if (stored.StatusCode == StatusCodes.Status201Created)
+                {
+                    Platform.Http.Idempotency.MarkReplayed(http);
+                    return TypedResults.Created(stored.Location, stored.Body);
+                }
+                // An earlier attempt opened this refund and could not reach the payment service: finish it.
+                if (await Refunds.FindPendingAsync(conn, tx, refundId: stored.Body.Refund.Id) is not { } earlier)
+                {
+                    // Refused by the provider after all (only the key's clean-up was lost): start afresh.
+                    await conn.ExecuteAsync("delete from idempotency_keys where scope = @scope and key = @key", new { scope, key }, tx);
+                    await tx.CommitAsync(ct);
+                    return Conflict("An earlier request with this Idempotency-Key failed without refunding anything. Send it again to start afresh.");
+                }
+                pending = earlier;
+            }
+            else
+            {
+                var order = await Refunds.LockOrderAsync(conn, tx, orderId);
+                if (order is not { } o)
+                {
+                    return NotFound($"No order {orderId}.");
+                }
+                if (!OrderStatus.Refundable.Contains(o.Status) || o.PaymentRef is null || o.Remaining <= 0)
+                {
+                    return Conflict(o.Remaining <= 0 && o.PaymentRef is not null
+                        ? o.Pending > 0 ? "The rest of this order is being refunded right now." : "This order is fully refunded."
+                        : $"A {o.Status} order has no payment to refund.");
+                }
+                var amount = request.Amount ?? o.Remaining;
+                if (amount > o.Remaining)
+                {
+                    return Make(StatusCodes.Status422UnprocessableEntity, "refund-too-large", "Refund exceeds what is left",
+                        $"At most {o.Remaining} ({o.Currency.Trim()} minor units) can still be refunded.", new Dictionary<string, string[]> { ["amount"] = [$"At most {o.Remaining}."] });
+                }
+                pending = await Refunds.OpenAsync(new WriteLog(conn, tx, actor), orderId, o.PaymentRef, amount, reason);
+                var provisional = new RefundResult(new Refund(pending.Id, new Money(amount, o.Currency.Trim()), reason, "pending", DateTimeOffset.UtcNow),
+                    (await OrderStore.LoadAsync(conn, orderId, tx))!.ToContract());
+                await idempotency.StoreAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status202Accepted, location, provisional, ApiJsonContext.Default.RefundResult);
+            }
+            await tx.CommitAsync(ct);
         }
-        // The order row stays locked until the refund is recorded: concurrent refunds queue, never exceed the total.
-        var order = await conn.QuerySingleOrDefaultAsync<(string Status, long Total, long RefundedTotal, string Currency, string? PaymentRef)?>("""
-            select o.status, o.total, o.refunded_total, o.currency, p.provider_ref as payment_ref
-            from orders o left join payments p on p.order_id = o.id and p.status = 'succeeded'
-            where o.id = @orderId for update of o
-            """, new { orderId }, tx);
-        if (order is not { } o)
-        {
-            return NotFound($"No order {orderId}.");
-        }
-        var remaining = o.Total - o.RefundedTotal;
-        if (!OrderStatus.Refundable.Contains(o.Status) || o.PaymentRef is null || remaining <= 0)
-        {
-            return Conflict(remaining <= 0 && o.PaymentRef is not null ? "This order is fully refunded." : $"A {o.Status} order has no payment to refund.");
-        }
-        var amount = request.Amount ?? remaining;
-        if (amount > remaining)
-        {
-            return Make(StatusCodes.Status422UnprocessableEntity, "refund-too-large", "Refund exceeds what is left",
-                $"At most {remaining} ({o.Currency.Trim()} minor units) can still be refunded.", new Dictionary<string, string[]> { ["amount"] = [$"At most {remaining}."] });
-        }
+
+        // 2. Nothing open, nothing locked: ask the payment service.
         RefundInfo refund;
         try
         {
-            refund = await payments.RefundAsync(o.PaymentRef, amount, $"hl-refund-{orderId:N}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Convert.ToHexString(fingerprint) + key)))[..32]}", ct);
+            refund = await Refunds.AskAsync(db, payments, pending, ct);
         }
         catch (PaymentProviderException e)
         {
-            return e.Unavailable
-                ? Make(StatusCodes.Status503ServiceUnavailable, "payment-provider-unavailable", "Payments are unavailable", "The payment service did not answer; nothing was refunded. Retry with the same Idempotency-Key.")
-                : Make(StatusCodes.Status422UnprocessableEntity, "refund-refused", "The payment service refused the refund", e.Message);
+            if (!Refunds.StaysPending(e))
+            {
+                // The refund failed for good: this key may be used again for a fresh attempt.
+                await using var conn = await db.OpenConnectionAsync(ct);
+                await conn.ExecuteAsync("delete from idempotency_keys where scope = @scope and key = @key", new { scope, key });
+            }
+            return PaymentProblems.From(http, e, Refunds.StaysPending(e)
+                ? "The refund is pending and counts against what can still be refunded. Retry with the same Idempotency-Key to complete it."
+                : "Nothing was refunded.");
         }
-        var log = new WriteLog(conn, tx, actor);
-        await OrderTransitions.RecordRefundAsync(log, orderId, refund, request.Reason?.Trim() ?? "");
-        await log.AuditAsync("order.refunded", "order", orderId.ToString(), null, $$"""{"amount":{{amount}}}""");
-        var loaded = await OrderStore.LoadAsync(conn, orderId, tx);
-        var refundId = await conn.ExecuteScalarAsync<Guid>("select id from refunds where provider_ref = @id", new { id = refund.Id }, tx);
-        var result = new RefundResult(new Refund(refundId, new Money(refund.Amount, o.Currency.Trim()), request.Reason?.Trim() ?? "", refund.Status, DateTimeOffset.UtcNow),
-            loaded!.ToContract());
-        var location = $"/api/v1/admin/orders/{orderId}";
-        await idempotency.StoreAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status201Created, location, result, ApiJsonContext.Default.RefundResult);
-        await tx.CommitAsync(ct);
-        return TypedResults.Created(location, result);
+
+        // 3. Record it, with the final answer under the key.
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            var log = new WriteLog(conn, tx, actor);
+            await Refunds.CompleteAsync(log, pending, refund);
+            await log.AuditAsync("order.refunded", "order", orderId.ToString(), null, $$"""{"amount":{{pending.Amount}}}""");
+            var loaded = await OrderStore.LoadAsync(conn, orderId, tx);
+            var result = new RefundResult(new Refund(pending.Id, new Money(pending.Amount, loaded!.Row.Currency.Trim()), pending.Reason, refund.Status, DateTimeOffset.UtcNow),
+                loaded.ToContract());
+            await idempotency.StoreAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status201Created, location, result, ApiJsonContext.Default.RefundResult);
+            await tx.CommitAsync(ct);
+            return TypedResults.Created(location, result);
+        }
     }
 }
 

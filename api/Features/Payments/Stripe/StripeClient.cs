@@ -89,6 +89,19 @@ public sealed class StripeClient : IPaymentProvider
     private static PaymentIntentInfo Complete(PaymentIntent intent) =>
         ReadIntent(intent) ?? throw new PaymentProviderException("Stripe answered with an incomplete payment intent.", unavailable: true);
 
+    /// <summary>What a Stripe error means for our caller (docs.stripe.com/error-handling).</summary>
+    public static PaymentFailure Classify(HttpStatusCode status, StripeError? error) => (int)status switch
+    {
+        // No Stripe error object: something other than Stripe's API answered (a proxy's 502 page).
+        _ when error is null => PaymentFailure.Unavailable,
+        >= 500 or 429 => PaymentFailure.Unavailable,
+        // idempotency_key_in_use: our earlier request with this key is still running at Stripe.
+        409 => PaymentFailure.Busy,
+        402 => PaymentFailure.Declined,
+        401 or 403 => PaymentFailure.Misconfigured,
+        _ => PaymentFailure.Refused,
+    };
+
     private static async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken ct)
     {
         try
@@ -98,10 +111,9 @@ public sealed class StripeClient : IPaymentProvider
         catch (StripeException e)
         {
             var status = (int)e.HttpStatusCode;
-            // No Stripe error object: something other than Stripe's API answered (a proxy's 502 page).
-            var unavailable = status >= 500 || e.HttpStatusCode == HttpStatusCode.TooManyRequests || e.StripeError is null;
-            throw new PaymentProviderException(e.StripeError?.Message ?? $"Stripe answered {status}.", unavailable,
-                e.StripeError?.Code ?? e.StripeError?.Type, e);
+            throw new PaymentProviderException(e.StripeError?.Message ?? $"Stripe answered {status}.", Classify(e.HttpStatusCode, e.StripeError),
+                e.StripeError?.Code ?? e.StripeError?.Type, e)
+            { Answered = e.StripeError is not null };
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {

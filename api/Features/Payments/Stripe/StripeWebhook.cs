@@ -30,8 +30,9 @@ public sealed class StripeWebhook(IOptions<PaymentsOptions> options, NpgsqlDataS
             .ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s =>
         {
-            s.Summary = "Stripe's webhook: signed payment_intent.succeeded / payment_failed / canceled and charge.refunded events";
-            s.Description = "Point a Stripe webhook endpoint here and set Headless:Payments:Stripe:WebhookSecret. Events are verified (Stripe-Signature, 5 minute tolerance) and handled once per event id.";
+            s.Summary = "Stripe's webhook: signed payment_intent.succeeded / processing / payment_failed / canceled and charge.refunded events";
+            s.Description = "Point a Stripe webhook endpoint here and set Headless:Payments:Stripe:WebhookSecret. Events are verified (Stripe-Signature, 5 minute tolerance) and handled once per event id. " +
+                "A signed event of a handled type that lacks a field it needs is a 400 and changes nothing.";
         });
     }
 
@@ -67,6 +68,7 @@ public sealed class StripeWebhook(IOptions<PaymentsOptions> options, NpgsqlDataS
         switch (type)
         {
             case EventTypes.PaymentIntentSucceeded:
+            case EventTypes.PaymentIntentProcessing:
             case EventTypes.PaymentIntentPaymentFailed:
             case EventTypes.PaymentIntentCanceled:
                 intent = StripeClient.ReadIntent(evt.Data.Object as PaymentIntent);
@@ -77,9 +79,9 @@ public sealed class StripeWebhook(IOptions<PaymentsOptions> options, NpgsqlDataS
                 break;
             case EventTypes.ChargeRefunded:
                 charge = evt.Data.Object as Charge;
-                if (charge?.Id is not { Length: > 0 })
+                if (charge?.Id is not { Length: > 0 } || charge.PaymentIntentId is not { Length: > 0 })
                 {
-                    return NotAnEvent("The charge.refunded event's data.object is not a charge.");
+                    return NotAnEvent("The charge.refunded event's data.object is not a charge of a payment intent (id, payment_intent).");
                 }
                 break;
         }
@@ -118,17 +120,16 @@ public sealed class StripeWebhook(IOptions<PaymentsOptions> options, NpgsqlDataS
         return TypedResults.NoContent();
     }
 
-    /// <summary>A refund made outside the API (Stripe's dashboard): the order's refunded total catches up.</summary>
+    /// <summary>A refund made outside the API (Stripe's dashboard): the order's refunded total catches up.
+    /// Refunds of ours still pending (asked of Stripe, not yet recorded) are not counted twice: whoever
+    /// asked for them records them.</summary>
     private static async Task SyncRefundAsync(NpgsqlDataSource db, Charge charge, CancellationToken ct)
     {
-        if (string.IsNullOrEmpty(charge.PaymentIntentId))
-        {
-            return;
-        }
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var order = await conn.QuerySingleOrDefaultAsync<(Guid Id, long RefundedTotal)?>("""
-            select o.id, o.refunded_total from orders o join payments p on p.order_id = o.id where p.provider_ref = @pi for update of o
+            select o.id, o.refunded_total + (select coalesce(sum(r.amount), 0) from refunds r where r.order_id = o.id and r.status = 'pending')::bigint
+            from orders o join payments p on p.order_id = o.id where p.provider_ref = @pi for update of o
             """, new { pi = charge.PaymentIntentId }, tx);
         if (order is { } o && charge.AmountRefunded > o.RefundedTotal)
         {

@@ -8,7 +8,9 @@ namespace Headless.Api.Features.Payments.TestProvider;
 /// TEST ONLY — no money moves. The payment provider when no Stripe key is configured, so a fresh
 /// `./build.sh run` can take a whole order. It behaves like Stripe test mode: an intent per order, the
 /// browser confirms it with a test card (4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is
-/// declined), and the result arrives like Stripe's. Its intents live in the payments table.
+/// declined), and the result arrives like Stripe's. Like Stripe, a create repeated with the same
+/// idempotency key answers the same intent (its id and secret are keyed hashes of the idempotency key, so
+/// nothing is stored until the order attaches it); once attached, its intents live in the payments table.
 /// </summary>
 public sealed class TestPaymentProvider(NpgsqlDataSource db) : IPaymentProvider
 {
@@ -20,10 +22,14 @@ public sealed class TestPaymentProvider(NpgsqlDataSource db) : IPaymentProvider
     public bool TestMode => true;
     public string? PublishableKey => null;
 
+    // Per process: an intent created but never attached (the process stopped in between) is simply not found again.
+    private readonly byte[] _idKey = RandomNumberGenerator.GetBytes(32);
+
     public Task<PaymentIntentInfo> CreateIntentAsync(PaymentIntentCreate create, CancellationToken ct)
     {
-        var id = "pi_test_" + Random(24);
-        return Task.FromResult(new PaymentIntentInfo(id, id + "_secret_" + Random(24), "requires_payment_method", create.Amount, 0, create.Currency, null));
+        var id = "pi_test_" + Keyed("id", create.IdempotencyKey);
+        return Task.FromResult(new PaymentIntentInfo(id, id + "_secret_" + Keyed("secret", create.IdempotencyKey), "requires_payment_method",
+            create.Amount, 0, create.Currency, null));
     }
 
     public async Task<PaymentIntentInfo> RetrieveIntentAsync(string id, CancellationToken ct)
@@ -62,6 +68,6 @@ public sealed class TestPaymentProvider(NpgsqlDataSource db) : IPaymentProvider
             from payments where provider = 'test' and provider_ref = @id
             """, new { id }, tx);
 
-    private static string Random(int length) =>
-        RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", length);
+    private string Keyed(string purpose, string idempotencyKey) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_idKey, System.Text.Encoding.UTF8.GetBytes(purpose + "\n" + idempotencyKey)))[..24];
 }

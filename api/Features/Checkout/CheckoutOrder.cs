@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using Headless.Api.Features.Carts;
+using Headless.Api.Features.Payments;
+using Headless.Api.Features.Pricing;
+using Headless.Api.Platform.Json;
+using Headless.Contracts.Catalog;
+using Headless.Contracts.Commerce;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using static Headless.Api.Platform.Problems.Problems;
+using Order = Headless.Contracts.Commerce.Order;
+
+namespace Headless.Api.Features.Checkout;
+
+/// <summary>
+/// Checkout step 3: the order and its stock reservation, in one short transaction of three round trips
+/// (the key and the cart; the order's rows; the reservation, last, so a hot SKU's row is locked for as
+/// short a time as possible). Stock for every line is reserved by a conditional update on rows locked in
+/// SKU order (<see cref="Reservations"/>), so concurrent checkouts never take more than there is and
+/// never deadlock. Whatever refuses, the whole transaction rolls back. Nothing here talks to the payment
+/// provider: the answer stored under the Idempotency-Key is provisional (202) until the intent is attached.
+/// </summary>
+public static class CheckoutOrder
+{
+    // Closes exactly the cart version that was priced: one checkout per cart, no edits in between.
+    private const string CloseCartSql = """
+        update carts set status = 'checked_out', version = version + 1, updated_at = now()
+        where id = @cartId and version = @cartVersion and status = 'open'
+        returning 1;
+        """;
+
+    private const string InsertOrderSql = """
+        insert into orders (id, number, cart_id, customer_id, access_token_hash, status, email, shipping_address, billing_address,
+            currency, subtotal, discount_total, shipping_total, tax_total, total, prices_include_tax, tax_rate_basis_points,
+            shipping_method, shipping_method_name, discount_code, reservation, reservation_expires_at)
+        values (@orderId, @number, @cartId, @customerId, @tokenHash, 'pending_payment', @email,
+            @shipTo::jsonb, @billTo::jsonb, @currency, @subtotal, @discountTotal, @shipping, @tax, @total, @taxIncluded, @taxRate,
+            @method, @methodName, @discountCode, 'held', @expiresAt);
+
+        insert into order_lines (order_id, sku, product_id, product_slug, title, variant_title, unit_price, quantity, line_total)
+        select @orderId, l.sku, l.product_id, l.product_slug, l.title, l.variant_title, l.unit_price, l.quantity, l.unit_price * l.quantity
+        from unnest(@skus, @productIds, @slugs, @titles, @variantTitles, @unitPrices, @quantities)
+             as l(sku, product_id, product_slug, title, variant_title, unit_price, quantity);
+
+        insert into order_events (order_id, from_status, to_status, actor, note)
+        values (@orderId, null, 'pending_payment', @actor, 'checkout');
+
+        insert into outbox (topic, aggregate_type, aggregate_id, payload)
+        values ('order.created', 'order', @orderId::text, jsonb_build_object());
+        """;
+
+    /// <summary>A stored answer with this status means: the order exists, its payment is not attached yet.</summary>
+    public const int AwaitingPayment = StatusCodes.Status202Accepted;
+
+    public sealed record Draft(CartStore.LoadedCart Cart, CartPricing.Priced Priced, string Email, OrderAddress ShipTo, OrderAddress BillTo);
+
+    /// <summary>The order waiting for its payment, or a refusal; or, when another request with the same key
+    /// got there first, what it stored (<paramref name="Raced"/>).</summary>
+    public sealed record Outcome(CheckoutStep Step, Platform.Http.Idempotency.Stored<CheckoutResult>? Raced = null);
+
+    public static async Task<Outcome> CreateAsync(NpgsqlConnection conn, Draft draft, CheckoutAttempt attempt,
+        Platform.Http.Idempotency idempotency, IPaymentProvider payments, int reservationMinutes, CancellationToken ct)
+    {
+        var (cart, priced) = (draft.Cart, draft.Priced);
+        var orderId = Guid.CreateVersion7();
+        var orderToken = CartTokens.New();
+        var expiresAt = DateTime.UtcNow.AddMinutes(reservationMinutes);
+        var location = $"/api/v1/orders/{orderId}";
+
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // Round trip 1: hold the key, look for a stored answer, close the cart we priced, number the order.
+        bool locked;
+        Platform.Http.Idempotency.Row? storedRow;
+        int closed;
+        long number;
+        using (var first = await conn.QueryMultipleAsync(Platform.Http.Idempotency.LockSql + Platform.Http.Idempotency.FindSql + CloseCartSql + "select nextval('order_numbers');", new
+        {
+            idemName = attempt.Scope + "\n" + attempt.Key,
+            idemScope = attempt.Scope,
+            idemKey = attempt.Key,
+            idemRetention = Platform.Http.Idempotency.Retention,
+            cartId = cart.Row.Id,
+            cartVersion = cart.Row.Version,
+        }, tx))
+        {
+            locked = await first.ReadSingleAsync<bool>();
+            storedRow = await first.ReadSingleOrDefaultAsync<Platform.Http.Idempotency.Row>();
+            closed = (await first.ReadAsync<int>()).Count();
+            number = await first.ReadSingleAsync<long>();
+        }
+        if (!locked)
+        {
+            return new(CheckoutStep.Of(Platform.Http.Idempotency.InFlight()));
+        }
+        if (idempotency.Decode(storedRow, ApiJsonContext.Default.CheckoutResult) is { } raced)
+        {
+            return new(default, raced);
+        }
+        if (closed == 0)
+        {
+            return new(CheckoutStep.Of(Make(StatusCodes.Status409Conflict, "cart-changed", "The cart changed",
+                "The cart changed or was checked out while you were checking out. Read it again and retry.")));
+        }
+        if (priced.Discount is { } discount && !await DiscountCodes.TryUseAsync(conn, tx, discount.Code))
+        {
+            return new(CheckoutStep.Of(CreateCheckout.DiscountProblem("This discount code has just been used up.")));
+        }
+
+        var result = Result(draft, orderId, "HL-" + number.ToString(CultureInfo.InvariantCulture), orderToken, expiresAt, attempt, payments);
+        // Round trip 2: the order, its lines, history, event and the provisional answer.
+        await conn.ExecuteAsync(InsertOrderSql + Platform.Http.Idempotency.StoreSql, Parameters(draft, result, orderToken, attempt, location, idempotency), tx);
+
+        // Round trip 3, last before commit.
+        var lines = cart.Lines;
+        var shortages = await Reservations.ReserveAsync(conn, tx, orderId, lines.Select(l => (l.Sku, l.Quantity)).ToList());
+        if (shortages.Count > 0)
+        {
+            await tx.RollbackAsync(ct);
+            return new(CheckoutStep.Of(OutOfStock(shortages)));
+        }
+        await tx.CommitAsync(ct);
+        return new(CheckoutStep.Of(new PlacedOrder(result, location, PaymentAttempt: 0, cart.Row.Id)));
+    }
+
+    /// <summary>The order behind a provisional answer, if it still waits for its payment (not released by the
+    /// sweeper, no intent attached by a concurrent retry).</summary>
+    public static async Task<PlacedOrder?> AwaitingPaymentAsync(NpgsqlConnection conn, Platform.Http.Idempotency.Stored<CheckoutResult> stored)
+    {
+        var waiting = await conn.QuerySingleOrDefaultAsync<(int Attempt, Guid? CartId)?>("""
+            select o.payment_attempt, o.cart_id from orders o
+            where o.id = @id and o.status = 'pending_payment' and o.reservation = 'held'
+              and not exists (select 1 from payments p where p.order_id = o.id)
+            """, new { id = stored.Body.Order.Id });
+        return waiting is { } w ? new PlacedOrder(stored.Body, stored.Location ?? $"/api/v1/orders/{stored.Body.Order.Id}", w.Attempt, w.CartId ?? Guid.Empty) : null;
+    }
+
+    private static CheckoutResult Result(Draft draft, Guid orderId, string number, string orderToken, DateTime expiresAt, CheckoutAttempt attempt, IPaymentProvider payments)
+    {
+        var (lines, priced) = (draft.Cart.Lines, draft.Priced);
+        var currency = draft.Cart.Row.Currency.Trim();
+        var t = priced.Totals;
+        return new CheckoutResult(
+            new Order(orderId, number, "pending_payment", draft.Email, draft.ShipTo, draft.BillTo,
+                lines.Select(l => new OrderLine(l.Sku, l.ProductId, l.ProductSlug, l.Title, l.VariantTitle, new Money(l.UnitPrice, currency), l.Quantity,
+                    new Money(l.UnitPrice * l.Quantity, currency))).ToList(),
+                new OrderTotals(new(t.Subtotal, currency), new(t.Discount, currency), new(t.Shipping, currency), new(t.Tax, currency),
+                    new(t.Total, currency), new(0, currency), t.TaxIncluded, t.TaxRateBasisPoints),
+                priced.Method!.Code, priced.Method.Name, priced.Discount?.Code, "none", "held",
+                new DateTimeOffset(expiresAt, TimeSpan.Zero), null,
+                [new OrderEvent(null, "pending_payment", attempt.Actor, "checkout", DateTimeOffset.UtcNow)],
+                1, DateTimeOffset.UtcNow, null),
+            orderToken,
+            // Filled in when the intent is attached (CheckoutPayment).
+            new PaymentSession(payments.Name, payments.TestMode, "", "", payments.PublishableKey, new Money(t.Total, currency), "none"));
+    }
+
+    private static object Parameters(Draft draft, CheckoutResult result, string orderToken, CheckoutAttempt attempt, string location, Platform.Http.Idempotency idempotency)
+    {
+        var (lines, priced, t) = (draft.Cart.Lines, draft.Priced, draft.Priced.Totals);
+        return new
+        {
+            orderId = result.Order.Id,
+            number = result.Order.Number,
+            cartId = draft.Cart.Row.Id,
+            customerId = attempt.CustomerId,
+            tokenHash = CartTokens.Hash(orderToken),
+            email = draft.Email,
+            shipTo = JsonSerializer.Serialize(draft.ShipTo, ApiJsonContext.Default.OrderAddress),
+            billTo = JsonSerializer.Serialize(draft.BillTo, ApiJsonContext.Default.OrderAddress),
+            currency = draft.Cart.Row.Currency.Trim(),
+            subtotal = t.Subtotal,
+            discountTotal = t.Discount,
+            shipping = t.Shipping,
+            tax = t.Tax,
+            total = t.Total,
+            taxIncluded = t.TaxIncluded,
+            taxRate = t.TaxRateBasisPoints,
+            method = priced.Method!.Code,
+            methodName = priced.Method.Name,
+            discountCode = priced.Discount?.Code,
+            expiresAt = result.Order.ReservationExpiresAt.UtcDateTime,
+            skus = lines.Select(l => l.Sku).ToArray(),
+            productIds = lines.Select(l => l.ProductId).ToArray(),
+            slugs = lines.Select(l => l.ProductSlug).ToArray(),
+            titles = lines.Select(l => l.Title).ToArray(),
+            variantTitles = lines.Select(l => l.VariantTitle).ToArray(),
+            unitPrices = lines.Select(l => l.UnitPrice).ToArray(),
+            quantities = lines.Select(l => l.Quantity).ToArray(),
+            actor = attempt.Actor,
+            idemScope = attempt.Scope,
+            idemKey = attempt.Key,
+            idemHash = attempt.Fingerprint,
+            idemStatus = AwaitingPayment,
+            idemLocation = location,
+            idemResponse = idempotency.Protect(result, ApiJsonContext.Default.CheckoutResult),
+        };
+    }
+
+    private static ProblemHttpResult OutOfStock(IReadOnlyList<Reservations.Shortage> shortages) =>
+        Make(StatusCodes.Status409Conflict, "out-of-stock", "Some items sold out",
+            string.Join(" ", shortages.Select(s => s.Available <= 0 ? $"SKU '{s.Sku}' is sold out." : $"Only {s.Available} of SKU '{s.Sku}' left.")) +
+            " Nothing was reserved or charged; update the cart and check out again.",
+            shortages.ToDictionary(s => "lines." + s.Sku, s => new[] { $"Available: {Math.Max(s.Available, 0)}." }));
+}
