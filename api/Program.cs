@@ -55,6 +55,7 @@ builder.Services.AddHealth();
 builder.Services.AddSingleton(sp => new CatalogCache(sp.GetRequiredService<IOptions<CatalogOptions>>().Value.ReadCache));
 builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddHostedService<CatalogChangeListener>();
+builder.Services.AddBackgroundServiceSafety();
 builder.Services.AddEmail(builder.Configuration);
 builder.Services.AddAccounts(builder.Configuration);
 builder.Services.AddCommerce(builder.Configuration);

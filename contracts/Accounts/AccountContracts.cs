@@ -88,7 +88,12 @@ public sealed record SessionInfo(Guid Id, string Kind, DateTimeOffset CreatedAt,
 
 public sealed record ActivityEntry(string Action, DateTimeOffset At, string? ClientIp);
 
-/// <summary>Everything the shop holds about one person (GDPR Art. 15 and 20).</summary>
+/// <summary>A transactional email queued for the person (their account's or a guest order's with their
+/// confirmed address), with what it says; SentAt is null while it waits.</summary>
+public sealed record EmailRecord(string Template, string To, DateTimeOffset QueuedAt, DateTimeOffset? SentAt, System.Text.Json.JsonElement Content);
+
+/// <summary>Everything the shop holds about one person (GDPR Art. 15 and 20). Orders include guest
+/// orders placed with the account's email once that address is confirmed.</summary>
 public sealed record PersonalDataExport(
     DateTimeOffset ExportedAt,
     Me Profile,
@@ -98,7 +103,8 @@ public sealed record PersonalDataExport(
     IReadOnlyList<ExternalLogin> ExternalLogins,
     IReadOnlyList<SessionInfo> Sessions,
     IReadOnlyList<ActivityEntry> Activity,
-    IReadOnlyList<Headless.Contracts.Commerce.Order> Orders);
+    IReadOnlyList<Headless.Contracts.Commerce.Order> Orders,
+    IReadOnlyList<EmailRecord> Emails);
 
 public sealed record Erasure(Guid UserId, DateTimeOffset ErasedAt);
 

@@ -499,11 +499,12 @@ export class HeadlessClient {
     }
 
     /**
-     * Remove a country's (or with ?region=, a region's) tax rate
+     * Remove a country's (or with ?region=, a region's) tax rate. Requires If-Match with its ETag (its version in GET /tax-rates)
      * @param region (optional) Region (state, province) within the country; omit for the whole country.
+     * @param ifMatch (optional) The rate's ETag, e.g. "v3".
      * @return No Content
      */
-    deleteTaxRate(country: string, region?: string | null | undefined): Promise<void> {
+    deleteTaxRate(country: string, region?: string | null | undefined, ifMatch?: string | null | undefined): Promise<void> {
         let url_ = this.baseUrl + "/api/v1/admin/tax-rates/{country}?";
         if (country === undefined || country === null)
             throw new globalThis.Error("The parameter 'country' must be defined.");
@@ -515,6 +516,7 @@ export class HeadlessClient {
         let options_: RequestInit = {
             method: "DELETE",
             headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
             }
         };
 
@@ -551,6 +553,20 @@ export class HeadlessClient {
             result404 = ProblemDetails.fromJS(resultData404);
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
@@ -567,11 +583,12 @@ export class HeadlessClient {
     }
 
     /**
-     * Set the tax rate of a country, or of one of its regions with ?region= (a US state), and whether prices there include tax
+     * Set the tax rate of a country, or of one of its regions with ?region= (a US state), and whether prices there include tax. Changing an existing rate requires If-Match with its ETag (its version in GET /tax-rates)
      * @param region (optional) Region (state, province) within the country; omit for the whole country.
+     * @param ifMatch (optional) The rate's ETag, e.g. "v3", when it exists already; leave it out to create a new one.
      * @return Success
      */
-    setTaxRate(country: string, body: SetTaxRateRequest, region?: string | null | undefined): Promise<TaxRate> {
+    setTaxRate(country: string, body: SetTaxRateRequest, region?: string | null | undefined, ifMatch?: string | null | undefined): Promise<TaxRate> {
         let url_ = this.baseUrl + "/api/v1/admin/tax-rates/{country}?";
         if (country === undefined || country === null)
             throw new globalThis.Error("The parameter 'country' must be defined.");
@@ -586,6 +603,7 @@ export class HeadlessClient {
             body: content_,
             method: "PUT",
             headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
                 "Content-Type": "application/json",
                 "Accept": "application/json"
             }
@@ -626,6 +644,20 @@ export class HeadlessClient {
             let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result403 = ProblemDetails.fromJS(resultData403);
             return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -2358,8 +2390,8 @@ export class HeadlessClient {
     }
 
     /**
-     * Archive a product: it leaves the shop, its page is removed, its history stays. If-Match is optional
-     * @param ifMatch (optional) The product's ETag from GET, e.g. "v3"; optional.
+     * Archive a product: it leaves the shop, its page is removed, its history stays. Requires If-Match with the product's ETag
+     * @param ifMatch (optional) The product's ETag from GET, e.g. "v3".
      * @return Success
      */
     archiveProduct(id: string, ifMatch?: string | null | undefined): Promise<ProductDetail> {
@@ -2420,6 +2452,13 @@ export class HeadlessClient {
             result412 = ProblemDetails.fromJS(resultData412);
             return throwException("A server side error occurred.", status, _responseText, _headers, result412);
             });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
@@ -2436,10 +2475,11 @@ export class HeadlessClient {
     }
 
     /**
-     * Archive a variant: it can no longer be bought; its SKU and stock history stay
+     * Archive a variant: it can no longer be bought; its SKU and stock history stay. Requires If-Match with the variant's ETag
+     * @param ifMatch (optional) The variant's ETag, e.g. "v3" (its version in GET product's variants).
      * @return Success
      */
-    archiveVariant(productId: string, variantId: string): Promise<ProductVariant> {
+    archiveVariant(productId: string, variantId: string, ifMatch?: string | null | undefined): Promise<ProductVariant> {
         let url_ = this.baseUrl + "/api/v1/admin/products/{productId}/variants/{variantId}/archive";
         if (productId === undefined || productId === null)
             throw new globalThis.Error("The parameter 'productId' must be defined.");
@@ -2452,6 +2492,7 @@ export class HeadlessClient {
         let options_: RequestInit = {
             method: "POST",
             headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
                 "Accept": "application/json"
             }
         };
@@ -2498,6 +2539,20 @@ export class HeadlessClient {
             let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -2669,7 +2724,7 @@ export class HeadlessClient {
     }
 
     /**
-     * Delete an empty category (no sub-categories, no products). If-Match is optional
+     * Delete an empty category (no sub-categories, no products). Requires If-Match with the category's ETag
      * @param ifMatch (optional) The category's ETag from GET, e.g. "v3"; optional.
      * @return No Content
      */
@@ -2733,6 +2788,13 @@ export class HeadlessClient {
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
             return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3094,10 +3156,11 @@ export class HeadlessClient {
     }
 
     /**
-     * Set a SKU's on-hand count after a stock take, with a reason
+     * Set a SKU's on-hand count after a stock take, with a reason. Requires If-Match with the stock level's ETag (GET /inventory/{sku})
+     * @param ifMatch (optional) The stock level's ETag from GET, e.g. "v3".
      * @return Success
      */
-    setStock(sku: string, body: SetStockRequest): Promise<StockLevel> {
+    setStock(sku: string, body: SetStockRequest, ifMatch?: string | null | undefined): Promise<StockLevel> {
         let url_ = this.baseUrl + "/api/v1/admin/inventory/{sku}";
         if (sku === undefined || sku === null)
             throw new globalThis.Error("The parameter 'sku' must be defined.");
@@ -3110,6 +3173,7 @@ export class HeadlessClient {
             body: content_,
             method: "PUT",
             headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
                 "Content-Type": "application/json",
                 "Accept": "application/json"
             }
@@ -3164,6 +3228,20 @@ export class HeadlessClient {
             let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -11181,7 +11259,7 @@ export interface IErasure {
     erasedAt: Date;
 }
 
-/** Everything the shop holds about one person (GDPR Art. 15 and 20). */
+/** Everything the shop holds about one person (GDPR Art. 15 and 20). Orders include guest            orders placed with the account's email once that address is confirmed. */
 export class PersonalDataExport implements IPersonalDataExport {
     exportedAt!: Date;
     profile!: Me;
@@ -11192,6 +11270,7 @@ export class PersonalDataExport implements IPersonalDataExport {
     sessions!: SessionInfo[];
     activity!: ActivityEntry[];
     orders!: Order[];
+    emails!: EmailRecord[];
 
     constructor(data?: IPersonalDataExport) {
         if (data) {
@@ -11208,6 +11287,7 @@ export class PersonalDataExport implements IPersonalDataExport {
             this.sessions = [];
             this.activity = [];
             this.orders = [];
+            this.emails = [];
         }
     }
 
@@ -11264,6 +11344,14 @@ export class PersonalDataExport implements IPersonalDataExport {
             else {
                 this.orders = null as any;
             }
+            if (Array.isArray(_data["emails"])) {
+                this.emails = [] as any;
+                for (let item of _data["emails"])
+                    this.emails!.push(EmailRecord.fromJS(item));
+            }
+            else {
+                this.emails = null as any;
+            }
         }
     }
 
@@ -11309,11 +11397,16 @@ export class PersonalDataExport implements IPersonalDataExport {
             for (let item of this.orders)
                 data["orders"].push(item ? item.toJSON() : null as any);
         }
+        if (Array.isArray(this.emails)) {
+            data["emails"] = [];
+            for (let item of this.emails)
+                data["emails"].push(item ? item.toJSON() : null as any);
+        }
         return data;
     }
 }
 
-/** Everything the shop holds about one person (GDPR Art. 15 and 20). */
+/** Everything the shop holds about one person (GDPR Art. 15 and 20). Orders include guest            orders placed with the account's email once that address is confirmed. */
 export interface IPersonalDataExport {
     exportedAt: Date;
     profile: Me;
@@ -11324,6 +11417,7 @@ export interface IPersonalDataExport {
     sessions: SessionInfo[];
     activity: ActivityEntry[];
     orders: Order[];
+    emails: EmailRecord[];
 }
 
 export class Address implements IAddress {
@@ -11592,6 +11686,60 @@ export interface IActivityEntry {
     action: string;
     at: Date;
     clientIp: string | null;
+}
+
+/** A transactional email queued for the person (their account's or a guest order's with their            confirmed address), with what it says; SentAt is null while it waits. */
+export class EmailRecord implements IEmailRecord {
+    template!: string;
+    to!: string;
+    queuedAt!: Date;
+    sentAt!: Date | null;
+    content!: any;
+
+    constructor(data?: IEmailRecord) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.template = _data["template"] !== undefined ? _data["template"] : null as any;
+            this.to = _data["to"] !== undefined ? _data["to"] : null as any;
+            this.queuedAt = _data["queuedAt"] ? new Date(_data["queuedAt"].toString()) : null as any;
+            this.sentAt = _data["sentAt"] ? new Date(_data["sentAt"].toString()) : null as any;
+            this.content = _data["content"] !== undefined ? _data["content"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): EmailRecord {
+        data = typeof data === 'object' ? data : {};
+        let result = new EmailRecord();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["template"] = this.template !== undefined ? this.template : null as any;
+        data["to"] = this.to !== undefined ? this.to : null as any;
+        data["queuedAt"] = this.queuedAt ? this.queuedAt.toISOString() : null as any;
+        data["sentAt"] = this.sentAt ? this.sentAt.toISOString() : null as any;
+        data["content"] = this.content !== undefined ? this.content : null as any;
+        return data;
+    }
+}
+
+/** A transactional email queued for the person (their account's or a guest order's with their            confirmed address), with what it says; SentAt is null while it waits. */
+export interface IEmailRecord {
+    template: string;
+    to: string;
+    queuedAt: Date;
+    sentAt: Date | null;
+    content: any;
 }
 
 export class ConsentList implements IConsentList {

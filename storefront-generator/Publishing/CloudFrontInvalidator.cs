@@ -10,7 +10,8 @@ namespace Headless.Storefront.Publishing;
 /// <summary>
 /// CloudFront's CreateInvalidation (REST API 2020-05-31) as one SigV4-signed POST, since AWSSDK.CloudFront
 /// cannot be installed here: <c>POST /2020-05-31/distribution/{id}/invalidation</c> with an
-/// <c>InvalidationBatch</c> body. Up to <see cref="MaxPaths"/> paths go in one batch; more than that would
+/// <c>InvalidationBatch</c> body. Each page is invalidated under every URL it is served at (see
+/// <see cref="PublicUrls"/>). Up to <see cref="MaxPaths"/> paths go in one batch; more than that would
 /// exceed CloudFront's limit on paths in progress, so the batch becomes the single wildcard <c>/*</c>.
 /// </summary>
 public sealed class CloudFrontInvalidator(HttpClient http, string distributionId)
@@ -52,7 +53,7 @@ public sealed class CloudFrontInvalidator(HttpClient http, string distributionId
     /// <summary>Invalidates the paths (URL-encoded as CloudFront expects) in one call; returns the invalidation id.</summary>
     public async Task<string> InvalidateAsync(IReadOnlyList<string> paths, CancellationToken ct)
     {
-        var distinct = paths.Distinct(StringComparer.Ordinal).Select(EncodePath).ToList();
+        var distinct = paths.SelectMany(PublicUrls).Distinct(StringComparer.Ordinal).Select(EncodePath).ToList();
         if (distinct.Count > MaxPaths)
         {
             distinct = ["/*"];
@@ -80,6 +81,24 @@ public sealed class CloudFrontInvalidator(HttpClient http, string distributionId
         catch (XmlException)
         {
             return "";
+        }
+    }
+
+    /// <summary>The URLs a published file is served under. Visitors and crawlers ask for `/products/x/` (and
+    /// `/products/x`, which the CDN maps to the same object), not for the object key; invalidating only
+    /// `/products/x/index.html` would leave the page people actually load stale in the cache.</summary>
+    public static IEnumerable<string> PublicUrls(string objectPath)
+    {
+        const string Index = "index.html";
+        yield return objectPath;
+        if (objectPath.EndsWith("/" + Index, StringComparison.Ordinal))
+        {
+            var folder = objectPath[..^Index.Length];
+            yield return folder;
+            if (folder.Length > 1)
+            {
+                yield return folder.TrimEnd('/');
+            }
         }
     }
 

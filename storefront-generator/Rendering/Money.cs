@@ -1,38 +1,27 @@
-using System.Globalization;
+using Headless.Contracts.Commerce;
 
 namespace Headless.Storefront.Rendering;
 
-/// <summary>Formats integer minor units for people: 1250 EUR → €12.50. Never floating point.</summary>
+/// <summary>Formats integer minor units for people, in each currency's own number of decimals (ISO 4217,
+/// <see cref="MinorUnits"/>): 1250 EUR → €12.50, 1250 JPY → ¥1,250, 1250 KWD → KWD 1.250. Never floating point.</summary>
 public static class MoneyText
 {
-    private static readonly Dictionary<string, (string Symbol, int Digits)> Known = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, string> Symbols = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["EUR"] = ("€", 2),
-        ["USD"] = ("$", 2),
-        ["GBP"] = ("£", 2),
-        ["JPY"] = ("¥", 0),
-        ["CHF"] = ("CHF ", 2),
+        ["EUR"] = "€",
+        ["USD"] = "$",
+        ["GBP"] = "£",
+        ["JPY"] = "¥",
+        ["CHF"] = "CHF ",
     };
 
     public static string Format(long amount, string currency)
     {
-        var (symbol, digits) = Known.TryGetValue(currency, out var k) ? k : (currency.ToUpperInvariant() + " ", 2);
-        return symbol + Decimal(amount, digits);
+        var symbol = Symbols.TryGetValue(currency, out var s) ? s : currency.ToUpperInvariant() + " ";
+        var number = MinorUnits.Decimal(amount, currency, groupThousands: true);
+        return number.StartsWith('-') ? "-" + symbol + number[1..] : symbol + number;
     }
 
-    /// <summary>12.50 for feeds and structured data.</summary>
-    public static string Plain(long amount, string currency) =>
-        Decimal(amount, Known.TryGetValue(currency, out var k) ? k.Digits : 2);
-
-    private static string Decimal(long amount, int digits)
-    {
-        if (digits == 0)
-        {
-            return amount.ToString("N0", CultureInfo.InvariantCulture);
-        }
-        var factor = digits == 2 ? 100 : (long)Math.Pow(10, digits);
-        var sign = amount < 0 ? "-" : "";
-        amount = Math.Abs(amount);
-        return sign + (amount / factor).ToString("N0", CultureInfo.InvariantCulture) + "." + (amount % factor).ToString(new string('0', digits), CultureInfo.InvariantCulture);
-    }
+    /// <summary>12.50 for feeds and structured data (no thousands separators there).</summary>
+    public static string Plain(long amount, string currency) => MinorUnits.Decimal(amount, currency);
 }

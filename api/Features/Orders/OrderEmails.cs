@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Headless.Api.Features.Email;
 using Headless.Api.Platform.Outbox;
@@ -41,6 +40,5 @@ public static class OrderEmails
         await EmailQueue.EnqueueAsync(log, new EmailRequest(template, email, o.ShippingAddress.FullName, model, customerId?.ToString()));
     }
 
-    public static string Format(long minor, string currency) =>
-        string.Create(CultureInfo.InvariantCulture, $"{minor / 100m:0.00} {currency}");
+    public static string Format(long minor, string currency) => Headless.Contracts.Commerce.MinorUnits.WithCode(minor, currency);
 }

@@ -33,8 +33,7 @@ public static class DiscountCodes
               and (starts_at is null or starts_at <= now()) and (ends_at is null or ends_at > now())
             """, new { code }, tx) == 1;
 
-    private static string Money(long minor, string currency) =>
-        $"{minor / 100}.{minor % 100:00} {currency}";
+    private static string Money(long minor, string currency) => Headless.Contracts.Commerce.MinorUnits.WithCode(minor, currency);
 
     public sealed class Row
     {

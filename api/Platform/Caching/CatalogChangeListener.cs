@@ -33,10 +33,12 @@ public sealed class CatalogChangeListener(NpgsqlDataSource db, CatalogCache cach
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or System.IO.IOException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // Any failure, not only a lost connection: the listener must outlive it (a dead listener
+                // would serve stale catalog data until a restart).
                 cache.InvalidateAll();
-                log.LogWarning("Catalog change listener lost its connection ({Error}); retrying in {Delay} ms", ex.Message, delay.TotalMilliseconds);
+                log.LogWarning("Catalog change listener failed ({Error}); retrying in {Delay} ms", Outbox.OutboxErrors.Describe(ex), delay.TotalMilliseconds);
                 await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
             }

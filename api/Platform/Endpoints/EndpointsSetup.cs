@@ -13,6 +13,7 @@ public static class EndpointsSetup
     public static WebApplication UseHeadlessEndpoints(this WebApplication app)
     {
         app.UseMiddleware<JsonBodiesOnly>();
+        app.UseMiddleware<Http.IfMatchRequired>();
         // FastEndpoints copies the JSON options registered with ConfigureHttpJsonOptions (source-generated
         // contracts, strict numbers), so requests are read exactly as typed results are written.
         app.UseFastEndpoints(c =>

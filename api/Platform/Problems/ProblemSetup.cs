@@ -25,7 +25,9 @@ public static class ProblemSetup
 }
 
 /// <summary>Turns what the framework throws on bad input (malformed JSON, wrong types, a body too large,
-/// a database constraint) into a 4xx problem that says what to fix, never a 500 with internals.</summary>
+/// a database constraint) into a 4xx problem that says what to fix, a database that cannot be reached
+/// into a 503 with Retry-After, and anything else into a 500 that names nothing inside: no exception
+/// text (constraint names, SQL, provider messages) ever reaches the client, only the traceId.</summary>
 internal sealed class BadInputExceptionHandler(IProblemDetailsService problems, ILogger<BadInputExceptionHandler> log) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
@@ -50,19 +52,30 @@ internal sealed class BadInputExceptionHandler(IProblemDetailsService problems, 
                     ? "Send the body as JSON with Content-Type: application/json."
                     : "The request could not be read. Check the body, headers and query values.",
             },
-            PostgresException { SqlState: PostgresErrorCodes.CheckViolation or PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.UniqueViolation } pg =>
+            PostgresException { SqlState: PostgresErrorCodes.CheckViolation or PostgresErrorCodes.ForeignKeyViolation or PostgresErrorCodes.UniqueViolation } =>
                 new ProblemDetails
                 {
                     Status = 409,
                     Title = "Conflict",
                     Type = Problems.TypeBase + "conflict",
-                    Detail = $"The change conflicts with the current data ({pg.ConstraintName ?? "constraint"}). Reload and try again.",
+                    Detail = "The change conflicts with the current data. Reload and try again.",
                 },
+            _ when DatabaseUnavailable.Is(exception) => DatabaseUnavailable.Problem(http),
             _ => null,
         };
-        if (problem is null)
+        if (problem?.Status == 503)
         {
-            log.LogError(exception, "Unhandled error on {Method} {Path}", http.Request.Method, http.Request.Path.Value);
+            // Expected while PostgreSQL restarts or fails over: no stack trace, the cause in short.
+            log.LogWarning("Database unavailable on {Method} {Route} ({Error}); answered 503", http.Request.Method,
+                LogRedaction.Route(http), Outbox.OutboxErrors.Describe(exception));
+        }
+        else if (problem is null)
+        {
+            // The exception's type and SQL state, not its message: messages can carry values (an email in
+            // a failed insert, a token in a URL); and the route pattern, never the path, which holds cart tokens.
+            // The stack trace stays (method names, no values).
+            log.LogError("Unhandled error on {Method} {Route}: {Error}\n{StackTrace}", http.Request.Method, LogRedaction.Route(http),
+                Outbox.OutboxErrors.Describe(exception), exception.StackTrace);
             problem = new ProblemDetails
             {
                 Status = 500,

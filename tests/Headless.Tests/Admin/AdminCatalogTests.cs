@@ -77,7 +77,7 @@ public sealed class AdminCatalogTests(ApiFactory api) : IClassFixture<ApiFactory
         var created = await _admin.CreateProductAsync(CatalogSeed.Product());
         Assert.Equal(HttpStatusCode.OK, (await _public.GetAsync($"/api/v1/products/{created.Slug}")).StatusCode);
 
-        var archived = await (await _admin.PostAsync($"/api/v1/admin/products/{created.Id}/archive", null)).ReadAsync<ProductDetail>();
+        var archived = await (await _admin.PostWithIfMatchAsync($"/api/v1/admin/products/{created.Id}/archive", AdminIfMatch.ETag(created.Version))).ReadAsync<ProductDetail>();
         Assert.Equal("archived", archived.Status);
         Assert.Equal(HttpStatusCode.NotFound, (await _public.GetAsync($"/api/v1/products/{created.Slug}")).StatusCode);
 
@@ -112,10 +112,10 @@ public sealed class AdminCatalogTests(ApiFactory api) : IClassFixture<ApiFactory
         var added = await (await _admin.PostAsJsonAsync($"/api/v1/admin/products/{created.Id}/variants", CatalogSeed.Variant(price: 2000, size: "S"), Http.Json))
             .ReadAsync<ProductVariant>(HttpStatusCode.Created);
 
-        var archived = await (await _admin.PostAsync($"/api/v1/admin/products/{created.Id}/variants/{created.Variants[0].Id}/archive", null))
+        var archived = await (await _admin.PostWithIfMatchAsync($"/api/v1/admin/products/{created.Id}/variants/{created.Variants[0].Id}/archive", AdminIfMatch.ETag(created.Variants[0].Version)))
             .ReadAsync<ProductVariant>();
         Assert.Equal("archived", archived.Status);
-        var lastOne = await _admin.PostAsync($"/api/v1/admin/products/{created.Id}/variants/{added.Id}/archive", null);
+        var lastOne = await _admin.PostWithIfMatchAsync($"/api/v1/admin/products/{created.Id}/variants/{added.Id}/archive", AdminIfMatch.ETag(added.Version));
         await lastOne.ProblemAsync(HttpStatusCode.Conflict);
 
         var product = await (await _public.GetAsync($"/api/v1/products/{created.Id}")).ReadAsync<ProductDetail>();
@@ -128,7 +128,7 @@ public sealed class AdminCatalogTests(ApiFactory api) : IClassFixture<ApiFactory
         var created = await _admin.CreateProductAsync(CatalogSeed.Product(variants: CatalogSeed.Variant(stock: 5)));
         var sku = created.Variants[0].Sku;
 
-        var set = await (await _admin.SendJsonAsync(HttpMethod.Put, $"/api/v1/admin/inventory/{sku}", new SetStockRequest(40, "stock take"))).ReadAsync<StockLevel>();
+        var set = await (await _admin.SendJsonAsync(HttpMethod.Put, $"/api/v1/admin/inventory/{sku}", new SetStockRequest(40, "stock take"), await _admin.ETagOfAsync($"/api/v1/admin/inventory/{sku}"))).ReadAsync<StockLevel>();
         Assert.Equal(40, set.OnHand);
         var adjusted = await (await _admin.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/inventory/{sku}/adjustments", new AdjustStockRequest(-3, "damaged"))).ReadAsync<StockLevel>();
         Assert.Equal(37, adjusted.Available);
@@ -182,9 +182,9 @@ public sealed class AdminCatalogTests(ApiFactory api) : IClassFixture<ApiFactory
         var tree = await (await _public.GetAsync("/api/v1/categories")).ReadAsync<CategoryTree>();
         Assert.Equal("Heirloom Seeds", Assert.Single(tree.Categories.Single(c => c.Id == root.Id).Children).Name);
 
-        await (await _admin.DeleteAsync($"/api/v1/admin/categories/{root.Id}")).ProblemAsync(HttpStatusCode.Conflict);
-        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/v1/admin/categories/{child.Id}")).StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteAsync($"/api/v1/admin/categories/{root.Id}")).StatusCode);
+        await (await _admin.DeleteWithIfMatchAsync($"/api/v1/admin/categories/{root.Id}", AdminIfMatch.ETag(root.Version))).ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteWithIfMatchAsync($"/api/v1/admin/categories/{child.Id}", AdminIfMatch.ETag(renamed.Version))).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _admin.DeleteWithIfMatchAsync($"/api/v1/admin/categories/{root.Id}", AdminIfMatch.ETag(root.Version))).StatusCode);
     }
 
     [Fact]

@@ -101,11 +101,11 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>
         var before = await CatalogSeed.FingerprintAsync(api.Db);
         await (await _admin.GetAsync($"/api/v1/admin/products/{id}")).ProblemAsync(HttpStatusCode.NotFound);
         await (await _admin.SendJsonAsync(HttpMethod.Patch, $"/api/v1/admin/products/{id}", new { title = "x" }, "\"v1\"")).ProblemAsync(HttpStatusCode.NotFound);
-        await (await _admin.PostAsync($"/api/v1/admin/products/{id}/archive", null)).ProblemAsync(HttpStatusCode.NotFound);
+        await (await _admin.PostWithIfMatchAsync($"/api/v1/admin/products/{id}/archive", "\"v1\"")).ProblemAsync(HttpStatusCode.NotFound);
         await (await _admin.SendRawAsync(HttpMethod.Post, $"/api/v1/admin/products/{id}/variants", ValidVariant)).ProblemAsync(HttpStatusCode.NotFound);
-        await (await _admin.SendJsonAsync(HttpMethod.Put, "/api/v1/admin/inventory/NO-SUCH-SKU", new { onHand = 3, reason = "x" })).ProblemAsync(HttpStatusCode.NotFound);
+        await (await _admin.SendJsonAsync(HttpMethod.Put, "/api/v1/admin/inventory/NO-SUCH-SKU", new { onHand = 3, reason = "x" }, "\"v1\"")).ProblemAsync(HttpStatusCode.NotFound);
         await (await _admin.SendJsonAsync(HttpMethod.Post, "/api/v1/admin/inventory/NO-SUCH-SKU/adjustments", new { delta = 3, reason = "x" })).ProblemAsync(HttpStatusCode.NotFound);
-        await (await _admin.DeleteAsync($"/api/v1/admin/categories/{id}")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await _admin.DeleteWithIfMatchAsync($"/api/v1/admin/categories/{id}", "\"v1\"")).ProblemAsync(HttpStatusCode.NotFound);
         await (await _public.GetAsync($"/api/v1/products/{id}")).ProblemAsync(HttpStatusCode.NotFound);
         await (await _public.GetAsync("/api/v1/products/no-such-product")).ProblemAsync(HttpStatusCode.NotFound);
         var unknownCategory = await _admin.SendRawAsync(HttpMethod.Post, "/api/v1/admin/products",
@@ -123,8 +123,8 @@ public sealed class BadInputTests(ApiFactory api) : IClassFixture<ApiFactory>
         await AssertRejectedAsync(await _admin.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/inventory/{sku}/adjustments", new { delta = -3, reason = "x" }), HttpStatusCode.Conflict, "delta");
         await AssertRejectedAsync(await _admin.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/inventory/{sku}/adjustments", new { delta = 0, reason = "x" }), HttpStatusCode.BadRequest, "delta");
         await AssertRejectedAsync(await _admin.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/inventory/{sku}/adjustments", new { delta = 1 }), HttpStatusCode.BadRequest, "reason");
-        await AssertRejectedAsync(await _admin.SendJsonAsync(HttpMethod.Put, $"/api/v1/admin/inventory/{sku}", new { onHand = -1, reason = "x" }), HttpStatusCode.BadRequest, "onHand");
-        await AssertRejectedAsync(await _admin.SendRawAsync(HttpMethod.Put, $"/api/v1/admin/inventory/{sku}", "{\"onHand\": 1e400, \"reason\": \"x\"}"), HttpStatusCode.BadRequest, "$.onHand");
+        await AssertRejectedAsync(await _admin.SendJsonAsync(HttpMethod.Put, $"/api/v1/admin/inventory/{sku}", new { onHand = -1, reason = "x" }, "\"v1\""), HttpStatusCode.BadRequest, "onHand");
+        await AssertRejectedAsync(await _admin.SendRawAsync(HttpMethod.Put, $"/api/v1/admin/inventory/{sku}", "{\"onHand\": 1e400, \"reason\": \"x\"}", "\"v1\""), HttpStatusCode.BadRequest, "$.onHand");
         Assert.Equal(before, await CatalogSeed.FingerprintAsync(api.Db));
     }
 

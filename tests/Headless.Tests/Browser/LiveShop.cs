@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Contracts.Catalog;
 using Headless.Storefront;
@@ -130,7 +129,7 @@ public class LiveShop : ApiFactory, IAsyncLifetime
 
     public async Task SetStockAsync(string sku, int onHand)
     {
-        var response = await Admin().PutAsJsonAsync($"/api/v1/admin/inventory/{sku}", new { onHand, reason = "stock take" }, Http.Json);
+        var response = await Admin().SetStockAsync(sku, new { onHand, reason = "stock take" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 

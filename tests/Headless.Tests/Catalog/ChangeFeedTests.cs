@@ -50,7 +50,7 @@ public sealed class ChangeFeedTests(ApiFactory api) : IClassFixture<ApiFactory>
         var (_, start) = await DrainAsync(null);
         var product = await _admin.CreateProductAsync(CatalogSeed.Product());
         await _admin.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/inventory/{product.Variants[0].Sku}/adjustments", new { delta = 5, reason = "delivery" });
-        await _admin.PostAsync($"/api/v1/admin/products/{product.Id}/archive", null);
+        (await _admin.ArchiveProductAsync(product.Id)).EnsureSuccessStatusCode();
         var category = await _admin.CreateCategoryAsync(CatalogSeed.Unique("feed"));
 
         var ours = new[] { product.Id.ToString(), category.Id.ToString() };

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Dapper;
 using Headless.Contracts.Admin;
 using Headless.Tests.Infrastructure;
@@ -79,7 +78,7 @@ public sealed class SearchRelevanceTests(ApiFactory api) : IClassFixture<ApiFact
         var suggestions = await (await admin.GetAsync("/api/v1/search/suggest?q=ombri")).ReadAsync<Contracts.Search.SearchSuggestions>();
         Assert.Equal([active.Id], suggestions.Products.Select(p => p.Id));
 
-        (await admin.PostAsync($"/api/v1/admin/products/{active.Id}/archive", null)).EnsureSuccessStatusCode();
+        (await admin.ArchiveProductAsync(active.Id)).EnsureSuccessStatusCode();
         // Gone at once: the live check drops archived products even before the indexer removes the document.
         var afterArchive = await admin.SearchAsync("q=ombrivale");
         Assert.Empty(afterArchive.Items);
@@ -125,7 +124,7 @@ public sealed class SearchRelevanceTests(ApiFactory api) : IClassFixture<ApiFact
         }
 
         // A sale restocks the sold-out one through the admin API: the indexer re-ranks it within a second.
-        var restock = await admin.PutAsJsonAsync($"/api/v1/admin/inventory/{soldOut.Variants[0].Sku}", new SetStockRequest(9, "restock"), Http.Json);
+        var restock = await admin.SetStockAsync(soldOut.Variants[0].Sku, new SetStockRequest(9, "restock"));
         Assert.Equal(HttpStatusCode.OK, restock.StatusCode);
         var rerankedNewestFirst = await SearchKit.EventuallyAsync(() => admin.SearchAsync("q=brindlecote&sort=newest"),
             r => r.Items.Count == 2 && r.Items[0].Id == soldOut.Id, TimeSpan.FromSeconds(5));

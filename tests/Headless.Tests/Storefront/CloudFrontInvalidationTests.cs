@@ -37,8 +37,9 @@ public sealed class CloudFrontInvalidationTests : IAsyncLifetime
         Assert.Equal([Cf + "Paths", Cf + "CallerReference"], batch.Root.Elements().Select(e => e.Name));
         var paths = batch.Root.Element(Cf + "Paths")!;
         Assert.Equal([Cf + "Quantity", Cf + "Items"], paths.Elements().Select(e => e.Name));
-        Assert.Equal("3", paths.Element(Cf + "Quantity")!.Value);
-        Assert.Equal(["/index.html", "/products/linen-apron/index.html", "/sitemap-1.xml"], paths.Element(Cf + "Items")!.Elements(Cf + "Path").Select(p => p.Value));
+        Assert.Equal("6", paths.Element(Cf + "Quantity")!.Value);
+        Assert.Equal(["/index.html", "/", "/products/linen-apron/index.html", "/products/linen-apron/", "/products/linen-apron", "/sitemap-1.xml"],
+            paths.Element(Cf + "Items")!.Elements(Cf + "Path").Select(p => p.Value));
         Assert.False(string.IsNullOrWhiteSpace(batch.Root.Element(Cf + "CallerReference")!.Value));
 
         var auth = SigV4.Parse(request.Headers["authorization"]);
@@ -60,15 +61,39 @@ public sealed class CloudFrontInvalidationTests : IAsyncLifetime
         await Invalidator().InvalidateAsync(["/index.html"], default);
 
         var batches = _server.Requests.Select(r => XDocument.Parse(Encoding.UTF8.GetString(r.Body)).Root!).ToList();
-        Assert.Equal("/products/t%C3%A9e%20%C3%A0%20th%C3%A9/index.html", batches[0].Descendants(Cf + "Path").Single().Value);
+        Assert.Equal(["/products/t%C3%A9e%20%C3%A0%20th%C3%A9/index.html", "/products/t%C3%A9e%20%C3%A0%20th%C3%A9/", "/products/t%C3%A9e%20%C3%A0%20th%C3%A9"],
+            batches[0].Descendants(Cf + "Path").Select(p => p.Value));
         Assert.NotEqual(batches[0].Element(Cf + "CallerReference")!.Value, batches[1].Element(Cf + "CallerReference")!.Value);
         Assert.All(_server.Requests, r => Assert.Equal(SigV4.Expected(r, SecretKey), SigV4.Parse(r.Headers["authorization"]).Signature));
     }
 
     [Fact]
+    public async Task A_page_is_invalidated_under_the_urls_people_load_not_only_its_object_key()
+    {
+        await Invalidator().InvalidateAsync(["/products/x/index.html", "/categories/kitchen/page/2/index.html"], default);
+
+        var paths = XDocument.Parse(Encoding.UTF8.GetString(Assert.Single(_server.Requests).Body)).Descendants(Cf + "Path").Select(p => p.Value).ToList();
+        Assert.Contains("/products/x/", paths);
+        Assert.Contains("/products/x", paths);
+        Assert.Contains("/products/x/index.html", paths);
+        Assert.Contains("/categories/kitchen/page/2/", paths);
+        Assert.Contains("/categories/kitchen/page/2", paths);
+    }
+
+    [Fact]
+    public async Task Pages_that_expand_past_the_limit_still_become_one_wildcard()
+    {
+        // 1,001 pages are 3,003 URLs: over CloudFront's 3,000.
+        var pages = Enumerable.Range(0, 1001).Select(i => $"/products/p-{i}/index.html").ToList();
+        await Invalidator().InvalidateAsync(pages, default);
+
+        Assert.Equal("/*", XDocument.Parse(Encoding.UTF8.GetString(Assert.Single(_server.Requests).Body)).Descendants(Cf + "Path").Single().Value);
+    }
+
+    [Fact]
     public async Task More_paths_than_cloudfront_takes_at_once_become_one_wildcard()
     {
-        var many = Enumerable.Range(0, CloudFrontInvalidator.MaxPaths + 1).Select(i => $"/products/p-{i}/index.html").ToList();
+        var many = Enumerable.Range(0, CloudFrontInvalidator.MaxPaths + 1).Select(i => $"/feeds/p-{i}.xml").ToList();
         await Invalidator().InvalidateAsync(many, default);
 
         var batch = XDocument.Parse(Encoding.UTF8.GetString(Assert.Single(_server.Requests).Body)).Root!;

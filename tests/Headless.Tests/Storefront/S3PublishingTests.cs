@@ -70,7 +70,7 @@ public sealed class S3PublishingTests : IAsyncLifetime
         Assert.Equal("image/svg+xml", (await _s3.GetObjectMetadataAsync(Bucket, keys.First(k => k.EndsWith(".svg", StringComparison.Ordinal)))).Headers.ContentType);
 
         // The full build invalidated its pages in one batch, never the fingerprinted assets.
-        Assert.Equal(full.Written.Where(p => !p.StartsWith("assets/", StringComparison.Ordinal)).Select(p => "/" + p).Order(StringComparer.Ordinal),
+        Assert.Equal(full.Written.Where(p => !p.StartsWith("assets/", StringComparison.Ordinal)).SelectMany(p => CloudFrontInvalidator.PublicUrls("/" + p)).Order(StringComparer.Ordinal),
             InvalidatedPaths(_cloudFront.Requests.Single()).Order(StringComparer.Ordinal));
 
         // One change: the changed objects are replaced and exactly their paths invalidated.
@@ -80,7 +80,7 @@ public sealed class S3PublishingTests : IAsyncLifetime
         Assert.Contains(SitePaths.Product(product.Slug), rebuild.Written);
         Assert.Contains("Renamed For The CDN", await BodyAsync(SitePaths.Product(product.Slug)), StringComparison.Ordinal);
         Assert.Equal(2, _cloudFront.Requests.Count);
-        Assert.Equal(rebuild.Written.Select(p => "/" + p).Order(StringComparer.Ordinal), InvalidatedPaths(_cloudFront.Requests.Last()).Order(StringComparer.Ordinal));
+        Assert.Equal(rebuild.Written.SelectMany(p => CloudFrontInvalidator.PublicUrls("/" + p)).Order(StringComparer.Ordinal), InvalidatedPaths(_cloudFront.Requests.Last()).Order(StringComparer.Ordinal));
 
         // Archiving deletes the object and invalidates its path.
         await _shop.ArchiveAsync(product.Id);
@@ -89,6 +89,7 @@ public sealed class S3PublishingTests : IAsyncLifetime
         var gone = await Assert.ThrowsAsync<AmazonS3Exception>(() => _s3.GetObjectMetadataAsync(Bucket, SitePaths.Product(product.Slug)));
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Contains("/" + SitePaths.Product(product.Slug), InvalidatedPaths(_cloudFront.Requests.Last()));
+        Assert.Contains("/" + SitePaths.Product(product.Slug)[..^"index.html".Length], InvalidatedPaths(_cloudFront.Requests.Last()));
     }
 
     private async Task<List<string>> KeysAsync()

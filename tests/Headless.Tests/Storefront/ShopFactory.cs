@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Json;
 using Headless.Contracts.Catalog;
 using Headless.Storefront;
 using Headless.Storefront.Build;
@@ -71,13 +70,13 @@ public sealed class ShopFactory : ApiFactory, IAsyncLifetime
 
     public async Task ArchiveAsync(Guid id)
     {
-        var response = await Admin().PostAsync($"/api/v1/admin/products/{id}/archive", null);
+        var response = await Admin().ArchiveProductAsync(id);
         await response.ReadAsync<ProductDetail>();
     }
 
     public async Task SetStockAsync(string sku, int onHand)
     {
-        var response = await Admin().PutAsJsonAsync($"/api/v1/admin/inventory/{sku}", new { onHand, reason = "stock take" }, Http.Json);
+        var response = await Admin().SetStockAsync(sku, new { onHand, reason = "stock take" });
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 

@@ -10,9 +10,19 @@ namespace Headless.Api.Features.Accounts.Gdpr;
 
 /// <summary>The right of access (export) and the right to erasure, shared by the customer's own routes
 /// and the staff routes. Each new table that holds personal data must be added to both methods
-/// (orders: exported whole; on erasure their email and addresses go, their lines and totals stay).</summary>
+/// (orders: exported whole; on erasure their email and addresses go, their lines, totals and destination
+/// country stay). Guest orders and mail with the person's confirmed address count as theirs.</summary>
 public static class PersonalData
 {
+    // The person's orders: their account's, and guest orders placed with their address once they have
+    // proved it is theirs (confirmed it); an unconfirmed account must not reach someone else's orders.
+    private const string OwnOrders =
+        "(customer_id = @userId or (customer_id is null and @confirmed and lower(email) = lower(@email)))";
+
+    // Their queued and sent mail (outbox payloads): by account id, or to their confirmed address.
+    private const string OwnEmails =
+        "o.aggregate_type = 'email' and (o.aggregate_id = @id or (@confirmed and lower(o.payload->>'to') = lower(@email)))";
+
     public static async Task<PersonalDataExport?> ExportAsync(NpgsqlConnection conn, Guid userId, NpgsqlTransaction? tx = null)
     {
         var user = await conn.QuerySingleOrDefaultAsync<HeadlessUser>("""
@@ -34,13 +44,22 @@ public static class PersonalData
             select action, at, host(client_ip) from audit_log where entity_type = 'user' and entity_id = @id order by id
             """, new { id = userId.ToString() }, tx)).Select(a => new ActivityEntry(a.Action, a.At, a.Ip)).ToList();
         var orders = new List<Headless.Contracts.Commerce.Order>();
-        foreach (var orderId in await conn.QueryAsync<Guid>("select id from orders where customer_id = @userId order by created_at", new { userId }, tx))
+        var owner = new { userId, email = user.Email, confirmed = user.EmailConfirmed };
+        foreach (var orderId in await conn.QueryAsync<Guid>($"select id from orders where {OwnOrders} order by created_at", owner, tx))
         {
             orders.Add((await Orders.OrderStore.LoadAsync(conn, orderId, tx))!.ToContract());
         }
+        var emails = (await conn.QueryAsync<(string Template, string To, DateTime QueuedAt, DateTime? SentAt, string Payload)>($$"""
+            select o.payload->>'template', o.payload->>'to', o.created_at, d.sent_at, coalesce(o.payload->'model', '{}')::text
+            from outbox o left join email_deliveries d on d.outbox_id = o.id
+            where {{OwnEmails}} and o.payload->>'to' is not null
+            order by o.id
+            """, new { id = userId.ToString(), email = user.Email, confirmed = user.EmailConfirmed }, tx))
+            .Select(m => new EmailRecord(m.Template, m.To, m.QueuedAt, m.SentAt, System.Text.Json.JsonDocument.Parse(m.Payload).RootElement.Clone()))
+            .ToList();
         var profile = new Me(user.Id, user.Email, user.EmailConfirmed, user.FirstName, user.LastName, roles, user.TwoFactorEnabled, user.MustChangePassword);
         return new PersonalDataExport(DateTimeOffset.UtcNow, profile, user.CreatedAt,
-            await AddressRules.ListAsync(conn, userId, tx), await ConsentQueries.HistoryAsync(conn, userId, tx), logins, sessions, activity, orders);
+            await AddressRules.ListAsync(conn, userId, tx), await ConsentQueries.HistoryAsync(conn, userId, tx), logins, sessions, activity, orders, emails);
     }
 
     /// <summary>Removes or irreversibly anonymises everything personal about the user, in the caller's
@@ -50,6 +69,9 @@ public static class PersonalData
     {
         var conn = log.Connection;
         var tx = log.Transaction;
+        // Read before the address is overwritten: it finds the guest orders and mail of the same person.
+        var owner = await conn.QuerySingleOrDefaultAsync<(string Email, bool Confirmed)>(
+            "select email, email_confirmed from users where id = @userId and erased_at is null for update", new { userId }, tx);
         var erasedAt = await conn.QuerySingleOrDefaultAsync<DateTime?>("""
             update users set
                 email = 'erased-' || id || '@erased.invalid',
@@ -66,18 +88,21 @@ public static class PersonalData
             return null;
         }
         var id = userId.ToString();
-        await conn.ExecuteAsync("""
+        await conn.ExecuteAsync($$"""
             delete from addresses where user_id = @userId;
             delete from user_logins where user_id = @userId;
             delete from user_roles where user_id = @userId;
             update audit_log set client_ip = null where (entity_type = 'user' and entity_id = @id) or actor = 'user:' || @id;
-            update outbox set payload = '{"erased": true}' where aggregate_type = 'email' and aggregate_id = @id;
-            -- Orders stay for the books (numbers, lines, totals, payments); who and where they went do not.
-            update orders set email = 'erased-' || id || '@erased.invalid', shipping_address = '{"erased": true}',
-                billing_address = '{"erased": true}', updated_at = now()
-            where customer_id = @userId;
+            update outbox o set payload = '{"erased": true}' where {{OwnEmails}};
+            -- Orders stay for the books: what tax law needs (number as invoice number, lines, amounts,
+            -- tax, the destination country, payments); who they were and where exactly they went do not.
+            update orders set email = 'erased-' || id || '@erased.invalid',
+                shipping_address = jsonb_build_object('erased', true, 'country', shipping_address->>'country'),
+                billing_address = jsonb_build_object('erased', true, 'country', billing_address->>'country'),
+                tracking_number = null, updated_at = now()
+            where {{OwnOrders}};
             delete from carts where customer_id = @userId;
-            """, new { userId, id }, tx);
+            """, new { userId, id, email = owner.Email, confirmed = owner.Confirmed }, tx);
         await sessions.RevokeAllAsync(conn, tx, userId, "account erased");
         await AccountAudit.RecordAsync(log, "gdpr.erased", userId);
         return erasedAt.Value;

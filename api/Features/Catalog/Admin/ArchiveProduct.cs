@@ -18,21 +18,23 @@ public sealed class ArchiveProduct(NpgsqlDataSource db, CatalogCache cache)
     {
         Post("/products/{id:guid}/archive");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.CatalogStaff);
         // Route and If-Match only: no body is read (the C# SDK sends an empty application/json one with a
         // bodyless POST), and a query value of the same name must not replace a route value.
         RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues | BindingSource.Headers));
         Description(b => b.WithName("ArchiveProduct").WithTags("Admin catalog")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed));
-        Summary(s => s.Summary = "Archive a product: it leaves the shop, its page is removed, its history stays. If-Match is optional");
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Archive a product: it leaves the shop, its page is removed, its history stays. Requires If-Match with the product's ETag");
     }
 
     public sealed class Request
     {
         public Guid Id { get; set; }
 
-        /// <summary>The product's ETag from GET, e.g. "v3"; optional.</summary>
+        /// <summary>The product's ETag from GET, e.g. "v3".</summary>
         [FromHeader("If-Match", IsRequired = false)]
         public string? IfMatch { get; set; }
     }
@@ -41,6 +43,10 @@ public sealed class ArchiveProduct(NpgsqlDataSource db, CatalogCache cache)
     {
         var (id, ifMatch, http) = (req.Id, req.IfMatch, HttpContext);
         var expected = Versions.ParseIfMatch(ifMatch);
+        if (expected.IsMissing)
+        {
+            return PreconditionRequired();
+        }
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));
@@ -50,7 +56,7 @@ public sealed class ArchiveProduct(NpgsqlDataSource db, CatalogCache cache)
         {
             return NotFound($"No product has the id {id}.");
         }
-        if (!expected.IsMissing && expected.Version != current.Version)
+        if (expected.Version != current.Version)
         {
             return PreconditionFailed($"The product is at version {current.Version} ({Versions.ETag(current.Version)}).");
         }

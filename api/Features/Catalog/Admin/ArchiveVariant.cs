@@ -19,25 +19,37 @@ public sealed class ArchiveVariant(NpgsqlDataSource db, CatalogCache cache)
     {
         Post("/products/{productId:guid}/variants/{variantId:guid}/archive");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.CatalogStaff);
-        // From the route only: no body is read (the C# SDK sends an empty application/json one with a
+        // Route and If-Match only: no body is read (the C# SDK sends an empty application/json one with a
         // bodyless POST), and a query value of the same name must not replace a route value.
-        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
+        RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues | BindingSource.Headers));
         Description(b => b.WithName("ArchiveVariant").WithTags("Admin catalog")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict));
-        Summary(s => s.Summary = "Archive a variant: it can no longer be bought; its SKU and stock history stay");
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Archive a variant: it can no longer be bought; its SKU and stock history stay. Requires If-Match with the variant's ETag");
     }
 
     public sealed class Request
     {
         public Guid ProductId { get; set; }
         public Guid VariantId { get; set; }
+
+        /// <summary>The variant's ETag, e.g. "v3" (its version in GET product's variants).</summary>
+        [FromHeader("If-Match", IsRequired = false)]
+        public string? IfMatch { get; set; }
     }
 
     public override async Task<Results<Ok<ProductVariant>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
     {
         var (productId, variantId, http) = (req.ProductId, req.VariantId, HttpContext);
+        var expected = Versions.ParseIfMatch(req.IfMatch);
+        if (expected.IsMissing)
+        {
+            return PreconditionRequired();
+        }
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));
@@ -51,6 +63,10 @@ public sealed class ArchiveVariant(NpgsqlDataSource db, CatalogCache cache)
         if (variant is null)
         {
             return NotFound($"Product {productId} has no variant {variantId}.");
+        }
+        if (expected.Version != variant.Version)
+        {
+            return PreconditionFailed($"The variant is at version {variant.Version} ({Versions.ETag(variant.Version)}). GET the product again and resend.");
         }
         if (variant.Status == "archived")
         {

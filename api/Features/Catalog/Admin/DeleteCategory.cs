@@ -17,6 +17,7 @@ public sealed class DeleteCategory(NpgsqlDataSource db, CatalogCache cache)
     {
         Delete("/categories/{id:guid}");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.CatalogStaff);
         // Route and If-Match only: no body is read, and a query value of the same name must not replace
         // a route value.
@@ -24,8 +25,9 @@ public sealed class DeleteCategory(NpgsqlDataSource db, CatalogCache cache)
         Description(b => b.WithName("DeleteCategory").WithTags("Admin catalog")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed));
-        Summary(s => s.Summary = "Delete an empty category (no sub-categories, no products). If-Match is optional");
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Delete an empty category (no sub-categories, no products). Requires If-Match with the category's ETag");
     }
 
     public sealed class Request
@@ -41,6 +43,10 @@ public sealed class DeleteCategory(NpgsqlDataSource db, CatalogCache cache)
     {
         var (id, ifMatch, http) = (req.Id, req.IfMatch, HttpContext);
         var expected = Versions.ParseIfMatch(ifMatch);
+        if (expected.IsMissing)
+        {
+            return PreconditionRequired();
+        }
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));
@@ -49,7 +55,7 @@ public sealed class DeleteCategory(NpgsqlDataSource db, CatalogCache cache)
         {
             return NotFound($"No category has the id {id}.");
         }
-        if (!expected.IsMissing && expected.Version != before.Version)
+        if (expected.Version != before.Version)
         {
             return PreconditionFailed($"The category is at version {before.Version} ({Versions.ETag(before.Version)}).");
         }

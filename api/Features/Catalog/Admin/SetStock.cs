@@ -19,17 +19,24 @@ public sealed class SetStock(NpgsqlDataSource db, CatalogCache cache)
     {
         Put("/inventory/{sku}");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.CatalogStaff);
         Description(b => b.WithName("SetStock").WithTags("Admin inventory")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict));
-        Summary(s => s.Summary = "Set a SKU's on-hand count after a stock take, with a reason");
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Set a SKU's on-hand count after a stock take, with a reason. Requires If-Match with the stock level's ETag (GET /inventory/{sku})");
     }
 
     public sealed class Request : JsonBody<SetStockRequest>
     {
         [RouteParam]
         public string Sku { get; set; } = "";
+
+        /// <summary>The stock level's ETag from GET, e.g. "v3".</summary>
+        [FromHeader("If-Match", IsRequired = false)]
+        public string? IfMatch { get; set; }
     }
 
     public sealed class Validator(IValidator<SetStockRequest> rules) : JsonBodyValidator<Request, SetStockRequest>(rules);
@@ -37,12 +44,21 @@ public sealed class SetStock(NpgsqlDataSource db, CatalogCache cache)
     public override async Task<Results<Ok<StockLevel>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
     {
         var (sku, request, http) = (req.Sku, req.Body, HttpContext);
+        var expected = Versions.ParseIfMatch(req.IfMatch);
+        if (expected.IsMissing)
+        {
+            return PreconditionRequired();
+        }
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var before = await StockWrites.GetAsync(conn, sku, tx, forUpdate: true);
         if (before is null)
         {
             return NotFound($"No SKU '{sku}' is stocked.");
+        }
+        if (expected.Version != before.Version)
+        {
+            return PreconditionFailed($"The stock level is at version {before.Version} ({Versions.ETag(before.Version)}); sales or adjustments changed it. GET it again and resend.");
         }
         if (request.OnHand < before.Reserved)
         {

@@ -20,6 +20,7 @@ public sealed class UpdateCategory(NpgsqlDataSource db, CatalogCache cache)
     {
         Patch("/categories/{id:guid}");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.CatalogStaff);
         Description(b => b.WithName("UpdateCategory").WithTags("Admin catalog")
             .ProducesProblem(StatusCodes.Status404NotFound)

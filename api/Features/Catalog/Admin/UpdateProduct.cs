@@ -20,6 +20,7 @@ public sealed class UpdateProduct(NpgsqlDataSource db, CatalogCache cache)
     {
         Patch("/products/{id:guid}");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.CatalogStaff);
         Description(b => b.WithName("UpdateProduct").WithTags("Admin catalog")
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -23,6 +23,7 @@ public sealed class UpdateVariant(NpgsqlDataSource db, CatalogCache cache)
     {
         Patch("/products/{productId:guid}/variants/{variantId:guid}");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.CatalogStaff);
         Description(b => b.WithName("UpdateVariant").WithTags("Admin catalog")
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -1,6 +1,7 @@
 using Dapper;
 using FastEndpoints;
 using Headless.Api.Platform.Endpoints;
+using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -14,10 +15,13 @@ public sealed class DeleteTaxRate(NpgsqlDataSource db, PricingRules rules) : End
     {
         Delete("/tax-rates/{country}");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("DeleteTaxRate").WithTags("Admin pricing")
-            .ProducesProblem(StatusCodes.Status404NotFound));
-        Summary(s => s.Summary = "Remove a country's (or with ?region=, a region's) tax rate");
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s => s.Summary = "Remove a country's (or with ?region=, a region's) tax rate. Requires If-Match with its ETag (its version in GET /tax-rates)");
     }
 
     public sealed class Request
@@ -27,19 +31,34 @@ public sealed class DeleteTaxRate(NpgsqlDataSource db, PricingRules rules) : End
         /// <summary>Region (state, province) within the country; omit for the whole country.</summary>
         [QueryParam]
         public string? Region { get; set; }
+
+        /// <summary>The rate's ETag, e.g. "v3".</summary>
+        [FromHeader("If-Match", IsRequired = false)]
+        public string? IfMatch { get; set; }
     }
 
     public override async Task<Results<NoContent, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
     {
         var (country, region, http) = (req.Country, req.Region, HttpContext);
+        var expected = Versions.ParseIfMatch(req.IfMatch);
+        if (expected.IsMissing)
+        {
+            return PreconditionRequired();
+        }
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var deleted = await conn.ExecuteAsync("delete from tax_rates where country = @country and region = @region",
-            new { country, region = region?.Trim().ToUpperInvariant() ?? "" }, tx);
-        if (deleted == 0)
+        var key = new { country, region = region?.Trim().ToUpperInvariant() ?? "" };
+        var version = await conn.QuerySingleOrDefaultAsync<int?>(
+            "select version from tax_rates where country = @country and region = @region for update", key, tx);
+        if (version is null)
         {
             return NotFound($"No tax rate for {country}{(string.IsNullOrEmpty(region) ? "" : "/" + region)}.");
         }
+        if (expected.Version != version)
+        {
+            return PreconditionFailed($"The tax rate is at version {version} ({Versions.ETag(version.Value)}). GET /tax-rates again and resend.");
+        }
+        await conn.ExecuteAsync("delete from tax_rates where country = @country and region = @region", key, tx);
         var log = new WriteLog(conn, tx, Actor.From(http));
         await log.EventAsync("tax-rate.deleted", "pricing", $"{country}:{region}");
         await log.AuditAsync("tax-rate.deleted", "tax-rate", $"{country}:{region}", null, null);

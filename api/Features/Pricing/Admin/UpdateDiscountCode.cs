@@ -17,6 +17,7 @@ public sealed class UpdateDiscountCode(NpgsqlDataSource db) : Endpoint<UpdateDis
     {
         Patch("/discount-codes/{code}");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("UpdateDiscountCode").WithTags("Admin pricing")
             .ProducesProblem(StatusCodes.Status404NotFound)

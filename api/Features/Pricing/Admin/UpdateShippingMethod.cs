@@ -20,6 +20,7 @@ public sealed class UpdateShippingMethod(NpgsqlDataSource db, PricingRules rules
     {
         Patch("/shipping-methods/{code}");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("UpdateShippingMethod").WithTags("Admin pricing")
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using Headless.Contracts.Accounts;
+using Headless.Tests.Commerce;
+using Headless.Tests.Infrastructure;
+
+namespace Headless.Tests.Accounts;
+
+/// <summary>Export and erasure reach what a person left as a guest (orders, the mail about them) once
+/// they have proved the address is theirs by confirming it; tax records keep amounts, country and number.</summary>
+public sealed class GuestOrderPrivacyTests(AccountsHost host) : IClassFixture<AccountsHost>
+{
+    private async Task<(string Number, Guid OrderId)> GuestOrderAsync(string email)
+    {
+        await Shop.PricingAsync(host.Api);
+        var guest = host.Client();
+        var sku = await Shop.SkuAsync(host.Api.Admin(), stock: 5);
+        var cart = await Shop.NewCartAsync(guest, (sku, 1));
+        var checkout = await (await Shop.CheckoutAsync(guest, Shop.CheckoutBody(cart.Token, email: email))).ReadAsync<Contracts.Commerce.CheckoutResult>(HttpStatusCode.Created);
+        Assert.True((await Shop.PayAsync(guest, checkout)).IsSuccessStatusCode);
+        return (checkout.Order.Number, checkout.Order.Id);
+    }
+
+    [Fact]
+    public async Task A_confirmed_customer_exports_their_guest_orders_and_the_mail_about_them()
+    {
+        var email = AccountsHost.NewEmail();
+        await host.RegisterAndConfirmAsync(email);
+        // Checked out as a guest (not signed in) with the same address.
+        var (number, _) = await GuestOrderAsync(email);
+        var client = host.Client((await host.LoginAsync(email)).AccessToken);
+
+        var export = await (await client.GetAsync("/api/v1/account/export")).ReadAsync<PersonalDataExport>();
+        Assert.Contains(export.Orders, o => o.Number == number);
+        var confirmation = Assert.Single(export.Emails, m => m.Template == "order-confirmation");
+        Assert.Equal(email, confirmation.To);
+        Assert.Equal(number, confirmation.Content.GetProperty("number").GetString());
+        Assert.Contains(export.Emails, m => m.Template != "order-confirmation"); // the account's own mail (confirm address)
+    }
+
+    [Fact]
+    public async Task An_unconfirmed_address_does_not_reach_anyone_elses_guest_orders()
+    {
+        var email = AccountsHost.NewEmail();
+        var (number, _) = await GuestOrderAsync(email);
+        var client = host.Client();
+        // Registered, never confirmed: someone who merely typed the address.
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/auth/register",
+            new RegisterRequest(email, AccountsHost.Password, "Eve", null, false), Http.Json)).StatusCode);
+        await using var conn = await host.Api.Db.OpenConnectionAsync();
+        var userId = await conn.ExecuteScalarAsync<Guid>("select id from users where lower(email) = lower(@email)", new { email });
+
+        var staffExport = await (await host.Api.Admin().GetAsync($"/api/v1/admin/customers/{userId}/export")).ReadAsync<PersonalDataExport>();
+        Assert.DoesNotContain(staffExport.Orders, o => o.Number == number);
+        Assert.DoesNotContain(staffExport.Emails, m => m.Template == "order-confirmation");
+    }
+
+    [Fact]
+    public async Task Erasure_anonymises_guest_orders_and_their_mail_but_keeps_the_tax_record()
+    {
+        var email = AccountsHost.NewEmail();
+        var userId = await host.RegisterAndConfirmAsync(email);
+        var (number, orderId) = await GuestOrderAsync(email);
+
+        var erased = await (await host.Api.Admin().PostAsync($"/api/v1/admin/customers/{userId}/erase", null)).ReadAsync<Erasure>();
+        Assert.Equal(userId, erased.UserId);
+
+        await using var conn = await host.Api.Db.OpenConnectionAsync();
+        var order = await conn.QuerySingleAsync<(string Number, string Email, string Shipping, string Billing, long Total, long Tax, string Currency)>(
+            "select number, email, shipping_address::text, billing_address::text, total, tax_total, currency from orders where id = @orderId", new { orderId });
+        Assert.Equal(number, order.Number);
+        Assert.DoesNotContain(email, order.Email, StringComparison.OrdinalIgnoreCase);
+        Assert.True(order.Total > 0 && order.Tax > 0);
+        foreach (var address in new[] { order.Shipping, order.Billing })
+        {
+            // Only the destination country is left: the tax record needs it, nothing else.
+            var kept = JsonDocument.Parse(address).RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString());
+            Assert.Equal(new Dictionary<string, string> { ["erased"] = "True", ["country"] = "DE" }, kept);
+        }
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("""
+            select (select count(*) from outbox where payload::text ilike @pattern)
+                 + (select count(*) from orders where email ilike @pattern or shipping_address::text ilike '%Lovelace%' and id = @orderId)
+            """, new { pattern = "%" + email + "%", orderId }));
+    }
+}

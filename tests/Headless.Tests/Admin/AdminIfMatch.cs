@@ -1,0 +1,42 @@
+using System.Net.Http.Json;
+
+namespace Headless.Tests.Infrastructure;
+
+/// <summary>Admin updates need If-Match: these read the resource's ETag first, the way a client does.</summary>
+public static class AdminIfMatch
+{
+    public static string ETag(int version) => $"\"v{version}\"";
+
+    public static async Task<string> ETagOfAsync(this HttpClient admin, string url)
+    {
+        var response = await admin.GetAsync(url);
+        response.EnsureSuccessStatusCode();
+        return response.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"GET {url} has no ETag.");
+    }
+
+    public static Task<HttpResponseMessage> PostWithIfMatchAsync(this HttpClient admin, string url, string ifMatch)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, url);
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return admin.SendAsync(request);
+    }
+
+    public static Task<HttpResponseMessage> DeleteWithIfMatchAsync(this HttpClient admin, string url, string ifMatch)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Delete, url);
+        request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+        return admin.SendAsync(request);
+    }
+
+    /// <summary>Archives a product at its current version.</summary>
+    public static async Task<HttpResponseMessage> ArchiveProductAsync(this HttpClient admin, Guid id) =>
+        await admin.PostWithIfMatchAsync($"/api/v1/admin/products/{id}/archive", await admin.ETagOfAsync($"/api/v1/admin/products/{id}"));
+
+    /// <summary>Sets a SKU's on-hand count at its current stock version.</summary>
+    public static async Task<HttpResponseMessage> SetStockAsync(this HttpClient admin, string sku, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/admin/inventory/{sku}") { Content = JsonContent.Create(body, options: Http.Json) };
+        request.Headers.TryAddWithoutValidation("If-Match", await admin.ETagOfAsync($"/api/v1/admin/inventory/{sku}"));
+        return await admin.SendAsync(request);
+    }
+}
