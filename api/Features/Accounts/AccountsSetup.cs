@@ -114,6 +114,7 @@ public static class AccountsSetup
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().AddRequirements(new StaffAccess([AccountRoles.Admin], [Scopes.Admin])))
+            .AddPolicy(Policies.AdminInPerson, p => p.RequireAuthenticatedUser().AddRequirements(new StaffAccess([AccountRoles.Admin], [])))
             .AddPolicy(Policies.CatalogStaff, p => p.RequireAuthenticatedUser()
                 .AddRequirements(new StaffAccess([AccountRoles.Admin, AccountRoles.Staff], [Scopes.Admin, Scopes.Catalog])))
             .AddPolicy(Policies.OrderStaff, p => p.RequireAuthenticatedUser()
