@@ -10,6 +10,9 @@ public sealed record ResendConfirmationRequest(string? Email);
 
 public sealed record LoginRequest(string? Email, string? Password, string? TwoFactorCode, string? RecoveryCode, bool? UseCookies);
 
+/// <summary>The second factor for a sign-in that is waiting for it (after signing in with Google or Facebook).</summary>
+public sealed record SecondFactorRequest(string? TwoFactorCode, string? RecoveryCode, bool? UseCookies);
+
 public sealed record RefreshRequest(string? RefreshToken);
 
 public sealed record ForgotPasswordRequest(string? Email);

@@ -608,8 +608,22 @@ namespace Headless.Sdk
         /// <summary>
         /// Where the provider's callback lands: signs in, links or creates the account, then redirects to returnUrl
         /// </summary>
+        /// <remarks>
+        /// When the account has MFA on, nothing is signed in or linked yet: the answer is 401 mfa-required and the code goes to POST /api/v1/auth/login/second-factor (the same browser, within 5 minutes). A provider account without a verified email is 401 external-email-unverified.
+        /// </remarks>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task CompleteExternalLoginAsync(string provider, string? returnUrl = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Finish a social sign-in that answered 401 mfa-required, with an authenticator code or a recovery code
+        /// </summary>
+        /// <remarks>
+        /// Reads the pending sign-in the same browser got from GET /api/v1/auth/external/{provider}/complete (it lasts 5 minutes). A wrong, expired or already used code is 401 mfa-failed and counts towards the account's lockout; no pending sign-in, or one made void by a password or MFA change since, is 401 mfa-not-pending. On success the provider login is linked if it was new, and a session opens (a cookie with useCookies, bearer tokens otherwise).
+        /// </remarks>
+        /// <returns>Success</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<AuthResponse> CompleteSecondFactorAsync(SecondFactorRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -640,7 +654,7 @@ namespace Headless.Sdk
         /// Sign in with email and password (and a second factor when MFA is on); bearer tokens by default, a cookie with useCookies
         /// </summary>
         /// <remarks>
-        /// When MFA is on and no code is sent, the answer is 401 with type .../mfa-required: send the authenticator code as twoFactorCode, or a recovery code as recoveryCode.
+        /// A wrong password, an unknown address and a locked account get the same 401 login-failed; 403 email-not-confirmed comes only after the right password. When MFA is on and no code is sent, the answer is 401 with type .../mfa-required: send the authenticator code as twoFactorCode, or a recovery code as recoveryCode. An authenticator code is accepted once (a second use in its 30-second window is 401 mfa-failed).
         /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -658,6 +672,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Swap a refresh token for a new access token and a new refresh token; each refresh token works once
         /// </summary>
+        /// <remarks>
+        /// A session that began without a second factor on an account that has MFA on now (it was turned on since) is ended: the answer is 401 mfa-required, and the way back is signing in again with a code.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<AuthResponse> RefreshTokenAsync(RefreshRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -699,6 +716,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Create an API key for an integration; the secret is in this response only, we keep just its hash
         /// </summary>
+        /// <remarks>
+        /// Only an admin signed in with two-factor authentication (bearer token or cookie) may create keys: an API key, whatever its scopes, gets 403.
+        /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<ApiKeyCreated> CreateApiKeyAsync(CreateApiKeyRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -750,6 +770,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Replace a user's roles (customer, staff, admin); the user is signed out so the change applies at once
         /// </summary>
+        /// <remarks>
+        /// Only an admin signed in with two-factor authentication (bearer token or cookie) may change roles: an API key, whatever its scopes, gets 403. Removing the last admin is 409.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<Me> SetUserRolesAsync(System.Guid id, SetRolesRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -8915,6 +8938,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Where the provider's callback lands: signs in, links or creates the account, then redirects to returnUrl
         /// </summary>
+        /// <remarks>
+        /// When the account has MFA on, nothing is signed in or linked yet: the answer is 401 mfa-required and the code goes to POST /api/v1/auth/login/second-factor (the same browser, within 5 minutes). A provider account without a verified email is 401 external-email-unverified.
+        /// </remarks>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task CompleteExternalLoginAsync(string provider, string? returnUrl = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
@@ -8996,6 +9022,130 @@ namespace Headless.Sdk
                         {
 
                             return;
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Finish a social sign-in that answered 401 mfa-required, with an authenticator code or a recovery code
+        /// </summary>
+        /// <remarks>
+        /// Reads the pending sign-in the same browser got from GET /api/v1/auth/external/{provider}/complete (it lasts 5 minutes). A wrong, expired or already used code is 401 mfa-failed and counts towards the account's lockout; no pending sign-in, or one made void by a password or MFA change since, is 401 mfa-not-pending. On success the provider login is linked if it was new, and a session opens (a cookie with useCookies, bearer tokens otherwise).
+        /// </remarks>
+        /// <returns>Success</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<AuthResponse> CompleteSecondFactorAsync(SecondFactorRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/auth/login/second-factor"
+                    urlBuilder_.Append("api/v1/auth/login/second-factor");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<AuthResponse>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 429)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Too Many Requests", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -9318,7 +9468,7 @@ namespace Headless.Sdk
         /// Sign in with email and password (and a second factor when MFA is on); bearer tokens by default, a cookie with useCookies
         /// </summary>
         /// <remarks>
-        /// When MFA is on and no code is sent, the answer is 401 with type .../mfa-required: send the authenticator code as twoFactorCode, or a recovery code as recoveryCode.
+        /// A wrong password, an unknown address and a locked account get the same 401 login-failed; 403 email-not-confirmed comes only after the right password. When MFA is on and no code is sent, the answer is 401 with type .../mfa-required: send the authenticator code as twoFactorCode, or a recovery code as recoveryCode. An authenticator code is accepted once (a second use in its 30-second window is 401 mfa-failed).
         /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -9550,6 +9700,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Swap a refresh token for a new access token and a new refresh token; each refresh token works once
         /// </summary>
+        /// <remarks>
+        /// A session that began without a second factor on an account that has MFA on now (it was turned on since) is ended: the answer is 401 mfa-required, and the way back is signing in again with a code.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<AuthResponse> RefreshTokenAsync(RefreshRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -10101,6 +10254,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Create an API key for an integration; the secret is in this response only, we keep just its hash
         /// </summary>
+        /// <remarks>
+        /// Only an admin signed in with two-factor authentication (bearer token or cookie) may create keys: an API key, whatever its scopes, gets 403.
+        /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<ApiKeyCreated> CreateApiKeyAsync(CreateApiKeyRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -10818,6 +10974,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Replace a user's roles (customer, staff, admin); the user is signed out so the change applies at once
         /// </summary>
+        /// <remarks>
+        /// Only an admin signed in with two-factor authentication (bearer token or cookie) may change roles: an API key, whatever its scopes, gets 403. Removing the last admin is 409.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<Me> SetUserRolesAsync(System.Guid id, SetRolesRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -13920,6 +14079,51 @@ namespace Headless.Sdk
 
     }
 
+    /// <summary>
+    /// A bearer sign-in carries the tokens; a cookie sign-in (useCookies) only the user.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AuthResponse
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("tokenType")]
+        public string? TokenType { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("accessToken")]
+        public string? AccessToken { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("expiresIn")]
+        public long? ExpiresIn { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("refreshToken")]
+        public string? RefreshToken { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("user")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public Me User { get; set; } = new Me();
+
+    }
+
+    /// <summary>
+    /// The second factor for a sign-in that is waiting for it (after signing in with Google or Facebook).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class SecondFactorRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("twoFactorCode")]
+        [System.ComponentModel.DataAnnotations.StringLength(12)]
+        public string? TwoFactorCode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("recoveryCode")]
+        [System.ComponentModel.DataAnnotations.StringLength(40)]
+        public string? RecoveryCode { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("useCookies")]
+        public bool? UseCookies { get; set; } = default!;
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ConfirmEmailRequest
     {
@@ -13957,31 +14161,6 @@ namespace Headless.Sdk
         [System.Text.Json.Serialization.JsonPropertyName("headerName")]
         [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
         public string HeaderName { get; set; } = default!;
-
-    }
-
-    /// <summary>
-    /// A bearer sign-in carries the tokens; a cookie sign-in (useCookies) only the user.
-    /// </summary>
-    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
-    public partial class AuthResponse
-    {
-
-        [System.Text.Json.Serialization.JsonPropertyName("tokenType")]
-        public string? TokenType { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("accessToken")]
-        public string? AccessToken { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("expiresIn")]
-        public long? ExpiresIn { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("refreshToken")]
-        public string? RefreshToken { get; set; } = default!;
-
-        [System.Text.Json.Serialization.JsonPropertyName("user")]
-        [System.ComponentModel.DataAnnotations.Required]
-        public Me User { get; set; } = new Me();
 
     }
 

@@ -4798,6 +4798,76 @@ export class HeadlessClient {
     }
 
     /**
+     * Finish a social sign-in that answered 401 mfa-required, with an authenticator code or a recovery code
+     * @return Success
+     */
+    completeSecondFactor(body: SecondFactorRequest): Promise<AuthResponse> {
+        let url_ = this.baseUrl + "/api/v1/auth/login/second-factor";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCompleteSecondFactor(_response);
+        });
+    }
+
+    protected processCompleteSecondFactor(response: Response): Promise<AuthResponse> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AuthResponse.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = ProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            let resultData429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result429 = ProblemDetails.fromJS(resultData429);
+            return throwException("Too Many Requests", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AuthResponse>(null as any);
+    }
+
+    /**
      * Confirm an email address with the userId and code from the emailed link
      * @return Success
      */
@@ -11852,6 +11922,109 @@ export interface IConsentRequest {
     policyVersion?: string | null;
 }
 
+/** A bearer sign-in carries the tokens; a cookie sign-in (useCookies) only the user. */
+export class AuthResponse implements IAuthResponse {
+    tokenType!: string | null;
+    accessToken!: string | null;
+    expiresIn!: number | null;
+    refreshToken!: string | null;
+    user!: Me;
+
+    constructor(data?: IAuthResponse) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.user = new Me();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.tokenType = _data["tokenType"] !== undefined ? _data["tokenType"] : null as any;
+            this.accessToken = _data["accessToken"] !== undefined ? _data["accessToken"] : null as any;
+            this.expiresIn = _data["expiresIn"] !== undefined ? _data["expiresIn"] : null as any;
+            this.refreshToken = _data["refreshToken"] !== undefined ? _data["refreshToken"] : null as any;
+            this.user = _data["user"] ? Me.fromJS(_data["user"]) : new Me();
+        }
+    }
+
+    static fromJS(data: any): AuthResponse {
+        data = typeof data === 'object' ? data : {};
+        let result = new AuthResponse();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["tokenType"] = this.tokenType !== undefined ? this.tokenType : null as any;
+        data["accessToken"] = this.accessToken !== undefined ? this.accessToken : null as any;
+        data["expiresIn"] = this.expiresIn !== undefined ? this.expiresIn : null as any;
+        data["refreshToken"] = this.refreshToken !== undefined ? this.refreshToken : null as any;
+        data["user"] = this.user ? this.user.toJSON() : null as any;
+        return data;
+    }
+}
+
+/** A bearer sign-in carries the tokens; a cookie sign-in (useCookies) only the user. */
+export interface IAuthResponse {
+    tokenType: string | null;
+    accessToken: string | null;
+    expiresIn: number | null;
+    refreshToken: string | null;
+    user: Me;
+}
+
+/** The second factor for a sign-in that is waiting for it (after signing in with Google or Facebook). */
+export class SecondFactorRequest implements ISecondFactorRequest {
+    twoFactorCode?: string | null;
+    recoveryCode?: string | null;
+    useCookies?: boolean | null;
+
+    constructor(data?: ISecondFactorRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.twoFactorCode = _data["twoFactorCode"] !== undefined ? _data["twoFactorCode"] : null as any;
+            this.recoveryCode = _data["recoveryCode"] !== undefined ? _data["recoveryCode"] : null as any;
+            this.useCookies = _data["useCookies"] !== undefined ? _data["useCookies"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): SecondFactorRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new SecondFactorRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["twoFactorCode"] = this.twoFactorCode !== undefined ? this.twoFactorCode : null as any;
+        data["recoveryCode"] = this.recoveryCode !== undefined ? this.recoveryCode : null as any;
+        data["useCookies"] = this.useCookies !== undefined ? this.useCookies : null as any;
+        return data;
+    }
+}
+
+/** The second factor for a sign-in that is waiting for it (after signing in with Google or Facebook). */
+export interface ISecondFactorRequest {
+    twoFactorCode?: string | null;
+    recoveryCode?: string | null;
+    useCookies?: boolean | null;
+}
+
 export class ConfirmEmailRequest implements IConfirmEmailRequest {
     userId!: string;
     code!: string;
@@ -11966,63 +12139,6 @@ export class CsrfToken implements ICsrfToken {
 export interface ICsrfToken {
     token: string;
     headerName: string;
-}
-
-/** A bearer sign-in carries the tokens; a cookie sign-in (useCookies) only the user. */
-export class AuthResponse implements IAuthResponse {
-    tokenType!: string | null;
-    accessToken!: string | null;
-    expiresIn!: number | null;
-    refreshToken!: string | null;
-    user!: Me;
-
-    constructor(data?: IAuthResponse) {
-        if (data) {
-            for (var property in data) {
-                if (data.hasOwnProperty(property))
-                    (this as any)[property] = (data as any)[property];
-            }
-        }
-        if (!data) {
-            this.user = new Me();
-        }
-    }
-
-    init(_data?: any) {
-        if (_data) {
-            this.tokenType = _data["tokenType"] !== undefined ? _data["tokenType"] : null as any;
-            this.accessToken = _data["accessToken"] !== undefined ? _data["accessToken"] : null as any;
-            this.expiresIn = _data["expiresIn"] !== undefined ? _data["expiresIn"] : null as any;
-            this.refreshToken = _data["refreshToken"] !== undefined ? _data["refreshToken"] : null as any;
-            this.user = _data["user"] ? Me.fromJS(_data["user"]) : new Me();
-        }
-    }
-
-    static fromJS(data: any): AuthResponse {
-        data = typeof data === 'object' ? data : {};
-        let result = new AuthResponse();
-        result.init(data);
-        return result;
-    }
-
-    toJSON(data?: any) {
-        data = typeof data === 'object' ? data : {};
-        data["tokenType"] = this.tokenType !== undefined ? this.tokenType : null as any;
-        data["accessToken"] = this.accessToken !== undefined ? this.accessToken : null as any;
-        data["expiresIn"] = this.expiresIn !== undefined ? this.expiresIn : null as any;
-        data["refreshToken"] = this.refreshToken !== undefined ? this.refreshToken : null as any;
-        data["user"] = this.user ? this.user.toJSON() : null as any;
-        return data;
-    }
-}
-
-/** A bearer sign-in carries the tokens; a cookie sign-in (useCookies) only the user. */
-export interface IAuthResponse {
-    tokenType: string | null;
-    accessToken: string | null;
-    expiresIn: number | null;
-    refreshToken: string | null;
-    user: Me;
 }
 
 export class LoginRequest implements ILoginRequest {

@@ -75,6 +75,17 @@ public sealed class LoginRequestValidator : AbstractValidator<LoginRequest>
     }
 }
 
+public sealed class SecondFactorRequestValidator : AbstractValidator<SecondFactorRequest>
+{
+    public SecondFactorRequestValidator()
+    {
+        RuleFor(r => r.TwoFactorCode).NotEmpty().When(r => string.IsNullOrWhiteSpace(r.RecoveryCode))
+            .WithMessage("Send the 6-digit code from your authenticator app as twoFactorCode, or a recovery code as recoveryCode.");
+        RuleFor(r => r.TwoFactorCode).MaximumLength(12);
+        RuleFor(r => r.RecoveryCode).MaximumLength(40);
+    }
+}
+
 public sealed class ConfirmEmailRequestValidator : AbstractValidator<ConfirmEmailRequest>
 {
     public ConfirmEmailRequestValidator()

@@ -55,7 +55,7 @@ public static class AccountsSetup
             .AddSignInManager()
             // Only the token providers we use: links in emails and authenticator apps (no SMS or email codes).
             .AddTokenProvider<DataProtectorTokenProvider<HeadlessUser>>(TokenOptions.DefaultProvider)
-            .AddTokenProvider<AuthenticatorTokenProvider<HeadlessUser>>(TokenOptions.DefaultAuthenticatorProvider);
+            .AddTokenProvider<OneTimeAuthenticatorCodes>(TokenOptions.DefaultAuthenticatorProvider);
         services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = TimeSpan.FromMinutes(60));
 
         var secureCookies = options.PublicBaseUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
@@ -87,6 +87,16 @@ public static class AccountsSetup
                 o.Events.OnRedirectToLogin = ctx => { ctx.Response.StatusCode = 401; return Task.CompletedTask; };
                 o.Events.OnRedirectToAccessDenied = ctx => { ctx.Response.StatusCode = 403; return Task.CompletedTask; };
             })
+            // A social sign-in waiting for its second factor (Auth/SecondFactor.cs).
+            .AddCookie(IdentityConstants.TwoFactorUserIdScheme, o =>
+            {
+                o.Cookie.Name = "hl_mfa_pending";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = Auth.SecondFactor.PendingLifetime;
+                o.SlidingExpiration = false;
+            })
             // SignInManager asks this scheme whether a browser is remembered for 2FA; we never remember one.
             .AddCookie(IdentityConstants.TwoFactorRememberMeScheme)
             .AddCookie(IdentityConstants.ExternalScheme, o =>
@@ -104,6 +114,7 @@ public static class AccountsSetup
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().AddRequirements(new StaffAccess([AccountRoles.Admin], [Scopes.Admin])))
+            .AddPolicy(Policies.AdminInPerson, p => p.RequireAuthenticatedUser().AddRequirements(new StaffAccess([AccountRoles.Admin], [])))
             .AddPolicy(Policies.CatalogStaff, p => p.RequireAuthenticatedUser()
                 .AddRequirements(new StaffAccess([AccountRoles.Admin, AccountRoles.Staff], [Scopes.Admin, Scopes.Catalog])))
             .AddPolicy(Policies.OrderStaff, p => p.RequireAuthenticatedUser()

@@ -67,6 +67,10 @@ public static class Policies
     /// <summary>Users, API keys, customer data: the admin role (with MFA) or an API key with the admin scope.</summary>
     public const string Admin = "admin";
 
+    /// <summary>Handing out power: creating API keys and changing roles. Only the admin role, signed in with
+    /// MFA; never an API key, so a leaked key cannot mint more keys or make someone admin.</summary>
+    public const string AdminInPerson = "admin-in-person";
+
     /// <summary>Catalog and inventory: staff or admin users, or an API key with the catalog or admin scope.</summary>
     public const string CatalogStaff = "catalog-staff";
 

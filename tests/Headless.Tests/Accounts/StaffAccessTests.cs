@@ -11,7 +11,7 @@ namespace Headless.Tests.Accounts;
 public sealed class StaffAccessTests(AccountsHost host) : IClassFixture<AccountsHost>
 {
     private async Task<HttpClient> SignedInAsync(string email, string? totpSecret = null) =>
-        host.Client((await host.LoginAsync(email, code: totpSecret is null ? null : Totp.Code(totpSecret))).AccessToken);
+        host.Client((await host.LoginAsync(email, code: totpSecret is null ? null : Totp.Next(totpSecret))).AccessToken);
 
     [Fact]
     public async Task Customers_get_403_on_every_admin_route()
@@ -36,7 +36,7 @@ public sealed class StaffAccessTests(AccountsHost host) : IClassFixture<Accounts
     {
         var email = AccountsHost.NewEmail();
         await host.CreateUserAsync(email, "staff");
-        var staff = await SignedInAsync(email);
+        var (staff, _, _) = await host.SignInWithMfaAsync(email);
 
         Assert.Equal(HttpStatusCode.Created, (await staff.PostAsJsonAsync("/api/v1/admin/categories", new { slug = CatalogSeed.Unique("staff"), name = "Staff picks" })).StatusCode);
         await (await staff.GetAsync("/api/v1/admin/users")).ProblemAsync(HttpStatusCode.Forbidden);
@@ -69,7 +69,7 @@ public sealed class StaffAccessTests(AccountsHost host) : IClassFixture<Accounts
         Assert.Equal(HttpStatusCode.OK, (await first.PostAsJsonAsync("/api/v1/account/password", new ChangePasswordRequest(password, "the admin's own passphrase"))).StatusCode);
         var second = host.Client((await host.LoginAsync(email, "the admin's own passphrase")).AccessToken);
         var (secret, _) = await host.EnableMfaAsync(second);
-        var third = host.Client((await host.LoginAsync(email, "the admin's own passphrase", Totp.Code(secret))).AccessToken);
+        var third = host.Client((await host.LoginAsync(email, "the admin's own passphrase", Totp.Next(secret))).AccessToken);
         var admins = await (await third.GetAsync("/api/v1/admin/users?role=admin")).ReadAsync<UserPage>();
         Assert.Contains(admins.Items, u => u.Email == email);
     }
@@ -77,7 +77,7 @@ public sealed class StaffAccessTests(AccountsHost host) : IClassFixture<Accounts
     [Fact]
     public async Task Admins_create_scoped_api_keys_shown_once_and_revoke_them()
     {
-        var admin = host.Api.Admin();
+        var (admin, _) = await host.MfaAdminAsync();
         var created = await (await admin.PostAsJsonAsync("/api/v1/admin/api-keys", new CreateApiKeyRequest("ERP feed", ["catalog"]), Http.Json))
             .ReadAsync<ApiKeyCreated>(HttpStatusCode.Created);
         Assert.StartsWith("hk_", created.Secret);
@@ -107,25 +107,61 @@ public sealed class StaffAccessTests(AccountsHost host) : IClassFixture<Accounts
         var email = AccountsHost.NewEmail();
         var user = await host.CreateUserAsync(email, "customer");
         var before = await host.LoginAsync(email);
-        var admin = host.Api.Admin();
+        var (admin, acting) = await host.MfaAdminAsync();
 
         var me = await (await admin.PutAsJsonAsync($"/api/v1/admin/users/{user.Id}/roles", new SetRolesRequest(["customer", "staff"]), Http.Json)).ReadAsync<Me>();
         Assert.Equal(["customer", "staff"], me.Roles);
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client(before.AccessToken).GetAsync("/api/v1/account")).StatusCode);
-        var after = host.Client((await host.LoginAsync(email)).AccessToken);
+        var (after, _, _) = await host.SignInWithMfaAsync(email);
         Assert.Equal(HttpStatusCode.Created, (await after.PostAsJsonAsync("/api/v1/admin/categories", new { slug = CatalogSeed.Unique("promoted"), name = "Promoted" })).StatusCode);
 
         await using var conn = await host.Api.Db.OpenConnectionAsync();
         var change = await conn.QuerySingleAsync<string>("select after::text from audit_log where action = 'user.roles-changed' and entity_id = @id", new { id = user.Id.ToString() });
         Assert.Contains("staff", change);
-        Assert.StartsWith("api-key:", await conn.QuerySingleAsync<string>("select actor from audit_log where action = 'user.roles-changed' and entity_id = @id", new { id = user.Id.ToString() }));
+        Assert.Equal($"user:{acting.Id}", await conn.QuerySingleAsync<string>("select actor from audit_log where action = 'user.roles-changed' and entity_id = @id", new { id = user.Id.ToString() }));
 
-        var admins = await conn.QueryAsync<Guid>("select user_id from user_roles where role = 'admin'");
-        foreach (var id in admins.Skip(1))
+        var admins = await conn.QueryAsync<Guid>("select user_id from user_roles where role = 'admin' and user_id <> @me", new { me = acting.Id });
+        foreach (var id in admins)
         {
-            await admin.PutAsJsonAsync($"/api/v1/admin/users/{id}/roles", new SetRolesRequest(["staff"]), Http.Json);
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/v1/admin/users/{id}/roles", new SetRolesRequest(["staff"]), Http.Json)).StatusCode);
         }
         var last = await conn.QuerySingleAsync<Guid>("select user_id from user_roles where role = 'admin'");
+        Assert.Equal(acting.Id, last);
         await (await admin.PutAsJsonAsync($"/api/v1/admin/users/{last}/roles", new SetRolesRequest(["staff"]), Http.Json)).ProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Staff_of_every_role_need_a_second_factor_for_admin_routes()
+    {
+        var email = AccountsHost.NewEmail();
+        await host.CreateUserAsync(email, "staff");
+        var withoutMfa = await SignedInAsync(email);
+        var refused = await (await withoutMfa.PostAsJsonAsync("/api/v1/admin/categories", new { slug = CatalogSeed.Unique("nomfa"), name = "No MFA" })).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Contains("two-factor", refused["detail"]!.GetValue<string>());
+        await (await withoutMfa.GetAsync("/api/v1/admin/orders")).ProblemAsync(HttpStatusCode.Forbidden);
+
+        var (secret, _) = await host.EnableMfaAsync(withoutMfa);
+        await (await withoutMfa.PostAsJsonAsync("/api/v1/admin/categories", new { slug = CatalogSeed.Unique("nomfa"), name = "Still no MFA" })).ProblemAsync(HttpStatusCode.Forbidden);
+        var withMfa = await SignedInAsync(email, secret);
+        Assert.Equal(HttpStatusCode.Created, (await withMfa.PostAsJsonAsync("/api/v1/admin/categories", new { slug = CatalogSeed.Unique("mfa"), name = "With MFA" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withMfa.GetAsync("/api/v1/admin/orders")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_api_key_never_creates_api_keys_or_changes_roles_whatever_its_scopes()
+    {
+        var email = AccountsHost.NewEmail();
+        var user = await host.CreateUserAsync(email, "customer");
+        var key = host.Api.Admin(); // the admin scope, which covers every other admin route
+
+        Assert.Equal(HttpStatusCode.OK, (await key.GetAsync("/api/v1/admin/users")).StatusCode);
+        var mint = await (await key.PostAsJsonAsync("/api/v1/admin/api-keys", new CreateApiKeyRequest("escalate", ["admin"]), Http.Json)).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Contains("admin signed in with two-factor authentication", mint["detail"]!.GetValue<string>());
+        var promote = await (await key.PutAsJsonAsync($"/api/v1/admin/users/{user.Id}/roles", new SetRolesRequest(["admin"]), Http.Json)).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Contains("admin signed in with two-factor authentication", promote["detail"]!.GetValue<string>());
+
+        await using var conn = await host.Api.Db.OpenConnectionAsync();
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("select count(*) from api_keys where name = 'escalate'"));
+        Assert.Equal(["customer"], (await conn.QueryAsync<string>("select role from user_roles where user_id = @Id", new { user.Id })).ToList());
     }
 }

@@ -16,9 +16,13 @@ public sealed class CreateApiKey(AccountsDb accounts) : Endpoint<CreateApiKey.Re
     {
         Post("/api-keys");
         Group<AdminApi>();
-        Policies(Platform.Security.Policies.Admin);
+        Policies(Platform.Security.Policies.AdminInPerson);
         Description(b => b.WithName("CreateApiKey").WithTags("Admin accounts"));
-        Summary(s => s.Summary = "Create an API key for an integration; the secret is in this response only, we keep just its hash");
+        Summary(s =>
+        {
+            s.Summary = "Create an API key for an integration; the secret is in this response only, we keep just its hash";
+            s.Description = "Only an admin signed in with two-factor authentication (bearer token or cookie) may create keys: an API key, whatever its scopes, gets 403.";
+        });
     }
 
     public sealed class Request : JsonBody<CreateApiKeyRequest>;

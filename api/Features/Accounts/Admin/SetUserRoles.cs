@@ -18,11 +18,16 @@ public sealed class SetUserRoles(UserManager<HeadlessUser> users, Sessions sessi
     {
         Put("/users/{id:guid}/roles");
         Group<AdminApi>();
-        Policies(Platform.Security.Policies.Admin);
+        Policies(Platform.Security.Policies.AdminInPerson);
         Description(b => b.WithName("SetUserRoles").WithTags("Admin accounts")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict));
-        Summary(s => s.Summary = "Replace a user's roles (customer, staff, admin); the user is signed out so the change applies at once");
+        Summary(s =>
+        {
+            s.Summary = "Replace a user's roles (customer, staff, admin); the user is signed out so the change applies at once";
+            s.Description = "Only an admin signed in with two-factor authentication (bearer token or cookie) may change roles: an API key, whatever its scopes, gets 403. "
+                + "Removing the last admin is 409.";
+        });
     }
 
     public sealed class Request : JsonBody<SetRolesRequest>

@@ -21,7 +21,12 @@ public sealed class CompleteExternalLogin(UserManager<HeadlessUser> users, SignI
         Description(b => b.WithName("CompleteExternalLogin").WithTags("Auth")
             .Produces(StatusCodes.Status302Found)
             .ProducesProblem(StatusCodes.Status401Unauthorized));
-        Summary(s => s.Summary = "Where the provider's callback lands: signs in, links or creates the account, then redirects to returnUrl");
+        Summary(s =>
+        {
+            s.Summary = "Where the provider's callback lands: signs in, links or creates the account, then redirects to returnUrl";
+            s.Description = "When the account has MFA on, nothing is signed in or linked yet: the answer is 401 mfa-required and the code goes to POST /api/v1/auth/login/second-factor "
+                + "(the same browser, within 5 minutes). A provider account without a verified email is 401 external-email-unverified.";
+        });
     }
 
     public sealed class Request
@@ -51,6 +56,11 @@ public sealed class CompleteExternalLogin(UserManager<HeadlessUser> users, SignI
         if (user is null && email is not null && emailVerified)
         {
             user = await users.FindByEmailAsync(email);
+            if (user is { TwoFactorEnabled: true })
+            {
+                // The provider vouches for the address, not for the account's second factor: link only after the code.
+                return await WaitForSecondFactorAsync(http, log, user, provider, new UserLoginInfo(provider, key, provider), ct);
+            }
             if (user is not null)
             {
                 if (!user.EmailConfirmed)
@@ -87,10 +97,23 @@ public sealed class CompleteExternalLogin(UserManager<HeadlessUser> users, SignI
             await users.AddLoginAsync(user, new UserLoginInfo(provider, key, provider));
             action = "auth.external-register";
         }
+        if (user.TwoFactorEnabled)
+        {
+            return await WaitForSecondFactorAsync(http, log, user, provider, null, ct);
+        }
         await signIns.SignInAsync(http, log, user, withSecondFactor: false, useCookies: true);
         await AccountAudit.RecordAsync(log, action, user.Id, new() { ["provider"] = provider });
         await accounts.CommitAsync(ct);
         await http.SignOutAsync(IdentityConstants.ExternalScheme);
         return TypedResults.Redirect(ExternalLogin.SafeReturnUrl(returnUrl));
+    }
+
+    private async Task<ProblemHttpResult> WaitForSecondFactorAsync(HttpContext http, WriteLog log, HeadlessUser user, string provider, UserLoginInfo? link, CancellationToken ct)
+    {
+        await SecondFactor.RememberPendingAsync(http, user, link);
+        await AccountAudit.RecordAsync(log, "auth.external-login-mfa-pending", user.Id, new() { ["provider"] = provider });
+        await accounts.CommitAsync(ct);
+        await http.SignOutAsync(IdentityConstants.ExternalScheme);
+        return SecondFactor.Required(SecondFactor.WithoutPassword);
     }
 }

@@ -4,7 +4,8 @@ namespace Headless.Api.Features.Accounts.Auth;
 /// Social login (Google, Facebook) through ASP.NET Core's OAuth handler. The browser is sent to the
 /// provider (<see cref="StartExternalLogin"/>), comes back to the handler's callback, then to
 /// <see cref="CompleteExternalLogin"/>: a known login signs in; otherwise a verified email that matches
-/// an account links to it; otherwise a new customer is created.
+/// an account links to it; otherwise a new customer is created. An account with MFA on is neither signed
+/// in nor linked there: it waits for its code (<see cref="SecondFactor"/>, <see cref="CompleteSecondFactor"/>).
 /// </summary>
 public static class ExternalLogin
 {

@@ -11,7 +11,7 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Accounts.Auth;
 
-public sealed class Login(UserManager<HeadlessUser> users, SignInManager<HeadlessUser> signIn, SignIns signIns, AccountsDb accounts)
+public sealed class Login(UserManager<HeadlessUser> users, SignIns signIns, AccountsDb accounts)
     : Endpoint<Login.Request, Results<Ok<AuthResponse>, ProblemHttpResult>>
 {
     private const string WrongCredentials = "The email or password is wrong, or the account is locked for a while after too many failed attempts.";
@@ -29,7 +29,9 @@ public sealed class Login(UserManager<HeadlessUser> users, SignInManager<Headles
         Summary(s =>
         {
             s.Summary = "Sign in with email and password (and a second factor when MFA is on); bearer tokens by default, a cookie with useCookies";
-            s.Description = "When MFA is on and no code is sent, the answer is 401 with type .../mfa-required: send the authenticator code as twoFactorCode, or a recovery code as recoveryCode.";
+            s.Description = "A wrong password, an unknown address and a locked account get the same 401 login-failed; 403 email-not-confirmed comes only after the right password. "
+                + "When MFA is on and no code is sent, the answer is 401 with type .../mfa-required: send the authenticator code as twoFactorCode, or a recovery code as recoveryCode. "
+                + "An authenticator code is accepted once (a second use in its 30-second window is 401 mfa-failed).";
         });
     }
 
@@ -42,22 +44,16 @@ public sealed class Login(UserManager<HeadlessUser> users, SignInManager<Headles
         var (request, http) = (req.Body, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
         var user = await users.FindByEmailAsync(request.Email!.Trim());
-        if (user is null)
+        // One answer, after the same hashing work, for an unknown address, a wrong password and a locked
+        // account: only the right password learns that the account is unconfirmed or wants a second factor.
+        var password = await PasswordCheck.CheckAsync(users, user, request.Password!);
+        if (user is null || password != PasswordOutcome.Right)
         {
-            // Same work and same answer as a wrong password, so the response does not tell whether the email exists.
-            users.PasswordHasher.HashPassword(new HeadlessUser(), request.Password!);
-            await AccountAudit.RecordAsync(log, "auth.login-failed", null);
+            await AccountAudit.RecordAsync(log, password == PasswordOutcome.LockedOut ? "auth.locked-out" : "auth.login-failed", user?.Id);
             await accounts.CommitAsync(ct);
             return Unauthorized(WrongCredentials);
         }
-        var password = await signIn.CheckPasswordSignInAsync(user, request.Password!, lockoutOnFailure: true);
-        if (password.IsLockedOut || !password.Succeeded && !password.IsNotAllowed)
-        {
-            await AccountAudit.RecordAsync(log, password.IsLockedOut ? "auth.locked-out" : "auth.login-failed", user.Id);
-            await accounts.CommitAsync(ct);
-            return Unauthorized(WrongCredentials);
-        }
-        if (password.IsNotAllowed)
+        if (!user.EmailConfirmed)
         {
             await accounts.CommitAsync(ct);
             return Make(StatusCodes.Status403Forbidden, "email-not-confirmed", "Email not confirmed",
@@ -70,23 +66,19 @@ public sealed class Login(UserManager<HeadlessUser> users, SignInManager<Headles
             if (string.IsNullOrWhiteSpace(request.TwoFactorCode) && string.IsNullOrWhiteSpace(request.RecoveryCode))
             {
                 await accounts.CommitAsync(ct);
-                return Make(StatusCodes.Status401Unauthorized, "mfa-required", "Second factor required",
-                    "Send the 6-digit code from your authenticator app as twoFactorCode, or one of your recovery codes as recoveryCode.");
+                return SecondFactor.Required(SecondFactor.WithPassword);
             }
-            var passed = !string.IsNullOrWhiteSpace(request.TwoFactorCode)
-                ? await users.VerifyTwoFactorTokenAsync(user, TokenOptions.DefaultAuthenticatorProvider, request.TwoFactorCode.Replace(" ", "", StringComparison.Ordinal))
-                : (await users.RedeemTwoFactorRecoveryCodeAsync(user, request.RecoveryCode!)).Succeeded;
-            if (!passed)
+            if (!await SecondFactor.VerifyAsync(users, user, request.TwoFactorCode, request.RecoveryCode))
             {
                 await users.AccessFailedAsync(user);
                 await AccountAudit.RecordAsync(log, "auth.mfa-failed", user.Id);
                 await accounts.CommitAsync(ct);
-                return Make(StatusCodes.Status401Unauthorized, "mfa-failed", "Second factor not accepted",
-                    "The code is wrong or expired. Codes change every 30 seconds; a recovery code works once.");
+                return SecondFactor.Failed();
             }
-            await users.ResetAccessFailedCountAsync(user);
             withSecondFactor = true;
         }
+        // As SignInManager does: a right password alone does not clear failed codes while MFA is on.
+        await users.ResetAccessFailedCountAsync(user);
 
         var response = await signIns.SignInAsync(http, log, user, withSecondFactor, request.UseCookies == true);
         await AccountAudit.RecordAsync(log, "auth.login-succeeded", user.Id, new JsonObject

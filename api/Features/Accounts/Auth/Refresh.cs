@@ -2,6 +2,7 @@ using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
+using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -9,7 +10,7 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Accounts.Auth;
 
-public sealed class Refresh(UserManager<HeadlessUser> users, Sessions sessions, SignIns signIns)
+public sealed class Refresh(UserManager<HeadlessUser> users, Sessions sessions, SignIns signIns, AccountsDb accounts)
     : Endpoint<Refresh.Request, Results<Ok<AuthResponse>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -18,7 +19,12 @@ public sealed class Refresh(UserManager<HeadlessUser> users, Sessions sessions, 
         Group<PublicApi>();
         AllowAnonymous();
         Description(b => b.WithName("RefreshToken").WithTags("Auth").ProducesProblem(StatusCodes.Status401Unauthorized));
-        Summary(s => s.Summary = "Swap a refresh token for a new access token and a new refresh token; each refresh token works once");
+        Summary(s =>
+        {
+            s.Summary = "Swap a refresh token for a new access token and a new refresh token; each refresh token works once";
+            s.Description = "A session that began without a second factor on an account that has MFA on now (it was turned on since) is ended: "
+                + "the answer is 401 mfa-required, and the way back is signing in again with a code.";
+        });
     }
 
     public sealed class Request : JsonBody<RefreshRequest>;
@@ -35,6 +41,16 @@ public sealed class Refresh(UserManager<HeadlessUser> users, Sessions sessions, 
             return Make(StatusCodes.Status401Unauthorized, "refresh-failed", "Refresh token not accepted",
                 "The refresh token is unknown, expired, already used or its session was signed out. Sign in again.");
         }
-        return TypedResults.Ok(await signIns.RefreshAsync(user, rotated.Value.Session));
+        var session = rotated.Value.Session;
+        if (user.TwoFactorEnabled && !session.SecondFactor)
+        {
+            // Refreshing must not turn a password-only session into a lasting one once the account wants more.
+            var log = await accounts.BeginAsync(Actor.From(HttpContext), ct);
+            await sessions.RevokeAsync(log.Connection, log.Transaction, session.Id, "second factor required");
+            await AccountAudit.RecordAsync(log, "auth.refresh-needs-mfa", user.Id);
+            await accounts.CommitAsync(ct);
+            return SecondFactor.Required("This session began without a second factor. Sign in again (POST /api/v1/auth/login) with the code from your authenticator app.");
+        }
+        return TypedResults.Ok(await signIns.RefreshAsync(user, session));
     }
 }

@@ -19,6 +19,11 @@ public sealed class SignIns(
 {
     public async Task<AuthResponse> SignInAsync(HttpContext http, WriteLog log, HeadlessUser user, bool withSecondFactor, bool useCookies)
     {
+        // Fail closed: a new way of signing in that forgets the MFA step breaks loudly instead of opening a session.
+        if (user.TwoFactorEnabled && !withSecondFactor)
+        {
+            throw new InvalidOperationException("An account with MFA on can only be signed in after its second factor (Auth/SecondFactor.cs).");
+        }
         var session = await sessions.CreateAsync(log.Connection, log.Transaction, user.Id, useCookies ? "cookie" : "bearer", withSecondFactor);
         var principal = await PrincipalAsync(user, session.Id, withSecondFactor);
         var me = await MeAsync(user);

@@ -4,8 +4,9 @@ using Microsoft.AspNetCore.Authorization;
 
 namespace Headless.Api.Features.Accounts.Identity;
 
-/// <summary>Staff routes: a user in one of <paramref name="Roles"/>, or an API key with one of <paramref name="Scopes"/>.
-/// Admins must have signed in with a second factor, and nobody passes with a forced password change pending.</summary>
+/// <summary>Staff routes: a user in one of <paramref name="Roles"/>, or an API key with one of <paramref name="Scopes"/>
+/// (no scopes: no key at all). Every staff user must have signed in with a second factor, and nobody passes
+/// with a forced password change pending.</summary>
 public sealed record StaffAccess(string[] Roles, string[] Scopes) : IAuthorizationRequirement;
 
 public sealed class StaffAccessHandler : AuthorizationHandler<StaffAccess>
@@ -15,7 +16,12 @@ public sealed class StaffAccessHandler : AuthorizationHandler<StaffAccess>
         var user = context.User;
         if (user.Identity?.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName)
         {
-            if (requirement.Scopes.Any(s => user.HasClaim(AccountClaims.Scope, s)))
+            if (requirement.Scopes.Length == 0)
+            {
+                context.Fail(new AuthorizationFailureReason(this,
+                    "API keys cannot do this: an admin signed in with two-factor authentication must create API keys and change roles."));
+            }
+            else if (requirement.Scopes.Any(s => user.HasClaim(AccountClaims.Scope, s)))
             {
                 context.Succeed(requirement);
             }
@@ -33,10 +39,11 @@ public sealed class StaffAccessHandler : AuthorizationHandler<StaffAccess>
         {
             context.Fail(new AuthorizationFailureReason(this, "Change your password first: POST /api/v1/account/password."));
         }
-        else if (user.IsInRole(AccountRoles.Admin) && !user.HasClaim(AccountClaims.AuthMethod, "mfa"))
+        else if (!user.HasClaim(AccountClaims.AuthMethod, "mfa"))
         {
+            // Staff of every role: a stolen staff password alone must not reach orders, refunds or the catalog.
             context.Fail(new AuthorizationFailureReason(this,
-                "Admins must use two-factor authentication: turn it on (POST /api/v1/account/mfa/authenticator), then sign in again with a code."));
+                "Staff must use two-factor authentication: turn it on (POST /api/v1/account/mfa/authenticator), then sign in again with a code."));
         }
         else
         {

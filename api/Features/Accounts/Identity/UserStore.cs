@@ -253,9 +253,11 @@ public sealed class UserStore(AccountsDb accounts, IDataProtectionProvider prote
 
     // IUserLoginStore
 
+    // A provider login already linked (a second completion of the same pending sign-in) stays as it is.
     public Task AddLoginAsync(HeadlessUser user, UserLoginInfo login, CancellationToken ct) =>
         ExecuteAsync("""
             insert into user_logins (provider, provider_key, display_name, user_id) values (@LoginProvider, @ProviderKey, @ProviderDisplayName, @Id)
+            on conflict (provider, provider_key) do nothing
             """, new { login.LoginProvider, login.ProviderKey, login.ProviderDisplayName, user.Id }, ct);
     public Task RemoveLoginAsync(HeadlessUser user, string loginProvider, string providerKey, CancellationToken ct) =>
         ExecuteAsync("delete from user_logins where user_id = @Id and provider = @loginProvider and provider_key = @providerKey",

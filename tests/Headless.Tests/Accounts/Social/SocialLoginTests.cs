@@ -126,6 +126,48 @@ public sealed partial class SocialLoginTests(SocialHost host) : IClassFixture<So
     }
 
     [Fact]
+    public async Task With_mfa_on_a_provider_sign_in_links_and_signs_in_only_after_the_second_factor()
+    {
+        var email = AccountsHost.NewEmail();
+        var userId = await host.RegisterAndConfirmAsync(email);
+        var (secret, recovery) = await host.EnableMfaAsync(host.Client((await host.LoginAsync(email)).AccessToken));
+        var browser = host.Client();
+
+        // Auto-linking by the verified email: the same MFA step as the password path, nothing linked or signed in yet.
+        var linking = await SignInWithGoogleAsync(browser, "verified:" + email);
+        Assert.Equal("https://headless.dev/problems/mfa-required", (await linking.ProblemAsync(HttpStatusCode.Unauthorized))["type"]!.GetValue<string>());
+        Assert.DoesNotContain(linking.Headers.TryGetValues("Set-Cookie", out var set) ? set : [], c => c.StartsWith("hl_session=", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/v1/account")).StatusCode);
+        await using var conn = await host.Api.Db.OpenConnectionAsync();
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("select count(*) from user_logins where user_id = @userId", new { userId }));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("select count(*) from sessions where user_id = @userId and second_factor = false and kind = 'cookie'", new { userId }));
+
+        var elsewhere = await host.Client().PostAsJsonAsync("/api/v1/auth/login/second-factor", new SecondFactorRequest(Totp.Next(secret), null, true), Http.Json);
+        Assert.Equal("https://headless.dev/problems/mfa-not-pending", (await elsewhere.ProblemAsync(HttpStatusCode.Unauthorized))["type"]!.GetValue<string>());
+        var wrong = await browser.PostAsJsonAsync("/api/v1/auth/login/second-factor", new SecondFactorRequest(Totp.Code(secret, DateTimeOffset.UtcNow.AddMinutes(-10)), null, true), Http.Json);
+        Assert.Equal("https://headless.dev/problems/mfa-failed", (await wrong.ProblemAsync(HttpStatusCode.Unauthorized))["type"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/v1/account")).StatusCode);
+
+        var done = await browser.PostAsJsonAsync("/api/v1/auth/login/second-factor", new SecondFactorRequest(Totp.Next(secret), null, true), Http.Json);
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal(userId, (await (await browser.GetAsync("/api/v1/account")).ReadAsync<Me>()).Id);
+        Assert.Equal("verified:" + email, await conn.ExecuteScalarAsync<string>(
+            "select provider_key from user_logins where user_id = @userId and provider = 'google'", new { userId }));
+        Assert.True(await conn.ExecuteScalarAsync<bool>(
+            "select bool_and(second_factor) from sessions where user_id = @userId and kind = 'cookie'", new { userId }));
+        Assert.Equal(["auth.external-login-mfa-pending", "auth.external-login-linked"], await AuditAsync(userId));
+
+        // The linked provider login, next time: the same step again.
+        var again = host.Client();
+        var known = await SignInWithGoogleAsync(again, "verified:" + email);
+        Assert.Equal("https://headless.dev/problems/mfa-required", (await known.ProblemAsync(HttpStatusCode.Unauthorized))["type"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Unauthorized, (await again.GetAsync("/api/v1/account")).StatusCode);
+        var withRecovery = await again.PostAsJsonAsync("/api/v1/auth/login/second-factor", new SecondFactorRequest(null, recovery[0], true), Http.Json);
+        Assert.Equal(HttpStatusCode.OK, withRecovery.StatusCode);
+        Assert.Equal(userId, (await (await again.GetAsync("/api/v1/account")).ReadAsync<Me>()).Id);
+    }
+
+    [Fact]
     public async Task An_unverified_provider_email_neither_creates_nor_links_an_account()
     {
         var fresh = AccountsHost.NewEmail();
