@@ -1,4 +1,3 @@
-using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Payments;
@@ -69,11 +68,12 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                     await using (var tx = await conn.BeginTransactionAsync(ct))
                     {
                         var log = new WriteLog(conn, tx, actor);
+                        var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
                         if (!await OrderTransitions.CancelUnpaidAsync(log, orderId, note))
                         {
                             return Conflict("The order changed while canceling; read it again.");
                         }
-                        await log.AuditAsync("order.canceled", "order", orderId.ToString(), null, null);
+                        await log.AuditAsync("order.canceled", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId));
                         await tx.CommitAsync(ct);
                     }
                     break;
@@ -81,7 +81,7 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                     await using (var tx = await conn.BeginTransactionAsync(ct))
                     {
                         var log = new WriteLog(conn, tx, actor);
-                        await conn.ExecuteAsync("select 1 from orders where id = @orderId for update", new { orderId }, tx);
+                        var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
                         if (!await OrderTransitions.CancelPaidAsync(log, orderId, note))
                         {
                             return Conflict("The order changed while canceling; read it again.");
@@ -93,7 +93,7 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                             var refund = await payments.RefundAsync(order.Row.PaymentRef!, remaining, $"hl-cancel-{orderId}", ct);
                             await OrderTransitions.RecordRefundAsync(log, orderId, refund, note);
                         }
-                        await log.AuditAsync("order.canceled", "order", orderId.ToString(), null, null);
+                        await log.AuditAsync("order.canceled", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId));
                         await tx.CommitAsync(ct);
                     }
                     break;

@@ -98,8 +98,9 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                 : Make(StatusCodes.Status422UnprocessableEntity, "refund-refused", "The payment service refused the refund", e.Message);
         }
         var log = new WriteLog(conn, tx, actor);
+        var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
         await OrderTransitions.RecordRefundAsync(log, orderId, refund, request.Reason?.Trim() ?? "");
-        await log.AuditAsync("order.refunded", "order", orderId.ToString(), null, $$"""{"amount":{{amount}}}""");
+        await log.AuditAsync("order.refunded", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId, amount));
         var loaded = await OrderStore.LoadAsync(conn, orderId, tx);
         var refundId = await conn.ExecuteScalarAsync<Guid>("select id from refunds where provider_ref = @id", new { id = refund.Id }, tx);
         var result = new RefundResult(new Refund(refundId, new Money(refund.Amount, o.Currency.Trim()), request.Reason?.Trim() ?? "", refund.Status, DateTimeOffset.UtcNow),

@@ -1,6 +1,7 @@
 using Dapper;
 using FastEndpoints;
 using Headless.Api.Platform.Endpoints;
+using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -34,15 +35,17 @@ public sealed class DeleteTaxRate(NpgsqlDataSource db, PricingRules rules) : End
         var (country, region, http) = (req.Country, req.Region, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var deleted = await conn.ExecuteAsync("delete from tax_rates where country = @country and region = @region",
-            new { country, region = region?.Trim().ToUpperInvariant() ?? "" }, tx);
-        if (deleted == 0)
+        var deleted = await conn.QuerySingleOrDefaultAsync<PricingRules.TaxRow>("""
+            delete from tax_rates where country = @country and region = @region
+            returning country, region, rate_basis_points, prices_include_tax, version
+            """, new { country, region = region?.Trim().ToUpperInvariant() ?? "" }, tx);
+        if (deleted is null)
         {
             return NotFound($"No tax rate for {country}{(string.IsNullOrEmpty(region) ? "" : "/" + region)}.");
         }
         var log = new WriteLog(conn, tx, Actor.From(http));
         await log.EventAsync("tax-rate.deleted", "pricing", $"{country}:{region}");
-        await log.AuditAsync("tax-rate.deleted", "tax-rate", $"{country}:{region}", null, null);
+        await log.AuditAsync("tax-rate.deleted", "tax-rate", $"{country}:{region}", SetTaxRate.ToContract(deleted), null, ApiJsonContext.Default.TaxRate);
         await tx.CommitAsync(ct);
         rules.Invalidate();
         return TypedResults.NoContent();

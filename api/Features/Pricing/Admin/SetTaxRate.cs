@@ -3,6 +3,7 @@ using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Geography;
+using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -47,6 +48,9 @@ public sealed class SetTaxRate(NpgsqlDataSource db, PricingRules rules) : Endpoi
         }
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        var before = await conn.QuerySingleOrDefaultAsync<PricingRules.TaxRow>(
+            "select country, region, rate_basis_points, prices_include_tax, version from tax_rates where country = @country and region = @region for update",
+            new { country, region }, tx);
         var rate = await conn.QuerySingleAsync<PricingRules.TaxRow>("""
             insert into tax_rates (country, region, rate_basis_points, prices_include_tax) values (@country, @region, @rate, @inclusive)
             on conflict (country, region) do update set rate_basis_points = excluded.rate_basis_points,
@@ -55,9 +59,12 @@ public sealed class SetTaxRate(NpgsqlDataSource db, PricingRules rules) : Endpoi
             """, new { country, region, rate = request.RateBasisPoints, inclusive = request.PricesIncludeTax }, tx);
         var log = new WriteLog(conn, tx, Actor.From(http));
         await log.EventAsync("tax-rate.set", "pricing", $"{country}:{region}");
-        await log.AuditAsync("tax-rate.set", "tax-rate", $"{country}:{region}", null, null);
+        await log.AuditAsync("tax-rate.set", "tax-rate", $"{country}:{region}", ToContract(before), ToContract(rate), ApiJsonContext.Default.TaxRate);
         await tx.CommitAsync(ct);
         rules.Invalidate();
-        return TypedResults.Ok(new TaxRate(rate.Country, rate.Region, rate.RateBasisPoints, rate.PricesIncludeTax, rate.Version));
+        return TypedResults.Ok(ToContract(rate)!);
     }
+
+    public static TaxRate? ToContract(PricingRules.TaxRow? rate) =>
+        rate is null ? null : new TaxRate(rate.Country, rate.Region, rate.RateBasisPoints, rate.PricesIncludeTax, rate.Version);
 }
