@@ -2,8 +2,7 @@ using System.Text.Json;
 
 namespace Headless.Contracts.Admin;
 
-/// <summary>One audit row: who did what to which entity, the entity before and after, and the row's place
-/// in the hash chain. The client IP is personal data and is not listed.</summary>
+/// <summary>One audit row: who did what to which entity, the entity before and after, and its place in the hash chain (client IPs are not listed).</summary>
 public sealed record AuditEntry(
     long Seq,
     DateTimeOffset At,
@@ -18,10 +17,8 @@ public sealed record AuditEntry(
 
 public sealed record AuditPage(IReadOnlyList<AuditEntry> Items, string? NextCursor);
 
-/// <summary>The first row where the chain breaks: its sequence number, its id (null when the row is
-/// missing) and why.</summary>
+/// <summary>The first row where the chain breaks: its sequence number, its id (null when the row is missing) and why.</summary>
 public sealed record AuditBreak(long Seq, long? Id, string Reason);
 
-/// <summary>The answer of a full check of the audit chain. <c>Intact</c> is false when any row was altered,
-/// deleted or reordered; <c>FirstBroken</c> then names the first broken row.</summary>
+/// <summary>A full check of the audit chain: intact is false when a row was altered, deleted or reordered, and firstBroken names the first broken row.</summary>
 public sealed record AuditVerification(bool Intact, long RowsChecked, long HeadSeq, string HeadHash, AuditBreak? FirstBroken);
