@@ -126,6 +126,23 @@ Task("reset-admin")
     });
 });
 
+Task("audit-verify")
+    .Description("Checks the audit log's hash chain (embedded database, or Headless__Database__ConnectionString); exit 0 intact, non-zero naming the first broken row.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() =>
+{
+    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = configuration });
+    var exitCode = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = "Headless.Api.dll audit-verify",
+        WorkingDirectory = root.Combine($"api/bin/{configuration}/net10.0").FullPath,
+    });
+    if (exitCode != 0)
+    {
+        throw new Exception($"The audit chain is broken (exit {exitCode}); the line above names the first broken row.");
+    }
+});
+
 Task("format-check")
     .Does(() =>
 {

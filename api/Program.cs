@@ -5,6 +5,7 @@ using Headless.Api.Features.Catalog;
 using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
 using Headless.Api.Features.Search;
+using Headless.Api.Platform.Audit;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Endpoints;
@@ -61,6 +62,7 @@ builder.Services.AddAccounts(builder.Configuration);
 builder.Services.AddCommerce(builder.Configuration);
 builder.Services.AddSearch(builder.Configuration);
 builder.Services.AddStorefrontHosting();
+builder.Services.AddAuditLog(builder.Configuration);
 
 var app = builder.Build();
 
@@ -69,6 +71,12 @@ if (args.FirstOrDefault() == "reset-admin")
     await Migrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>());
     var (email, password) = await AdminAccount.ResetAsync(app.Services, CancellationToken.None);
     Console.WriteLine($"Admin {email}: new password (shown once, change forced at first sign-in; MFA is off until you enrol again):\n  {password}");
+    return;
+}
+
+if (args.FirstOrDefault() == AuditVerifyCommand.Name)
+{
+    Environment.ExitCode = await AuditVerifyCommand.RunAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), Console.Out);
     return;
 }
 

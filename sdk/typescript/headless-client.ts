@@ -3932,6 +3932,155 @@ export class HeadlessClient {
     }
 
     /**
+     * List audit entries, newest first, by actor, action, entity and time
+     * @param actor (optional) Who acted, exactly as recorded: user:{id}, api-key:{id} or system:{name}.
+     * @param action (optional) An action such as order.shipped or tax-rate.set.
+     * @param entityType (optional) An entity type such as order, product, tax-rate or user.
+     * @param entityId (optional) An entity id, as recorded (a UUID, a SKU, a code or country:region).
+     * @param from (optional) Only entries at or after this time (ISO 8601).
+     * @param to (optional) Only entries before this time (ISO 8601).
+     * @param cursor (optional) The nextCursor of the previous page.
+     * @param limit (optional) Page size, 1-100, default 50.
+     * @return Success
+     */
+    listAuditEntries(actor?: string | null | undefined, action?: string | null | undefined, entityType?: string | null | undefined, entityId?: string | null | undefined, from?: Date | null | undefined, to?: Date | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<AuditPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/audit?";
+        if (actor !== undefined && actor !== null)
+            url_ += "actor=" + encodeURIComponent("" + actor) + "&";
+        if (action !== undefined && action !== null)
+            url_ += "action=" + encodeURIComponent("" + action) + "&";
+        if (entityType !== undefined && entityType !== null)
+            url_ += "entityType=" + encodeURIComponent("" + entityType) + "&";
+        if (entityId !== undefined && entityId !== null)
+            url_ += "entityId=" + encodeURIComponent("" + entityId) + "&";
+        if (from !== undefined && from !== null)
+            url_ += "from=" + encodeURIComponent(from ? "" + from.toISOString() : "") + "&";
+        if (to !== undefined && to !== null)
+            url_ += "to=" + encodeURIComponent(to ? "" + to.toISOString() : "") + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListAuditEntries(_response);
+        });
+    }
+
+    protected processListAuditEntries(response: Response): Promise<AuditPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AuditPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AuditPage>(null as any);
+    }
+
+    /**
+     * Check the whole audit chain: intact, or the first row that was altered, deleted or reordered
+     * @return Success
+     */
+    verifyAuditChain(): Promise<AuditVerification> {
+        let url_ = this.baseUrl + "/api/v1/admin/audit/verification";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processVerifyAuditChain(_response);
+        });
+    }
+
+    protected processVerifyAuditChain(response: Response): Promise<AuditVerification> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AuditVerification.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AuditVerification>(null as any);
+    }
+
+    /**
      * Change the password; every other device is signed out. Sign in again to pick up a cleared password-change requirement
      * @return Success
      */
@@ -10885,6 +11034,234 @@ export interface IUpdateCartRequest {
     region?: string | null;
     shippingMethod?: string | null;
     discountCode?: string | null;
+}
+
+export class AuditPage implements IAuditPage {
+    items!: AuditEntry[];
+    nextCursor!: string | null;
+
+    constructor(data?: IAuditPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(AuditEntry.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AuditPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new AuditPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IAuditPage {
+    items: AuditEntry[];
+    nextCursor: string | null;
+}
+
+/** One audit row: who did what to which entity, the entity before and after, and its place in the hash chain (client IPs are not listed). */
+export class AuditEntry implements IAuditEntry {
+    seq!: number;
+    at!: Date;
+    actor!: string;
+    action!: string;
+    entityType!: string;
+    entityId!: string;
+    before!: any | null;
+    after!: any | null;
+    traceId!: string | null;
+    hash!: string;
+
+    constructor(data?: IAuditEntry) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.seq = _data["seq"] !== undefined ? _data["seq"] : null as any;
+            this.at = _data["at"] ? new Date(_data["at"].toString()) : null as any;
+            this.actor = _data["actor"] !== undefined ? _data["actor"] : null as any;
+            this.action = _data["action"] !== undefined ? _data["action"] : null as any;
+            this.entityType = _data["entityType"] !== undefined ? _data["entityType"] : null as any;
+            this.entityId = _data["entityId"] !== undefined ? _data["entityId"] : null as any;
+            this.before = _data["before"] !== undefined ? _data["before"] : null as any;
+            this.after = _data["after"] !== undefined ? _data["after"] : null as any;
+            this.traceId = _data["traceId"] !== undefined ? _data["traceId"] : null as any;
+            this.hash = _data["hash"] !== undefined ? _data["hash"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AuditEntry {
+        data = typeof data === 'object' ? data : {};
+        let result = new AuditEntry();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["seq"] = this.seq !== undefined ? this.seq : null as any;
+        data["at"] = this.at ? this.at.toISOString() : null as any;
+        data["actor"] = this.actor !== undefined ? this.actor : null as any;
+        data["action"] = this.action !== undefined ? this.action : null as any;
+        data["entityType"] = this.entityType !== undefined ? this.entityType : null as any;
+        data["entityId"] = this.entityId !== undefined ? this.entityId : null as any;
+        data["before"] = this.before !== undefined ? this.before : null as any;
+        data["after"] = this.after !== undefined ? this.after : null as any;
+        data["traceId"] = this.traceId !== undefined ? this.traceId : null as any;
+        data["hash"] = this.hash !== undefined ? this.hash : null as any;
+        return data;
+    }
+}
+
+/** One audit row: who did what to which entity, the entity before and after, and its place in the hash chain (client IPs are not listed). */
+export interface IAuditEntry {
+    seq: number;
+    at: Date;
+    actor: string;
+    action: string;
+    entityType: string;
+    entityId: string;
+    before: any | null;
+    after: any | null;
+    traceId: string | null;
+    hash: string;
+}
+
+/** A full check of the audit chain: intact is false when a row was altered, deleted or reordered, and firstBroken names the first broken row. */
+export class AuditVerification implements IAuditVerification {
+    intact!: boolean;
+    rowsChecked!: number;
+    headSeq!: number;
+    headHash!: string;
+    firstBroken!: AuditBreak | null;
+
+    constructor(data?: IAuditVerification) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.intact = _data["intact"] !== undefined ? _data["intact"] : null as any;
+            this.rowsChecked = _data["rowsChecked"] !== undefined ? _data["rowsChecked"] : null as any;
+            this.headSeq = _data["headSeq"] !== undefined ? _data["headSeq"] : null as any;
+            this.headHash = _data["headHash"] !== undefined ? _data["headHash"] : null as any;
+            this.firstBroken = _data["firstBroken"] ? AuditBreak.fromJS(_data["firstBroken"]) : null as any;
+        }
+    }
+
+    static fromJS(data: any): AuditVerification {
+        data = typeof data === 'object' ? data : {};
+        let result = new AuditVerification();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["intact"] = this.intact !== undefined ? this.intact : null as any;
+        data["rowsChecked"] = this.rowsChecked !== undefined ? this.rowsChecked : null as any;
+        data["headSeq"] = this.headSeq !== undefined ? this.headSeq : null as any;
+        data["headHash"] = this.headHash !== undefined ? this.headHash : null as any;
+        data["firstBroken"] = this.firstBroken ? this.firstBroken.toJSON() : null as any;
+        return data;
+    }
+}
+
+/** A full check of the audit chain: intact is false when a row was altered, deleted or reordered, and firstBroken names the first broken row. */
+export interface IAuditVerification {
+    intact: boolean;
+    rowsChecked: number;
+    headSeq: number;
+    headHash: string;
+    firstBroken: AuditBreak | null;
+}
+
+/** The first row where the chain breaks: its sequence number, its id (null when the row is missing) and why. */
+export class AuditBreak implements IAuditBreak {
+    seq!: number;
+    id!: number | null;
+    reason!: string;
+
+    constructor(data?: IAuditBreak) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.seq = _data["seq"] !== undefined ? _data["seq"] : null as any;
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.reason = _data["reason"] !== undefined ? _data["reason"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AuditBreak {
+        data = typeof data === 'object' ? data : {};
+        let result = new AuditBreak();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["seq"] = this.seq !== undefined ? this.seq : null as any;
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["reason"] = this.reason !== undefined ? this.reason : null as any;
+        return data;
+    }
+}
+
+/** The first row where the chain breaks: its sequence number, its id (null when the row is missing) and why. */
+export interface IAuditBreak {
+    seq: number;
+    id: number | null;
+    reason: string;
 }
 
 export class Accepted implements IAccepted {

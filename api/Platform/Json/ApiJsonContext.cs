@@ -52,6 +52,8 @@ namespace Headless.Api.Platform.Json;
 [JsonSerializable(typeof(CreateCategoryRequest))]
 [JsonSerializable(typeof(UpdateCategoryRequest))]
 [JsonSerializable(typeof(CategoryNode))]
+[JsonSerializable(typeof(AuditPage))]
+[JsonSerializable(typeof(AuditVerification))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 [JsonSerializable(typeof(Dictionary<string, object?>))]

@@ -17,6 +17,7 @@ public static class ApiTags
         tags["Admin orders"] = "Staff: find orders, ship, deliver, cancel and refund.";
         tags["Admin pricing"] = "Staff: shipping methods, tax rates and discount codes.";
         tags["Admin accounts"] = "Admins: people, roles, API keys, and customers' personal data.";
+        tags["Admin audit"] = "Admins: the tamper-evident audit log of staff writes and account events, and the check of its hash chain.";
         tags["Admin search"] = "Admins: rebuild the search index.";
     }
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Security.Claims;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Dapper;
 using Npgsql;
 
@@ -24,7 +26,8 @@ public sealed record Actor(string Id, string? ClientIp, string? TraceId)
 }
 
 /// <summary>Appends outbox events and audit rows inside the caller's transaction, so they commit or
-/// roll back together with the change they describe.</summary>
+/// roll back together with the change they describe. Audit rows are chained by a trigger (migration 0009:
+/// seq, prev_hash, hash); the client IP is stored outside the hashed content so erasure can clear it.</summary>
 public sealed class WriteLog(NpgsqlConnection conn, NpgsqlTransaction tx, Actor actor)
 {
     public NpgsqlConnection Connection => conn;
@@ -42,4 +45,10 @@ public sealed class WriteLog(NpgsqlConnection conn, NpgsqlTransaction tx, Actor 
             insert into audit_log (actor, action, entity_type, entity_id, before, after, client_ip, trace_id)
             values (@actorId, @action, @entityType, @entityId, @beforeJson::jsonb, @afterJson::jsonb, @clientIp::inet, @traceId)
             """, new { actorId = actor.Id, action, entityType, entityId, beforeJson, afterJson, clientIp = actor.ClientIp, traceId = actor.TraceId }, tx);
+
+    /// <summary>An audit row with the entity before and after the write (null before a create, after a delete),
+    /// serialised as the API shows it.</summary>
+    public Task AuditAsync<T>(string action, string entityType, string entityId, T? before, T? after, JsonTypeInfo<T> type) where T : class =>
+        AuditAsync(action, entityType, entityId,
+            before is null ? null : JsonSerializer.Serialize(before, type), after is null ? null : JsonSerializer.Serialize(after, type));
 }

@@ -77,11 +77,12 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                     await using (var tx = await conn.BeginTransactionAsync(ct))
                     {
                         var log = new WriteLog(conn, tx, actor);
+                        var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
                         if (!await OrderTransitions.CancelUnpaidAsync(log, orderId, note))
                         {
                             return Conflict("The order changed while canceling; read it again.");
                         }
-                        await log.AuditAsync("order.canceled", "order", orderId.ToString(), null, null);
+                        await log.AuditAsync("order.canceled", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId));
                         await tx.CommitAsync(ct);
                     }
                     break;
@@ -91,6 +92,7 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                     {
                         var log = new WriteLog(conn, tx, actor);
                         var locked = await Refunds.LockOrderAsync(conn, tx, orderId);
+                        var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
                         if (locked is null || !await OrderTransitions.CancelPaidAsync(log, orderId, note))
                         {
                             return Conflict("The order changed while canceling; read it again.");
@@ -99,7 +101,7 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                         {
                             refund = await Refunds.OpenAsync(log, orderId, paid, locked.Remaining, note);
                         }
-                        await log.AuditAsync("order.canceled", "order", orderId.ToString(), null, null);
+                        await log.AuditAsync("order.canceled", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId));
                         await tx.CommitAsync(ct);
                     }
                     break;

@@ -36,6 +36,7 @@ public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrder
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));
+        var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
         var moved = await conn.ExecuteAsync("""
             update orders set status = 'delivered', version = version + 1, updated_at = now() where id = @orderId and status = 'fulfilled'
             """, new { orderId }, tx);
@@ -46,7 +47,7 @@ public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrder
         }
         await OrderTransitions.EventAsync(conn, tx, orderId, OrderStatus.Fulfilled, OrderStatus.Delivered, log.Actor.Id, "delivered");
         await log.EventAsync("order.delivered", "order", orderId.ToString());
-        await log.AuditAsync("order.delivered", "order", orderId.ToString(), null, null);
+        await log.AuditAsync("order.delivered", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId));
         await tx.CommitAsync(ct);
         return TypedResults.Ok((await OrderStore.LoadAsync(conn, orderId))!.ToContract());
     }

@@ -141,8 +141,9 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
             var log = new WriteLog(conn, tx, actor);
+            var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
             await Refunds.CompleteAsync(log, pending, refund);
-            await log.AuditAsync("order.refunded", "order", orderId.ToString(), null, $$"""{"amount":{{pending.Amount}}}""");
+            await log.AuditAsync("order.refunded", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId, pending.Amount));
             var loaded = await OrderStore.LoadAsync(conn, orderId, tx);
             var result = new RefundResult(new Refund(pending.Id, new Money(pending.Amount, loaded!.Row.Currency.Trim()), pending.Reason, refund.Status, DateTimeOffset.UtcNow),
                 loaded.ToContract());

@@ -38,6 +38,7 @@ public sealed class ShipOrder(NpgsqlDataSource db) : Endpoint<ShipOrder.Request,
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, Actor.From(http));
+        var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
         var shipped = await conn.QuerySingleOrDefaultAsync<(string Email, Guid? CustomerId)?>("""
             update orders set status = 'fulfilled', carrier = @carrier, tracking_number = @trackingNumber, version = version + 1, updated_at = now()
             where id = @orderId and status = 'paid'
@@ -50,7 +51,7 @@ public sealed class ShipOrder(NpgsqlDataSource db) : Endpoint<ShipOrder.Request,
         }
         await OrderTransitions.EventAsync(conn, tx, orderId, OrderStatus.Paid, OrderStatus.Fulfilled, log.Actor.Id, $"shipped with {request.Carrier}, tracking {request.TrackingNumber}");
         await log.EventAsync("order.fulfilled", "order", orderId.ToString());
-        await log.AuditAsync("order.shipped", "order", orderId.ToString(), null, null);
+        await log.AuditAsync("order.shipped", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId));
         await OrderEmails.QueueAsync(log, "order-shipped", orderId, s.Email, s.CustomerId);
         await tx.CommitAsync(ct);
         return TypedResults.Ok((await OrderStore.LoadAsync(conn, orderId))!.ToContract());

@@ -4,6 +4,7 @@ using FluentValidation;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -57,7 +58,7 @@ public sealed class CreateDiscountCode(NpgsqlDataSource db, IOptions<CatalogOpti
             return Conflict($"The code '{DiscountCodes.Normalize(request.Code!)}' exists.", new Dictionary<string, string[]> { ["code"] = ["Taken."] });
         }
         var log = new WriteLog(conn, tx, Actor.From(http));
-        await log.AuditAsync("discount-code.created", "discount-code", row.Code, null, null);
+        await log.AuditAsync("discount-code.created", "discount-code", row.Code, null, PricingAdmin.ToContract(row), ApiJsonContext.Default.DiscountCode);
         await tx.CommitAsync(ct);
         Versions.SetETag(http, row.Version);
         return TypedResults.Created($"/api/v1/admin/discount-codes/{row.Code}", PricingAdmin.ToContract(row));

@@ -4,6 +4,7 @@ using FluentValidation;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -48,7 +49,7 @@ public sealed class CreateShippingMethod(NpgsqlDataSource db, PricingRules rules
         var method = (await PricingAdmin.LoadMethodAsync(conn, catalog.Value.Currency, tx, id))!;
         var log = new WriteLog(conn, tx, Actor.From(http));
         await log.EventAsync("shipping-method.created", "pricing", id.ToString());
-        await log.AuditAsync("shipping-method.created", "shipping-method", id.ToString(), null, null);
+        await log.AuditAsync("shipping-method.created", "shipping-method", id.ToString(), null, method, ApiJsonContext.Default.ShippingMethod);
         await tx.CommitAsync(ct);
         rules.Invalidate();
         Versions.SetETag(http, method.Version);

@@ -2,6 +2,7 @@ using Dapper;
 using FastEndpoints;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -48,20 +49,20 @@ public sealed class DeleteTaxRate(NpgsqlDataSource db, PricingRules rules) : End
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var key = new { country, region = region?.Trim().ToUpperInvariant() ?? "" };
-        var version = await conn.QuerySingleOrDefaultAsync<int?>(
-            "select version from tax_rates where country = @country and region = @region for update", key, tx);
-        if (version is null)
+        var before = await conn.QuerySingleOrDefaultAsync<PricingRules.TaxRow>(
+            "select country, region, rate_basis_points, prices_include_tax, version from tax_rates where country = @country and region = @region for update", key, tx);
+        if (before is null)
         {
             return NotFound($"No tax rate for {country}{(string.IsNullOrEmpty(region) ? "" : "/" + region)}.");
         }
-        if (expected.Version != version)
+        if (expected.Version != before.Version)
         {
-            return PreconditionFailed($"The tax rate is at version {version} ({Versions.ETag(version.Value)}). GET /tax-rates again and resend.");
+            return PreconditionFailed($"The tax rate is at version {before.Version} ({Versions.ETag(before.Version)}). GET /tax-rates again and resend.");
         }
         await conn.ExecuteAsync("delete from tax_rates where country = @country and region = @region", key, tx);
         var log = new WriteLog(conn, tx, Actor.From(http));
         await log.EventAsync("tax-rate.deleted", "pricing", $"{country}:{region}");
-        await log.AuditAsync("tax-rate.deleted", "tax-rate", $"{country}:{region}", null, null);
+        await log.AuditAsync("tax-rate.deleted", "tax-rate", $"{country}:{region}", SetTaxRate.ToContract(before), null, ApiJsonContext.Default.TaxRate);
         await tx.CommitAsync(ct);
         rules.Invalidate();
         return TypedResults.NoContent();

@@ -4,6 +4,7 @@ using FluentValidation;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Geography;
 using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -55,9 +56,10 @@ public sealed class SetTaxRate(NpgsqlDataSource db, PricingRules rules) : Endpoi
         var expected = Versions.ParseIfMatch(req.IfMatch);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var current = await conn.QuerySingleOrDefaultAsync<int?>(
-            "select version from tax_rates where country = @country and region = @region for update", new { country, region }, tx);
-        if (current is { } version)
+        var before = await conn.QuerySingleOrDefaultAsync<PricingRules.TaxRow>(
+            "select country, region, rate_basis_points, prices_include_tax, version from tax_rates where country = @country and region = @region for update",
+            new { country, region }, tx);
+        if (before is { Version: var version })
         {
             if (expected.IsMissing)
             {
@@ -79,17 +81,20 @@ public sealed class SetTaxRate(NpgsqlDataSource db, PricingRules rules) : Endpoi
                 prices_include_tax = excluded.prices_include_tax, version = tax_rates.version + 1, updated_at = now()
                 where @exists
             returning country, region, rate_basis_points, prices_include_tax, version
-            """, new { country, region, rate = request.RateBasisPoints, inclusive = request.PricesIncludeTax, exists = current is not null }, tx);
+            """, new { country, region, rate = request.RateBasisPoints, inclusive = request.PricesIncludeTax, exists = before is not null }, tx);
         if (rate is null)
         {
             return PreconditionFailed($"A tax rate for {country}{(region.Length == 0 ? "" : "/" + region)} was just created by someone else. GET /tax-rates and resend with If-Match.");
         }
         var log = new WriteLog(conn, tx, Actor.From(http));
         await log.EventAsync("tax-rate.set", "pricing", $"{country}:{region}");
-        await log.AuditAsync("tax-rate.set", "tax-rate", $"{country}:{region}", null, null);
+        await log.AuditAsync("tax-rate.set", "tax-rate", $"{country}:{region}", ToContract(before), ToContract(rate), ApiJsonContext.Default.TaxRate);
         await tx.CommitAsync(ct);
         rules.Invalidate();
         Versions.SetETag(http, rate.Version);
-        return TypedResults.Ok(new TaxRate(rate.Country, rate.Region, rate.RateBasisPoints, rate.PricesIncludeTax, rate.Version));
+        return TypedResults.Ok(ToContract(rate)!);
     }
+
+    public static TaxRate? ToContract(PricingRules.TaxRow? rate) =>
+        rate is null ? null : new TaxRate(rate.Country, rate.Region, rate.RateBasisPoints, rate.PricesIncludeTax, rate.Version);
 }

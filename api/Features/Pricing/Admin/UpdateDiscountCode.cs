@@ -3,6 +3,7 @@ using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -45,6 +46,7 @@ public sealed class UpdateDiscountCode(NpgsqlDataSource db) : Endpoint<UpdateDis
         }
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync("select 1 from discount_codes where code = @code for update", new { code = DiscountCodes.Normalize(code) }, tx);
         var current = await DiscountCodes.FindAsync(conn, code, tx);
         if (current is null)
         {
@@ -64,7 +66,8 @@ public sealed class UpdateDiscountCode(NpgsqlDataSource db) : Endpoint<UpdateDis
         {
             return PreconditionFailed("The discount code changed since you read it.");
         }
-        await new WriteLog(conn, tx, Actor.From(http)).AuditAsync("discount-code.updated", "discount-code", row.Code, null, null);
+        await new WriteLog(conn, tx, Actor.From(http)).AuditAsync("discount-code.updated", "discount-code", row.Code,
+            PricingAdmin.ToContract(current), PricingAdmin.ToContract(row), ApiJsonContext.Default.DiscountCode);
         await tx.CommitAsync(ct);
         Versions.SetETag(http, row.Version);
         return TypedResults.Ok(PricingAdmin.ToContract(row));

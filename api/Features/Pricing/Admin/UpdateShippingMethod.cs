@@ -4,6 +4,7 @@ using FluentValidation;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -47,6 +48,8 @@ public sealed class UpdateShippingMethod(NpgsqlDataSource db, PricingRules rules
         }
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync("select 1 from shipping_methods where code = @code for update", new { code }, tx);
+        var before = await PricingAdmin.LoadMethodAsync(conn, catalog.Value.Currency, tx, code: code);
         var id = await conn.ExecuteScalarAsync<Guid?>("""
             update shipping_methods set name = coalesce(@name, name), active = coalesce(@active, active), position = coalesce(@position, position),
                 version = version + 1, updated_at = now()
@@ -64,8 +67,8 @@ public sealed class UpdateShippingMethod(NpgsqlDataSource db, PricingRules rules
         }
         var log = new WriteLog(conn, tx, Actor.From(http));
         await log.EventAsync("shipping-method.updated", "pricing", id.Value.ToString());
-        await log.AuditAsync("shipping-method.updated", "shipping-method", id.Value.ToString(), null, null);
         var method = (await PricingAdmin.LoadMethodAsync(conn, catalog.Value.Currency, tx, id))!;
+        await log.AuditAsync("shipping-method.updated", "shipping-method", id.Value.ToString(), before, method, ApiJsonContext.Default.ShippingMethod);
         await tx.CommitAsync(ct);
         rules.Invalidate();
         Versions.SetETag(http, method.Version);
