@@ -4,9 +4,10 @@ using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
+using Headless.Api.Features.Payments;
 using Headless.Api.Features.Search;
 using Headless.Api.Platform.Caching;
-using Headless.Api.Platform.Database;
+using Headless.Api.Platform.Cli;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Health;
 using Headless.Api.Platform.Hosting;
@@ -14,16 +15,40 @@ using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.OpenApi;
 using Headless.Api.Platform.Problems;
+using Headless.Api.Platform.Startup;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-var builder = WebApplication.CreateBuilder(args);
+// `Headless.Api.dll <command> [--option=value]`: an operator command (Platform/Cli) instead of the server.
+OperatorCommand? command = null;
+CommandLine? commandLine = null;
+if (OperatorCommands.IsCommand(args))
+{
+    (command, commandLine, var usageError) = OperatorCommands.Parse(args);
+    if (command is null)
+    {
+        Console.Error.WriteLine(usageError);
+        return OperatorCommands.Usage;
+    }
+}
 
-// Embedded default: with no connection string, run a private PostgreSQL under .data/ for as long as we run.
+var builder = WebApplication.CreateBuilder(command is null ? args : []);
+
+// Outside Development nothing falls back to an embedded default: name every missing setting and stop.
+var problems = command is null
+    ? StartupChecks.ForServer(builder.Configuration, builder.Environment)
+    : StartupChecks.ForCommand(builder.Configuration, builder.Environment);
+if (problems.Count > 0)
+{
+    StartupChecks.Print(problems, builder.Environment.EnvironmentName, Console.Error);
+    return StartupChecks.RefusedExitCode;
+}
+
+// Embedded default (Development only, see above): with no connection string, run a private PostgreSQL
+// under .data/ for as long as we run.
 await using var localPostgres = await LocalDatabase.StartIfNeededAsync(builder.Configuration);
-
 
 builder.Logging.ClearProviders();
 builder.Logging.AddJsonConsole(o =>
@@ -62,17 +87,22 @@ builder.Services.AddStorefrontHosting();
 
 var app = builder.Build();
 
-if (args.FirstOrDefault() == "reset-admin")
+if (command is not null)
 {
-    await Migrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>());
-    var (email, password) = await AdminAccount.ResetAsync(app.Services, CancellationToken.None);
-    Console.WriteLine($"Admin {email}: new password (shown once, change forced at first sign-in; MFA is off until you enrol again):\n  {password}");
-    return;
+    return await OperatorCommands.RunAsync(command, commandLine!, app.Services, Console.Out, Console.Error);
+}
+
+// A wrong host, password or database is one clear line, not a stack trace from the first query.
+if (await Database.UnreachableAsync(app.Services.GetRequiredService<NpgsqlDataSource>()) is { } unreachable)
+{
+    Console.Error.WriteLine(unreachable);
+    return StartupChecks.RefusedExitCode;
 }
 
 // The search index lag gauge (headless.search.index_lag): started once, with the host.
 app.Services.GetRequiredService<SearchLag>().PublishMetric();
 
+app.UseClientAddresses();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseStorefront();
@@ -94,6 +124,8 @@ app.Lifetime.ApplicationStarted.Register(() =>
           OpenAPI      {urls}/openapi/v1.yaml
           Health       {urls}/health/ready
           Shop         {urls}/ (from {StorefrontHosting.SiteDirectory(app.Configuration)})
+          Environment  {app.Environment.EnvironmentName}{(app.Environment.IsDevelopment() ? " (embedded defaults; never expose this to the internet)" : "")}
+          Payments     {(PaymentsOptions.From(app.Configuration).UsesTestProvider ? "TEST MODE: the built-in test provider, no money moves" : "Stripe")}
           Database     {(localPostgres is null ? "from Headless__Database__ConnectionString" : $"private PostgreSQL at 127.0.0.1:{localPostgres.Port}, data in {localPostgres.Directory}")}
           Logs         JSON on stdout
         Press Ctrl+C to stop{(localPostgres is null ? "" : " (PostgreSQL stops with it)")}.
@@ -102,5 +134,6 @@ app.Lifetime.ApplicationStarted.Register(() =>
 });
 
 await app.RunAsync();
+return 0;
 
 public partial class Program;
