@@ -74,6 +74,17 @@ internal sealed class ApiProcess : IAsyncDisposable
         psi.Environment["Logging__LogLevel__Default"] = "Warning";
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // Production fails closed (docs/security.md): what a run does not exercise is configured on purpose.
+        // Test payments unless a run brings Stripe keys; a data-protection certificate of the run's own; an
+        // SMTP relay address nobody answers (the measured routes send no mail before they answer).
+        if (extraEnvironment?.ContainsKey("Headless__Payments__Stripe__SecretKey") != true)
+        {
+            psi.Environment["Headless__Payments__Provider"] = "test";
+        }
+        psi.Environment["Headless__DataProtection__CertificatePath"] = BenchCertificate.Path;
+        psi.Environment["Headless__DataProtection__CertificatePassword"] = BenchCertificate.Password;
+        psi.Environment["Headless__Email__Smtp__Host"] = "127.0.0.1";
+        psi.Environment["Headless__Email__Smtp__Port"] = "9";
         foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;
@@ -270,4 +281,23 @@ internal sealed class ApiProcess : IAsyncDisposable
         }
         _process.Dispose();
     }
+}
+
+/// <summary>A self-signed certificate for the benchmark's API processes, made once per run.</summary>
+internal static class BenchCertificate
+{
+    public const string Password = "headless bench";
+
+    public static string Path => Made.Value;
+
+    private static readonly Lazy<string> Made = new(() =>
+    {
+        using var rsa = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=headless bench data protection", rsa, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"headless-bench-dp-{Environment.ProcessId}.pfx");
+        File.WriteAllBytes(path, certificate.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, Password));
+        return path;
+    });
 }

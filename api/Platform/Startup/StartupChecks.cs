@@ -20,7 +20,7 @@ public static class StartupChecks
     {
         var problems = new List<string>();
         problems.AddRange(ClientAddresses.Read(config).Errors);
-        problems.AddRange(PaymentProviderProblems(config));
+        problems.AddRange(PaymentProviderProblems(config, requireStripeKeys: !env.IsDevelopment()));
         if (DataProtectionKeys.LoadCertificate(config).Error is { } certificate)
         {
             problems.Add(certificate);
@@ -66,7 +66,9 @@ public static class StartupChecks
         }
     }
 
-    private static IEnumerable<string> PaymentProviderProblems(IConfiguration config)
+    /// <param name="requireStripeKeys">Outside Development Stripe must have all three keys; a developer trying
+    /// Stripe's test mode may leave out the webhook secret.</param>
+    private static IEnumerable<string> PaymentProviderProblems(IConfiguration config, bool requireStripeKeys)
     {
         var payments = PaymentsOptions.From(config);
         var provider = payments.Provider.Trim().ToLowerInvariant();
@@ -75,7 +77,7 @@ public static class StartupChecks
             yield return $"Headless__Payments__Provider: '{payments.Provider}' is not a provider; use 'stripe' or 'test' (or leave it empty).";
             yield break;
         }
-        if (payments.UsesTestProvider)
+        if (payments.UsesTestProvider || !requireStripeKeys)
         {
             yield break;
         }

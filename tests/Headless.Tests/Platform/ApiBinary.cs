@@ -61,12 +61,20 @@ public sealed class ApiBinary : IAsyncDisposable
     public static async Task<(int Exit, ApiBinary Run)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var run = Start(environment, args);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await run._process.WaitForExitAsync(timeout.Token);
-        run._process.WaitForExit(); // drains the redirected output
-        var exit = run._process.ExitCode;
-        await run.DisposeAsync();
-        return (exit, run);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await run._process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"`Headless.Api.dll {string.Join(' ', args)}` was still running after 2 minutes:\n{run.Output}");
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+        return (run._exitCode, run);
     }
 
     /// <summary>Polls /health/ready until the server answers 200; fails with its output if it exits first.</summary>
@@ -108,13 +116,17 @@ public sealed class ApiBinary : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    private int _exitCode = -1;
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
         }
+        await _process.WaitForExitAsync();
+        _process.WaitForExit(); // drains the redirected output
+        _exitCode = _process.ExitCode;
         _process.Dispose();
     }
 
