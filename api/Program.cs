@@ -8,6 +8,7 @@ using Headless.Api.Features.Payments;
 using Headless.Api.Features.Search;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Cli;
+using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Health;
 using Headless.Api.Platform.Hosting;
@@ -48,7 +49,18 @@ if (problems.Count > 0)
 
 // Embedded default (Development only, see above): with no connection string, run a private PostgreSQL
 // under .data/ for as long as we run.
-await using var localPostgres = await LocalDatabase.StartIfNeededAsync(builder.Configuration);
+LocalPostgres? localPostgres;
+try
+{
+    localPostgres = await LocalDatabase.StartIfNeededAsync(builder.Configuration);
+}
+catch (InvalidOperationException e)
+{
+    // PostgreSQL missing, or its port taken: the message says which, a stack trace would not help.
+    Console.Error.WriteLine($"The private PostgreSQL did not start: {e.Message}");
+    return StartupChecks.RefusedExitCode;
+}
+await using var stopsPostgres = localPostgres;
 
 builder.Logging.ClearProviders();
 builder.Logging.AddJsonConsole(o =>
