@@ -72,10 +72,15 @@ Task("run")
     Console.CancelKeyPress += (_, e) => e.Cancel = true;
     // Started from its output folder so it finds its appsettings.json; .data/ stays at the repo root.
     // Plain Processes: Cake's IProcess.WaitForExit(timeout) kills the child when the timeout passes.
-    using var api = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", "Headless.Api.dll")
+    // Development, said out loud: the embedded defaults below run only there (any other environment
+    // refuses to start without its real database, Stripe keys, certificate and SMTP relay).
+    Information("Environment: Development (ASPNETCORE_ENVIRONMENT=Development): private PostgreSQL, test payments, demo catalog, mail to .data/mail. Never expose it to the internet.");
+    var apiStart = new System.Diagnostics.ProcessStartInfo("dotnet", "Headless.Api.dll")
     {
         WorkingDirectory = root.Combine($"api/bin/{configuration}/net10.0").FullPath,
-    });
+    };
+    apiStart.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+    using var api = System.Diagnostics.Process.Start(apiStart);
     var url = ApiUrl();
     if (!WaitUntilReady(url, api.WaitForExit))
     {
@@ -85,7 +90,9 @@ Task("run")
     }
     // The shop: a full build of the catalog into .data/storefront/site (served by the API at /), then
     // the generator follows the change feed and re-renders what each change touches.
-    using var shop = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", $"Headless.Storefront.dll watch --api {url}")
+    // Without Stripe keys the API takes test payments: the pages say TEST MODE, as its emails do.
+    var testPayments = EnvironmentVariable("Headless__Payments__Provider") == "test" || string.IsNullOrEmpty(EnvironmentVariable("Headless__Payments__Stripe__SecretKey"));
+    using var shop = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", $"Headless.Storefront.dll watch --api {url}{(testPayments ? " --test-mode" : "")}")
     {
         WorkingDirectory = root.Combine($"storefront-generator/bin/{configuration}/net10.0").FullPath,
     });
@@ -113,18 +120,46 @@ bool WaitUntilReady(string url, Func<int, bool> exited)
     return false;
 }
 
-Task("reset-admin")
-    .Description("Sets a new password for the first admin account (printed once, change forced) and turns its MFA off.")
-    .IsDependentOn("ensure-postgres")
-    .Does(() =>
+// Operator commands: the API binary's own (`dotnet Headless.Api.dll <command> --option=value`), against
+// Headless__Database__ConnectionString, or the private local PostgreSQL when none is set (then in
+// Development, and it says so). The process ends with the command's exit code and prints nothing after it,
+// so a script can take a printed secret from the last line.
+void ApiCommand(string command, params string[] options)
 {
-    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = configuration });
-    StartProcess("dotnet", new ProcessSettings
+    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = configuration, Verbosity = DotNetVerbosity.Quiet, NoLogo = true });
+    var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = root.Combine($"api/bin/{configuration}/net10.0").FullPath };
+    start.ArgumentList.Add("Headless.Api.dll");
+    start.ArgumentList.Add(command);
+    foreach (var option in options.Where(o => HasArgument(o)))
     {
-        Arguments = "Headless.Api.dll reset-admin",
-        WorkingDirectory = root.Combine($"api/bin/{configuration}/net10.0").FullPath,
-    });
-});
+        start.ArgumentList.Add($"--{option}={Argument<string>(option)}");
+    }
+    if (string.IsNullOrEmpty(EnvironmentVariable("Headless__Database__ConnectionString")) && string.IsNullOrEmpty(EnvironmentVariable("ASPNETCORE_ENVIRONMENT")))
+    {
+        Information("No Headless__Database__ConnectionString: using the private local PostgreSQL (.data/pg) in the Development environment.");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+    }
+    using var process = System.Diagnostics.Process.Start(start);
+    process.WaitForExit();
+    Environment.Exit(process.ExitCode);
+}
+
+Task("create-admin")
+    .Description("Creates an admin account (--email=...) and prints its one-time password: change forced at first sign-in, then authenticator enrolment before admin routes open.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() => ApiCommand("create-admin", "email"));
+
+Task("create-api-key")
+    .Description("Issues an API key (--name=... --scopes=a,b from admin, catalog, orders) and prints it alone on the last line.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() => ApiCommand("create-api-key", "name", "scopes"));
+
+Task("reset-admin")
+    .Description("Sets a new one-time password for an admin account (--email=..., default the first admin), turns its MFA off and signs it out everywhere.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() => ApiCommand("reset-admin", "email"));
+
+// audit-verify: Task("audit-verify") ... .Does(() => ApiCommand("audit-verify")) arrives with the audit log's hash chain.
 
 Task("audit-verify")
     .Description("Checks the audit log's hash chain (embedded database, or Headless__Database__ConnectionString); exit 0 intact, non-zero naming the first broken row.")
@@ -274,7 +309,7 @@ Task("lighthouse")
     var port = EnvironmentVariable("HEADLESS_LIGHTHOUSE_PORT") ?? "5099";
     var url = $"http://127.0.0.1:{port}";
     var site = root.Combine(".data/lighthouse/site").FullPath;
-    var env = new Dictionary<string, string> { ["Urls"] = url, ["Headless__Storefront__SiteDirectory"] = site, ["Logging__LogLevel__Default"] = "Warning" };
+    var env = new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Development", ["Urls"] = url, ["Headless__Storefront__SiteDirectory"] = site, ["Logging__LogLevel__Default"] = "Warning" };
     // A plain Process, so it can be sent SIGINT at the end and stop its PostgreSQL cleanly.
     var start = new System.Diagnostics.ProcessStartInfo("dotnet", "Headless.Api.dll") { WorkingDirectory = root.Combine("api/bin/Release/net10.0").FullPath };
     foreach (var (k, v) in env) start.Environment[k] = v;

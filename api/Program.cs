@@ -4,9 +4,11 @@ using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
+using Headless.Api.Features.Payments;
 using Headless.Api.Features.Search;
 using Headless.Api.Platform.Audit;
 using Headless.Api.Platform.Caching;
+using Headless.Api.Platform.Cli;
 using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Health;
@@ -16,16 +18,51 @@ using Headless.Api.Platform.Json;
 using Headless.Api.Platform.OpenApi;
 using Headless.Api.Platform.Problems;
 using Headless.Api.Platform.Security;
+using Headless.Api.Platform.Startup;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
 DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-var builder = WebApplication.CreateBuilder(args);
+// `Headless.Api.dll <command> [--option=value]`: an operator command (Platform/Cli) instead of the server.
+OperatorCommand? command = null;
+CommandLine? commandLine = null;
+if (OperatorCommands.IsCommand(args))
+{
+    (command, commandLine, var usageError) = OperatorCommands.Parse(args);
+    if (command is null)
+    {
+        Console.Error.WriteLine(usageError);
+        return OperatorCommands.Usage;
+    }
+}
 
-// Embedded default: with no connection string, run a private PostgreSQL under .data/ for as long as we run.
-await using var localPostgres = await LocalDatabase.StartIfNeededAsync(builder.Configuration);
+var builder = WebApplication.CreateBuilder(command is null ? args : []);
 
+// Outside Development nothing falls back to an embedded default: name every missing setting and stop.
+var problems = command is null
+    ? StartupChecks.ForServer(builder.Configuration, builder.Environment)
+    : StartupChecks.ForCommand(builder.Configuration, builder.Environment);
+if (problems.Count > 0)
+{
+    StartupChecks.Print(problems, builder.Environment.EnvironmentName, Console.Error);
+    return StartupChecks.RefusedExitCode;
+}
+
+// Embedded default (Development only, see above): with no connection string, run a private PostgreSQL
+// under .data/ for as long as we run.
+LocalPostgres? localPostgres;
+try
+{
+    localPostgres = await LocalDatabase.StartIfNeededAsync(builder.Configuration);
+}
+catch (InvalidOperationException e)
+{
+    // PostgreSQL missing, or its port taken: the message says which, a stack trace would not help.
+    Console.Error.WriteLine($"The private PostgreSQL did not start: {e.Message}");
+    return StartupChecks.RefusedExitCode;
+}
+await using var stopsPostgres = localPostgres;
 
 builder.Logging.ClearProviders();
 builder.Logging.AddJsonConsole(o =>
@@ -66,23 +103,22 @@ builder.Services.AddAuditLog(builder.Configuration);
 
 var app = builder.Build();
 
-if (args.FirstOrDefault() == "reset-admin")
+if (command is not null)
 {
-    await Migrator.MigrateAsync(app.Services.GetRequiredService<NpgsqlDataSource>());
-    var (email, password) = await AdminAccount.ResetAsync(app.Services, CancellationToken.None);
-    Console.WriteLine($"Admin {email}: new password (shown once, change forced at first sign-in; MFA is off until you enrol again):\n  {password}");
-    return;
+    return await OperatorCommands.RunAsync(command, commandLine!, app.Services, Console.Out, Console.Error);
 }
 
-if (args.FirstOrDefault() == AuditVerifyCommand.Name)
+// A wrong host, password or database is one clear line, not a stack trace from the first query.
+if (await Database.UnreachableAsync(app.Services.GetRequiredService<NpgsqlDataSource>()) is { } unreachable)
 {
-    Environment.ExitCode = await AuditVerifyCommand.RunAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), Console.Out);
-    return;
+    Console.Error.WriteLine(unreachable);
+    return StartupChecks.RefusedExitCode;
 }
 
 // The search index lag gauge (headless.search.index_lag): started once, with the host.
 app.Services.GetRequiredService<SearchLag>().PublishMetric();
 
+app.UseClientAddresses();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseStorefront();
@@ -104,6 +140,8 @@ app.Lifetime.ApplicationStarted.Register(() =>
           OpenAPI      {urls}/openapi/v1.yaml
           Health       {urls}/health/ready
           Shop         {urls}/ (from {StorefrontHosting.SiteDirectory(app.Configuration)})
+          Environment  {app.Environment.EnvironmentName}{(app.Environment.IsDevelopment() ? " (embedded defaults; never expose this to the internet)" : "")}
+          Payments     {(PaymentsOptions.From(app.Configuration).UsesTestProvider ? "TEST MODE: the built-in test provider, no money moves" : "Stripe")}
           Database     {(localPostgres is null ? "from Headless__Database__ConnectionString" : $"private PostgreSQL at 127.0.0.1:{localPostgres.Port}, data in {localPostgres.Directory}")}
           Logs         JSON on stdout
         Press Ctrl+C to stop{(localPostgres is null ? "" : " (PostgreSQL stops with it)")}.
@@ -112,5 +150,6 @@ app.Lifetime.ApplicationStarted.Register(() =>
 });
 
 await app.RunAsync();
+return 0;
 
 public partial class Program;

@@ -30,6 +30,8 @@ internal static class Cli
                   --s3-bucket NAME      publish to S3 instead (with --s3-region, --s3-prefix, --s3-service-url)
                   --cloudfront ID       invalidate changed pages in this CloudFront distribution after publishing
                   --poll-ms N           change-feed poll interval for watch (default 200)
+                  --test-mode           the API takes test payments only: every page says TEST MODE
+                                        (also when Headless__Payments__Provider=test is set, as for the API)
                 AWS credentials come from the SDK's usual chain (AWS_ACCESS_KEY_ID, profiles, instance roles).
                 """);
             return 2;
@@ -46,7 +48,11 @@ internal static class Cli
         }
 
         var api = Option("api", "HEADLESS_API_URL") ?? "http://127.0.0.1:5080";
-        var options = new StorefrontOptions { BaseUrl = Option("base-url", "HEADLESS_SHOP_URL") ?? api };
+        var options = new StorefrontOptions
+        {
+            BaseUrl = Option("base-url", "HEADLESS_SHOP_URL") ?? api,
+            TestMode = args.Contains("--test-mode") || string.Equals(Environment.GetEnvironmentVariable("Headless__Payments__Provider"), "test", StringComparison.OrdinalIgnoreCase),
+        };
         if (Option("manifest") is { } manifest)
         {
             options.ManifestPath = Path.GetFullPath(manifest);

@@ -8,6 +8,9 @@ public sealed class StorefrontOptions
 
     public string ShopName { get; set; } = "Headless Shop";
 
+    /// <summary>The API takes test payments only (its built-in test provider): every page says TEST MODE.</summary>
+    public bool TestMode { get; set; }
+
     /// <summary>The theme folder: layouts/, partials/, pages/ (Liquid-style Scriban templates) and assets/.</summary>
     public string ThemeDirectory { get; set; } = Path.Combine(RepoRoot.Path, "storefront-generator", "theme");
 

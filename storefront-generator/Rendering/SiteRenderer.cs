@@ -66,6 +66,7 @@ public sealed class SiteRenderer
             Nav = catalog.Roots.Select(c => new LinkVm(c.Name, c.Url)).ToList(),
             Scripts = _assets.Where(a => a.Key.EndsWith(".js", StringComparison.Ordinal)).ToDictionary(a => a.Key[..^3], a => a.Value),
             Year = DateTime.UtcNow.Year.ToString(CultureInfo.InvariantCulture),
+            TestMode = _options.TestMode,
         };
     }
 

@@ -11,6 +11,7 @@ public sealed class SiteVm
     public required IReadOnlyList<LinkVm> Nav { get; init; }
     public required IReadOnlyDictionary<string, string> Scripts { get; init; }
     public required string Year { get; init; }
+    public bool TestMode { get; init; }
 }
 
 public sealed class PageVm

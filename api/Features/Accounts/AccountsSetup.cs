@@ -3,16 +3,13 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Hosting;
 using Headless.Api.Platform.Security;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Headless.Api.Features.Accounts;
 
@@ -29,9 +26,7 @@ public static class AccountsSetup
         services.Configure<AccountsOptions>(config.GetSection(AccountsOptions.Section));
         services.AddSingleton(TimeProvider.System);
 
-        services.AddDataProtection().SetApplicationName("headless");
-        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
-            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new PostgresKeyRepository(sp.GetRequiredService<NpgsqlDataSource>())));
+        services.AddHeadlessDataProtection(config);
 
         services.AddScoped<AccountsDb>();
         services.AddScoped<IUserStore<HeadlessUser>, UserStore>();

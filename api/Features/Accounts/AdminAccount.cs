@@ -48,16 +48,24 @@ public static class AdminAccount
     }
 
     /// <summary>Sets a new random password (change forced), turns MFA off and signs the admin out everywhere.</summary>
-    public static async Task<(string Email, string Password)> ResetAsync(IServiceProvider services, CancellationToken ct)
+    public static async Task<(string Email, string Password)> ResetAsync(IServiceProvider services, CancellationToken ct) =>
+        await ResetAsync(services, null, ct)
+        ?? throw new InvalidOperationException("No first admin account. Create one with ./build.sh create-admin --email=<address>.");
+
+    /// <param name="email">The account; null for the configured first admin (`Headless:Accounts:AdminEmail`).</param>
+    /// <returns>The email and new password, or null when there is no such account.</returns>
+    public static async Task<(string Email, string Password)?> ResetAsync(IServiceProvider services, string? email, CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<HeadlessUser>>();
         var accounts = scope.ServiceProvider.GetRequiredService<AccountsDb>();
         var sessions = scope.ServiceProvider.GetRequiredService<Sessions>();
-        var email = scope.ServiceProvider.GetRequiredService<IOptions<AccountsOptions>>().Value.AdminEmail;
+        email ??= scope.ServiceProvider.GetRequiredService<IOptions<AccountsOptions>>().Value.AdminEmail;
         var log = await accounts.BeginAsync(Actor.System("cli"), ct);
-        var admin = await users.FindByEmailAsync(email)
-            ?? throw new InvalidOperationException($"No account {email}. Start the API once to create it, or set Headless__Accounts__AdminEmail.");
+        if (await users.FindByEmailAsync(email) is not { } admin)
+        {
+            return null;
+        }
         var password = NewPassword();
         admin.PasswordHash = users.PasswordHasher.HashPassword(admin, password);
         admin.MustChangePassword = true;

@@ -23,8 +23,8 @@ public static class CommerceSetup
         services.AddSingleton<ReservationSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<ReservationSweeper>());
 
-        var stripe = config.GetSection(PaymentsOptions.Section).Get<PaymentsOptions>()?.Stripe ?? new();
-        if (string.IsNullOrEmpty(stripe.SecretKey))
+        // Which provider may run where is checked before start-up (StartupChecks); here it is only chosen.
+        if (PaymentsOptions.From(config).UsesTestProvider)
         {
             services.AddSingleton<IPaymentProvider, TestPaymentProvider>();
         }

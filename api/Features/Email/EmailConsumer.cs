@@ -44,7 +44,7 @@ public sealed class EmailConsumer(
             log.LogInformation("Email for outbox event {OutboxId} was erased before it was sent; skipped", e.Id);
             return;
         }
-        var rendered = EmailTemplates.Render(request.Template, request.Model, options.Value.ShopNameOrDefault);
+        var rendered = EmailTemplates.Render(request.Template, request.Model, options.Value.ShopNameOrDefault, options.Value.TestMode);
         await sender.SendAsync(request, rendered, sender.MessageId(e.Id, e.CreatedAt), ct);
 
         // Recorded as soon as it is sent, outside the consumer's transaction, so even a round that fails

@@ -18,6 +18,10 @@ public sealed class EmailOptions
 
     public SmtpOptions Smtp { get; set; } = new();
 
+    /// <summary>Set from `Headless:Payments` (not configured here): the built-in test payment provider is on,
+    /// so every mail carries a TEST MODE notice.</summary>
+    internal bool TestMode { get; set; }
+
     internal string ShopNameOrDefault => string.IsNullOrWhiteSpace(ShopName) ? "Headless Shop" : ShopName;
 
     internal string FromOrDefault => string.IsNullOrWhiteSpace(From) ? "shop@headless.local" : From;

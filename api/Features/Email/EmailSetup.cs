@@ -1,3 +1,4 @@
+using Headless.Api.Features.Payments;
 using Headless.Api.Platform.Outbox;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -10,7 +11,8 @@ public static class EmailSetup
     /// consumer as a hosted service.</summary>
     public static IServiceCollection AddEmail(this IServiceCollection services, IConfiguration config)
     {
-        services.AddOptions<EmailOptions>().Bind(config.GetSection(EmailOptions.Section));
+        services.AddOptions<EmailOptions>().Bind(config.GetSection(EmailOptions.Section))
+            .PostConfigure(o => o.TestMode = PaymentsOptions.From(config).UsesTestProvider);
         services.AddSingleton<EmailSender>();
         services.AddSingleton(sp => new EmailConsumer(
             sp.GetRequiredService<NpgsqlDataSource>(),

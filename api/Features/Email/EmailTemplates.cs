@@ -38,7 +38,8 @@ public static class EmailTemplates
 
     public static bool Exists(string? name) => name is not null && Names.Contains(name, StringComparer.Ordinal);
 
-    public static RenderedEmail Render(string template, JsonObject model, string shopName)
+    /// <param name="testMode">Payments go to the built-in test provider: the mail says TEST MODE at the top.</param>
+    public static RenderedEmail Render(string template, JsonObject model, string shopName, bool testMode = false)
     {
         if (!Exists(template))
         {
@@ -46,7 +47,7 @@ public static class EmailTemplates
         }
         var values = ToScriptObject(model);
         values["shopName"] = shopName;
-        var layout = new ScriptObject { ["shopName"] = shopName };
+        var layout = new ScriptObject { ["shopName"] = shopName, ["testMode"] = testMode };
 
         var text = TextContexts.TryTake(out var idleText) ? idleText : NewTextContext();
         // A subject is one header line: no line breaks from the model can reach it.

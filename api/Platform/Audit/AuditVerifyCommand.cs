@@ -12,6 +12,11 @@ public static class AuditVerifyCommand
 {
     public const string Name = "audit-verify";
 
+    public static Cli.OperatorCommand Command { get; } = new(
+        Name, Name, "Checks the audit log's hash chain: exit 0 intact, 1 naming the first broken row, 2 not checked.", [],
+        (services, _, output, _, ct) => RunAsync(services.GetRequiredService<NpgsqlDataSource>(), output, ct),
+        UnreachableExitCode: 2);
+
     public static async Task<int> RunAsync(NpgsqlDataSource db, TextWriter output, CancellationToken ct = default)
     {
         AuditVerification result;

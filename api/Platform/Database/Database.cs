@@ -23,6 +23,20 @@ public static class Database
         csb.ApplicationName ??= "headless-api";
         return builder.Build();
     }
+
+    /// <summary>Null when a connection opens; else what the operator should check, without a stack trace.</summary>
+    public static async Task<string?> UnreachableAsync(NpgsqlDataSource db)
+    {
+        try
+        {
+            await using var conn = await db.OpenConnectionAsync();
+            return null;
+        }
+        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return $"Headless cannot reach its database ({e.Message.TrimEnd('.')}). Check Headless__Database__ConnectionString: host, port, user, password and database name.";
+        }
+    }
 }
 
 public static class LocalDatabase

@@ -7,16 +7,23 @@ using Npgsql;
 
 namespace Headless.Api.Platform.Hosting;
 
-/// <summary>Runs before the server accepts requests: migrations, the first admin account, the demo catalog.</summary>
+/// <summary>Runs before the server accepts requests: migrations, the first admin account (Development only:
+/// elsewhere an operator creates it with `create-admin`, so no password ever reaches a production console),
+/// the demo catalog.</summary>
 public sealed class StartupTasks(
-    NpgsqlDataSource db, IServiceProvider services, IOptions<CatalogOptions> catalog, IHostApplicationLifetime lifetime, ILogger<StartupTasks> log) : IHostedLifecycleService
+    NpgsqlDataSource db, IServiceProvider services, IOptions<CatalogOptions> catalog, IHostEnvironment environment,
+    IHostApplicationLifetime lifetime, ILogger<StartupTasks> log) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken ct)
     {
         var applied = await Migrator.MigrateAsync(db, ct);
         log.LogInformation("Migrations: {Applied} applied now, {Total} in all", applied.Count, Migrator.All.Count);
 
-        if (await AdminAccount.EnsureAsync(services, ct) is { } admin)
+        if (!environment.IsDevelopment())
+        {
+            log.LogInformation("No first admin is created outside Development; an operator runs create-admin (./build.sh create-admin --email=...)");
+        }
+        else if (await AdminAccount.EnsureAsync(services, ct) is { } admin)
         {
             // Shown once on the console, never written to the log stream or stored in clear.
             Console.Error.WriteLine($"""
