@@ -61,14 +61,16 @@ public sealed class AuditedAdminWritesTests(ApiFactory api) : IClassFixture<ApiF
     public async Task Tax_rate_shipping_method_and_discount_code_writes_record_before_and_after()
     {
         var admin = api.Admin();
-        (await admin.SendJsonAsync(HttpMethod.Put, "/api/v1/admin/tax-rates/IS", new SetTaxRateRequest(2500, true))).EnsureSuccessStatusCode();
+        var set = await admin.SendJsonAsync(HttpMethod.Put, "/api/v1/admin/tax-rates/IS", new SetTaxRateRequest(2500, true));
+        set.EnsureSuccessStatusCode();
         var (before, after) = await AuditOfAsync("tax-rate.set", "IS:");
         Assert.Null(before);
         Assert.Equal(2500, (int)after!["rateBasisPoints"]!);
-        (await admin.SendJsonAsync(HttpMethod.Put, "/api/v1/admin/tax-rates/IS", new SetTaxRateRequest(1500, true))).EnsureSuccessStatusCode();
+        set = await admin.SendJsonAsync(HttpMethod.Put, "/api/v1/admin/tax-rates/IS", new SetTaxRateRequest(1500, true), ifMatch: set.Headers.ETag!.ToString());
+        set.EnsureSuccessStatusCode();
         (before, after) = await AuditOfAsync("tax-rate.set", "IS:");
         Assert.Equal((2500, 1500), ((int)before!["rateBasisPoints"]!, (int)after!["rateBasisPoints"]!));
-        (await admin.DeleteAsync("/api/v1/admin/tax-rates/IS")).EnsureSuccessStatusCode();
+        (await admin.DeleteWithIfMatchAsync("/api/v1/admin/tax-rates/IS", set.Headers.ETag!.ToString())).EnsureSuccessStatusCode();
         (before, after) = await AuditOfAsync("tax-rate.deleted", "IS:");
         Assert.Equal(1500, (int)before!["rateBasisPoints"]!);
         Assert.Null(after);
@@ -98,11 +100,14 @@ public sealed class AuditedAdminWritesTests(ApiFactory api) : IClassFixture<ApiF
     {
         var admin = api.Admin();
         var startedAt = DateTimeOffset.UtcNow.AddSeconds(-1);
+        var etags = new Dictionary<string, string>();
         foreach (var country in new[] { "LT", "LV", "EE" })
         {
-            (await admin.SendJsonAsync(HttpMethod.Put, $"/api/v1/admin/tax-rates/{country}", new SetTaxRateRequest(2100, true))).EnsureSuccessStatusCode();
+            var set = await admin.SendJsonAsync(HttpMethod.Put, $"/api/v1/admin/tax-rates/{country}", new SetTaxRateRequest(2100, true));
+            set.EnsureSuccessStatusCode();
+            etags[country] = set.Headers.ETag!.ToString();
         }
-        (await admin.SendJsonAsync(HttpMethod.Put, "/api/v1/admin/tax-rates/LT", new SetTaxRateRequest(2200, true))).EnsureSuccessStatusCode();
+        (await admin.SendJsonAsync(HttpMethod.Put, "/api/v1/admin/tax-rates/LT", new SetTaxRateRequest(2200, true), ifMatch: etags["LT"])).EnsureSuccessStatusCode();
 
         var lt = await (await admin.GetAsync("/api/v1/admin/audit?entityType=tax-rate&entityId=LT:")).ReadAsync<AuditPage>();
         Assert.Equal([2200, 2100], lt.Items.Select(e => e.After!.Value.GetProperty("rateBasisPoints").GetInt32()));
