@@ -56,11 +56,15 @@ public static class ClientAddresses
         return (options, errors);
     }
 
-    /// <summary>Runs first in the pipeline, so everything after it sees the resolved client address.</summary>
+    /// <summary>Runs first in the pipeline, so everything after it sees the resolved client address. With no
+    /// proxy or network configured nobody is trusted, so the middleware could change nothing and is left out.</summary>
     public static WebApplication UseClientAddresses(this WebApplication app)
     {
         var (options, _) = Read(app.Configuration);
-        app.UseForwardedHeaders(options);
+        if (options.KnownProxies.Count > 0 || options.KnownIPNetworks.Count > 0)
+        {
+            app.UseForwardedHeaders(options);
+        }
         return app;
     }
 
