@@ -1,4 +1,3 @@
-using Headless.Api.Platform.Database;
 using Headless.Contracts.Admin;
 using Npgsql;
 
@@ -7,7 +6,7 @@ namespace Headless.Api.Platform.Audit;
 /// <summary>`./build.sh audit-verify` (the API run with the argument `audit-verify`): checks the whole audit
 /// chain of the configured database (Headless__Database__ConnectionString, else the embedded local one)
 /// and exits 0 when it is intact, 1 naming the first broken row when it is not, 2 when the database
-/// cannot be read.</summary>
+/// cannot be read. The operator command table migrates the database before it runs.</summary>
 public static class AuditVerifyCommand
 {
     public const string Name = "audit-verify";
@@ -22,7 +21,6 @@ public static class AuditVerifyCommand
         AuditVerification result;
         try
         {
-            await Migrator.MigrateAsync(db, ct);
             await using var conn = await db.OpenConnectionAsync(ct);
             result = await AuditChain.VerifyAsync(conn, ct);
         }
