@@ -7,6 +7,7 @@ import { authProvider } from "./auth/authProvider";
 import { LoginPage } from "./auth/LoginPage";
 import { dataProvider } from "./data";
 import { Layout } from "./layout/Layout";
+import { theme } from "./layout/theme";
 import { Overview } from "./overview/Overview";
 import { discountCodeScreens, shippingMethodScreens, taxRateScreens } from "./pricing";
 import { auditScreens } from "./audit";
@@ -22,6 +23,7 @@ export function App() {
       authProvider={authProvider}
       loginPage={LoginPage}
       layout={Layout}
+      theme={theme}
       dashboard={Overview}
       requireAuth
       disableTelemetry

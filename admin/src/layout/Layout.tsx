@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { Layout as RaLayout } from "react-admin";
+import { AppBar } from "./AppBar";
 import { Menu } from "./Menu";
 import { TestModeBanner } from "./TestModeBanner";
 
@@ -7,7 +8,7 @@ export function Layout({ children }: { children: ReactNode }) {
   return (
     <>
       <TestModeBanner />
-      <RaLayout menu={Menu}>{children}</RaLayout>
+      <RaLayout menu={Menu} appBar={AppBar}>{children}</RaLayout>
     </>
   );
 }
