@@ -100,6 +100,8 @@ builder.Services.AddCommerce(builder.Configuration);
 builder.Services.AddSearch(builder.Configuration);
 builder.Services.AddStorefrontHosting();
 builder.Services.AddAuditLog(builder.Configuration);
+builder.Services.AddSingleton<Headless.Api.Platform.Outbox.OutboxSignal>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Headless.Api.Platform.Outbox.OutboxSignal>());
 
 var app = builder.Build();
 
