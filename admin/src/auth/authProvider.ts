@@ -4,15 +4,18 @@
 // memory for that one step. POST /auth/login/second-factor finishes only social sign-ins (their pending
 // hl_mfa_pending cookie), which this admin does not offer.
 import type { AuthProvider } from "react-admin";
-import { LoginRequest, type Me } from "../../../sdk/typescript/headless-client";
+import { ChangePasswordRequest, LoginRequest, VerifyAuthenticatorRequest, type Me } from "../../../sdk/typescript/headless-client";
 import { api, csrf, forgetSession, problemOf, problemTypeIs } from "../data/http";
 
 export const staffRoles = ["staff", "admin"];
 
+/** What the sign-in page shows next: the authenticator code, or a first-run step (the session is kept for it). */
+export type NextStep = "code" | "new-password" | "enrol";
+
 export class SignInError extends Error {
   constructor(
     message: string,
-    readonly needsCode = false,
+    readonly next?: NextStep,
   ) {
     super(message);
   }
@@ -44,33 +47,36 @@ export const authProvider: AuthProvider = {
     } catch (error) {
       const problem = problemOf(error);
       if (problemTypeIs(problem, "mfa-required")) {
-        throw new SignInError("Enter the 6-digit code from your authenticator app.", true);
+        throw new SignInError("Enter the 6-digit code from your authenticator app.", "code");
       }
       if (problemTypeIs(problem, "mfa-failed")) {
         throw new SignInError(
           "That code was not accepted: it is wrong, expired or already used. Wait for the next code and try again.",
-          true,
+          "code",
         );
       }
       throw new SignInError(problem.detail || "Sign-in failed. Try again.");
     }
+    forgetSession();
     if (!user.roles?.some((r) => staffRoles.includes(r))) {
       await signOutQuietly();
       throw new SignInError(
         "This account has no staff role, so it cannot use the admin. Ask an admin to give you the staff role (Staff & keys).",
       );
     }
+    // First run (e.g. the printed development admin): a new password, then an authenticator, on this page.
     if (user.mustChangePassword) {
-      await signOutQuietly();
-      throw new SignInError("Change your password first (your account page in the shop), then sign in here again.");
+      throw new SignInError("Choose a new password for this account before you go on.", "new-password");
     }
     if (!user.twoFactorEnabled) {
-      await signOutQuietly();
       throw new SignInError(
-        "Staff must use two-factor authentication. Turn on an authenticator app in your account, then sign in here with a code.",
+        "Staff must use two-factor authentication: add this account to an authenticator app, then enter the code it shows.",
+        "enrol",
       );
     }
     me = user;
+    // The token belongs to the identity it was issued to: take a new one for the signed-in user.
+    forgetSession();
     await csrf();
   },
 
@@ -107,6 +113,22 @@ export const authProvider: AuthProvider = {
     return me?.roles ?? (await currentUser()).roles ?? [];
   },
 };
+
+/** First run: the new password (this session stays; other devices are signed out). */
+export async function changePassword(currentPassword: string, newPassword: string) {
+  await api.changePassword(new ChangePasswordRequest({ currentPassword, newPassword }));
+}
+
+/** First run: a new authenticator secret to add to an app (two-factor sign-in stays off until verified). */
+export async function startAuthenticator() {
+  return api.startAuthenticator();
+}
+
+/** First run: turns two-factor sign-in on; returns the recovery codes, shown once. */
+export async function verifyAuthenticator(code: string) {
+  const codes = await api.verifyAuthenticator(new VerifyAuthenticatorRequest({ code }));
+  return codes.codes ?? [];
+}
 
 async function signOutQuietly() {
   try {

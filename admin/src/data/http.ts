@@ -15,7 +15,8 @@ async function headlessFetch(input: RequestInfo, init?: RequestInit): Promise<Re
     headers.set("If-Match", pendingIfMatch);
     pendingIfMatch = null;
   }
-  if (writeMethods.has(method) && !isSignIn(String(input))) {
+  // Every write, sign-in included: a browser that still holds a session cookie is a cookie session too.
+  if (writeMethods.has(method)) {
     headers.set("X-CSRF-Token", await csrf());
   }
   const response = await fetch(input, { ...init, headers, credentials: "same-origin" });
@@ -24,7 +25,6 @@ async function headlessFetch(input: RequestInfo, init?: RequestInit): Promise<Re
   return response;
 }
 
-const isSignIn = (url: string) => /\/api\/v1\/auth\/(login|csrf)/.test(url);
 const pathOf = (url: string) => new URL(url, window.location.origin).pathname;
 
 export const api = new HeadlessClient(window.location.origin, { fetch: headlessFetch });

@@ -83,6 +83,20 @@ public sealed class AdminBrowser : ApiFactory, IAsyncLifetime
         return new Staff(user.Id, email, key!);
     }
 
+    /// <summary>An admin as `create-admin` (or the first Development start) makes one: a one-time password
+    /// to change at first sign-in, no authenticator yet.</summary>
+    public async Task<string> FirstRunAdminAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<HeadlessUser>>();
+        var email = $"first-{Guid.NewGuid():N}@example.test";
+        var user = new HeadlessUser { Email = email, EmailConfirmed = true, MustChangePassword = true };
+        var created = await users.CreateAsync(user, Password);
+        Assert.True(created.Succeeded, string.Join(" ", created.Errors.Select(e => e.Description)));
+        await users.AddToRolesAsync(user, [AccountRoles.Staff, AccountRoles.Admin]);
+        return email;
+    }
+
     /// <summary>A page in a fresh context; everything the page logs as an error lands in <paramref name="errors"/>.</summary>
     public async Task<IPage> NewPageAsync(List<string>? errors = null)
     {

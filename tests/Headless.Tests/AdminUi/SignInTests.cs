@@ -75,3 +75,44 @@ public sealed class SignInTests(AdminBrowser admin)
         await page.Context.CloseAsync();
     }
 }
+
+[Collection(AdminBrowserCollection.Name)]
+public sealed class FirstRunTests(AdminBrowser admin)
+{
+    [Fact]
+    public async Task A_first_run_admin_changes_the_password_adds_an_authenticator_and_signs_in_with_its_code()
+    {
+        var email = await admin.FirstRunAdminAsync();
+        var errors = new List<string>();
+        var page = await admin.NewPageAsync(errors);
+        page.Response += (_, r) => errors.Add($"{r.Request.Method} {r.Url} {r.Status}");
+        await page.GotoAsync("/admin/");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(AdminBrowser.Password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await page.GetByLabel("New password").FillAsync("a brand new staff passphrase");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save new password" }).ClickAsync();
+        try
+        {
+            await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("authenticator app", new() { Timeout = 10_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            Assert.Fail(e.Message + "\n" + string.Join("\n", errors.Where(x => x.Contains("/api/", StringComparison.Ordinal))));
+        }
+        Assert.True(await page.GetByTestId("authenticator-key").IsVisibleAsync(), string.Join("\n", errors));
+
+        var key = (await page.GetByTestId("authenticator-key").TextContentAsync())!.Trim();
+        await page.GetByLabel("Authenticator code").FillAsync(Totp.Code(key));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Turn on two-factor sign-in" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("recovery-codes").Locator("li")).Not.ToHaveCountAsync(0);
+        await AdminBrowser.AssertNoSeriousAxeViolationsAsync(page, "recovery codes");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+
+        await page.GetByLabel("Authenticator code").FillAsync(Totp.Next(key));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Verify code" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".RaSidebar-fixed").GetByRole(AriaRole.Menuitem, new() { Name = "Audit log" })).ToBeVisibleAsync();
+        await page.Context.CloseAsync();
+    }
+}
