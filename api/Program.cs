@@ -14,6 +14,7 @@ using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Health;
 using Headless.Api.Platform.Hosting;
 using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Jobs;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.OpenApi;
 using Headless.Api.Platform.Problems;
@@ -100,6 +101,7 @@ builder.Services.AddCommerce(builder.Configuration);
 builder.Services.AddSearch(builder.Configuration);
 builder.Services.AddStorefrontHosting();
 builder.Services.AddAuditLog(builder.Configuration);
+builder.Services.AddJobs(builder.Configuration);
 
 var app = builder.Build();
 

@@ -54,6 +54,8 @@ namespace Headless.Api.Platform.Json;
 [JsonSerializable(typeof(CategoryNode))]
 [JsonSerializable(typeof(AuditPage))]
 [JsonSerializable(typeof(AuditVerification))]
+[JsonSerializable(typeof(Job))]
+[JsonSerializable(typeof(JobPage))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 [JsonSerializable(typeof(Dictionary<string, object?>))]
