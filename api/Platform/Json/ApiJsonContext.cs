@@ -61,6 +61,8 @@ namespace Headless.Api.Platform.Json;
 [JsonSerializable(typeof(AdminOverview))]
 [JsonSerializable(typeof(LiveOrderEvent))]
 [JsonSerializable(typeof(AuditVerification))]
+[JsonSerializable(typeof(Job))]
+[JsonSerializable(typeof(JobPage))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
 [JsonSerializable(typeof(Dictionary<string, object?>))]
