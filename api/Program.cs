@@ -14,6 +14,7 @@ using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Health;
 using Headless.Api.Platform.Hosting;
 using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Jobs;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.OpenApi;
 using Headless.Api.Platform.Problems;
@@ -102,6 +103,7 @@ builder.Services.AddStorefrontHosting();
 builder.Services.AddAuditLog(builder.Configuration);
 builder.Services.AddSingleton<Headless.Api.Platform.Outbox.OutboxSignal>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Headless.Api.Platform.Outbox.OutboxSignal>());
+builder.Services.AddJobs(builder.Configuration);
 
 var app = builder.Build();
 

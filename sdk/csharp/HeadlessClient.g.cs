@@ -13562,6 +13562,21 @@ namespace Headless.Sdk
         [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
         public System.DateTimeOffset UpdatedAt { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("seoTitle")]
+        public string? SeoTitle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("seoDescription")]
+        public string? SeoDescription { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("vendor")]
+        public string? Vendor { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("productType")]
+        public string? ProductType { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("optionNames")]
+        public System.Collections.Generic.ICollection<string>? OptionNames { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -13621,6 +13636,9 @@ namespace Headless.Sdk
 
         [System.Text.Json.Serialization.JsonPropertyName("version")]
         public int Version { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("compareAtPrice")]
+        public Money? CompareAtPrice { get; set; } = default!;
 
     }
 
@@ -13755,6 +13773,9 @@ namespace Headless.Sdk
         [System.ComponentModel.DataAnnotations.Range(0, 1000000)]
         public int? InitialStock { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("compareAtPrice")]
+        public MoneyInput? CompareAtPrice { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -13878,6 +13899,25 @@ namespace Headless.Sdk
         [System.ComponentModel.DataAnnotations.Required]
         public System.Collections.Generic.ICollection<CreateVariantRequest> Variants { get; set; } = new System.Collections.ObjectModel.Collection<CreateVariantRequest>();
 
+        [System.Text.Json.Serialization.JsonPropertyName("seoTitle")]
+        [System.ComponentModel.DataAnnotations.StringLength(200)]
+        public string? SeoTitle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("seoDescription")]
+        [System.ComponentModel.DataAnnotations.StringLength(500)]
+        public string? SeoDescription { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("vendor")]
+        [System.ComponentModel.DataAnnotations.StringLength(100)]
+        public string? Vendor { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("productType")]
+        [System.ComponentModel.DataAnnotations.StringLength(100)]
+        public string? ProductType { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("optionNames")]
+        public System.Collections.Generic.ICollection<string>? OptionNames { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -13952,7 +13992,8 @@ namespace Headless.Sdk
     }
 
     /// <summary>
-    /// Only the fields present change.
+    /// Only the fields present change. An empty SEO title or description removes it (the title and
+    /// <br/>            description are used then).
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UpdateProductRequest
@@ -13986,10 +14027,30 @@ namespace Headless.Sdk
         [System.Text.Json.Serialization.JsonPropertyName("categoryIds")]
         public System.Collections.Generic.ICollection<System.Guid>? CategoryIds { get; set; } = default!;
 
+        [System.Text.Json.Serialization.JsonPropertyName("seoTitle")]
+        [System.ComponentModel.DataAnnotations.StringLength(200)]
+        public string? SeoTitle { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("seoDescription")]
+        [System.ComponentModel.DataAnnotations.StringLength(500)]
+        public string? SeoDescription { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("vendor")]
+        [System.ComponentModel.DataAnnotations.StringLength(100)]
+        public string? Vendor { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("productType")]
+        [System.ComponentModel.DataAnnotations.StringLength(100)]
+        public string? ProductType { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("optionNames")]
+        public System.Collections.Generic.ICollection<string>? OptionNames { get; set; } = default!;
+
     }
 
     /// <summary>
-    /// Only the fields present change. The SKU of a variant never changes.
+    /// Only the fields present change. The SKU of a variant never changes; send
+    /// <br/>            `removeCompareAtPrice: true` to drop the compare-at price.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class UpdateVariantRequest
@@ -14008,6 +14069,12 @@ namespace Headless.Sdk
         [System.Text.Json.Serialization.JsonPropertyName("weightGrams")]
         [System.ComponentModel.DataAnnotations.Range(0, 100000)]
         public int? WeightGrams { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("compareAtPrice")]
+        public MoneyInput? CompareAtPrice { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("removeCompareAtPrice")]
+        public bool? RemoveCompareAtPrice { get; set; } = default!;
 
     }
 

@@ -9479,6 +9479,11 @@ export class ProductDetail implements IProductDetail {
     version!: number;
     createdAt!: Date;
     updatedAt!: Date;
+    seoTitle?: string | null;
+    seoDescription?: string | null;
+    vendor?: string;
+    productType?: string;
+    optionNames?: string[] | null;
 
     constructor(data?: IProductDetail) {
         if (data) {
@@ -9539,6 +9544,18 @@ export class ProductDetail implements IProductDetail {
             this.version = _data["version"] !== undefined ? _data["version"] : null as any;
             this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
             this.updatedAt = _data["updatedAt"] ? new Date(_data["updatedAt"].toString()) : null as any;
+            this.seoTitle = _data["seoTitle"] !== undefined ? _data["seoTitle"] : null as any;
+            this.seoDescription = _data["seoDescription"] !== undefined ? _data["seoDescription"] : null as any;
+            this.vendor = _data["vendor"] !== undefined ? _data["vendor"] : null as any;
+            this.productType = _data["productType"] !== undefined ? _data["productType"] : null as any;
+            if (Array.isArray(_data["optionNames"])) {
+                this.optionNames = [] as any;
+                for (let item of _data["optionNames"])
+                    this.optionNames!.push(item);
+            }
+            else {
+                this.optionNames = null as any;
+            }
         }
     }
 
@@ -9581,6 +9598,15 @@ export class ProductDetail implements IProductDetail {
         data["version"] = this.version !== undefined ? this.version : null as any;
         data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
         data["updatedAt"] = this.updatedAt ? this.updatedAt.toISOString() : null as any;
+        data["seoTitle"] = this.seoTitle !== undefined ? this.seoTitle : null as any;
+        data["seoDescription"] = this.seoDescription !== undefined ? this.seoDescription : null as any;
+        data["vendor"] = this.vendor !== undefined ? this.vendor : null as any;
+        data["productType"] = this.productType !== undefined ? this.productType : null as any;
+        if (Array.isArray(this.optionNames)) {
+            data["optionNames"] = [];
+            for (let item of this.optionNames)
+                data["optionNames"].push(item);
+        }
         return data;
     }
 }
@@ -9600,6 +9626,11 @@ export interface IProductDetail {
     version: number;
     createdAt: Date;
     updatedAt: Date;
+    seoTitle?: string | null;
+    seoDescription?: string | null;
+    vendor?: string;
+    productType?: string;
+    optionNames?: string[] | null;
 }
 
 export class CategoryRef implements ICategoryRef {
@@ -9657,6 +9688,7 @@ export class ProductVariant implements IProductVariant {
     available!: number;
     inStock!: boolean;
     version!: number;
+    compareAtPrice?: Money | null;
 
     constructor(data?: IProductVariant) {
         if (data) {
@@ -9692,6 +9724,7 @@ export class ProductVariant implements IProductVariant {
             this.available = _data["available"] !== undefined ? _data["available"] : null as any;
             this.inStock = _data["inStock"] !== undefined ? _data["inStock"] : null as any;
             this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+            this.compareAtPrice = _data["compareAtPrice"] ? Money.fromJS(_data["compareAtPrice"]) : null as any;
         }
     }
 
@@ -9720,6 +9753,7 @@ export class ProductVariant implements IProductVariant {
         data["available"] = this.available !== undefined ? this.available : null as any;
         data["inStock"] = this.inStock !== undefined ? this.inStock : null as any;
         data["version"] = this.version !== undefined ? this.version : null as any;
+        data["compareAtPrice"] = this.compareAtPrice ? this.compareAtPrice.toJSON() : null as any;
         return data;
     }
 }
@@ -9735,6 +9769,7 @@ export interface IProductVariant {
     available: number;
     inStock: boolean;
     version: number;
+    compareAtPrice?: Money | null;
 }
 
 export class ProductPage implements IProductPage {
@@ -10038,6 +10073,7 @@ export class CreateVariantRequest implements ICreateVariantRequest {
     price!: MoneyInput;
     weightGrams!: number;
     initialStock?: number | null;
+    compareAtPrice?: MoneyInput | null;
 
     constructor(data?: ICreateVariantRequest) {
         if (data) {
@@ -10068,6 +10104,7 @@ export class CreateVariantRequest implements ICreateVariantRequest {
             this.price = _data["price"] ? MoneyInput.fromJS(_data["price"]) : new MoneyInput();
             this.weightGrams = _data["weightGrams"] !== undefined ? _data["weightGrams"] : null as any;
             this.initialStock = _data["initialStock"] !== undefined ? _data["initialStock"] : null as any;
+            this.compareAtPrice = _data["compareAtPrice"] ? MoneyInput.fromJS(_data["compareAtPrice"]) : null as any;
         }
     }
 
@@ -10092,6 +10129,7 @@ export class CreateVariantRequest implements ICreateVariantRequest {
         data["price"] = this.price ? this.price.toJSON() : null as any;
         data["weightGrams"] = this.weightGrams !== undefined ? this.weightGrams : null as any;
         data["initialStock"] = this.initialStock !== undefined ? this.initialStock : null as any;
+        data["compareAtPrice"] = this.compareAtPrice ? this.compareAtPrice.toJSON() : null as any;
         return data;
     }
 }
@@ -10103,6 +10141,7 @@ export interface ICreateVariantRequest {
     price: MoneyInput;
     weightGrams: number;
     initialStock?: number | null;
+    compareAtPrice?: MoneyInput | null;
 }
 
 export class MoneyInput implements IMoneyInput {
@@ -10303,6 +10342,11 @@ export class CreateProductRequest implements ICreateProductRequest {
     featured?: boolean | null;
     categoryIds?: string[] | null;
     variants!: CreateVariantRequest[];
+    seoTitle?: string | null;
+    seoDescription?: string | null;
+    vendor?: string | null;
+    productType?: string | null;
+    optionNames?: string[] | null;
 
     constructor(data?: ICreateProductRequest) {
         if (data) {
@@ -10355,6 +10399,18 @@ export class CreateProductRequest implements ICreateProductRequest {
             else {
                 this.variants = null as any;
             }
+            this.seoTitle = _data["seoTitle"] !== undefined ? _data["seoTitle"] : null as any;
+            this.seoDescription = _data["seoDescription"] !== undefined ? _data["seoDescription"] : null as any;
+            this.vendor = _data["vendor"] !== undefined ? _data["vendor"] : null as any;
+            this.productType = _data["productType"] !== undefined ? _data["productType"] : null as any;
+            if (Array.isArray(_data["optionNames"])) {
+                this.optionNames = [] as any;
+                for (let item of _data["optionNames"])
+                    this.optionNames!.push(item);
+            }
+            else {
+                this.optionNames = null as any;
+            }
         }
     }
 
@@ -10392,6 +10448,15 @@ export class CreateProductRequest implements ICreateProductRequest {
             for (let item of this.variants)
                 data["variants"].push(item ? item.toJSON() : null as any);
         }
+        data["seoTitle"] = this.seoTitle !== undefined ? this.seoTitle : null as any;
+        data["seoDescription"] = this.seoDescription !== undefined ? this.seoDescription : null as any;
+        data["vendor"] = this.vendor !== undefined ? this.vendor : null as any;
+        data["productType"] = this.productType !== undefined ? this.productType : null as any;
+        if (Array.isArray(this.optionNames)) {
+            data["optionNames"] = [];
+            for (let item of this.optionNames)
+                data["optionNames"].push(item);
+        }
         return data;
     }
 }
@@ -10406,6 +10471,11 @@ export interface ICreateProductRequest {
     featured?: boolean | null;
     categoryIds?: string[] | null;
     variants: CreateVariantRequest[];
+    seoTitle?: string | null;
+    seoDescription?: string | null;
+    vendor?: string | null;
+    productType?: string | null;
+    optionNames?: string[] | null;
 }
 
 export class ImageInput implements IImageInput {
@@ -10554,7 +10624,7 @@ export interface IUpdateCategoryRequest {
     position?: number | null;
 }
 
-/** Only the fields present change. */
+/** Only the fields present change. An empty SEO title or description removes it (the title and            description are used then). */
 export class UpdateProductRequest implements IUpdateProductRequest {
     slug?: string | null;
     title?: string | null;
@@ -10564,6 +10634,11 @@ export class UpdateProductRequest implements IUpdateProductRequest {
     tags?: string[] | null;
     featured?: boolean | null;
     categoryIds?: string[] | null;
+    seoTitle?: string | null;
+    seoDescription?: string | null;
+    vendor?: string | null;
+    productType?: string | null;
+    optionNames?: string[] | null;
 
     constructor(data?: IUpdateProductRequest) {
         if (data) {
@@ -10605,6 +10680,18 @@ export class UpdateProductRequest implements IUpdateProductRequest {
             else {
                 this.categoryIds = null as any;
             }
+            this.seoTitle = _data["seoTitle"] !== undefined ? _data["seoTitle"] : null as any;
+            this.seoDescription = _data["seoDescription"] !== undefined ? _data["seoDescription"] : null as any;
+            this.vendor = _data["vendor"] !== undefined ? _data["vendor"] : null as any;
+            this.productType = _data["productType"] !== undefined ? _data["productType"] : null as any;
+            if (Array.isArray(_data["optionNames"])) {
+                this.optionNames = [] as any;
+                for (let item of _data["optionNames"])
+                    this.optionNames!.push(item);
+            }
+            else {
+                this.optionNames = null as any;
+            }
         }
     }
 
@@ -10637,11 +10724,20 @@ export class UpdateProductRequest implements IUpdateProductRequest {
             for (let item of this.categoryIds)
                 data["categoryIds"].push(item);
         }
+        data["seoTitle"] = this.seoTitle !== undefined ? this.seoTitle : null as any;
+        data["seoDescription"] = this.seoDescription !== undefined ? this.seoDescription : null as any;
+        data["vendor"] = this.vendor !== undefined ? this.vendor : null as any;
+        data["productType"] = this.productType !== undefined ? this.productType : null as any;
+        if (Array.isArray(this.optionNames)) {
+            data["optionNames"] = [];
+            for (let item of this.optionNames)
+                data["optionNames"].push(item);
+        }
         return data;
     }
 }
 
-/** Only the fields present change. */
+/** Only the fields present change. An empty SEO title or description removes it (the title and            description are used then). */
 export interface IUpdateProductRequest {
     slug?: string | null;
     title?: string | null;
@@ -10651,14 +10747,21 @@ export interface IUpdateProductRequest {
     tags?: string[] | null;
     featured?: boolean | null;
     categoryIds?: string[] | null;
+    seoTitle?: string | null;
+    seoDescription?: string | null;
+    vendor?: string | null;
+    productType?: string | null;
+    optionNames?: string[] | null;
 }
 
-/** Only the fields present change. The SKU of a variant never changes. */
+/** Only the fields present change. The SKU of a variant never changes; send            `removeCompareAtPrice: true` to drop the compare-at price. */
 export class UpdateVariantRequest implements IUpdateVariantRequest {
     title?: string | null;
     options?: { [key: string]: string; } | null;
     price?: MoneyInput | null;
     weightGrams?: number | null;
+    compareAtPrice?: MoneyInput | null;
+    removeCompareAtPrice?: boolean | null;
 
     constructor(data?: IUpdateVariantRequest) {
         if (data) {
@@ -10684,6 +10787,8 @@ export class UpdateVariantRequest implements IUpdateVariantRequest {
             }
             this.price = _data["price"] ? MoneyInput.fromJS(_data["price"]) : null as any;
             this.weightGrams = _data["weightGrams"] !== undefined ? _data["weightGrams"] : null as any;
+            this.compareAtPrice = _data["compareAtPrice"] ? MoneyInput.fromJS(_data["compareAtPrice"]) : null as any;
+            this.removeCompareAtPrice = _data["removeCompareAtPrice"] !== undefined ? _data["removeCompareAtPrice"] : null as any;
         }
     }
 
@@ -10706,16 +10811,20 @@ export class UpdateVariantRequest implements IUpdateVariantRequest {
         }
         data["price"] = this.price ? this.price.toJSON() : null as any;
         data["weightGrams"] = this.weightGrams !== undefined ? this.weightGrams : null as any;
+        data["compareAtPrice"] = this.compareAtPrice ? this.compareAtPrice.toJSON() : null as any;
+        data["removeCompareAtPrice"] = this.removeCompareAtPrice !== undefined ? this.removeCompareAtPrice : null as any;
         return data;
     }
 }
 
-/** Only the fields present change. The SKU of a variant never changes. */
+/** Only the fields present change. The SKU of a variant never changes; send            `removeCompareAtPrice: true` to drop the compare-at price. */
 export interface IUpdateVariantRequest {
     title?: string | null;
     options?: { [key: string]: string; } | null;
     price?: MoneyInput | null;
     weightGrams?: number | null;
+    compareAtPrice?: MoneyInput | null;
+    removeCompareAtPrice?: boolean | null;
 }
 
 export class Cart implements ICart {
