@@ -5,7 +5,7 @@ import { useCallback, useEffect, useState } from "react";
 import { Alert, Box, Card, CardContent, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
 import { Title } from "react-admin";
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { AdminOverview } from "../../../sdk/typescript/headless-client";
+import type { AdminOverview, InventoryRow } from "../../../sdk/typescript/headless-client";
 import { api, problemOf } from "../data/http";
 
 const money = (amount: number, currency: string) => `${(amount / 100).toFixed(2)} ${currency}`;
@@ -14,6 +14,8 @@ export function Overview() {
   const [overview, setOverview] = useState<AdminOverview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
+  // null: not loaded, or this staff member has no catalog access (the card is left out).
+  const [lowStock, setLowStock] = useState<{ items: InventoryRow[]; more: boolean } | null>(null);
 
   const load = useCallback(() => {
     api.getAdminOverview().then(
@@ -22,6 +24,13 @@ export function Overview() {
         setError(null);
       },
       (e) => setError(problemOf(e).detail ?? "The overview could not be loaded. Reload the page."),
+    );
+  }, []);
+
+  useEffect(() => {
+    api.listInventory(undefined, true, 5).then(
+      (page) => setLowStock({ items: page.items ?? [], more: Boolean(page.nextCursor) }),
+      () => setLowStock(null),
     );
   }, []);
 
@@ -76,6 +85,27 @@ export function Overview() {
             <Typography variant="h4">{overview?.days?.at(-1)?.orders ?? "…"}</Typography>
           </CardContent>
         </Card>
+        {lowStock && (
+          <Card sx={{ minWidth: 300 }} data-testid="low-stock">
+            <CardContent>
+              <Typography component="h2" variant="subtitle1">
+                Low stock
+              </Typography>
+              {lowStock.items.length === 0 ? (
+                <Typography variant="body2">No SKU is at or below its low-stock threshold.</Typography>
+              ) : (
+                <Box component="ul" sx={{ m: 0, pl: 2 }}>
+                  {lowStock.items.map((i) => (
+                    <li key={i.sku}>
+                      {i.sku} ({i.productTitle}): {i.available} available, threshold {i.lowStockThreshold}
+                    </li>
+                  ))}
+                  {lowStock.more && <li>and more: see Inventory</li>}
+                </Box>
+              )}
+            </CardContent>
+          </Card>
+        )}
       </Box>
       <Card>
         <CardContent>

@@ -13,6 +13,8 @@ public sealed class OverviewScreenTests(AdminBrowser admin)
         await admin.SignInAsync(page, await admin.StaffAsync());
         var newest = page.GetByRole(AriaRole.Table, new() { Name = "Newest orders" });
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Newest orders (live)" })).ToBeVisibleAsync();
+        // The low-stock card (adm-catalog's GET /admin/inventory?lowStock=true) is there for catalog staff.
+        await Assertions.Expect(page.GetByTestId("low-stock")).ToBeVisibleAsync();
         await AdminBrowser.AssertNoSeriousAxeViolationsAsync(page, "overview");
 
         await Shop.PricingAsync(admin);

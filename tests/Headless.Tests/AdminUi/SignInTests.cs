@@ -83,9 +83,7 @@ public sealed class FirstRunTests(AdminBrowser admin)
     public async Task A_first_run_admin_changes_the_password_adds_an_authenticator_and_signs_in_with_its_code()
     {
         var email = await admin.FirstRunAdminAsync();
-        var errors = new List<string>();
-        var page = await admin.NewPageAsync(errors);
-        page.Response += (_, r) => errors.Add($"{r.Request.Method} {r.Url} {r.Status}");
+        var page = await admin.NewPageAsync();
         await page.GotoAsync("/admin/");
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(AdminBrowser.Password);
@@ -93,15 +91,7 @@ public sealed class FirstRunTests(AdminBrowser admin)
 
         await page.GetByLabel("New password").FillAsync("a brand new staff passphrase");
         await page.GetByRole(AriaRole.Button, new() { Name = "Save new password" }).ClickAsync();
-        try
-        {
-            await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("authenticator app", new() { Timeout = 10_000 });
-        }
-        catch (PlaywrightException e)
-        {
-            Assert.Fail(e.Message + "\n" + string.Join("\n", errors.Where(x => x.Contains("/api/", StringComparison.Ordinal))));
-        }
-        Assert.True(await page.GetByTestId("authenticator-key").IsVisibleAsync(), string.Join("\n", errors));
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("authenticator app");
 
         var key = (await page.GetByTestId("authenticator-key").TextContentAsync())!.Trim();
         await page.GetByLabel("Authenticator code").FillAsync(Totp.Code(key));
