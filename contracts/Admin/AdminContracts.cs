@@ -13,7 +13,8 @@ public sealed record CreateVariantRequest(
     Dictionary<string, string>? Options,
     MoneyInput? Price,
     int? WeightGrams,
-    int? InitialStock);
+    int? InitialStock,
+    MoneyInput? CompareAtPrice = null);
 
 public sealed record CreateProductRequest(
     string? Slug,
@@ -24,9 +25,15 @@ public sealed record CreateProductRequest(
     List<string>? Tags,
     bool? Featured,
     List<Guid>? CategoryIds,
-    List<CreateVariantRequest>? Variants);
+    List<CreateVariantRequest>? Variants,
+    string? SeoTitle = null,
+    string? SeoDescription = null,
+    string? Vendor = null,
+    string? ProductType = null,
+    List<string>? OptionNames = null);
 
-/// <summary>Only the fields present change.</summary>
+/// <summary>Only the fields present change. An empty SEO title or description removes it (the title and
+/// description are used then).</summary>
 public sealed record UpdateProductRequest(
     string? Slug,
     string? Title,
@@ -35,14 +42,22 @@ public sealed record UpdateProductRequest(
     List<ImageInput>? Images,
     List<string>? Tags,
     bool? Featured,
-    List<Guid>? CategoryIds);
+    List<Guid>? CategoryIds,
+    string? SeoTitle = null,
+    string? SeoDescription = null,
+    string? Vendor = null,
+    string? ProductType = null,
+    List<string>? OptionNames = null);
 
-/// <summary>Only the fields present change. The SKU of a variant never changes.</summary>
+/// <summary>Only the fields present change. The SKU of a variant never changes; send
+/// `removeCompareAtPrice: true` to drop the compare-at price.</summary>
 public sealed record UpdateVariantRequest(
     string? Title,
     Dictionary<string, string>? Options,
     MoneyInput? Price,
-    int? WeightGrams);
+    int? WeightGrams,
+    MoneyInput? CompareAtPrice = null,
+    bool? RemoveCompareAtPrice = null);
 
 public sealed record SetStockRequest(int? OnHand, string? Reason);
 

@@ -17,7 +17,8 @@ public sealed record ProductVariant(
     string Status,
     int Available,
     bool InStock,
-    int Version);
+    int Version,
+    Money? CompareAtPrice = null);
 
 public sealed record ProductDetail(
     Guid Id,
@@ -33,7 +34,12 @@ public sealed record ProductDetail(
     bool InStock,
     int Version,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    string? SeoTitle = null,
+    string? SeoDescription = null,
+    string Vendor = "",
+    string ProductType = "",
+    IReadOnlyList<string>? OptionNames = null);
 
 public sealed record ProductSummary(
     Guid Id,

@@ -99,6 +99,7 @@ public sealed class SiteRenderer
             Title = p.Title,
             Paragraphs = p.Description.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Price = price,
+            CompareAt = cheapest?.CompareAtPrice is { } was ? MoneyText.Format(was.Amount, was.Currency) : "",
             InStock = p.InStock,
             StockText = StockText(variants),
             Image = Image(p.Slug, images.FirstOrDefault(), p.Title, 0, 640, lazy: false),
@@ -110,6 +111,7 @@ public sealed class SiteRenderer
                 Title = v.Title,
                 Price = MoneyText.Format(v.Price.Amount, v.Price.Currency),
                 Amount = v.Price.Amount,
+                CompareAt = v.CompareAtPrice is { } was ? MoneyText.Format(was.Amount, was.Currency) : "",
                 InStock = v.InStock,
                 Available = v.Available,
                 Checked = i == Math.Max(firstInStock, 0),
@@ -120,8 +122,8 @@ public sealed class SiteRenderer
         };
         var page = new PageVm
         {
-            Title = p.Title,
-            Description = Summary(p.Description),
+            Title = p.SeoTitle ?? p.Title,
+            Description = p.SeoDescription ?? Summary(p.Description),
             Url = $"/products/{p.Slug}/",
             Script = Script("product"),
             BodyClass = "product",

@@ -52,6 +52,8 @@ public sealed class VariantVm
     public required string Title { get; init; }
     public required string Price { get; init; }
     public required long Amount { get; init; }
+    /// <summary>The compare-at ("was") price, or "" when there is none.</summary>
+    public string CompareAt { get; init; } = "";
     public required bool InStock { get; init; }
     public required int Available { get; init; }
     public bool Checked { get; init; }
@@ -64,6 +66,8 @@ public sealed class ProductVm
     public required string Title { get; init; }
     public required IReadOnlyList<string> Paragraphs { get; init; }
     public required string Price { get; init; }
+    /// <summary>The cheapest variant's compare-at ("was") price, or "" when it has none.</summary>
+    public string CompareAt { get; init; } = "";
     public required bool InStock { get; init; }
     public required string StockText { get; init; }
     public required ImageVm Image { get; init; }

@@ -17,6 +17,7 @@ public static class Reservations
     {
         var skus = lines.Select(l => l.Sku).ToArray();
         var quantities = lines.Select(l => l.Quantity).ToArray();
+        await Catalog.StockLedger.NoteAsync(conn, tx, $"reserved for order {orderId}", "checkout");
         // The availability events ride along in the same statement: if any line falls short, the caller
         // rolls the whole transaction back, events included.
         using var grid = await conn.QueryMultipleAsync("""

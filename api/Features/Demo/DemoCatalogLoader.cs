@@ -101,6 +101,8 @@ public static class DemoCatalogLoader
                 await row.WriteAsync(v.CreatedAt, NpgsqlDbType.TimestampTz, token);
             }, progress, ct);
 
+        // One set-based pass for the stock ledger and the products' stock totals instead of a trigger per row.
+        await conn.ExecuteAsync(new CommandDefinition("select set_config('headless.stock_bulk', 'on', true)", transaction: tx, cancellationToken: ct));
         await CopyAsync(conn, "inventory", catalog.Variants,
             "copy inventory (sku, on_hand, updated_at) from stdin (format binary)",
             async (row, v, token) =>
@@ -109,6 +111,16 @@ public static class DemoCatalogLoader
                 await row.WriteAsync(v.OnHand, NpgsqlDbType.Integer, token);
                 await row.WriteAsync(v.CreatedAt, NpgsqlDbType.TimestampTz, token);
             }, progress, ct);
+
+        await conn.ExecuteAsync(new CommandDefinition("""
+            select stock_bulk_loaded('demo catalog', 'system:demo-loader');
+            select set_config('headless.stock_bulk', '', true);
+            update products p set option_names = k.names
+            from (select v.product_id, array_agg(distinct o.key order by o.key) as names
+                  from variants v, jsonb_object_keys(v.options) as o(key)
+                  group by v.product_id) k
+            where p.id = k.product_id;
+            """, transaction: tx, cancellationToken: ct));
 
         await conn.ExecuteAsync(new CommandDefinition("""
             with counts (body) as (

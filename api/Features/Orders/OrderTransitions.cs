@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Dapper;
+using Headless.Api.Features.Catalog;
 using Headless.Api.Platform.Outbox;
 using Npgsql;
 
@@ -46,15 +47,12 @@ public static class OrderTransitions
             return (status == OrderStatus.Canceled ? PaidOutcome.PaidAfterCancel : PaidOutcome.AlreadyPaid, p.OrderId);
         }
         // Reserved units become sold ones: on_hand and reserved drop together, availability is unchanged.
+        await StockLedger.NoteAsync(conn, tx, $"order {o.Number} paid", log.Actor.Id);
         await conn.ExecuteAsync("""
-            with sold as (
-                update inventory i set on_hand = i.on_hand - l.quantity, reserved = i.reserved - l.quantity,
-                       version = i.version + 1, updated_at = now()
-                from order_lines l where l.order_id = @id and i.sku = l.sku
-                returning i.sku, l.quantity, i.on_hand)
-            insert into stock_movements (sku, delta, on_hand, reason, actor)
-            select sku, -quantity, on_hand, 'order ' || @number || ' paid', @actor from sold
-            """, new { id = p.OrderId, number = o.Number, actor = log.Actor.Id }, tx);
+            update inventory i set on_hand = i.on_hand - l.quantity, reserved = i.reserved - l.quantity,
+                   version = i.version + 1, updated_at = now()
+            from order_lines l where l.order_id = @id and i.sku = l.sku
+            """, new { id = p.OrderId }, tx);
         await EventAsync(conn, tx, p.OrderId, OrderStatus.PendingPayment, OrderStatus.Paid, log.Actor.Id, source);
         await log.EventAsync("order.paid", "order", p.OrderId.ToString(), new JsonObject { ["number"] = o.Number });
         await OrderEmails.QueueAsync(log, "order-confirmation", p.OrderId, o.Email, o.CustomerId);
@@ -73,6 +71,7 @@ public static class OrderTransitions
         {
             return false;
         }
+        await StockLedger.NoteAsync(conn, tx, $"reservation released: {note}", log.Actor.Id);
         await conn.ExecuteAsync("""
             update inventory i set reserved = i.reserved - l.quantity, version = i.version + 1, updated_at = now()
             from order_lines l where l.order_id = @orderId and i.sku = l.sku
@@ -98,14 +97,11 @@ public static class OrderTransitions
         {
             return false;
         }
+        await StockLedger.NoteAsync(conn, tx, $"order {number} canceled", log.Actor.Id);
         await conn.ExecuteAsync("""
-            with restocked as (
-                update inventory i set on_hand = i.on_hand + l.quantity, version = i.version + 1, updated_at = now()
-                from order_lines l where l.order_id = @orderId and i.sku = l.sku
-                returning i.sku, l.quantity, i.on_hand)
-            insert into stock_movements (sku, delta, on_hand, reason, actor)
-            select sku, quantity, on_hand, 'order ' || @number || ' canceled', @actor from restocked
-            """, new { orderId, number, actor = log.Actor.Id }, tx);
+            update inventory i set on_hand = i.on_hand + l.quantity, version = i.version + 1, updated_at = now()
+            from order_lines l where l.order_id = @orderId and i.sku = l.sku
+            """, new { orderId }, tx);
         await EventAsync(conn, tx, orderId, OrderStatus.Paid, OrderStatus.Canceled, log.Actor.Id, note);
         await log.EventAsync("order.canceled", "order", orderId.ToString());
         await StockEventsAsync(log, orderId);

@@ -46,7 +46,11 @@ public sealed class AddVariant(NpgsqlDataSource db, CatalogCache cache)
         {
             return NotFound($"No product has the id {productId}.");
         }
-        var before = await ProductWrites.LoadAsync(log, productId);
+        var before = (await ProductWrites.LoadAsync(log, productId))!;
+        if (ProductWrites.UnknownOptions(before.OptionNames ?? [], [("options", request.Options)]).FirstOrDefault() is { Field: not null } unknown)
+        {
+            return Validation(unknown.Field, unknown.Message);
+        }
         var position = await conn.ExecuteScalarAsync<int>(
             "select coalesce(max(position) + 1, 0) from variants where product_id = @productId", new { productId }, tx);
         var variantId = await ProductWrites.InsertVariantAsync(log, productId, request, position);

@@ -39,6 +39,7 @@ public sealed class AdjustStock(NpgsqlDataSource db, CatalogCache cache)
         var (sku, request, http) = (req.Sku, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        await StockLedger.NoteAsync(conn, tx, request.Reason!, Actor.From(http).Id);
         // One conditional update: concurrent adjustments add up and on hand never drops below reserved.
         var row = await conn.QuerySingleOrDefaultAsync<StockWrites.StockRow>($"""
             update inventory set on_hand = on_hand + @delta, version = version + 1, updated_at = now()

@@ -51,6 +51,15 @@ public static partial class CatalogRules
         .InclusiveBetween(0, 100_000).WithMessage("Weight is in grams, from 0 to 100000.");
 
     public static bool NoControlCharacters(string? value) => value is null || !value.Any(char.IsControl);
+
+    public static void ShortText<T>(this IRuleBuilder<T, string?> rule, int max) => rule
+        .MaximumLength(max).Must(NoControlCharacters).WithMessage("Control characters (line breaks, tabs) are not allowed here.");
+
+    public static void OptionNames<T>(this IRuleBuilder<T, List<string>?> rule) => rule
+        .Must(n => n is null || n.Count <= 5).WithMessage("At most 5 option names.")
+        .Must(n => n is null || n.All(x => x is { Length: > 0 and <= 30 } && NoControlCharacters(x)))
+        .WithMessage("Option names are 1-30 characters, like 'Size'.")
+        .Must(n => n is null || n.Distinct(StringComparer.Ordinal).Count() == n.Count).WithMessage("Each option name once.");
 }
 
 public sealed class MoneyInputValidator : AbstractValidator<MoneyInput>
@@ -89,6 +98,11 @@ public sealed class CreateVariantRequestValidator : AbstractValidator<CreateVari
         RuleFor(v => v.Price).NotNull().WithMessage("A price is required.").SetValidator(money!);
         RuleFor(v => v.WeightGrams).NotNull().WithMessage("A weight in grams is required.").Weight();
         RuleFor(v => v.InitialStock).InclusiveBetween(0, CatalogRules.MaxStock);
+        RuleFor(v => v.CompareAtPrice).SetValidator(money!).When(v => v.CompareAtPrice is not null);
+        RuleFor(v => v.CompareAtPrice!.Amount)
+            .GreaterThan(v => v.Price!.Amount).WithMessage("The compare-at price must be greater than the price (it is the 'was' price shown struck through).")
+            .When(v => v.CompareAtPrice?.Amount is not null && v.Price?.Amount is not null)
+            .OverridePropertyName("compareAtPrice");
     }
 }
 
@@ -110,6 +124,23 @@ public sealed class CreateProductRequestValidator : AbstractValidator<CreateProd
         RuleFor(p => p.Variants).Must(v => v is { Count: > 0 })
             .When(p => p.Status == "active").WithMessage("An active product needs at least one variant.");
         RuleForEach(p => p.Variants).NotNull().SetValidator(variant);
+        RuleFor(p => p.SeoTitle).ShortText(200);
+        RuleFor(p => p.SeoDescription).MaximumLength(500).Must(CatalogRules.NoControlCharacters).WithMessage("No control characters.");
+        RuleFor(p => p.Vendor).ShortText(100);
+        RuleFor(p => p.ProductType).ShortText(100);
+        RuleFor(p => p.OptionNames).OptionNames();
+        RuleFor(p => p).Custom((p, context) =>
+        {
+            if (p.OptionNames is null || p.Variants is null)
+            {
+                return;
+            }
+            foreach (var (field, message) in ProductWrites.UnknownOptions(p.OptionNames,
+                         p.Variants.Select((x, i) => ($"variants[{i}].options", (IReadOnlyDictionary<string, string>?)x?.Options))))
+            {
+                context.AddFailure(field, message);
+            }
+        });
     }
 }
 
@@ -125,6 +156,11 @@ public sealed class UpdateProductRequestValidator : AbstractValidator<UpdateProd
         RuleForEach(p => p.Images).SetValidator(image);
         RuleFor(p => p.Tags).Tags();
         RuleFor(p => p.CategoryIds).Must(c => c is null || c.Count <= 10).WithMessage("At most 10 categories.");
+        RuleFor(p => p.SeoTitle).ShortText(200);
+        RuleFor(p => p.SeoDescription).MaximumLength(500).Must(CatalogRules.NoControlCharacters).WithMessage("No control characters.");
+        RuleFor(p => p.Vendor).ShortText(100);
+        RuleFor(p => p.ProductType).ShortText(100);
+        RuleFor(p => p.OptionNames).OptionNames();
     }
 }
 
@@ -136,5 +172,12 @@ public sealed class UpdateVariantRequestValidator : AbstractValidator<UpdateVari
         RuleFor(v => v.Options).Options();
         RuleFor(v => v.Price).SetValidator(money!).When(v => v.Price is not null);
         RuleFor(v => v.WeightGrams).Weight();
+        RuleFor(v => v.CompareAtPrice).SetValidator(money!).When(v => v.CompareAtPrice is not null);
+        RuleFor(v => v.CompareAtPrice!.Amount)
+            .GreaterThan(v => v.Price!.Amount).WithMessage("The compare-at price must be greater than the price (it is the 'was' price shown struck through).")
+            .When(v => v.CompareAtPrice?.Amount is not null && v.Price?.Amount is not null)
+            .OverridePropertyName("compareAtPrice");
+        RuleFor(v => v.RemoveCompareAtPrice).Must(r => r != true).When(v => v.CompareAtPrice is not null)
+            .WithMessage("Send either compareAtPrice or removeCompareAtPrice: true, not both.");
     }
 }

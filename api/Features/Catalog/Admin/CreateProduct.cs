@@ -42,9 +42,12 @@ public sealed class CreateProduct(NpgsqlDataSource db, CatalogCache cache)
         {
             return Validation("categoryIds", $"No category has the id {string.Join(", ", missing)}.");
         }
+        var optionNames = request.OptionNames ?? ProductWrites.OptionNamesOf(request.Variants ?? []);
         var inserted = await conn.ExecuteAsync("""
-            insert into products (id, slug, title, description, status, images, tags, featured)
-            values (@id, @slug, @title, @description, @status, @images::jsonb, @tags, @featured)
+            insert into products (id, slug, title, description, status, images, tags, featured,
+                                  seo_title, seo_description, vendor, product_type, option_names)
+            values (@id, @slug, @title, @description, @status, @images::jsonb, @tags, @featured,
+                    @seoTitle, @seoDescription, @vendor, @productType, @optionNames)
             on conflict (slug) do nothing
             """, new
         {
@@ -56,6 +59,11 @@ public sealed class CreateProduct(NpgsqlDataSource db, CatalogCache cache)
             images = ProductWrites.ImagesJson(request.Images ?? []),
             tags = (request.Tags ?? []).Distinct().ToArray(),
             featured = request.Featured ?? false,
+            seoTitle = ProductWrites.Blank(request.SeoTitle),
+            seoDescription = ProductWrites.Blank(request.SeoDescription),
+            vendor = request.Vendor?.Trim() ?? "",
+            productType = request.ProductType?.Trim() ?? "",
+            optionNames = optionNames.ToArray(),
         }, tx);
         if (inserted == 0)
         {

@@ -48,8 +48,8 @@ public static class ProductWrites
     {
         var id = Guid.CreateVersion7();
         var inserted = await log.Connection.ExecuteAsync("""
-            insert into variants (id, product_id, sku, title, options, price_amount, currency, weight_grams, position)
-            values (@id, @productId, @sku, @title, @options::jsonb, @price, @currency, @weight, @position)
+            insert into variants (id, product_id, sku, title, options, price_amount, compare_at_minor, currency, weight_grams, position)
+            values (@id, @productId, @sku, @title, @options::jsonb, @price, @compareAt, @currency, @weight, @position)
             on conflict (sku) do nothing
             """, new
         {
@@ -59,6 +59,7 @@ public static class ProductWrites
             title = v.Title ?? "",
             options = JsonSerializer.Serialize(v.Options ?? [], ApiJsonContext.Default.DictionaryStringString),
             price = v.Price!.Amount,
+            compareAt = v.CompareAtPrice?.Amount,
             currency = v.Price.Currency,
             weight = v.WeightGrams,
             position,
@@ -67,14 +68,8 @@ public static class ProductWrites
         {
             return null;
         }
-        var stock = v.InitialStock ?? 0;
-        await log.Connection.ExecuteAsync("insert into inventory (sku, on_hand) values (@sku, @stock)", new { sku = v.Sku, stock }, log.Transaction);
-        if (stock > 0)
-        {
-            await log.Connection.ExecuteAsync("""
-                insert into stock_movements (sku, delta, on_hand, reason, actor) values (@sku, @stock, @stock, 'initial stock', @actor)
-                """, new { sku = v.Sku, stock, actor = log.Actor.Id }, log.Transaction);
-        }
+        await StockLedger.NoteAsync(log.Connection, log.Transaction, "initial stock", log.Actor.Id);
+        await log.Connection.ExecuteAsync("insert into inventory (sku, on_hand) values (@sku, @stock)", new { sku = v.Sku, stock = v.InitialStock ?? 0 }, log.Transaction);
         return id;
     }
 
@@ -83,14 +78,34 @@ public static class ProductWrites
 
     /// <summary>Sets the listing sort key of a product created in this transaction (its version stays 1).</summary>
     public static Task SetMinPriceAsync(WriteLog log, Guid productId) =>
-        log.Connection.ExecuteAsync($"update products set min_price = {ActiveMinPrice} where id = @productId", new { productId }, log.Transaction);
+        log.Connection.ExecuteAsync($"""
+            update products set min_price = {ActiveMinPrice} where id = @productId;
+            select product_stock_refresh(@productId);
+            """, new { productId }, log.Transaction);
 
-    /// <summary>Keeps the listing sort key right and bumps the product's version after its variants changed.</summary>
+    /// <summary>Keeps the listing sort keys right and bumps the product's version after its variants changed.</summary>
     public static Task TouchAfterVariantChangeAsync(WriteLog log, Guid productId) =>
         log.Connection.ExecuteAsync($"""
             update products set min_price = {ActiveMinPrice}, version = version + 1, updated_at = now()
-            where id = @productId
+            where id = @productId;
+            select product_stock_refresh(@productId);
             """, new { productId }, log.Transaction);
+
+    /// <summary>The variants whose option names are not among the product's, as (field, message) errors.</summary>
+    public static IEnumerable<(string Field, string Message)> UnknownOptions(
+        IReadOnlyList<string> optionNames, IEnumerable<(string Field, IReadOnlyDictionary<string, string>? Options)> variants) =>
+        from v in variants
+        let unknown = (v.Options?.Keys ?? Enumerable.Empty<string>()).Where(k => !optionNames.Contains(k, StringComparer.Ordinal)).ToList()
+        where unknown.Count > 0
+        select (v.Field, $"Unknown option name {string.Join(", ", unknown.Select(u => $"'{u}'"))}: the product's options are "
+            + (optionNames.Count == 0 ? "none" : string.Join(", ", optionNames)) + ". Add it to the product's optionNames first.");
+
+    /// <summary>Option names in order of first use by the variants, for products created without optionNames.</summary>
+    public static List<string> OptionNamesOf(IEnumerable<CreateVariantRequest?> variants) =>
+        variants.SelectMany(v => v?.Options?.Keys ?? Enumerable.Empty<string>()).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>An empty SEO text means "none" (the title or description shows instead).</summary>
+    public static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     public static Task<ProductDetail?> LoadAsync(WriteLog log, Guid id) => ProductQueries.LoadAsync(log.Connection, id, log.Transaction);
 

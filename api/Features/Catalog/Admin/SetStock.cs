@@ -65,6 +65,7 @@ public sealed class SetStock(NpgsqlDataSource db, CatalogCache cache)
             return Conflict($"{before.Reserved} units are reserved by open checkouts; on hand cannot go below that.",
                 new Dictionary<string, string[]> { ["onHand"] = [$"Use {before.Reserved} or more."] });
         }
+        await StockLedger.NoteAsync(conn, tx, request.Reason!, Actor.From(http).Id);
         var row = await conn.QuerySingleAsync<StockWrites.StockRow>($"""
             update inventory set on_hand = @onHand, version = version + 1, updated_at = now()
             where sku = @sku returning {StockWrites.Columns}

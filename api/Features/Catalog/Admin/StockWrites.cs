@@ -20,15 +20,12 @@ public static class StockWrites
         return row?.ToContract();
     }
 
-    /// <summary>Appends the stock ledger row, the inventory.changed event (addressed to the product so its
-    /// page and cache refresh) and the audit row for a stock write.</summary>
+    /// <summary>Appends the inventory.changed event (addressed to the product so its page and cache refresh)
+    /// and the audit row for a stock write; the ledger row came from the trigger (see StockLedger).</summary>
     public static async Task<Guid> RecordAsync(WriteLog log, StockLevel before, StockLevel after, string reason)
     {
         var productId = await log.Connection.ExecuteScalarAsync<Guid>(
             "select product_id from variants where sku = @sku", new { sku = after.Sku }, log.Transaction);
-        await log.Connection.ExecuteAsync("""
-            insert into stock_movements (sku, delta, on_hand, reason, actor) values (@sku, @delta, @onHand, @reason, @actor)
-            """, new { sku = after.Sku, delta = after.OnHand - before.OnHand, onHand = after.OnHand, reason, actor = log.Actor.Id }, log.Transaction);
         await log.EventAsync("inventory.changed", "product", productId.ToString(), new JsonObject
         {
             ["sku"] = after.Sku,

@@ -80,7 +80,16 @@ public sealed class UpdateProduct(NpgsqlDataSource db, CatalogCache cache)
                 new Dictionary<string, string[]> { ["slug"] = ["This slug is already used; choose another."] });
         }
 
-        var before = await ProductWrites.LoadAsync(log, id);
+        var before = (await ProductWrites.LoadAsync(log, id))!;
+        if (request.OptionNames is not null)
+        {
+            var stranded = ProductWrites.UnknownOptions(request.OptionNames,
+                before.Variants.Where(v => v.Status == "active").Select(v => (v.Sku, (IReadOnlyDictionary<string, string>?)v.Options))).ToList();
+            if (stranded.Count > 0)
+            {
+                return Validation("optionNames", $"Variant {stranded[0].Field} uses an option this list drops. " + stranded[0].Message);
+            }
+        }
         await conn.ExecuteAsync("""
             update products set
                 slug = coalesce(@slug, slug),
@@ -90,6 +99,11 @@ public sealed class UpdateProduct(NpgsqlDataSource db, CatalogCache cache)
                 images = coalesce(@images::jsonb, images),
                 tags = coalesce(@tags, tags),
                 featured = coalesce(@featured, featured),
+                seo_title = case when @seoTitle::text is null then seo_title else nullif(@seoTitle, '') end,
+                seo_description = case when @seoDescription::text is null then seo_description else nullif(@seoDescription, '') end,
+                vendor = coalesce(@vendor, vendor),
+                product_type = coalesce(@productType, product_type),
+                option_names = coalesce(@optionNames, option_names),
                 version = version + 1,
                 updated_at = now()
             where id = @id
@@ -103,6 +117,11 @@ public sealed class UpdateProduct(NpgsqlDataSource db, CatalogCache cache)
             images = request.Images is null ? null : ProductWrites.ImagesJson(request.Images),
             tags = request.Tags?.Distinct().ToArray(),
             featured = request.Featured,
+            seoTitle = request.SeoTitle?.Trim(),
+            seoDescription = request.SeoDescription?.Trim(),
+            vendor = request.Vendor?.Trim(),
+            productType = request.ProductType?.Trim(),
+            optionNames = request.OptionNames?.ToArray(),
         }, tx);
         if (request.CategoryIds is not null)
         {

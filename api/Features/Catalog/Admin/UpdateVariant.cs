@@ -72,11 +72,23 @@ public sealed class UpdateVariant(NpgsqlDataSource db, CatalogCache cache)
         {
             return PreconditionFailed($"The variant is at version {variant.Version} ({Versions.ETag(variant.Version)}). GET the product again and resend.");
         }
+        if (ProductWrites.UnknownOptions(before.OptionNames ?? [], [("options", request.Options)]).FirstOrDefault() is { Field: not null } unknown)
+        {
+            return Validation(unknown.Field, unknown.Message);
+        }
+        var price = request.Price?.Amount ?? variant.Price.Amount;
+        var compareAt = request.RemoveCompareAtPrice == true ? null : request.CompareAtPrice?.Amount ?? variant.CompareAtPrice?.Amount;
+        if (compareAt <= price)
+        {
+            return Validation(request.CompareAtPrice is null ? "price" : "compareAtPrice",
+                $"The compare-at price ({compareAt}) must be greater than the price ({price}). Raise it, or send removeCompareAtPrice: true.");
+        }
         await conn.ExecuteAsync("""
             update variants set
                 title = coalesce(@title, title),
                 options = coalesce(@options::jsonb, options),
-                price_amount = coalesce(@price, price_amount),
+                price_amount = @price,
+                compare_at_minor = @compareAt,
                 weight_grams = coalesce(@weight, weight_grams),
                 version = version + 1,
                 updated_at = now()
@@ -86,7 +98,8 @@ public sealed class UpdateVariant(NpgsqlDataSource db, CatalogCache cache)
             variantId,
             title = request.Title,
             options = request.Options is null ? null : JsonSerializer.Serialize(request.Options, ApiJsonContext.Default.DictionaryStringString),
-            price = request.Price?.Amount,
+            price,
+            compareAt,
             weight = request.WeightGrams,
         }, tx);
         await ProductWrites.TouchAfterVariantChangeAsync(log, productId);

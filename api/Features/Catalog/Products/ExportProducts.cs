@@ -53,42 +53,31 @@ public sealed class ExportProducts(NpgsqlDataSource db)
             return Platform.Problems.Problems.Validation("cursor", "This cursor is not one this route gave out. Pass nextCursor unchanged, or omit it to start.");
         }
         await using var conn = await db.OpenConnectionAsync(ct);
-        var products = (await conn.QueryAsync<ProductQueries.ProductRow>("""
-            select id, slug, title, description, status, images::text as images, tags, featured, version, created_at, updated_at
+        var products = (await conn.QueryAsync<ProductQueries.ProductRow>($"""
+            select {ProductQueries.ProductColumns}
             from products where status = 'active' and id > @after order by id limit @take
             """, new { after, take = take + 1 })).ToList();
         var page = products.Take(take).ToList();
         int? total = cursor is null ? await conn.ExecuteScalarAsync<int>("select count(*)::int from products where status = 'active'") : null;
 
         var ids = page.Select(p => p.Id).ToArray();
-        await using var grid = await conn.QueryMultipleAsync("""
+        await using var grid = await conn.QueryMultipleAsync($"""
             select pc.product_id, c.id, c.slug, c.name
             from product_categories pc join categories c on c.id = pc.category_id
             where pc.product_id = any(@ids) order by pc.product_id, c.slug;
-            select v.product_id, v.id, v.sku, v.title, v.options::text as options, v.price_amount, v.currency, v.weight_grams, v.status, v.version,
-                   coalesce(i.on_hand - i.reserved, 0) as available
+            select {ProductQueries.VariantColumns}
             from variants v left join inventory i on i.sku = v.sku
             where v.product_id = any(@ids) and v.status = 'active' order by v.product_id, v.position, v.sku;
             """, new { ids });
         var categories = (await grid.ReadAsync<CategoryRow>()).ToLookup(c => c.ProductId);
-        var variants = (await grid.ReadAsync<VariantRow>()).ToLookup(v => v.ProductId);
-        var items = page.Select(p =>
-        {
-            var vs = variants[p.Id].Select(v => new ProductVariant(v.Id, v.Sku, v.Title,
-                JsonSerializer.Deserialize(v.Options, ApiJsonContext.Default.DictionaryStringString) ?? [],
-                new Money(v.PriceAmount, v.Currency.Trim()), v.WeightGrams, v.Status, Math.Max(v.Available, 0), v.Available > 0, v.Version)).ToList();
-            return new ProductDetail(p.Id, p.Slug, p.Title, p.Description, p.Status,
-                JsonSerializer.Deserialize(p.Images, ApiJsonContext.Default.ListProductImage) ?? [], p.Tags, p.Featured,
-                categories[p.Id].Select(c => new CategoryRef(c.Id, c.Slug, c.Name)).ToList(), vs, vs.Any(v => v.InStock),
-                p.Version, p.CreatedAt, p.UpdatedAt);
-        }).ToList();
+        var variants = (await grid.ReadAsync<ProductQueries.VariantRow>()).ToLookup(v => v.ProductId);
+        var items = page.Select(p => p.ToContract(
+            categories[p.Id].Select(c => new CategoryRef(c.Id, c.Slug, c.Name)).ToList(),
+            variants[p.Id].Select(v => v.ToContract()).ToList())).ToList();
         var next = products.Count > take ? page[^1].Id.ToString("N") : null;
         var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(new ProductDetailPage(items, next, total), ApiJsonContext.Default.ProductDetailPage));
         return new CachedJson<ProductDetailPage>(body, CacheControl.Feed);
     }
 
     private sealed record CategoryRow(Guid ProductId, Guid Id, string Slug, string Name);
-
-    private sealed record VariantRow(Guid ProductId, Guid Id, string Sku, string Title, string Options, long PriceAmount, string Currency,
-        int WeightGrams, string Status, int Version, int Available);
 }

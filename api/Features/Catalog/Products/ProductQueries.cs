@@ -9,14 +9,25 @@ namespace Headless.Api.Features.Catalog.Products;
 /// <summary>Loads one product with its categories and variants (stock included) in one round trip.</summary>
 public static class ProductQueries
 {
-    private const string ById = """
-        select id, slug, title, description, status, images::text as images, tags, featured, version, created_at, updated_at
+    /// <summary>The columns of <see cref="ProductRow"/>.</summary>
+    public const string ProductColumns = """
+        id, slug, title, description, status, images::text as images, tags, featured, version, created_at, updated_at,
+        seo_title, seo_description, vendor, product_type, option_names
+        """;
+
+    /// <summary>The columns of <see cref="VariantRow"/>, from variants v left join inventory i.</summary>
+    public const string VariantColumns = """
+        v.product_id, v.id, v.sku, v.title, v.options::text as options, v.price_amount, v.compare_at_minor, v.currency,
+        v.weight_grams, v.status, v.version, coalesce(i.on_hand - i.reserved, 0) as available
+        """;
+
+    private const string ById = $"""
+        select {ProductColumns}
         from products where id = @id;
         select c.id, c.slug, c.name
         from product_categories pc join categories c on c.id = pc.category_id
         where pc.product_id = @id order by c.slug;
-        select v.id, v.sku, v.title, v.options::text as options, v.price_amount, v.currency, v.weight_grams, v.status, v.version,
-               coalesce(i.on_hand - i.reserved, 0) as available
+        select {VariantColumns}
         from variants v left join inventory i on i.sku = v.sku
         where v.product_id = @id order by v.position, v.sku;
         """;
@@ -32,13 +43,9 @@ public static class ProductQueries
         var categories = (await grid.ReadAsync<CategoryRef>()).ToList();
         var variants = (await grid.ReadAsync<VariantRow>())
             .Where(v => !activeVariantsOnly || v.Status == "active")
-            .Select(v => new ProductVariant(v.Id, v.Sku, v.Title, ParseOptions(v.Options), new Money(v.PriceAmount, v.Currency.Trim()),
-                v.WeightGrams, v.Status, Math.Max(v.Available, 0), v.Available > 0, v.Version))
+            .Select(v => v.ToContract())
             .ToList();
-        return new ProductDetail(product.Id, product.Slug, product.Title, product.Description, product.Status,
-            JsonSerializer.Deserialize(product.Images, ApiJsonContext.Default.ListProductImage) ?? [],
-            product.Tags, product.Featured, categories, variants,
-            variants.Any(v => v.Status == "active" && v.InStock), product.Version, product.CreatedAt, product.UpdatedAt);
+        return product.ToContract(categories, variants);
     }
 
     public static Task<Guid?> FindIdBySlugAsync(NpgsqlConnection conn, string slug) =>
@@ -61,8 +68,41 @@ public static class ProductQueries
         public int Version { get; init; }
         public DateTime CreatedAt { get; init; }
         public DateTime UpdatedAt { get; init; }
+        public string? SeoTitle { get; init; }
+        public string? SeoDescription { get; init; }
+        public string Vendor { get; init; } = "";
+        public string ProductType { get; init; } = "";
+        public string[] OptionNames { get; init; } = [];
+
+        public ProductDetail ToContract(IReadOnlyList<CategoryRef> categories, IReadOnlyList<ProductVariant> variants) => new(
+            Id, Slug, Title, Description, Status,
+            JsonSerializer.Deserialize(Images, ApiJsonContext.Default.ListProductImage) ?? [],
+            Tags, Featured, categories, variants,
+            variants.Any(v => v.Status == "active" && v.InStock), Version, CreatedAt, UpdatedAt,
+            SeoTitle, SeoDescription, Vendor, ProductType, OptionNames);
     }
 
-    private sealed record VariantRow(Guid Id, string Sku, string Title, string Options, long PriceAmount, string Currency,
-        int WeightGrams, string Status, int Version, int Available);
+    internal sealed class VariantRow
+    {
+        public Guid ProductId { get; init; }
+        public Guid Id { get; init; }
+        public string Sku { get; init; } = null!;
+        public string Title { get; init; } = null!;
+        public string Options { get; init; } = null!;
+        public long PriceAmount { get; init; }
+        public long? CompareAtMinor { get; init; }
+        public string Currency { get; init; } = null!;
+        public int WeightGrams { get; init; }
+        public string Status { get; init; } = null!;
+        public int Version { get; init; }
+        public int Available { get; init; }
+
+        public ProductVariant ToContract()
+        {
+            var currency = Currency.Trim();
+            return new ProductVariant(Id, Sku, Title, ParseOptions(Options), new Money(PriceAmount, currency),
+                WeightGrams, Status, Math.Max(Available, 0), Available > 0, Version,
+                CompareAtMinor is { } compareAt ? new Money(compareAt, currency) : null);
+        }
+    }
 }
