@@ -27,6 +27,14 @@ public static class AuditLogs
         return db;
     }
 
+    /// <summary>A connection to the same database as the API's least-privileged login.</summary>
+    public static async Task<NpgsqlConnection> OpenAsAppAsync(NpgsqlDataSource db)
+    {
+        var conn = new NpgsqlConnection(await TestDatabase.AppLoginAsync(db.ConnectionString));
+        await conn.OpenAsync();
+        return conn;
+    }
+
     /// <summary>Runs SQL with the audit triggers off, as a superuser could.</summary>
     public static async Task TamperAsync(NpgsqlDataSource db, string sql)
     {

@@ -31,6 +31,10 @@ public static class TestDatabase
     public static async Task<string> SuperuserAsync(string connectionString) =>
         With((await Server.Value).Server, new NpgsqlConnectionStringBuilder(connectionString).Database!);
 
+    /// <summary>The API's least-privileged login on the same database.</summary>
+    public static async Task<string> AppLoginAsync(string connectionString) =>
+        With(new NpgsqlConnectionStringBuilder((await Server.Value).Logins.App), new NpgsqlConnectionStringBuilder(connectionString).Database!);
+
     private static async Task<DatabaseLogins> CloneAsync(string template)
     {
         var (server, logins) = await Server.Value;
