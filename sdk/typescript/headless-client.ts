@@ -558,14 +558,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -650,14 +650,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -810,14 +810,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -904,14 +904,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -1140,7 +1140,7 @@ export class HeadlessClient {
             let result503: any = null;
             let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result503 = ProblemDetails.fromJS(resultData503);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -1376,7 +1376,7 @@ export class HeadlessClient {
             let result503: any = null;
             let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result503 = ProblemDetails.fromJS(resultData503);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -1723,7 +1723,7 @@ export class HeadlessClient {
             let result503: any = null;
             let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result503 = ProblemDetails.fromJS(resultData503);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -1915,7 +1915,7 @@ export class HeadlessClient {
             let result503: any = null;
             let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result503 = ProblemDetails.fromJS(resultData503);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2450,14 +2450,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -2545,14 +2545,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -2787,14 +2787,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -2890,14 +2890,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3062,14 +3062,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3234,14 +3234,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3333,14 +3333,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3427,7 +3427,7 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3654,7 +3654,7 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 422) {
             return response.text().then((_responseText) => {
@@ -3824,7 +3824,7 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3914,7 +3914,7 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -4922,14 +4922,14 @@ export class HeadlessClient {
         let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
         if (status === 302) {
             return response.text().then((_responseText) => {
-            return throwException("A server side error occurred.", status, _responseText, _headers);
+            return throwException("Signed in: on to returnUrl. Or, with MFA on, on to the storefront\'s code page; nothing is signed in until the code is accepted.", status, _responseText, _headers);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
             let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result401 = ProblemDetails.fromJS(resultData401);
-            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            return throwException("The provider did not confirm who the user is (external-login-failed), or its account has no verified email (external-email-unverified).", status, _responseText, _headers, result401);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
