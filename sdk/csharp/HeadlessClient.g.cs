@@ -598,6 +598,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Turn two-factor sign-in on with a code from the enrolled app; returns recovery codes, shown only this once
         /// </summary>
+        /// <remarks>
+        /// Signs the account out of every other session (other devices, browsers and bearer tokens); the calling session stays.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<RecoveryCodes> VerifyAuthenticatorAsync(VerifyAuthenticatorRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -8643,6 +8646,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Turn two-factor sign-in on with a code from the enrolled app; returns recovery codes, shown only this once
         /// </summary>
+        /// <remarks>
+        /// Signs the account out of every other session (other devices, browsers and bearer tokens); the calling session stays.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<RecoveryCodes> VerifyAuthenticatorAsync(VerifyAuthenticatorRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
