@@ -39,6 +39,8 @@ public sealed class SchemaOwner : IAsyncDisposable
         {
             var builder = new NpgsqlDataSourceBuilder(cs);
             builder.ConnectionStringBuilder.ApplicationName ??= "headless-migrate";
+            // No idle owner connection stays open once the migrations are done.
+            builder.ConnectionStringBuilder.Pooling = false;
             return new SchemaOwner(builder.Build(), ownsSource: true);
         }
         return new SchemaOwner(env.IsDevelopment() ? runtime : null, ownsSource: false);

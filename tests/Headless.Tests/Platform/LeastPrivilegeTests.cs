@@ -37,6 +37,9 @@ public sealed class LeastPrivilegeTests(ApiFactory api) : IClassFixture<ApiFacto
         var users = (await conn.QueryAsync<string>(
             "select distinct usename from pg_stat_activity where datname = current_database() and application_name = 'headless-api'")).ToList();
         Assert.Equal([LocalLogins.AppLogin], users);
+        // The owner's connection was for the migrations only: none stays open.
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            "select count(*) from pg_stat_activity where datname = current_database() and application_name = 'headless-migrate'"));
         Assert.True(await conn.ExecuteScalarAsync<bool>($"select pg_has_role('{LocalLogins.AppLogin}', 'headless_app', 'MEMBER')"));
     }
 
