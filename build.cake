@@ -182,6 +182,11 @@ Task("audit-verify")
     .IsDependentOn("ensure-postgres")
     .Does(() => ApiCommand("audit-verify"));
 
+Task("migrate")
+    .Description("Applies pending migrations as the schema owner (Headless__Database__MigrationConnectionString; the embedded database in Development): the deploy step when the API gets only its least-privileged login.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() => ApiCommand("migrate"));
+
 Task("format-check")
     .Does(() =>
 {

@@ -81,6 +81,7 @@ builder.WebHost.ConfigureKestrel(k =>
 
 builder.Services.Configure<CatalogOptions>(builder.Configuration.GetSection(CatalogOptions.Section));
 builder.Services.AddSingleton(_ => Database.CreateDataSource(builder.Configuration));
+builder.Services.AddSingleton(sp => SchemaOwner.From(builder.Configuration, builder.Environment, sp.GetRequiredService<NpgsqlDataSource>()));
 builder.Services.ConfigureHttpJsonOptions(o =>
 {
     o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
@@ -109,13 +110,22 @@ var app = builder.Build();
 
 if (command is not null)
 {
-    return await OperatorCommands.RunAsync(command, commandLine!, app.Services, Console.Out, Console.Error);
+    return await OperatorCommands.RunAsync(command, commandLine!, app.Services, Console.Out, Console.Error, app.Environment.IsDevelopment());
 }
 
 // A wrong host, password or database is one clear line, not a stack trace from the first query.
-if (await Database.UnreachableAsync(app.Services.GetRequiredService<NpgsqlDataSource>()) is { } unreachable)
+var schema = app.Services.GetRequiredService<SchemaOwner>();
+if (await Database.UnreachableAsync(app.Services.GetRequiredService<NpgsqlDataSource>(), schema) is { } unreachable)
 {
     Console.Error.WriteLine(unreachable);
+    return StartupChecks.RefusedExitCode;
+}
+
+// Outside Development the API runs as the least-privileged login, never as the schema owner (SchemaOwner says why).
+if (!app.Environment.IsDevelopment()
+    && await schema.RuntimeLoginProblemsAsync(app.Services.GetRequiredService<NpgsqlDataSource>()) is { Count: > 0 } loginProblems)
+{
+    StartupChecks.Print(loginProblems, app.Environment.EnvironmentName, Console.Error);
     return StartupChecks.RefusedExitCode;
 }
 
@@ -149,6 +159,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
           Environment  {app.Environment.EnvironmentName}{(app.Environment.IsDevelopment() ? " (embedded defaults; never expose this to the internet)" : "")}
           Payments     {(PaymentsOptions.From(app.Configuration).UsesTestProvider ? "TEST MODE: the built-in test provider, no money moves" : "Stripe")}
           Database     {(localPostgres is null ? "from Headless__Database__ConnectionString" : $"private PostgreSQL at 127.0.0.1:{localPostgres.Port}, data in {localPostgres.Directory}")}
+          DB logins    {(localPostgres is null ? "" : $"API as {LocalLogins.AppLogin} (member of headless_app), migrations as {LocalLogins.OwnerRole}; passwords in {localPostgres.Directory}/")}
           Logs         JSON on stdout
         Press Ctrl+C to stop{(localPostgres is null ? "" : " (PostgreSQL stops with it)")}.
 

@@ -24,16 +24,20 @@ internal sealed class BenchDatabase : IAsyncDisposable
     private readonly LocalPostgres? _local;
     private readonly string _adminConnectionString;
 
-    private BenchDatabase(LocalPostgres? local, string adminConnectionString, string connectionString, string description)
+    private readonly string _ownerConnectionString;
+
+    private BenchDatabase(LocalPostgres? local, string adminConnectionString, DatabaseLogins logins, string description)
     {
         _local = local;
         _adminConnectionString = adminConnectionString;
-        ConnectionString = connectionString;
+        ConnectionString = logins.App;
+        _ownerConnectionString = logins.Owner;
         Description = description;
-        DataSource = NpgsqlDataSource.Create(connectionString);
+        DataSource = NpgsqlDataSource.Create(_ownerConnectionString);
     }
 
-    /// <summary>What the API is given as Headless__Database__ConnectionString.</summary>
+    /// <summary>What the API is given as Headless__Database__ConnectionString: the least-privileged login, as in
+    /// production. The bench migrates and loads as the owner (<see cref="DataSource"/>) before the API starts.</summary>
     public string ConnectionString { get; }
 
     /// <summary>Where the database is, for the report (never the password).</summary>
@@ -47,9 +51,8 @@ internal sealed class BenchDatabase : IAsyncDisposable
         if (!string.IsNullOrWhiteSpace(configured))
         {
             var admin = new NpgsqlConnectionStringBuilder(configured);
-            var bench = new NpgsqlConnectionStringBuilder(configured) { Database = DatabaseName };
             Log.Step($"Using the PostgreSQL server from {ConnectionStringVariable} ({admin.Host}:{admin.Port}), database {DatabaseName}.");
-            return new BenchDatabase(null, admin.ConnectionString, bench.ConnectionString,
+            return new BenchDatabase(null, admin.ConnectionString, await LoginsAsync(admin.ConnectionString, Path.Combine(RepoPaths.Data, "bench-logins"), ct),
                 $"the server from {ConnectionStringVariable} ({admin.Host}:{admin.Port}), database `{DatabaseName}`");
         }
         // Another port is another cluster (someone else may be running the default one).
@@ -64,8 +67,16 @@ internal sealed class BenchDatabase : IAsyncDisposable
             CpuSampler.PostmasterPid = postmaster;
         }
         Log.Info($"PostgreSQL is up ({clock.ElapsedMilliseconds} ms).");
-        return new BenchDatabase(local, local.ConnectionString("postgres"), local.ConnectionString(DatabaseName),
+        return new BenchDatabase(local, local.ConnectionString("postgres"), await LoginsAsync(local.ConnectionString("postgres"), directory, ct),
             $"a private cluster on the same machine (`.data/{folder}`, 127.0.0.1:{LocalPort}), database `{DatabaseName}`");
+    }
+
+    private static async Task<DatabaseLogins> LoginsAsync(string superuser, string secrets, CancellationToken ct)
+    {
+        var logins = await LocalLogins.EnsureAsync(superuser, secrets, null, ct);
+        return new DatabaseLogins(
+            new NpgsqlConnectionStringBuilder(logins.Owner) { Database = DatabaseName }.ConnectionString,
+            new NpgsqlConnectionStringBuilder(logins.App) { Database = DatabaseName }.ConnectionString);
     }
 
     /// <summary>The server log of our own cluster (null on a server we do not own): the checkout
@@ -101,10 +112,10 @@ internal sealed class BenchDatabase : IAsyncDisposable
             // Other connections of ours (the pool) would block the drop; `with (force)` ends them.
             NpgsqlConnection.ClearAllPools();
             await admin.ExecuteAsync(new CommandDefinition($"drop database if exists {DatabaseName} with (force)", cancellationToken: ct));
-            await admin.ExecuteAsync(new CommandDefinition($"create database {DatabaseName}", cancellationToken: ct));
+            await admin.ExecuteAsync(new CommandDefinition($"create database {DatabaseName} owner {LocalLogins.OwnerRole}", cancellationToken: ct));
         }
         await DataSource.DisposeAsync();
-        DataSource = NpgsqlDataSource.Create(ConnectionString);
+        DataSource = NpgsqlDataSource.Create(_ownerConnectionString);
 
         var applied = await Migrator.MigrateAsync(DataSource, ct);
         Log.Info($"Created {DatabaseName} and applied {applied.Count} migrations.");
@@ -137,11 +148,15 @@ internal sealed class BenchDatabase : IAsyncDisposable
         await using (var admin = new NpgsqlConnection(_adminConnectionString))
         {
             await admin.OpenAsync(ct);
-            var exists = await admin.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "select exists (select 1 from pg_database where datname = @name)", new { name = DatabaseName }, cancellationToken: ct));
-            if (!exists)
+            var owner = await admin.ExecuteScalarAsync<string?>(new CommandDefinition(
+                "select pg_get_userbyid(datdba) from pg_database where datname = @name", new { name = DatabaseName }, cancellationToken: ct));
+            if (owner is null)
             {
                 return "it does not exist yet";
+            }
+            if (owner != LocalLogins.OwnerRole)
+            {
+                return $"it belongs to {owner}, not to {LocalLogins.OwnerRole} (the API now runs as the least-privileged login)";
             }
         }
         await using var conn = await DataSource.OpenConnectionAsync(ct);

@@ -781,14 +781,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -873,14 +873,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -1033,14 +1033,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -1127,14 +1127,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -1363,7 +1363,7 @@ export class HeadlessClient {
             let result503: any = null;
             let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result503 = ProblemDetails.fromJS(resultData503);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -1599,7 +1599,7 @@ export class HeadlessClient {
             let result503: any = null;
             let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result503 = ProblemDetails.fromJS(resultData503);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2005,7 +2005,7 @@ export class HeadlessClient {
             let result503: any = null;
             let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result503 = ProblemDetails.fromJS(resultData503);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2257,7 +2257,7 @@ export class HeadlessClient {
             let result503: any = null;
             let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result503 = ProblemDetails.fromJS(resultData503);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2792,14 +2792,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -2887,14 +2887,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3219,14 +3219,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3322,14 +3322,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3494,14 +3494,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -3666,14 +3666,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -4021,14 +4021,14 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 428) {
             return response.text().then((_responseText) => {
             let result428: any = null;
             let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result428 = ProblemDetails.fromJS(resultData428);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -4115,7 +4115,7 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -4342,7 +4342,7 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 422) {
             return response.text().then((_responseText) => {
@@ -4512,7 +4512,7 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -4602,7 +4602,7 @@ export class HeadlessClient {
             let result412: any = null;
             let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result412 = ProblemDetails.fromJS(resultData412);
-            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -5610,14 +5610,14 @@ export class HeadlessClient {
         let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
         if (status === 302) {
             return response.text().then((_responseText) => {
-            return throwException("A server side error occurred.", status, _responseText, _headers);
+            return throwException("Signed in: on to returnUrl. Or, with MFA on, on to the storefront\'s code page; nothing is signed in until the code is accepted.", status, _responseText, _headers);
             });
         } else if (status === 401) {
             return response.text().then((_responseText) => {
             let result401: any = null;
             let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result401 = ProblemDetails.fromJS(resultData401);
-            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            return throwException("The provider did not confirm who the user is (external-login-failed), or its account has no verified email (external-email-unverified).", status, _responseText, _headers, result401);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {

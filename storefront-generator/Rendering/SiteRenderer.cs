@@ -354,6 +354,7 @@ public sealed class SiteRenderer
         new("account/sign-in/index.html", "sign-in", "Sign in", "Sign in to your account.", "account", true),
         new("account/register/index.html", "register", "Create an account", "Create an account.", "account", true),
         new("account/mfa/index.html", "mfa", "Two-factor sign-in", "Set up an authenticator app.", "account", true),
+        new("account/second-factor/index.html", "second-factor", "Enter your sign-in code", "Finish signing in with your authenticator app.", "account", true),
         new("account/forgot-password/index.html", "forgot-password", "Forgot your password?", "Get a link to choose a new password.", "account", true),
         new("account/reset-password/index.html", "reset-password", "Choose a new password", "Choose a new password.", "account", true),
         new("account/confirm-email/index.html", "confirm-email", "Confirm your email", "Confirm your email address.", "account", true),

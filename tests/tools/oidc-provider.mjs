@@ -7,7 +7,8 @@
 //
 // One confidential client, as the API's Google scheme is configured in tests:
 //   client_id headless-test, client_secret headless-secret (client_secret_post: ASP.NET Core's OAuth
-//   handler posts both in the token request's form body), authorization_code with PKCE (S256).
+//   handler posts both in the token request's form body), authorization_code with PKCE (S256);
+//   and headless-browser-test, the same for the browser tests' shop on http://127.0.0.1:<any port>.
 // Routes (oidc-provider's defaults): /auth, /token, /me (userinfo), /interaction/:uid (the built-in
 // development login and consent forms; any password is accepted).
 //
@@ -53,6 +54,17 @@ function start(issuer, server) {
         client_id: 'headless-test',
         client_secret: 'headless-secret',
         redirect_uris: ['https://localhost/api/v1/auth/external/google/callback'],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_post',
+      },
+      // The browser tests' shop listens on a port picked at start: a loopback redirect URI of a native client
+      // matches any port (RFC 8252 7.3), which a web client's exact match cannot.
+      {
+        client_id: 'headless-browser-test',
+        client_secret: 'headless-secret',
+        application_type: 'native',
+        redirect_uris: ['http://127.0.0.1/api/v1/auth/external/google/callback'],
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_post',

@@ -26,12 +26,23 @@ public static class OperatorCommands
     public const int Refused = 1;
     public const int Usage = 2;
 
+    /// <summary>The deploy step of a production that gives the API only its least-privileged login: the operator
+    /// command table migrates first, with Headless__Database__MigrationConnectionString, and this has nothing left to do.</summary>
+    private static OperatorCommand Migrate { get; } = new(
+        "migrate", "migrate", "Applies pending migrations as the schema owner (Headless__Database__MigrationConnectionString).", [],
+        async (_, _, output, _, _) =>
+        {
+            await output.WriteLineAsync($"Schema up to date: {Migrator.All.Count} migrations, the last {Migrator.All[^1].Version}.");
+            return Done;
+        });
+
     public static IReadOnlyList<OperatorCommand> All { get; } =
     [
         CreateAdmin.Command,
         CreateApiKey.Command,
         ResetAdmin.Command,
         Audit.AuditVerifyCommand.Command,
+        Migrate,
     ];
 
     /// <summary>Null when the process should serve (no arguments, or only host options such as --urls).</summary>
@@ -53,16 +64,34 @@ public static class OperatorCommands
         "Commands (dotnet Headless.Api.dll <command>, or ./build.sh <command>):\n"
         + string.Join("\n", All.Select(c => $"  {c.Usage,-52} {c.Help}"));
 
-    /// <summary>Migrates the database (a command may be the first thing to touch it) and runs the command.</summary>
-    public static async Task<int> RunAsync(OperatorCommand command, CommandLine line, IServiceProvider services, TextWriter output, TextWriter errors)
+    /// <summary>Migrates the database as its owner (a command may be the first thing to touch it), checks outside
+    /// Development that the API's login is the least-privileged one, and runs the command as that login.</summary>
+    public static async Task<int> RunAsync(OperatorCommand command, CommandLine line, IServiceProvider services, TextWriter output, TextWriter errors, bool development)
     {
+        var schema = services.GetRequiredService<SchemaOwner>();
+        var runtime = services.GetRequiredService<NpgsqlDataSource>();
+        if (command == Migrate && schema.Migrations is null)
+        {
+            errors.WriteLine("migrate needs Headless__Database__MigrationConnectionString: the schema owner's connection string (the API's own login cannot change the schema).");
+            return Refused;
+        }
+        IReadOnlyList<string> problems;
         try
         {
-            await Migrator.MigrateAsync(services.GetRequiredService<NpgsqlDataSource>());
+            await schema.MigrateAsync();
+            problems = development ? [] : await schema.RuntimeLoginProblemsAsync(runtime);
         }
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException)
         {
-            errors.WriteLine($"Cannot reach the database ({e.Message.TrimEnd('.')}). Check Headless__Database__ConnectionString.");
+            errors.WriteLine($"Cannot reach the database ({e.Message.TrimEnd('.')}). Check Headless__Database__ConnectionString and Headless__Database__MigrationConnectionString.");
+            return command.UnreachableExitCode;
+        }
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                errors.WriteLine(problem);
+            }
             return command.UnreachableExitCode;
         }
         return await command.RunAsync(services, line, output, errors, CancellationToken.None);

@@ -25,17 +25,24 @@ public static class Database
     }
 
     /// <summary>Null when a connection opens; else what the operator should check, without a stack trace.</summary>
-    public static async Task<string?> UnreachableAsync(NpgsqlDataSource db)
+    public static async Task<string?> UnreachableAsync(NpgsqlDataSource db, SchemaOwner? schema = null)
     {
-        try
+        foreach (var (source, setting) in new[] { (db, "Headless__Database__ConnectionString"), (schema?.Migrations, "Headless__Database__MigrationConnectionString") })
         {
-            await using var conn = await db.OpenConnectionAsync();
-            return null;
+            if (source is null)
+            {
+                continue;
+            }
+            try
+            {
+                await using var conn = await source.OpenConnectionAsync();
+            }
+            catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+            {
+                return $"Headless cannot reach its database ({e.Message.TrimEnd('.')}). Check {setting}: host, port, user, password and database name.";
+            }
         }
-        catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
-        {
-            return $"Headless cannot reach its database ({e.Message.TrimEnd('.')}). Check Headless__Database__ConnectionString: host, port, user, password and database name.";
-        }
+        return null;
     }
 }
 
@@ -50,8 +57,11 @@ public static class LocalDatabase
         var directory = config["Headless:LocalPostgres:Directory"] ?? Path.Combine(RepoPaths.Data, "pg");
         var port = int.Parse(config["Headless:LocalPostgres:Port"] ?? "54329", System.Globalization.CultureInfo.InvariantCulture);
         var sw = Stopwatch.StartNew();
-        var pg = await LocalPostgres.StartAsync(directory, port, "headless", Console.Error);
-        config["Headless:Database:ConnectionString"] = pg.ConnectionString("headless");
+        var pg = await LocalPostgres.StartAsync(directory, port, null, Console.Error);
+        // The API runs as the least-privileged login and migrates as the owner, as in production.
+        var logins = await LocalLogins.EnsureAsync(pg.ConnectionString("postgres"), directory, "headless");
+        config["Headless:Database:ConnectionString"] = logins.App;
+        config[SchemaOwner.ConnectionStringKey] = logins.Owner;
         Console.Error.WriteLine($"PostgreSQL ready on 127.0.0.1:{port} in {sw.ElapsedMilliseconds} ms");
         return pg;
     }

@@ -38,13 +38,17 @@ public static class Migrator
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync("select pg_advisory_xact_lock(@LockKey)", new { LockKey }, tx);
-        await conn.ExecuteAsync("""
+        // No DDL unless needed: a login without CREATE may run this against an up-to-date database (Development).
+        if (!await conn.ExecuteScalarAsync<bool>("select to_regclass('schema_migrations') is not null", transaction: tx))
+        {
+            await conn.ExecuteAsync("""
             create table if not exists schema_migrations (
                 version    text primary key,
                 checksum   text not null,
                 applied_at timestamptz not null default now()
             )
             """, transaction: tx);
+        }
         var applied = (await conn.QueryAsync<(string Version, string Checksum)>(
             "select version, checksum from schema_migrations", transaction: tx)).ToDictionary(r => r.Version, r => r.Checksum);
 

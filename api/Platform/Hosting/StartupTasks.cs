@@ -7,17 +7,19 @@ using Npgsql;
 
 namespace Headless.Api.Platform.Hosting;
 
-/// <summary>Runs before the server accepts requests: migrations, the first admin account (Development only:
+/// <summary>Runs before the server accepts requests: migrations (as the schema owner), the first admin account (Development only:
 /// elsewhere an operator creates it with `create-admin`, so no password ever reaches a production console),
 /// the demo catalog.</summary>
 public sealed class StartupTasks(
-    NpgsqlDataSource db, IServiceProvider services, IOptions<CatalogOptions> catalog, IHostEnvironment environment,
+    NpgsqlDataSource db, SchemaOwner schema, IServiceProvider services, IOptions<CatalogOptions> catalog, IHostEnvironment environment,
     IHostApplicationLifetime lifetime, ILogger<StartupTasks> log) : IHostedLifecycleService
 {
     public async Task StartingAsync(CancellationToken ct)
     {
-        var applied = await Migrator.MigrateAsync(db, ct);
-        log.LogInformation("Migrations: {Applied} applied now, {Total} in all", applied.Count, Migrator.All.Count);
+        // As the schema owner (Headless:Database:MigrationConnectionString); everything after runs as the API's own login.
+        var applied = await schema.MigrateAsync(ct);
+        log.LogInformation("Migrations: {Applied} applied now, {Total} in all{By}", applied.Count, Migrator.All.Count,
+            schema.Migrations is null ? " (migrated by a deploy step: no migration connection configured)" : "");
 
         if (!environment.IsDevelopment())
         {

@@ -48,11 +48,34 @@ public static class OpenApiSetup
                         Scheme = "bearer",
                         Description = "An access token from POST /api/v1/auth/login, or an API key (hk_...), sent as `Authorization: Bearer ...`.",
                     };
+                    DescribeStandardResponses(document);
                     DropRouteOnlyBodies(document);
                     RemoveUnusedSchemas(document);
                 };
             };
         });
+
+    // Responses every route answers the same way, which NSwag leaves without a description.
+    private static readonly Dictionary<string, string> StandardResponses = new()
+    {
+        ["412"] = "The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.",
+        ["428"] = "If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.",
+        ["503"] = "A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header's seconds.",
+    };
+
+    private static void DescribeStandardResponses(OpenApiDocument document)
+    {
+        foreach (var operation in document.Operations.Select(o => o.Operation))
+        {
+            foreach (var (status, response) in operation.Responses)
+            {
+                if (string.IsNullOrEmpty(response.Description) && StandardResponses.TryGetValue(status, out var description))
+                {
+                    response.Description = description;
+                }
+            }
+        }
+    }
 
     // A request DTO of route and query values only (archive, delete) is described by FastEndpoints as a
     // body named after it ("ArchiveProduct_Request"); such routes take no body.

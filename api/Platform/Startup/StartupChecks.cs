@@ -21,9 +21,9 @@ public static class StartupChecks
         var problems = new List<string>();
         problems.AddRange(ClientAddresses.Read(config).Errors);
         problems.AddRange(PaymentProviderProblems(config, requireStripeKeys: !env.IsDevelopment()));
-        if (DataProtectionKeys.LoadCertificate(config).Error is { } certificate)
+        if (DataProtectionKeys.ConfigurationError(config) is { } keyEncryption)
         {
-            problems.Add(certificate);
+            problems.Add(keyEncryption);
         }
         if (env.IsDevelopment())
         {
@@ -43,8 +43,9 @@ public static class StartupChecks
         }
         if (!DataProtectionKeys.IsConfigured(config))
         {
-            problems.Add("Headless__DataProtection__CertificatePath (with __CertificatePassword) or Headless__DataProtection__CertificatePem "
-                + "(with __PrivateKeyPem): no certificate, so the data-protection keys that guard sign-in cookies, email links and "
+            problems.Add("Headless__DataProtection__KmsKeyId (an AWS KMS key; region and credentials from the standard AWS configuration), or "
+                + "Headless__DataProtection__CertificatePath (with __CertificatePassword) or Headless__DataProtection__CertificatePem "
+                + "(with __PrivateKeyPem): no KMS key or certificate, so the data-protection keys that guard sign-in cookies, email links and "
                 + "authenticator secrets would be stored unencrypted in the database.");
         }
         if (config.GetSection(EmailOptions.Section).Get<EmailOptions>() is not { UsesSmtp: true })

@@ -4,7 +4,8 @@ import { api, problemOf, problemText, resetCsrf } from '../lib/api';
 import { forgetGuestCart, guestToken, remember, setSignedIn } from '../lib/cart';
 import '../lib/header';
 import {
-  ConfirmEmailRequest, ForgotPasswordRequest, LoginRequest, MergeCartRequest, RegisterRequest, ResetPasswordRequest, VerifyAuthenticatorRequest,
+  ConfirmEmailRequest, ForgotPasswordRequest, LoginRequest, MergeCartRequest, RegisterRequest, ResetPasswordRequest, SecondFactorRequest,
+  VerifyAuthenticatorRequest,
 } from '../../../sdk/typescript/headless-client';
 
 const $ = <T extends Element = HTMLElement>(root: ParentNode, selector: string) => root.querySelector<T>(selector as string) as T | null;
@@ -83,6 +84,36 @@ for (const form of document.querySelectorAll<HTMLFormElement>('form[data-widget=
     setSignedIn(true);
     await mergeGuestCart();
     location.assign(query.get('returnUrl')?.startsWith('/') ? query.get('returnUrl')! : '/account/');
+  });
+}
+
+// A social sign-in of an account with MFA lands here (the API redirects after the provider): the code finishes it.
+for (const form of document.querySelectorAll<HTMLFormElement>('form[data-widget="second-factor"]')) {
+  $(form, '#twoFactorCode')?.focus();
+  onSubmit(form, async () => {
+    try {
+      await api.completeSecondFactor(new SecondFactorRequest({
+        twoFactorCode: field(form, 'twoFactorCode') || null,
+        recoveryCode: field(form, 'recoveryCode') || null,
+        useCookies: true,
+      }));
+    } catch (e) {
+      const p = problemOf(e);
+      if (p.type.endsWith('/mfa-not-pending')) {
+        say(form, 'This sign-in has expired (codes must be entered within 5 minutes). Start signing in again.');
+        return;
+      }
+      if (p.type.endsWith('/mfa-failed')) {
+        say(form, 'That code was not accepted: it may be mistyped, expired or already used. Enter the current code from your app.');
+        $(form, '#twoFactorCode')?.focus();
+        return;
+      }
+      throw e;
+    }
+    resetCsrf();
+    setSignedIn(true);
+    await mergeGuestCart();
+    location.assign(query.get('returnUrl')?.startsWith('/') && !query.get('returnUrl')!.startsWith('//') ? query.get('returnUrl')! : '/account/');
   });
 }
 

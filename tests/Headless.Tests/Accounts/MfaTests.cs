@@ -9,6 +9,27 @@ namespace Headless.Tests.Accounts;
 public sealed class MfaTests(AccountsHost host) : IClassFixture<AccountsHost>
 {
     [Fact]
+    public async Task Turning_mfa_on_ends_the_accounts_other_sessions_and_keeps_the_one_that_did_it()
+    {
+        var email = AccountsHost.NewEmail();
+        await host.RegisterAndConfirmAsync(email);
+        var here = host.Client((await host.LoginAsync(email)).AccessToken);
+        var elsewhere = await host.LoginAsync(email);
+        var other = host.Client(elsewhere.AccessToken);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/api/v1/account")).StatusCode);
+
+        await host.EnableMfaAsync(here);
+
+        Assert.Equal(HttpStatusCode.OK, (await here.GetAsync("/api/v1/account")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await other.GetAsync("/api/v1/account")).StatusCode);
+        var refresh = await host.Client().PostAsJsonAsync("/api/v1/auth/refresh", new RefreshRequest(elsewhere.RefreshToken), Http.Json);
+        await refresh.ProblemAsync(HttpStatusCode.Unauthorized);
+        await using var conn = await host.Api.Db.OpenConnectionAsync();
+        Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
+            "select count(*) from sessions s join users u on u.id = s.user_id where u.email = @email and s.revoked_reason = 'mfa enabled'", new { email }));
+    }
+
+    [Fact]
     public async Task With_mfa_on_sign_in_needs_a_current_code_or_a_recovery_code_that_works_once()
     {
         var email = AccountsHost.NewEmail();

@@ -19,31 +19,30 @@ public sealed class AuditChainTests
     {
         await using var db = await AuditLogs.ChainAsync(3);
         await using var conn = await db.OpenConnectionAsync();
+        // As the API connects: its own login, a member of headless_app.
+        await using var app = await AuditLogs.OpenAsAppAsync(db);
         foreach (var sql in new[] { "update audit_log set action = 'forged' where seq = 2", "delete from audit_log where seq = 3", "truncate audit_log" })
         {
             var refused = await Assert.ThrowsAsync<PostgresException>(() => conn.ExecuteAsync(sql));
             Assert.Contains("append-only", refused.MessageText, StringComparison.Ordinal);
         }
 
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var tx = await app.BeginTransactionAsync())
         {
-            await conn.ExecuteAsync("set local role headless_app", transaction: tx);
-            var denied = await Assert.ThrowsAsync<PostgresException>(() => conn.ExecuteAsync("delete from audit_log where seq = 3", transaction: tx));
+            var denied = await Assert.ThrowsAsync<PostgresException>(() => app.ExecuteAsync("delete from audit_log where seq = 3", transaction: tx));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, denied.SqlState);
             Assert.Contains("permission denied", denied.MessageText, StringComparison.Ordinal);
         }
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var tx = await app.BeginTransactionAsync())
         {
-            await conn.ExecuteAsync("set local role headless_app", transaction: tx);
-            var denied = await Assert.ThrowsAsync<PostgresException>(() => conn.ExecuteAsync("update audit_log set action = 'forged' where seq = 2", transaction: tx));
+            var denied = await Assert.ThrowsAsync<PostgresException>(() => app.ExecuteAsync("update audit_log set action = 'forged' where seq = 2", transaction: tx));
             Assert.Contains("permission denied", denied.MessageText, StringComparison.Ordinal);
         }
-        await using (var tx = await conn.BeginTransactionAsync())
+        await using (var tx = await app.BeginTransactionAsync())
         {
             // What the app does need: insert (chained by the trigger, whatever seq or hash it sends), read.
-            await conn.ExecuteAsync("set local role headless_app", transaction: tx);
-            await conn.ExecuteAsync("insert into audit_log (actor, action, entity_type, entity_id, seq, hash) values ('user:x', 'test.app-role', 'thing', 'x', 99, '\\x00')", transaction: tx);
-            Assert.Equal(4, await conn.ExecuteScalarAsync<long>("select seq from audit_log where action = 'test.app-role'", transaction: tx));
+            await app.ExecuteAsync("insert into audit_log (actor, action, entity_type, entity_id, seq, hash) values ('user:x', 'test.app-role', 'thing', 'x', 99, '\\x00')", transaction: tx);
+            Assert.Equal(4, await app.ExecuteScalarAsync<long>("select seq from audit_log where action = 'test.app-role'", transaction: tx));
             await tx.CommitAsync();
         }
         Assert.Equal("test.written", await conn.ExecuteScalarAsync<string>("select action from audit_log where seq = 2"));
@@ -56,10 +55,11 @@ public sealed class AuditChainTests
     {
         await using var db = await AuditLogs.ChainAsync(3);
         await using var conn = await db.OpenConnectionAsync();
-        await using (var tx = await conn.BeginTransactionAsync())
+        // As the API connects: its own login, a member of headless_app.
+        await using var app = await AuditLogs.OpenAsAppAsync(db);
+        await using (var tx = await app.BeginTransactionAsync())
         {
-            await conn.ExecuteAsync("set local role headless_app", transaction: tx);
-            Assert.Equal(3, await conn.ExecuteAsync("update audit_log set client_ip = null", transaction: tx));
+            Assert.Equal(3, await app.ExecuteAsync("update audit_log set client_ip = null", transaction: tx));
             await tx.CommitAsync();
         }
         Assert.Equal(0, await conn.ExecuteScalarAsync<long>("select count(*) from audit_log where client_ip is not null"));

@@ -13,8 +13,9 @@ public static class AuditLogs
     /// <summary>A fresh, migrated database holding <paramref name="rows"/> audit rows written the app's way.</summary>
     public static async Task<NpgsqlDataSource> ChainAsync(int rows)
     {
-        // The password stays in ConnectionString so a child process (the audit-verify command) can connect too.
-        var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(await TestDatabase.CreateAsync()) { PersistSecurityInfo = true }.ConnectionString);
+        // As the owner, who can turn the triggers off to tamper; the password stays in ConnectionString so a child
+        // process (the audit-verify command) can connect too.
+        var db = NpgsqlDataSource.Create((await TestDatabase.CreateAsync()).Owner);
         await using var conn = await db.OpenConnectionAsync();
         for (var i = 1; i <= rows; i++)
         {
@@ -24,6 +25,14 @@ public static class AuditLogs
             await tx.CommitAsync();
         }
         return db;
+    }
+
+    /// <summary>A connection to the same database as the API's least-privileged login.</summary>
+    public static async Task<NpgsqlConnection> OpenAsAppAsync(NpgsqlDataSource db)
+    {
+        var conn = new NpgsqlConnection(await TestDatabase.AppLoginAsync(db.ConnectionString));
+        await conn.OpenAsync();
+        return conn;
     }
 
     /// <summary>Runs SQL with the audit triggers off, as a superuser could.</summary>

@@ -7,11 +7,12 @@ using Microsoft.AspNetCore.Hosting;
 namespace Headless.Tests.Catalog;
 
 /// <summary>A second API instance on the same database, to prove its cache hears about writes it did not make.</summary>
-public sealed class SecondInstance(string connectionString) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
+public sealed class SecondInstance(ApiFactory first) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseSetting("Headless:Database:ConnectionString", connectionString);
+        builder.UseSetting("Headless:Database:ConnectionString", first.ConnectionString);
+        builder.UseSetting("Headless:Database:MigrationConnectionString", first.OwnerConnectionString);
         builder.UseSetting("Headless:Catalog:LoadDemoCatalog", "false");
     }
 }
@@ -37,7 +38,7 @@ public sealed class CacheInvalidationTests(ApiFactory api) : IClassFixture<ApiFa
     {
         var admin = api.Admin();
         var product = await admin.CreateProductAsync(CatalogSeed.Product(variants: CatalogSeed.Variant(price: 1000, stock: 4)));
-        await using var other = new SecondInstance(api.ConnectionString);
+        await using var other = new SecondInstance(api);
         var otherClient = other.CreateClient();
         var cached = await (await otherClient.GetAsync($"/api/v1/products/{product.Slug}")).ReadAsync<ProductDetail>();
         Assert.Equal(4, cached.Variants[0].Available);

@@ -49,6 +49,10 @@ public sealed class OpenApiContractTests(ApiFactory api) : IClassFixture<ApiFact
                 Assert.True((content?["application/json"] ?? content?["text/event-stream"])?["schema"] is not null, $"{name} {success.Key} has no typed body");
             }
             var problems = responses.Where(r => r.Key[0] is '4' or '5').ToList();
+            foreach (var status in new[] { "412", "428", "503" }.Where(responses.ContainsKey))
+            {
+                Assert.False(string.IsNullOrWhiteSpace(responses[status]!["description"]?.GetValue<string>()), $"{name} {status} has no description");
+            }
             Assert.True(responses.ContainsKey("500"), $"{name} does not document the 500 problem");
             Assert.All(problems, p => Assert.True(p.Value!["content"]?["application/problem+json"] is not null, $"{name} {p.Key} is not a problem response"));
             if (path.StartsWith("/api/v1/admin", StringComparison.Ordinal))

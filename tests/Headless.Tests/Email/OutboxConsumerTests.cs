@@ -13,7 +13,7 @@ public sealed class OutboxConsumerTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
     private NpgsqlDataSource _db = null!;
 
-    public async Task InitializeAsync() => _db = NpgsqlDataSource.Create(await TestDatabase.CreateAsync());
+    public async Task InitializeAsync() => _db = NpgsqlDataSource.Create((await TestDatabase.CreateAsync()).App);
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 

@@ -6,19 +6,26 @@ using Npgsql;
 
 namespace Headless.Tests.Infrastructure;
 
-/// <summary>The API in-process on its own fresh, migrated database. One per test class (IClassFixture).</summary>
+/// <summary>The API in-process on its own fresh, migrated database, connected as the least-privileged
+/// `headless_api` login and migrating as the owner, as in production. One per test class (IClassFixture).</summary>
 public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
+    /// <summary>The API's own login (a member of headless_app).</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The schema owner's login: migrations, and the tests' own setup and inspection.</summary>
+    public string OwnerConnectionString { get; private set; } = "";
+
     public string AdminKey { get; private set; } = "";
+    /// <summary>As the owner: tests set up and inspect rows the API's login may not touch.</summary>
     public NpgsqlDataSource Db { get; private set; } = null!;
 
     protected virtual bool LoadDemoCatalog => false;
 
     public async Task InitializeAsync()
     {
-        ConnectionString = await TestDatabase.CreateAsync();
-        Db = NpgsqlDataSource.Create(ConnectionString);
+        (OwnerConnectionString, ConnectionString) = await TestDatabase.CreateAsync();
+        Db = NpgsqlDataSource.Create(OwnerConnectionString);
         await using var conn = await Db.OpenConnectionAsync();
         AdminKey = (await ApiKeys.IssueAsync(conn, "test admin", [Scopes.Admin])).Secret;
     }
@@ -26,6 +33,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Headless:Database:ConnectionString", ConnectionString);
+        builder.UseSetting("Headless:Database:MigrationConnectionString", OwnerConnectionString);
         builder.UseSetting("Headless:Catalog:LoadDemoCatalog", LoadDemoCatalog ? "true" : "false");
         builder.UseSetting("Headless:Catalog:DemoProductCount", "200");
     }

@@ -6,9 +6,11 @@ using Npgsql;
 namespace Headless.Tests.Infrastructure;
 
 /// <summary>
-/// The real PostgreSQL the tests use: the server named by Headless__Database__ConnectionString when set,
-/// otherwise a private cluster under .data/test-pg started once per test run (and stopped when the run
-/// exits). Each test class gets its own database, cloned in milliseconds from a migrated template.
+/// The real PostgreSQL the tests use: the server named by Headless__Database__ConnectionString when set (a
+/// superuser's), otherwise a private cluster under .data/test-pg started once per test run (and stopped when
+/// the run exits). Each test class gets its own database, cloned in milliseconds from a migrated template.
+/// As in production, the schema belongs to `headless_owner`, who migrates, and the API runs as `headless_api`,
+/// a member of the least-privileged `headless_app` (<see cref="LocalLogins"/>).
 /// </summary>
 public static class TestDatabase
 {
@@ -17,33 +19,49 @@ public static class TestDatabase
     private static readonly string Prefix = $"t{Environment.ProcessId}_";
     private static readonly string Template = Prefix + "template";
     private static readonly SemaphoreSlim CloneLock = new(1, 1);
-    private static readonly Lazy<Task<NpgsqlConnectionStringBuilder>> Server = new(StartAsync);
+    private static readonly Lazy<Task<(NpgsqlConnectionStringBuilder Server, DatabaseLogins Logins)>> Server = new(StartAsync);
 
-    public static async Task<string> CreateAsync()
+    /// <summary>A fresh migrated database: the owner's and the API's connection strings.</summary>
+    public static async Task<DatabaseLogins> CreateAsync() => await CloneAsync(Template);
+
+    /// <summary>A fresh database with nothing in it, owned by the owner login (for migration tests).</summary>
+    public static async Task<DatabaseLogins> CreateEmptyAsync() => await CloneAsync("template0");
+
+    /// <summary>The cluster's superuser on the same database: what the API must refuse to run as.</summary>
+    public static async Task<string> SuperuserAsync(string connectionString) =>
+        With((await Server.Value).Server, new NpgsqlConnectionStringBuilder(connectionString).Database!);
+
+    /// <summary>The API's least-privileged login on the same database.</summary>
+    public static async Task<string> AppLoginAsync(string connectionString) =>
+        With(new NpgsqlConnectionStringBuilder((await Server.Value).Logins.App), new NpgsqlConnectionStringBuilder(connectionString).Database!);
+
+    private static async Task<DatabaseLogins> CloneAsync(string template)
     {
-        var server = await Server.Value;
+        var (server, logins) = await Server.Value;
         var name = Prefix + Guid.NewGuid().ToString("N")[..16];
         await CloneLock.WaitAsync();
         try
         {
             await using var conn = new NpgsqlConnection(With(server, "postgres"));
             await conn.OpenAsync();
-            await conn.ExecuteAsync($"create database {name} template {Template}");
+            await conn.ExecuteAsync($"create database {name} owner {LocalLogins.OwnerRole} template {template}");
         }
         finally
         {
             CloneLock.Release();
         }
-        return With(server, name);
+        return new DatabaseLogins(With(new NpgsqlConnectionStringBuilder(logins.Owner), name), With(new NpgsqlConnectionStringBuilder(logins.App), name));
     }
 
-    private static async Task<NpgsqlConnectionStringBuilder> StartAsync()
+    private static async Task<(NpgsqlConnectionStringBuilder, DatabaseLogins)> StartAsync()
     {
         NpgsqlConnectionStringBuilder server;
+        string secrets;
         var configured = Environment.GetEnvironmentVariable("Headless__Database__ConnectionString");
         if (!string.IsNullOrWhiteSpace(configured))
         {
             server = new NpgsqlConnectionStringBuilder(configured);
+            secrets = Path.Combine(RepoPaths.Data, "test-logins");
         }
         else
         {
@@ -52,8 +70,12 @@ public static class TestDatabase
             var pg = await LocalPostgres.StartAsync(Path.Combine(RepoPaths.Data, port == 54339 ? "test-pg" : $"test-pg-{port}"), port, null, TextWriter.Null);
             AppDomain.CurrentDomain.ProcessExit += (_, _) => pg.DisposeAsync().AsTask().GetAwaiter().GetResult();
             server = new NpgsqlConnectionStringBuilder(pg.ConnectionString("postgres"));
+            secrets = pg.Directory;
         }
         server.Pooling = false;
+        // PersistSecurityInfo: tests hand these connection strings on (child processes of the built API).
+        server.PersistSecurityInfo = true;
+        var logins = await LocalLogins.EnsureAsync(server.ConnectionString, secrets, null);
         await using (var conn = new NpgsqlConnection(With(server, server.Database ?? "postgres")))
         {
             await conn.OpenAsync();
@@ -62,13 +84,14 @@ public static class TestDatabase
             {
                 await conn.ExecuteAsync($"drop database if exists {db} with (force)");
             }
-            await conn.ExecuteAsync($"create database {Template}");
+            await conn.ExecuteAsync($"create database {Template} owner {LocalLogins.OwnerRole}");
         }
-        await using (var template = NpgsqlDataSource.Create(With(server, Template)))
+        // Migrated as the owner, exactly as the API's start-up does it.
+        await using (var template = NpgsqlDataSource.Create(With(new NpgsqlConnectionStringBuilder(logins.Owner), Template)))
         {
             await Migrator.MigrateAsync(template);
         }
-        return server;
+        return (server, logins);
     }
 
     private static bool IsFromFinishedRun(string database)
@@ -90,5 +113,5 @@ public static class TestDatabase
     }
 
     private static string With(NpgsqlConnectionStringBuilder server, string database) =>
-        new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database, Pooling = true }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = database, Pooling = true, PersistSecurityInfo = true }.ConnectionString;
 }

@@ -4,7 +4,6 @@ using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Hosting;
 using Headless.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Npgsql;
 
 namespace Headless.Tests.Platform;
 
@@ -24,20 +23,11 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
     {
         _pg = await LocalPostgres.StartAsync(Directory, Port, null, TextWriter.Null);
         var database = $"outage_{Guid.NewGuid():N}"[..20];
-        await using (var conn = new NpgsqlConnection(_pg.ConnectionString("postgres")))
-        {
-            await conn.OpenAsync();
-            await using var create = new NpgsqlCommand($"create database {database}", conn);
-            await create.ExecuteNonQueryAsync();
-        }
-        var connectionString = _pg.ConnectionString(database);
-        await using (var db = NpgsqlDataSource.Create(connectionString))
-        {
-            await Migrator.MigrateAsync(db);
-        }
+        var logins = await LocalLogins.EnsureAsync(_pg.ConnectionString("postgres"), Directory, database);
         _api = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
-            b.UseSetting("Headless:Database:ConnectionString", connectionString);
+            b.UseSetting("Headless:Database:ConnectionString", logins.App);
+            b.UseSetting("Headless:Database:MigrationConnectionString", logins.Owner);
             b.UseSetting("Headless:Catalog:LoadDemoCatalog", "false");
         });
     }

@@ -7,18 +7,7 @@ namespace Headless.Tests.Platform;
 
 public sealed class MigrationTests
 {
-    private static async Task<NpgsqlDataSource> EmptyDatabaseAsync()
-    {
-        var cs = new NpgsqlConnectionStringBuilder(await TestDatabase.CreateAsync());
-        var name = cs.Database + "_empty";
-        await using (var conn = new NpgsqlConnection(cs.ConnectionString))
-        {
-            await conn.OpenAsync();
-            await conn.ExecuteAsync($"create database {name}");
-        }
-        cs.Database = name;
-        return NpgsqlDataSource.Create(cs.ConnectionString);
-    }
+    private static async Task<NpgsqlDataSource> EmptyDatabaseAsync() => NpgsqlDataSource.Create((await TestDatabase.CreateEmptyAsync()).Owner);
 
     [Fact]
     public async Task Instances_starting_together_apply_each_migration_exactly_once()

@@ -15,6 +15,7 @@ public sealed class OperatorCommandTests(ApiFactory api) : IClassFixture<ApiFact
     {
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["Headless__Database__ConnectionString"] = api.ConnectionString,
+        ["Headless__Database__MigrationConnectionString"] = api.OwnerConnectionString,
     };
 
     private static string LastLine(string output) => output.TrimEnd().Split('\n')[^1].Trim();

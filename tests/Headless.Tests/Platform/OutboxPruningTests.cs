@@ -11,7 +11,7 @@ public sealed class OutboxPruningTests : IAsyncLifetime
 {
     private NpgsqlDataSource _db = null!;
 
-    public async Task InitializeAsync() => _db = NpgsqlDataSource.Create(await TestDatabase.CreateAsync());
+    public async Task InitializeAsync() => _db = NpgsqlDataSource.Create((await TestDatabase.CreateAsync()).App);
 
     public async Task DisposeAsync() => await _db.DisposeAsync();
 

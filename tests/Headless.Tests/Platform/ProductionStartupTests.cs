@@ -128,19 +128,24 @@ public static class Configured
 {
     public const string CertificatePassword = "test certificate password";
 
-    public static async Task<Dictionary<string, string>> AllAsync() => new()
+    public static async Task<Dictionary<string, string>> AllAsync()
     {
-        ["ASPNETCORE_ENVIRONMENT"] = "Production",
-        ["Headless__Database__ConnectionString"] = await TestDatabase.CreateAsync(),
-        ["Headless__Payments__Stripe__SecretKey"] = "sk_test_production_startup",
-        ["Headless__Payments__Stripe__PublishableKey"] = "pk_test_production_startup",
-        ["Headless__Payments__Stripe__WebhookSecret"] = "whsec_production_startup",
-        ["Headless__Catalog__LoadDemoCatalog"] = "false",
-        ["Headless__DataProtection__CertificatePath"] = Certificate.Value,
-        ["Headless__DataProtection__CertificatePassword"] = CertificatePassword,
-        ["Headless__Email__Smtp__Host"] = "127.0.0.1",
-        ["Headless__Email__Smtp__Port"] = ApiBinary.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+        var database = await TestDatabase.CreateAsync();
+        return new()
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Headless__Database__ConnectionString"] = database.App,
+            ["Headless__Database__MigrationConnectionString"] = database.Owner,
+            ["Headless__Payments__Stripe__SecretKey"] = "sk_test_production_startup",
+            ["Headless__Payments__Stripe__PublishableKey"] = "pk_test_production_startup",
+            ["Headless__Payments__Stripe__WebhookSecret"] = "whsec_production_startup",
+            ["Headless__Catalog__LoadDemoCatalog"] = "false",
+            ["Headless__DataProtection__CertificatePath"] = Certificate.Value,
+            ["Headless__DataProtection__CertificatePassword"] = CertificatePassword,
+            ["Headless__Email__Smtp__Host"] = "127.0.0.1",
+            ["Headless__Email__Smtp__Port"] = ApiBinary.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
 
     private static readonly Lazy<string> Certificate = new(() =>
     {

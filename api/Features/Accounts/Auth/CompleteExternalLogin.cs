@@ -24,8 +24,11 @@ public sealed class CompleteExternalLogin(UserManager<HeadlessUser> users, SignI
         Summary(s =>
         {
             s.Summary = "Where the provider's callback lands: signs in, links or creates the account, then redirects to returnUrl";
-            s.Description = "When the account has MFA on, nothing is signed in or linked yet: the answer is 401 mfa-required and the code goes to POST /api/v1/auth/login/second-factor "
+            s.Description = "When the account has MFA on, nothing is signed in or linked yet: the browser is redirected to the storefront's code page "
+                + $"({ExternalLogin.SecondFactorPage}?returnUrl=…), which sends the code to POST /api/v1/auth/login/second-factor "
                 + "(the same browser, within 5 minutes). A provider account without a verified email is 401 external-email-unverified.";
+            s.Responses[StatusCodes.Status302Found] = "Signed in: on to returnUrl. Or, with MFA on, on to the storefront's code page; nothing is signed in until the code is accepted.";
+            s.Responses[StatusCodes.Status401Unauthorized] = "The provider did not confirm who the user is (external-login-failed), or its account has no verified email (external-email-unverified).";
         });
     }
 
@@ -59,7 +62,7 @@ public sealed class CompleteExternalLogin(UserManager<HeadlessUser> users, SignI
             if (user is { TwoFactorEnabled: true })
             {
                 // The provider vouches for the address, not for the account's second factor: link only after the code.
-                return await WaitForSecondFactorAsync(http, log, user, provider, new UserLoginInfo(provider, key, provider), ct);
+                return await WaitForSecondFactorAsync(http, log, user, provider, new UserLoginInfo(provider, key, provider), returnUrl, ct);
             }
             if (user is not null)
             {
@@ -99,7 +102,7 @@ public sealed class CompleteExternalLogin(UserManager<HeadlessUser> users, SignI
         }
         if (user.TwoFactorEnabled)
         {
-            return await WaitForSecondFactorAsync(http, log, user, provider, null, ct);
+            return await WaitForSecondFactorAsync(http, log, user, provider, null, returnUrl, ct);
         }
         await signIns.SignInAsync(http, log, user, withSecondFactor: false, useCookies: true);
         await AccountAudit.RecordAsync(log, action, user.Id, new() { ["provider"] = provider });
@@ -108,12 +111,14 @@ public sealed class CompleteExternalLogin(UserManager<HeadlessUser> users, SignI
         return TypedResults.Redirect(ExternalLogin.SafeReturnUrl(returnUrl));
     }
 
-    private async Task<ProblemHttpResult> WaitForSecondFactorAsync(HttpContext http, WriteLog log, HeadlessUser user, string provider, UserLoginInfo? link, CancellationToken ct)
+    /// <summary>This is a browser navigation, so the answer is a page: the storefront's code page, which finishes through
+    /// POST /auth/login/second-factor and then goes on to <paramref name="returnUrl"/>.</summary>
+    private async Task<RedirectHttpResult> WaitForSecondFactorAsync(HttpContext http, WriteLog log, HeadlessUser user, string provider, UserLoginInfo? link, string? returnUrl, CancellationToken ct)
     {
         await SecondFactor.RememberPendingAsync(http, user, link);
         await AccountAudit.RecordAsync(log, "auth.external-login-mfa-pending", user.Id, new() { ["provider"] = provider });
         await accounts.CommitAsync(ct);
         await http.SignOutAsync(IdentityConstants.ExternalScheme);
-        return SecondFactor.Required(SecondFactor.WithoutPassword);
+        return TypedResults.Redirect($"{ExternalLogin.SecondFactorPage}?returnUrl={Uri.EscapeDataString(ExternalLogin.SafeReturnUrl(returnUrl))}");
     }
 }

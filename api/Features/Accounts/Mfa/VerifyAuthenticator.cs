@@ -9,7 +9,9 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Headless.Api.Features.Accounts.Mfa;
 
-public sealed class VerifyAuthenticator(UserManager<HeadlessUser> users, AccountsDb accounts)
+/// <summary>Turns MFA on. Every other session of the account ends: they began without the second factor, and one
+/// of them may be the intruder the user is locking out (the security stamp changes too, voiding pending sign-ins).</summary>
+public sealed class VerifyAuthenticator(UserManager<HeadlessUser> users, AccountsDb accounts, Sessions sessions)
     : Endpoint<VerifyAuthenticator.Request, Results<Ok<RecoveryCodes>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -20,7 +22,11 @@ public sealed class VerifyAuthenticator(UserManager<HeadlessUser> users, Account
         Description(b => b.WithName("VerifyAuthenticator").WithTags("Account")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status409Conflict));
-        Summary(s => s.Summary = "Turn two-factor sign-in on with a code from the enrolled app; returns recovery codes, shown only this once");
+        Summary(s =>
+        {
+            s.Summary = "Turn two-factor sign-in on with a code from the enrolled app; returns recovery codes, shown only this once";
+            s.Description = "Signs the account out of every other session (other devices, browsers and bearer tokens); the calling session stays.";
+        });
     }
 
     public sealed class Request : JsonBody<VerifyAuthenticatorRequest>;
@@ -46,6 +52,7 @@ public sealed class VerifyAuthenticator(UserManager<HeadlessUser> users, Account
             return Platform.Problems.Problems.Validation("code", "The code is wrong or expired. Check the time on your device and use the current code.");
         }
         await users.SetTwoFactorEnabledAsync(user, true);
+        await sessions.RevokeAllAsync(log.Connection, log.Transaction, user.Id, "mfa enabled", except: http.User.SessionId());
         var codes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, MfaChanges.RecoveryCodeCount))!.ToList();
         await MfaChanges.NotifyAsync(log, user, "mfa.enabled", "mfa-enabled");
         await accounts.CommitAsync(ct);

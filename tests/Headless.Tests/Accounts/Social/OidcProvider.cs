@@ -14,6 +14,9 @@ namespace Headless.Tests.Accounts.Social;
 public sealed class OidcProvider : IAsyncDisposable
 {
     public const string ClientId = "headless-test";
+
+    /// <summary>The client whose loopback redirect URI matches any port (the browser tests' shop).</summary>
+    public const string BrowserClientId = "headless-browser-test";
     public const string ClientSecret = "headless-secret";
 
     private readonly NodeTool _node;

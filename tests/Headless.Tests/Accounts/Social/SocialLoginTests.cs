@@ -134,8 +134,10 @@ public sealed partial class SocialLoginTests(SocialHost host) : IClassFixture<So
         var browser = host.Client();
 
         // Auto-linking by the verified email: the same MFA step as the password path, nothing linked or signed in yet.
+        // A browser navigation, so the answer is the storefront's code page, not a JSON 401.
         var linking = await SignInWithGoogleAsync(browser, "verified:" + email);
-        Assert.Equal("https://headless.dev/problems/mfa-required", (await linking.ProblemAsync(HttpStatusCode.Unauthorized))["type"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Redirect, linking.StatusCode);
+        Assert.Equal("/account/second-factor/?returnUrl=%2Faccount%2Forders", linking.Headers.Location!.OriginalString);
         Assert.DoesNotContain(linking.Headers.TryGetValues("Set-Cookie", out var set) ? set : [], c => c.StartsWith("hl_session=", StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/api/v1/account")).StatusCode);
         await using var conn = await host.Api.Db.OpenConnectionAsync();
@@ -159,8 +161,8 @@ public sealed partial class SocialLoginTests(SocialHost host) : IClassFixture<So
 
         // The linked provider login, next time: the same step again.
         var again = host.Client();
-        var known = await SignInWithGoogleAsync(again, "verified:" + email);
-        Assert.Equal("https://headless.dev/problems/mfa-required", (await known.ProblemAsync(HttpStatusCode.Unauthorized))["type"]!.GetValue<string>());
+        var known = await SignInWithGoogleAsync(again, "verified:" + email, "https://evil.example/");
+        Assert.Equal("/account/second-factor/?returnUrl=%2Faccount", known.Headers.Location!.OriginalString);
         Assert.Equal(HttpStatusCode.Unauthorized, (await again.GetAsync("/api/v1/account")).StatusCode);
         var withRecovery = await again.PostAsJsonAsync("/api/v1/auth/login/second-factor", new SecondFactorRequest(null, recovery[0], true), Http.Json);
         Assert.Equal(HttpStatusCode.OK, withRecovery.StatusCode);
