@@ -20,6 +20,8 @@ public sealed class IfMatchRequiredTests(ApiFactory api) : IClassFixture<ApiFact
         ["POST /api/v1/admin/customers/{id:guid}/erase"] = "erasure: no version, and repeating it changes nothing",
         ["PUT /api/v1/admin/users/{id:guid}/roles"] = "users carry no version",
         ["DELETE /api/v1/admin/api-keys/{id:guid}"] = "revocation: no version, and repeating it changes nothing",
+        ["DELETE /api/v1/admin/staff-invitations/{id:guid}"] = "revocation: no version, and repeating it changes nothing",
+        ["POST /api/v1/admin/staff/{id:guid}/revocation"] = "users carry no version; repeating it changes nothing",
     };
 
     private static IEnumerable<(string Method, string Pattern, string Path)> UpdateRoutes(ApiFactory api)
