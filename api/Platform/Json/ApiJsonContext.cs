@@ -54,6 +54,8 @@ namespace Headless.Api.Platform.Json;
 [JsonSerializable(typeof(UpdateCategoryRequest))]
 [JsonSerializable(typeof(CategoryNode))]
 [JsonSerializable(typeof(AuditPage))]
+[JsonSerializable(typeof(AdminOverview))]
+[JsonSerializable(typeof(LiveOrderEvent))]
 [JsonSerializable(typeof(AuditVerification))]
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
