@@ -1271,7 +1271,7 @@ export class HeadlessClient {
     }
 
     /**
-     * Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked
+     * Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked (If-Match required)
      * @param body (optional) 
      * @return Success
      */
@@ -1350,12 +1350,26 @@ export class HeadlessClient {
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
         } else if (status === 422) {
             return response.text().then((_responseText) => {
             let result422: any = null;
             let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result422 = ProblemDetails.fromJS(resultData422);
             return throwException("A server side error occurred.", status, _responseText, _headers, result422);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -1456,17 +1470,148 @@ export class HeadlessClient {
     }
 
     /**
-     * List orders, newest first, by status, customer email or order number
+     * The order's timeline: placed, payment attempts, paid, shipped (carrier, tracking), delivered, canceled, refunds, each with actor and time
+     * @return Success
+     */
+    getOrderTimeline(orderId: string): Promise<OrderTimeline> {
+        let url_ = this.baseUrl + "/api/v1/admin/orders/{orderId}/timeline";
+        if (orderId === undefined || orderId === null)
+            throw new globalThis.Error("The parameter 'orderId' must be defined.");
+        url_ = url_.replace("{orderId}", encodeURIComponent("" + orderId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetOrderTimeline(_response);
+        });
+    }
+
+    protected processGetOrderTimeline(response: Response): Promise<OrderTimeline> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = OrderTimeline.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<OrderTimeline>(null as any);
+    }
+
+    /**
+     * Orders and revenue per day for the last 30 days, orders awaiting payment, the 10 newest orders
+     * @return Success
+     */
+    getAdminOverview(): Promise<AdminOverview> {
+        let url_ = this.baseUrl + "/api/v1/admin/overview";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetAdminOverview(_response);
+        });
+    }
+
+    protected processGetAdminOverview(response: Response): Promise<AdminOverview> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AdminOverview.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AdminOverview>(null as any);
+    }
+
+    /**
+     * List orders, newest first, by status, placed date, customer (email or account id), total range or order number
      * @param status (optional) One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.
      * @param email (optional) Exact customer email (case-insensitive).
      * @param number (optional) An order number such as HL-100001.
+     * @param customerId (optional) The customer's account id (orders placed while signed in).
+     * @param totalMin (optional) Only orders with a total of at least this many minor units.
+     * @param totalMax (optional) Only orders with a total of at most this many minor units.
      * @param createdFrom (optional) Only orders placed at or after this time (ISO 8601).
      * @param createdTo (optional) Only orders placed before this time (ISO 8601).
      * @param cursor (optional) 
      * @param limit (optional) 
      * @return Success
      */
-    listOrders(status?: string | null | undefined, email?: string | null | undefined, number?: string | null | undefined, createdFrom?: Date | null | undefined, createdTo?: Date | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<OrderPage> {
+    listOrders(status?: string | null | undefined, email?: string | null | undefined, number?: string | null | undefined, customerId?: string | null | undefined, totalMin?: number | null | undefined, totalMax?: number | null | undefined, createdFrom?: Date | null | undefined, createdTo?: Date | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<OrderPage> {
         let url_ = this.baseUrl + "/api/v1/admin/orders?";
         if (status !== undefined && status !== null)
             url_ += "status=" + encodeURIComponent("" + status) + "&";
@@ -1474,6 +1619,12 @@ export class HeadlessClient {
             url_ += "email=" + encodeURIComponent("" + email) + "&";
         if (number !== undefined && number !== null)
             url_ += "number=" + encodeURIComponent("" + number) + "&";
+        if (customerId !== undefined && customerId !== null)
+            url_ += "customerId=" + encodeURIComponent("" + customerId) + "&";
+        if (totalMin !== undefined && totalMin !== null)
+            url_ += "totalMin=" + encodeURIComponent("" + totalMin) + "&";
+        if (totalMax !== undefined && totalMax !== null)
+            url_ += "totalMax=" + encodeURIComponent("" + totalMax) + "&";
         if (createdFrom !== undefined && createdFrom !== null)
             url_ += "createdFrom=" + encodeURIComponent(createdFrom ? "" + createdFrom.toISOString() : "") + "&";
         if (createdTo !== undefined && createdTo !== null)
@@ -1510,7 +1661,7 @@ export class HeadlessClient {
             return response.text().then((_responseText) => {
             let result400: any = null;
             let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
-            result400 = ProblemDetails.fromJS(resultData400);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
             return throwException("Bad Request", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
@@ -1543,7 +1694,7 @@ export class HeadlessClient {
     }
 
     /**
-     * Mark a shipped order delivered
+     * Mark a shipped order delivered (If-Match required)
      * @return Success
      */
     markOrderDelivered(orderId: string): Promise<Order> {
@@ -1603,6 +1754,20 @@ export class HeadlessClient {
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
@@ -1619,7 +1784,7 @@ export class HeadlessClient {
     }
 
     /**
-     * Refund all or part of a paid order through the payment provider (Idempotency-Key required)
+     * Refund all or part of a paid order through the payment provider (If-Match and Idempotency-Key required)
      * @return Created
      */
     refundOrder(orderId: string, body: RefundRequest): Promise<RefundResult> {
@@ -1697,12 +1862,26 @@ export class HeadlessClient {
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
         } else if (status === 422) {
             return response.text().then((_responseText) => {
             let result422: any = null;
             let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result422 = ProblemDetails.fromJS(resultData422);
             return throwException("A server side error occurred.", status, _responseText, _headers, result422);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -1734,7 +1913,7 @@ export class HeadlessClient {
     }
 
     /**
-     * Mark a paid order shipped with its carrier and tracking number; the customer is emailed
+     * Mark a paid order shipped with its carrier and tracking number; the customer is emailed (If-Match required)
      * @return Success
      */
     shipOrder(orderId: string, body: ShipOrderRequest): Promise<Order> {
@@ -1805,6 +1984,20 @@ export class HeadlessClient {
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
@@ -1818,6 +2011,66 @@ export class HeadlessClient {
             });
         }
         return Promise.resolve<Order>(null as any);
+    }
+
+    /**
+     * Order events as they happen (text/event-stream)
+     * @return Success
+     */
+    streamLiveOrders(): Promise<string> {
+        let url_ = this.baseUrl + "/api/v1/admin/live";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "text/event-stream"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processStreamLiveOrders(_response);
+        });
+    }
+
+    protected processStreamLiveOrders(response: Response): Promise<string> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+                result200 = resultData200 !== undefined ? resultData200 : null as any;
+    
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<string>(null as any);
     }
 
     /**
@@ -5619,6 +5872,83 @@ export class HeadlessClient {
     }
 
     /**
+     * Accept a staff invitation with the token from its email: creates the staff account with the password chosen
+     * @return Created
+     */
+    acceptStaffInvitation(body: AcceptStaffInvitationRequest): Promise<Accepted> {
+        let url_ = this.baseUrl + "/api/v1/staff-invitations/acceptance";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processAcceptStaffInvitation(_response);
+        });
+    }
+
+    protected processAcceptStaffInvitation(response: Response): Promise<Accepted> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = Accepted.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            let resultData429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result429 = ProblemDetails.fromJS(resultData429);
+            return throwException("Too Many Requests", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Accepted>(null as any);
+    }
+
+    /**
      * Create an API key for an integration; the secret is in this response only, we keep just its hash
      * @return Created
      */
@@ -5893,6 +6223,302 @@ export class HeadlessClient {
     }
 
     /**
+     * A customer's profile, latest orders, addresses and consent history
+     * @return Success
+     */
+    getCustomer(id: string): Promise<CustomerDetail> {
+        let url_ = this.baseUrl + "/api/v1/admin/customers/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetCustomer(_response);
+        });
+    }
+
+    protected processGetCustomer(response: Response): Promise<CustomerDetail> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = CustomerDetail.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<CustomerDetail>(null as any);
+    }
+
+    /**
+     * Invite a staff member by email with roles (staff, admin): a one-time link valid 72 hours sets their password
+     * @return Created
+     */
+    inviteStaff(body: InviteStaffRequest): Promise<StaffInvitation> {
+        let url_ = this.baseUrl + "/api/v1/admin/staff-invitations";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processInviteStaff(_response);
+        });
+    }
+
+    protected processInviteStaff(response: Response): Promise<StaffInvitation> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = StaffInvitation.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<StaffInvitation>(null as any);
+    }
+
+    /**
+     * List staff invitations, newest first: pending ones by default
+     * @param status (optional) pending (default), accepted, revoked, expired or all.
+     * @param cursor (optional) The nextCursor of the previous page.
+     * @param limit (optional) Page size, 1-100, default 50.
+     * @return Success
+     */
+    listStaffInvitations(status?: string | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<StaffInvitationPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/staff-invitations?";
+        if (status !== undefined && status !== null)
+            url_ += "status=" + encodeURIComponent("" + status) + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListStaffInvitations(_response);
+        });
+    }
+
+    protected processListStaffInvitations(response: Response): Promise<StaffInvitationPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = StaffInvitationPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<StaffInvitationPage>(null as any);
+    }
+
+    /**
+     * List customer accounts, newest first, optionally searched by email or name
+     * @param q (optional) Part of an email address or name, 2-100 characters.
+     * @param cursor (optional) The nextCursor of the previous page.
+     * @param limit (optional) Page size, 1-100, default 50.
+     * @return Success
+     */
+    listCustomers(q?: string | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<CustomerPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/customers?";
+        if (q !== undefined && q !== null)
+            url_ += "q=" + encodeURIComponent("" + q) + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListCustomers(_response);
+        });
+    }
+
+    protected processListCustomers(response: Response): Promise<CustomerPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = CustomerPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<CustomerPage>(null as any);
+    }
+
+    /**
      * List accounts, newest first, optionally only those with a role
      * @param role (optional) customer, staff or admin
      * @param cursor (optional) The nextCursor of the previous page.
@@ -6016,6 +6642,150 @@ export class HeadlessClient {
             let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result404 = ProblemDetails.fromJS(resultData404);
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Revoke a staff member: every staff role (staff, admin) is removed and all their sessions end at once
+     * @return No Content
+     */
+    revokeStaff(id: string): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/admin/staff/{id}/revocation";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRevokeStaff(_response);
+        });
+    }
+
+    protected processRevokeStaff(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Revoke a staff invitation: its link stops working at once
+     * @return No Content
+     */
+    revokeStaffInvitation(id: string): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/admin/staff-invitations/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRevokeStaffInvitation(_response);
+        });
+    }
+
+    protected processRevokeStaffInvitation(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -8667,6 +9437,333 @@ export class CancelOrderRequest implements ICancelOrderRequest {
 
 export interface ICancelOrderRequest {
     reason?: string | null;
+}
+
+export class OrderTimeline implements IOrderTimeline {
+    orderId!: string;
+    number!: string;
+    items!: OrderTimelineEntry[];
+
+    constructor(data?: IOrderTimeline) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.orderId = _data["orderId"] !== undefined ? _data["orderId"] : null as any;
+            this.number = _data["number"] !== undefined ? _data["number"] : null as any;
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(OrderTimelineEntry.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): OrderTimeline {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderTimeline();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["orderId"] = this.orderId !== undefined ? this.orderId : null as any;
+        data["number"] = this.number !== undefined ? this.number : null as any;
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface IOrderTimeline {
+    orderId: string;
+    number: string;
+    items: OrderTimelineEntry[];
+}
+
+/** One step of an order's life for staff. Kind: placed, payment_started, payment_processing,            payment_failed, payment_mismatch, paid, shipped, delivered, canceled, refund_requested, refund_failed,            refunded, note. Actor is "user:{id}", "api-key:{id}", "system:{name}" or "anonymous"; ActorEmail names            a person when the actor is an account. */
+export class OrderTimelineEntry implements IOrderTimelineEntry {
+    kind!: string;
+    at!: Date;
+    actor!: string;
+    actorEmail!: string | null;
+    fromStatus!: string | null;
+    toStatus!: string | null;
+    note!: string;
+    carrier!: string | null;
+    trackingNumber!: string | null;
+    amount!: Money | null;
+
+    constructor(data?: IOrderTimelineEntry) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.at = _data["at"] ? new Date(_data["at"].toString()) : null as any;
+            this.actor = _data["actor"] !== undefined ? _data["actor"] : null as any;
+            this.actorEmail = _data["actorEmail"] !== undefined ? _data["actorEmail"] : null as any;
+            this.fromStatus = _data["fromStatus"] !== undefined ? _data["fromStatus"] : null as any;
+            this.toStatus = _data["toStatus"] !== undefined ? _data["toStatus"] : null as any;
+            this.note = _data["note"] !== undefined ? _data["note"] : null as any;
+            this.carrier = _data["carrier"] !== undefined ? _data["carrier"] : null as any;
+            this.trackingNumber = _data["trackingNumber"] !== undefined ? _data["trackingNumber"] : null as any;
+            this.amount = _data["amount"] ? Money.fromJS(_data["amount"]) : null as any;
+        }
+    }
+
+    static fromJS(data: any): OrderTimelineEntry {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderTimelineEntry();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["at"] = this.at ? this.at.toISOString() : null as any;
+        data["actor"] = this.actor !== undefined ? this.actor : null as any;
+        data["actorEmail"] = this.actorEmail !== undefined ? this.actorEmail : null as any;
+        data["fromStatus"] = this.fromStatus !== undefined ? this.fromStatus : null as any;
+        data["toStatus"] = this.toStatus !== undefined ? this.toStatus : null as any;
+        data["note"] = this.note !== undefined ? this.note : null as any;
+        data["carrier"] = this.carrier !== undefined ? this.carrier : null as any;
+        data["trackingNumber"] = this.trackingNumber !== undefined ? this.trackingNumber : null as any;
+        data["amount"] = this.amount ? this.amount.toJSON() : null as any;
+        return data;
+    }
+}
+
+/** One step of an order's life for staff. Kind: placed, payment_started, payment_processing,            payment_failed, payment_mismatch, paid, shipped, delivered, canceled, refund_requested, refund_failed,            refunded, note. Actor is "user:{id}", "api-key:{id}", "system:{name}" or "anonymous"; ActorEmail names            a person when the actor is an account. */
+export interface IOrderTimelineEntry {
+    kind: string;
+    at: Date;
+    actor: string;
+    actorEmail: string | null;
+    fromStatus: string | null;
+    toStatus: string | null;
+    note: string;
+    carrier: string | null;
+    trackingNumber: string | null;
+    amount: Money | null;
+}
+
+/** The dashboard's first screen: the last 30 UTC days (today included), orders awaiting payment, the 10 newest orders. */
+export class AdminOverview implements IAdminOverview {
+    from!: Date;
+    to!: Date;
+    days!: OverviewDay[];
+    awaitingPayment!: number;
+    latestOrders!: OverviewOrder[];
+
+    constructor(data?: IAdminOverview) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.days = [];
+            this.latestOrders = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.from = _data["from"] ? new Date(_data["from"].toString()) : null as any;
+            this.to = _data["to"] ? new Date(_data["to"].toString()) : null as any;
+            if (Array.isArray(_data["days"])) {
+                this.days = [] as any;
+                for (let item of _data["days"])
+                    this.days!.push(OverviewDay.fromJS(item));
+            }
+            else {
+                this.days = null as any;
+            }
+            this.awaitingPayment = _data["awaitingPayment"] !== undefined ? _data["awaitingPayment"] : null as any;
+            if (Array.isArray(_data["latestOrders"])) {
+                this.latestOrders = [] as any;
+                for (let item of _data["latestOrders"])
+                    this.latestOrders!.push(OverviewOrder.fromJS(item));
+            }
+            else {
+                this.latestOrders = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): AdminOverview {
+        data = typeof data === 'object' ? data : {};
+        let result = new AdminOverview();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["from"] = this.from ? formatDate(this.from) : null as any;
+        data["to"] = this.to ? formatDate(this.to) : null as any;
+        if (Array.isArray(this.days)) {
+            data["days"] = [];
+            for (let item of this.days)
+                data["days"].push(item ? item.toJSON() : null as any);
+        }
+        data["awaitingPayment"] = this.awaitingPayment !== undefined ? this.awaitingPayment : null as any;
+        if (Array.isArray(this.latestOrders)) {
+            data["latestOrders"] = [];
+            for (let item of this.latestOrders)
+                data["latestOrders"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** The dashboard's first screen: the last 30 UTC days (today included), orders awaiting payment, the 10 newest orders. */
+export interface IAdminOverview {
+    from: Date;
+    to: Date;
+    days: OverviewDay[];
+    awaitingPayment: number;
+    latestOrders: OverviewOrder[];
+}
+
+/** One UTC day: orders placed (any status) and revenue per currency in minor units (orders that were paid, less refunds). */
+export class OverviewDay implements IOverviewDay {
+    date!: Date;
+    orders!: number;
+    revenue!: Money[];
+
+    constructor(data?: IOverviewDay) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.revenue = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.date = _data["date"] ? new Date(_data["date"].toString()) : null as any;
+            this.orders = _data["orders"] !== undefined ? _data["orders"] : null as any;
+            if (Array.isArray(_data["revenue"])) {
+                this.revenue = [] as any;
+                for (let item of _data["revenue"])
+                    this.revenue!.push(Money.fromJS(item));
+            }
+            else {
+                this.revenue = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): OverviewDay {
+        data = typeof data === 'object' ? data : {};
+        let result = new OverviewDay();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["date"] = this.date ? formatDate(this.date) : null as any;
+        data["orders"] = this.orders !== undefined ? this.orders : null as any;
+        if (Array.isArray(this.revenue)) {
+            data["revenue"] = [];
+            for (let item of this.revenue)
+                data["revenue"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** One UTC day: orders placed (any status) and revenue per currency in minor units (orders that were paid, less refunds). */
+export interface IOverviewDay {
+    date: Date;
+    orders: number;
+    revenue: Money[];
+}
+
+export class OverviewOrder implements IOverviewOrder {
+    id!: string;
+    number!: string;
+    status!: string;
+    total!: Money;
+    createdAt!: Date;
+
+    constructor(data?: IOverviewOrder) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.total = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.number = _data["number"] !== undefined ? _data["number"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.total = _data["total"] ? Money.fromJS(_data["total"]) : new Money();
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): OverviewOrder {
+        data = typeof data === 'object' ? data : {};
+        let result = new OverviewOrder();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["number"] = this.number !== undefined ? this.number : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["total"] = this.total ? this.total.toJSON() : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IOverviewOrder {
+    id: string;
+    number: string;
+    status: string;
+    total: Money;
+    createdAt: Date;
 }
 
 export class RefundResult implements IRefundResult {
@@ -12738,6 +13835,54 @@ export interface IResetPasswordRequest {
     newPassword: string;
 }
 
+export class AcceptStaffInvitationRequest implements IAcceptStaffInvitationRequest {
+    token!: string;
+    password!: string;
+    firstName?: string | null;
+    lastName?: string | null;
+
+    constructor(data?: IAcceptStaffInvitationRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.token = _data["token"] !== undefined ? _data["token"] : null as any;
+            this.password = _data["password"] !== undefined ? _data["password"] : null as any;
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AcceptStaffInvitationRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new AcceptStaffInvitationRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["token"] = this.token !== undefined ? this.token : null as any;
+        data["password"] = this.password !== undefined ? this.password : null as any;
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        return data;
+    }
+}
+
+export interface IAcceptStaffInvitationRequest {
+    token: string;
+    password: string;
+    firstName?: string | null;
+    lastName?: string | null;
+}
+
 export class ApiKeyCreated implements IApiKeyCreated {
     id!: string;
     name!: string;
@@ -12856,6 +14001,276 @@ export class CreateApiKeyRequest implements ICreateApiKeyRequest {
 export interface ICreateApiKeyRequest {
     name: string;
     scopes: string[];
+}
+
+/** A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by            customerId has them all), addresses, and every consent given or withdrawn. */
+export class CustomerDetail implements ICustomerDetail {
+    id!: string;
+    email!: string;
+    firstName!: string | null;
+    lastName!: string | null;
+    emailConfirmed!: boolean;
+    roles!: string[];
+    createdAt!: Date;
+    erasedAt!: Date | null;
+    orderCount!: number;
+    orders!: OrderSummary[];
+    addresses!: Address[];
+    consentHistory!: ConsentRecord[];
+
+    constructor(data?: ICustomerDetail) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.roles = [];
+            this.orders = [];
+            this.addresses = [];
+            this.consentHistory = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+            this.emailConfirmed = _data["emailConfirmed"] !== undefined ? _data["emailConfirmed"] : null as any;
+            if (Array.isArray(_data["roles"])) {
+                this.roles = [] as any;
+                for (let item of _data["roles"])
+                    this.roles!.push(item);
+            }
+            else {
+                this.roles = null as any;
+            }
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.erasedAt = _data["erasedAt"] ? new Date(_data["erasedAt"].toString()) : null as any;
+            this.orderCount = _data["orderCount"] !== undefined ? _data["orderCount"] : null as any;
+            if (Array.isArray(_data["orders"])) {
+                this.orders = [] as any;
+                for (let item of _data["orders"])
+                    this.orders!.push(OrderSummary.fromJS(item));
+            }
+            else {
+                this.orders = null as any;
+            }
+            if (Array.isArray(_data["addresses"])) {
+                this.addresses = [] as any;
+                for (let item of _data["addresses"])
+                    this.addresses!.push(Address.fromJS(item));
+            }
+            else {
+                this.addresses = null as any;
+            }
+            if (Array.isArray(_data["consentHistory"])) {
+                this.consentHistory = [] as any;
+                for (let item of _data["consentHistory"])
+                    this.consentHistory!.push(ConsentRecord.fromJS(item));
+            }
+            else {
+                this.consentHistory = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): CustomerDetail {
+        data = typeof data === 'object' ? data : {};
+        let result = new CustomerDetail();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        data["emailConfirmed"] = this.emailConfirmed !== undefined ? this.emailConfirmed : null as any;
+        if (Array.isArray(this.roles)) {
+            data["roles"] = [];
+            for (let item of this.roles)
+                data["roles"].push(item);
+        }
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["erasedAt"] = this.erasedAt ? this.erasedAt.toISOString() : null as any;
+        data["orderCount"] = this.orderCount !== undefined ? this.orderCount : null as any;
+        if (Array.isArray(this.orders)) {
+            data["orders"] = [];
+            for (let item of this.orders)
+                data["orders"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.addresses)) {
+            data["addresses"] = [];
+            for (let item of this.addresses)
+                data["addresses"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.consentHistory)) {
+            data["consentHistory"] = [];
+            for (let item of this.consentHistory)
+                data["consentHistory"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by            customerId has them all), addresses, and every consent given or withdrawn. */
+export interface ICustomerDetail {
+    id: string;
+    email: string;
+    firstName: string | null;
+    lastName: string | null;
+    emailConfirmed: boolean;
+    roles: string[];
+    createdAt: Date;
+    erasedAt: Date | null;
+    orderCount: number;
+    orders: OrderSummary[];
+    addresses: Address[];
+    consentHistory: ConsentRecord[];
+}
+
+/** Status: pending, accepted, revoked or expired. */
+export class StaffInvitation implements IStaffInvitation {
+    id!: string;
+    email!: string;
+    roles!: string[];
+    status!: string;
+    invitedBy!: string;
+    createdAt!: Date;
+    expiresAt!: Date;
+    acceptedAt!: Date | null;
+    revokedAt!: Date | null;
+
+    constructor(data?: IStaffInvitation) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.roles = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            if (Array.isArray(_data["roles"])) {
+                this.roles = [] as any;
+                for (let item of _data["roles"])
+                    this.roles!.push(item);
+            }
+            else {
+                this.roles = null as any;
+            }
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.invitedBy = _data["invitedBy"] !== undefined ? _data["invitedBy"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.expiresAt = _data["expiresAt"] ? new Date(_data["expiresAt"].toString()) : null as any;
+            this.acceptedAt = _data["acceptedAt"] ? new Date(_data["acceptedAt"].toString()) : null as any;
+            this.revokedAt = _data["revokedAt"] ? new Date(_data["revokedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): StaffInvitation {
+        data = typeof data === 'object' ? data : {};
+        let result = new StaffInvitation();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        if (Array.isArray(this.roles)) {
+            data["roles"] = [];
+            for (let item of this.roles)
+                data["roles"].push(item);
+        }
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["invitedBy"] = this.invitedBy !== undefined ? this.invitedBy : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["expiresAt"] = this.expiresAt ? this.expiresAt.toISOString() : null as any;
+        data["acceptedAt"] = this.acceptedAt ? this.acceptedAt.toISOString() : null as any;
+        data["revokedAt"] = this.revokedAt ? this.revokedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** Status: pending, accepted, revoked or expired. */
+export interface IStaffInvitation {
+    id: string;
+    email: string;
+    roles: string[];
+    status: string;
+    invitedBy: string;
+    createdAt: Date;
+    expiresAt: Date;
+    acceptedAt: Date | null;
+    revokedAt: Date | null;
+}
+
+export class InviteStaffRequest implements IInviteStaffRequest {
+    email!: string;
+    roles!: string[];
+
+    constructor(data?: IInviteStaffRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.roles = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            if (Array.isArray(_data["roles"])) {
+                this.roles = [] as any;
+                for (let item of _data["roles"])
+                    this.roles!.push(item);
+            }
+            else {
+                this.roles = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): InviteStaffRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new InviteStaffRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        if (Array.isArray(this.roles)) {
+            data["roles"] = [];
+            for (let item of this.roles)
+                data["roles"].push(item);
+        }
+        return data;
+    }
+}
+
+export interface IInviteStaffRequest {
+    email: string;
+    roles: string[];
 }
 
 export class ApiKeyList implements IApiKeyList {
@@ -12980,6 +14395,180 @@ export interface IApiKeyInfo {
     createdAt: Date;
     lastUsedAt: Date | null;
     revokedAt: Date | null;
+}
+
+export class CustomerPage implements ICustomerPage {
+    items!: CustomerSummary[];
+    nextCursor!: string | null;
+
+    constructor(data?: ICustomerPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(CustomerSummary.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CustomerPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new CustomerPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface ICustomerPage {
+    items: CustomerSummary[];
+    nextCursor: string | null;
+}
+
+/** A registered customer account as staff see it in a list. */
+export class CustomerSummary implements ICustomerSummary {
+    id!: string;
+    email!: string;
+    firstName!: string | null;
+    lastName!: string | null;
+    emailConfirmed!: boolean;
+    orderCount!: number;
+    createdAt!: Date;
+    erasedAt!: Date | null;
+
+    constructor(data?: ICustomerSummary) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+            this.emailConfirmed = _data["emailConfirmed"] !== undefined ? _data["emailConfirmed"] : null as any;
+            this.orderCount = _data["orderCount"] !== undefined ? _data["orderCount"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.erasedAt = _data["erasedAt"] ? new Date(_data["erasedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): CustomerSummary {
+        data = typeof data === 'object' ? data : {};
+        let result = new CustomerSummary();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        data["emailConfirmed"] = this.emailConfirmed !== undefined ? this.emailConfirmed : null as any;
+        data["orderCount"] = this.orderCount !== undefined ? this.orderCount : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["erasedAt"] = this.erasedAt ? this.erasedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** A registered customer account as staff see it in a list. */
+export interface ICustomerSummary {
+    id: string;
+    email: string;
+    firstName: string | null;
+    lastName: string | null;
+    emailConfirmed: boolean;
+    orderCount: number;
+    createdAt: Date;
+    erasedAt: Date | null;
+}
+
+export class StaffInvitationPage implements IStaffInvitationPage {
+    items!: StaffInvitation[];
+    nextCursor!: string | null;
+
+    constructor(data?: IStaffInvitationPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(StaffInvitation.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): StaffInvitationPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new StaffInvitationPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IStaffInvitationPage {
+    items: StaffInvitation[];
+    nextCursor: string | null;
 }
 
 export class UserPage implements IUserPage {
@@ -13288,6 +14877,12 @@ export class AddressList implements IAddressList {
 
 export interface IAddressList {
     items: Address[];
+}
+
+function formatDate(d: Date) {
+    return d.getFullYear() + '-' + 
+        (d.getMonth() < 9 ? ('0' + (d.getMonth()+1)) : (d.getMonth()+1)) + '-' +
+        (d.getDate() < 10 ? ('0' + d.getDate()) : d.getDate());
 }
 
 export class ApiException extends Error {

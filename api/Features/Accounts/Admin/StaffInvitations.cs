@@ -19,8 +19,9 @@ public static class StaffInvitations
 
     public static readonly string[] Roles = [Identity.AccountRoles.Staff, Identity.AccountRoles.Admin];
 
-    /// <summary>Where the email's link points: the dashboard's acceptance page, public.</summary>
-    public static string Link(string publicBaseUrl, string token) => $"{publicBaseUrl}/admin/#/accept-invitation?token={token}";
+    /// <summary>Where the email's link points: the dashboard's acceptance page, public. The token rides in the fragment,
+    /// which browsers never send to a server, so it stays out of access logs and Referer headers.</summary>
+    public static string Link(string publicBaseUrl, string token) => $"{publicBaseUrl}/admin/accept-invitation#token={token}";
 
     public static string NewToken() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
