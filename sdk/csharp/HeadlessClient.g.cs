@@ -282,9 +282,11 @@ namespace Headless.Sdk
         /// <remarks>
         /// The amount is set aside under the order's lock, then asked of the payment provider. If the provider cannot be reached (503 or 409 with Retry-After) the refund stays pending, counting against what is left; retrying with the same key completes it. If-Match carries the order's ETag from GET /api/v1/admin/orders/{orderId} (428 without it, 412 when the order changed since); a retry under an Idempotency-Key already used replays or completes that refund whatever the order's version is now.
         /// </remarks>
+        /// <param name="idempotencyKey">A key unique to this refund (a UUID); a retry with the same key and body completes or replays it.
+        /// <br/>            Read by Read; declared here so clients send it.</param>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<RefundResult> RefundOrderAsync(System.Guid orderId, RefundRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<RefundResult> RefundOrderAsync(System.Guid orderId, RefundRequest body, string? idempotencyKey = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -4060,9 +4062,11 @@ namespace Headless.Sdk
         /// <remarks>
         /// The amount is set aside under the order's lock, then asked of the payment provider. If the provider cannot be reached (503 or 409 with Retry-After) the refund stays pending, counting against what is left; retrying with the same key completes it. If-Match carries the order's ETag from GET /api/v1/admin/orders/{orderId} (428 without it, 412 when the order changed since); a retry under an Idempotency-Key already used replays or completes that refund whatever the order's version is now.
         /// </remarks>
+        /// <param name="idempotencyKey">A key unique to this refund (a UUID); a retry with the same key and body completes or replays it.
+        /// <br/>            Read by Read; declared here so clients send it.</param>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<RefundResult> RefundOrderAsync(System.Guid orderId, RefundRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<RefundResult> RefundOrderAsync(System.Guid orderId, RefundRequest body, string? idempotencyKey = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (orderId == null)
                 throw new System.ArgumentNullException("orderId");
@@ -4076,6 +4080,9 @@ namespace Headless.Sdk
             {
                 using (var request_ = new System.Net.Http.HttpRequestMessage())
                 {
+
+                    if (idempotencyKey != null)
+                        request_.Headers.TryAddWithoutValidation("Idempotency-Key", ConvertToString(idempotencyKey, System.Globalization.CultureInfo.InvariantCulture));
                     var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
                     var content_ = new System.Net.Http.ByteArrayContent(json_);
                     content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");

@@ -1785,9 +1785,11 @@ export class HeadlessClient {
 
     /**
      * Refund all or part of a paid order through the payment provider (If-Match and Idempotency-Key required)
+     * @param idempotencyKey (optional) A key unique to this refund (a UUID); a retry with the same key and body completes or replays it.
+                Read by Read; declared here so clients send it.
      * @return Created
      */
-    refundOrder(orderId: string, body: RefundRequest): Promise<RefundResult> {
+    refundOrder(orderId: string, body: RefundRequest, idempotencyKey?: string | null | undefined): Promise<RefundResult> {
         let url_ = this.baseUrl + "/api/v1/admin/orders/{orderId}/refunds";
         if (orderId === undefined || orderId === null)
             throw new globalThis.Error("The parameter 'orderId' must be defined.");
@@ -1800,6 +1802,7 @@ export class HeadlessClient {
             body: content_,
             method: "POST",
             headers: {
+                "Idempotency-Key": idempotencyKey !== undefined && idempotencyKey !== null ? "" + idempotencyKey : "",
                 "Content-Type": "application/json",
                 "Accept": "application/json"
             }

@@ -47,6 +47,11 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
     {
         [RouteParam]
         public Guid OrderId { get; set; }
+
+        /// <summary>A key unique to this refund (a UUID); a retry with the same key and body completes or replays it.
+        /// Read by <see cref="Platform.Http.Idempotency.Read"/>; declared here so clients send it.</summary>
+        [FromHeader("Idempotency-Key", IsRequired = false)]
+        public string? IdempotencyKey { get; set; }
     }
 
     public sealed class Validator(IValidator<RefundRequest> rules) : JsonBodyValidator<Request, RefundRequest>(rules);
