@@ -26,6 +26,7 @@ import {
   useGetList,
   useNotify,
   useRecordContext,
+  useRedirect,
   useRefresh,
 } from "react-admin";
 import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField as MuiTextField, Typography } from "@mui/material";
@@ -168,13 +169,19 @@ const StaffList = () => (
 const StaffInvite = () => {
   const onError = useSaveErrorHandler();
   const notify = useNotify();
+  const redirect = useRedirect();
   return (
     <Create
       title="Invite staff"
-      redirect="list"
-      mutationOptions={{ onError, onSuccess: (data: any) => notify(`Invitation sent to ${data.email}. The link works for 72 hours.`, { type: "success" }) }}
+      mutationOptions={{
+        onError,
+        onSuccess: (data: any) => {
+          notify(`Invitation sent to ${data.email}. The link works for 72 hours.`, { type: "success" });
+          redirect("list", "staff");
+        },
+      }}
     >
-      <SimpleForm>
+      <SimpleForm toolbar={<Toolbar><SaveButton label="Send invitation" alwaysEnable /></Toolbar>}>
         <TextInput source="email" type="email" validate={[required(), emailRule()]} helperText="They get a one-time link to choose a password and turn on two-factor authentication." />
         <CheckboxGroupInput source="roles" choices={staffRoleChoices} validate={required("Choose at least one role.")} defaultValue={["staff"]} />
       </SimpleForm>
