@@ -2,8 +2,8 @@
 // handler in data/index.ts. Resource names the menu knows (layout/Menu.tsx): products, inventory, bulk,
 // images, imports, orders, customers, discount-codes, shipping-methods, tax-rates, staff, api-keys, audit.
 import { lazy } from "react";
-import { BrowserRouter } from "react-router";
-import { Admin, Resource } from "react-admin";
+import { BrowserRouter, Route } from "react-router";
+import { Admin, CustomRoutes, Resource } from "react-admin";
 import { authProvider } from "./auth/authProvider";
 import { LoginPage } from "./auth/LoginPage";
 import { dataProvider } from "./data";
@@ -11,6 +11,10 @@ import { Layout } from "./layout/Layout";
 import { theme } from "./layout/theme";
 import { discountCodeScreens, shippingMethodScreens, taxRateScreens } from "./pricing";
 import { auditScreens } from "./audit";
+import { orderScreens } from "./orders";
+import { customerScreens } from "./customers";
+import { apiKeyScreens, staffScreens } from "./staff";
+import { AcceptInvitation } from "./staff/AcceptInvitation";
 
 // The overview brings recharts: loaded after sign-in, not with the sign-in page.
 const Overview = lazy(() => import("./overview/Overview").then((m) => ({ default: m.Overview })));
@@ -35,6 +39,14 @@ export function App() {
       <Resource name="shipping-methods" options={{ label: "Shipping methods" }} {...shippingMethodScreens} />
       <Resource name="tax-rates" options={{ label: "Tax rates" }} {...taxRateScreens} />
       <Resource name="audit" options={{ label: "Audit log" }} {...auditScreens} />
+      <Resource name="orders" options={{ label: "Orders" }} {...orderScreens} />
+      <Resource name="customers" options={{ label: "Customers" }} {...customerScreens} />
+      <Resource name="staff" options={{ label: "Staff" }} {...staffScreens} />
+      <Resource name="staff-invitations" />
+      <Resource name="api-keys" options={{ label: "API keys" }} {...apiKeyScreens} />
+      <CustomRoutes noLayout>
+        <Route path="/accept-invitation" element={<AcceptInvitation />} />
+      </CustomRoutes>
     </Admin>
     </BrowserRouter>
   );

@@ -133,3 +133,50 @@ public sealed record ApiKeyCreated(Guid Id, string Name, IReadOnlyList<string> S
 public sealed record ApiKeyInfo(Guid Id, string Name, string Prefix, IReadOnlyList<string> Scopes, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
 
 public sealed record ApiKeyList(IReadOnlyList<ApiKeyInfo> Items);
+
+/// <summary>A registered customer account as staff see it in a list.</summary>
+public sealed record CustomerSummary(
+    Guid Id,
+    string Email,
+    string? FirstName,
+    string? LastName,
+    bool EmailConfirmed,
+    int OrderCount,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ErasedAt);
+
+public sealed record CustomerPage(IReadOnlyList<CustomerSummary> Items, string? NextCursor);
+
+/// <summary>A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by
+/// customerId has them all), addresses, and every consent given or withdrawn.</summary>
+public sealed record CustomerDetail(
+    Guid Id,
+    string Email,
+    string? FirstName,
+    string? LastName,
+    bool EmailConfirmed,
+    IReadOnlyList<string> Roles,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ErasedAt,
+    int OrderCount,
+    IReadOnlyList<Headless.Contracts.Commerce.OrderSummary> Orders,
+    IReadOnlyList<Address> Addresses,
+    IReadOnlyList<ConsentRecord> ConsentHistory);
+
+public sealed record InviteStaffRequest(string? Email, List<string>? Roles);
+
+/// <summary>Status: pending, accepted, revoked or expired.</summary>
+public sealed record StaffInvitation(
+    Guid Id,
+    string Email,
+    IReadOnlyList<string> Roles,
+    string Status,
+    string InvitedBy,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    DateTimeOffset? AcceptedAt,
+    DateTimeOffset? RevokedAt);
+
+public sealed record StaffInvitationPage(IReadOnlyList<StaffInvitation> Items, string? NextCursor);
+
+public sealed record AcceptStaffInvitationRequest(string? Token, string? Password, string? FirstName, string? LastName);

@@ -79,3 +79,21 @@ public sealed record RefundRequest(long? Amount, string? Reason);
 public sealed record Refund(Guid Id, Money Amount, string Reason, string Status, DateTimeOffset CreatedAt);
 
 public sealed record RefundResult(Refund Refund, Order Order);
+
+/// <summary>One step of an order's life for staff. Kind: placed, payment_started, payment_processing,
+/// payment_failed, payment_mismatch, paid, shipped, delivered, canceled, refund_requested, refund_failed,
+/// refunded, note. Actor is "user:{id}", "api-key:{id}", "system:{name}" or "anonymous"; ActorEmail names
+/// a person when the actor is an account.</summary>
+public sealed record OrderTimelineEntry(
+    string Kind,
+    DateTimeOffset At,
+    string Actor,
+    string? ActorEmail,
+    string? FromStatus,
+    string? ToStatus,
+    string Note,
+    string? Carrier,
+    string? TrackingNumber,
+    Money? Amount);
+
+public sealed record OrderTimeline(Guid OrderId, string Number, IReadOnlyList<OrderTimelineEntry> Items);

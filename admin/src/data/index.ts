@@ -5,12 +5,20 @@ import { problemOf, problemTypeIs } from "./http";
 import type { ResourceHandler } from "./handler";
 import { discountCodes, shippingMethods, taxRates } from "../pricing/handlers";
 import { auditEntries } from "../audit/handlers";
+import { orders } from "../orders/handlers";
+import { customers } from "../customers/handlers";
+import { apiKeys, staff, staffInvitations } from "../staff/handlers";
 
 const handlers: Record<string, ResourceHandler> = {
   "discount-codes": discountCodes,
   "shipping-methods": shippingMethods,
   "tax-rates": taxRates,
   audit: auditEntries,
+  orders,
+  customers,
+  staff,
+  "staff-invitations": staffInvitations,
+  "api-keys": apiKeys,
 };
 
 export const staleMessage =

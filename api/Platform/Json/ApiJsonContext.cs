@@ -21,6 +21,7 @@ namespace Headless.Api.Platform.Json;
 [JsonSerializable(typeof(Order))]
 [JsonSerializable(typeof(OrderAddress))]
 [JsonSerializable(typeof(OrderPage))]
+[JsonSerializable(typeof(OrderTimeline))]
 [JsonSerializable(typeof(TestCardRequest))]
 [JsonSerializable(typeof(ShipOrderRequest))]
 [JsonSerializable(typeof(CancelOrderRequest))]

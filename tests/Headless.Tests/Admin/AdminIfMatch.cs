@@ -39,4 +39,23 @@ public static class AdminIfMatch
         request.Headers.TryAddWithoutValidation("If-Match", await admin.ETagOfAsync($"/api/v1/admin/inventory/{sku}"));
         return await admin.SendAsync(request);
     }
+
+    /// <summary>Posts an order action (shipments, cancellation, delivery, refunds) with the order's current ETag,
+    /// read from the admin order GET first, the way the dashboard does.</summary>
+    public static async Task<HttpResponseMessage> OrderActionAsync(this HttpClient admin, Guid orderId, string action, object? body = null, string? idempotencyKey = null) =>
+        await admin.OrderActionAsync($"/api/v1/admin/orders/{orderId}", action, body, idempotencyKey);
+
+    public static async Task<HttpResponseMessage> OrderActionAsync(this HttpClient admin, string orderUrl, string action, object? body = null, string? idempotencyKey = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"{orderUrl}/{action}")
+        {
+            Content = body switch { null => null, HttpContent content => content, _ => JsonContent.Create(body, options: Http.Json) },
+        };
+        request.Headers.TryAddWithoutValidation("If-Match", await admin.ETagOfAsync(orderUrl));
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+        return await admin.SendAsync(request);
+    }
 }

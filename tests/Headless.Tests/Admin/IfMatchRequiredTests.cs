@@ -17,13 +17,11 @@ public sealed class IfMatchRequiredTests(ApiFactory api) : IClassFixture<ApiFact
         ["POST /api/v1/admin/products/{productId:guid}/variants"] = "creates a variant",
         ["POST /api/v1/admin/inventory/{sku}/adjustments"] = "a relative change applied atomically; it never overwrites a concurrent one",
         ["PUT /api/v1/admin/tax-rates/{country}"] = "creates a rate when there is none; If-Match is required once it exists (tested below)",
-        ["POST /api/v1/admin/orders/{orderId:guid}/refunds"] = "creates a refund, under an Idempotency-Key",
-        ["POST /api/v1/admin/orders/{orderId:guid}/cancellation"] = "a status transition conditional on the status it starts from",
-        ["POST /api/v1/admin/orders/{orderId:guid}/shipments"] = "a status transition conditional on the status it starts from",
-        ["POST /api/v1/admin/orders/{orderId:guid}/delivery"] = "a status transition conditional on the status it starts from",
         ["POST /api/v1/admin/customers/{id:guid}/erase"] = "erasure: no version, and repeating it changes nothing",
         ["PUT /api/v1/admin/users/{id:guid}/roles"] = "users carry no version",
         ["DELETE /api/v1/admin/api-keys/{id:guid}"] = "revocation: no version, and repeating it changes nothing",
+        ["DELETE /api/v1/admin/staff-invitations/{id:guid}"] = "revocation: no version, and repeating it changes nothing",
+        ["POST /api/v1/admin/staff/{id:guid}/revocation"] = "users carry no version; repeating it changes nothing",
     };
 
     private static IEnumerable<(string Method, string Pattern, string Path)> UpdateRoutes(ApiFactory api)

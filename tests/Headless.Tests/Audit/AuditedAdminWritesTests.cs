@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dapper;
 using Headless.Contracts.Admin;
@@ -33,26 +32,24 @@ public sealed class AuditedAdminWritesTests(ApiFactory api) : IClassFixture<ApiF
         var id = checkout.Order.Id.ToString();
         var orderUrl = $"/api/v1/admin/orders/{id}";
 
-        (await admin.SendJsonAsync(HttpMethod.Post, orderUrl + "/shipments", new ShipOrderRequest("DHL", "JD0001"))).EnsureSuccessStatusCode();
+        (await admin.OrderActionAsync(orderUrl, "shipments", new ShipOrderRequest("DHL", "JD0001"))).EnsureSuccessStatusCode();
         var (before, after) = await AuditOfAsync("order.shipped", id);
         Assert.Equal("paid", (string?)before!["status"]);
         Assert.Null(before["trackingNumber"]);
         Assert.Equal("fulfilled", (string?)after!["status"]);
         Assert.Equal("JD0001", (string?)after["trackingNumber"]);
 
-        (await admin.PostAsync(orderUrl + "/delivery", null)).EnsureSuccessStatusCode();
+        (await admin.OrderActionAsync(orderUrl, "delivery")).EnsureSuccessStatusCode();
         (before, after) = await AuditOfAsync("order.delivered", id);
         Assert.Equal(("fulfilled", "delivered"), ((string?)before!["status"], (string?)after!["status"]));
 
-        var refund = new HttpRequestMessage(HttpMethod.Post, orderUrl + "/refunds") { Content = JsonContent.Create(new RefundRequest(300, "scratched"), options: Http.Json) };
-        refund.Headers.Add("Idempotency-Key", "audit-r-1");
-        Assert.Equal(HttpStatusCode.Created, (await admin.SendAsync(refund)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await admin.OrderActionAsync(orderUrl, "refunds", new RefundRequest(300, "scratched"), "audit-r-1")).StatusCode);
         (before, after) = await AuditOfAsync("order.refunded", id);
         Assert.Equal((0L, 300L, 300L), ((long)before!["refundedTotal"]!, (long)after!["refundedTotal"]!, (long)after["refundAmount"]!));
         Assert.Equal("partially_refunded", (string?)after["status"]);
 
         var unpaid = await Shop.CheckOutAsync(shopper, (await Shop.NewCartAsync(shopper, (sku, 1))).Token);
-        (await admin.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/orders/{unpaid.Order.Id}/cancellation", new CancelOrderRequest("asked"))).EnsureSuccessStatusCode();
+        (await admin.OrderActionAsync(unpaid.Order.Id, "cancellation", new CancelOrderRequest("asked"))).EnsureSuccessStatusCode();
         (before, after) = await AuditOfAsync("order.canceled", unpaid.Order.Id.ToString());
         Assert.Equal(("pending_payment", "canceled"), ((string?)before!["status"], (string?)after!["status"]));
     }

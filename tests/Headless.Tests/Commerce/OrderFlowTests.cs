@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Headless.Contracts.Commerce;
 using Headless.Tests.Infrastructure;
 
@@ -55,10 +54,10 @@ public sealed class OrderFlowTests(ApiFactory factory) : IClassFixture<ApiFactor
         var checkout = await Shop.CheckOutAsync(shopper, (await Shop.NewCartAsync(shopper, (sku, 1))).Token);
         var orderUrl = $"/api/v1/admin/orders/{checkout.Order.Id}";
 
-        Assert.Equal(HttpStatusCode.Conflict, (await admin.SendJsonAsync(HttpMethod.Post, orderUrl + "/shipments", new ShipOrderRequest("DHL", "JD0001"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.OrderActionAsync(orderUrl, "shipments", new ShipOrderRequest("DHL", "JD0001"))).StatusCode);
         (await Shop.PayAsync(shopper, checkout)).EnsureSuccessStatusCode();
 
-        var shipped = await (await admin.SendJsonAsync(HttpMethod.Post, orderUrl + "/shipments", new ShipOrderRequest("DHL", "JD014600006281230701"))).ReadAsync<Order>();
+        var shipped = await (await admin.OrderActionAsync(orderUrl, "shipments", new ShipOrderRequest("DHL", "JD014600006281230701"))).ReadAsync<Order>();
         Assert.Equal("fulfilled", shipped.Status);
         Assert.Equal(new Shipment("DHL", "JD014600006281230701"), shipped.Shipment);
         Assert.Equal(1, await Shop.CountAsync(factory, """
@@ -66,7 +65,7 @@ public sealed class OrderFlowTests(ApiFactory factory) : IClassFixture<ApiFactor
               and payload->'model'->>'trackingNumber' = 'JD014600006281230701'
             """));
         // An empty body labelled JSON, as the generated C# client sends on a bodyless POST.
-        var delivered = await (await admin.PostAsync(orderUrl + "/delivery", new StringContent("", System.Text.Encoding.UTF8, "application/json"))).ReadAsync<Order>();
+        var delivered = await (await admin.OrderActionAsync(orderUrl, "delivery", new StringContent("", System.Text.Encoding.UTF8, "application/json"))).ReadAsync<Order>();
         Assert.Equal("delivered", delivered.Status);
 
         var total = checkout.Order.Totals.Total.Amount;
@@ -75,13 +74,13 @@ public sealed class OrderFlowTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Equal(300, partial.Order.Totals.Refunded.Amount);
         var replay = await Refund(admin, orderUrl, new RefundRequest(300, "scratched"), "r-1");
         Assert.Equal(partial.Refund.Id, replay.Refund.Id);
-        var tooMuch = await admin.SendAsync(RefundRequestMessage(orderUrl, new RefundRequest(total, null), "r-2"));
+        var tooMuch = await admin.OrderActionAsync(orderUrl, "refunds", new RefundRequest(total, null), "r-2");
         Assert.EndsWith("/refund-too-large", (await tooMuch.ProblemAsync(HttpStatusCode.UnprocessableEntity))["type"]!.GetValue<string>());
         var rest = await Refund(admin, orderUrl, new RefundRequest(null, "returned"), "r-3");
         Assert.Equal("refunded", rest.Order.Status);
         Assert.Equal(total, rest.Order.Totals.Refunded.Amount);
         Assert.Equal(2, await Shop.CountAsync(factory, "select count(*) from refunds where order_id = @id", new { id = checkout.Order.Id }));
-        Assert.Equal(HttpStatusCode.Conflict, (await admin.SendAsync(RefundRequestMessage(orderUrl, new RefundRequest(1, null), "r-4"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.OrderActionAsync(orderUrl, "refunds", new RefundRequest(1, null), "r-4")).StatusCode);
 
         var history = (await (await admin.GetAsync(orderUrl)).ReadAsync<Order>()).History.Select(e => e.To).ToList();
         Assert.Equal(["pending_payment", "paid", "fulfilled", "delivered", "partially_refunded", "refunded"], history);
@@ -99,15 +98,15 @@ public sealed class OrderFlowTests(ApiFactory factory) : IClassFixture<ApiFactor
         (await Shop.PayAsync(shopper, paid)).EnsureSuccessStatusCode();
         Assert.Equal((2, 2), await Shop.StockAsync(factory, sku));
 
-        var canceled = await (await admin.SendJsonAsync(HttpMethod.Post, $"/api/v1/admin/orders/{unpaid.Order.Id}/cancellation", new CancelOrderRequest("customer asked"))).ReadAsync<Order>();
+        var canceled = await (await admin.OrderActionAsync(unpaid.Order.Id, "cancellation", new CancelOrderRequest("customer asked"))).ReadAsync<Order>();
         Assert.Equal("canceled", canceled.Status);
         Assert.Equal((2, 0), await Shop.StockAsync(factory, sku));
 
-        var refunded = await (await admin.PostAsync($"/api/v1/admin/orders/{paid.Order.Id}/cancellation", null)).ReadAsync<Order>();
+        var refunded = await (await admin.OrderActionAsync(paid.Order.Id, "cancellation")).ReadAsync<Order>();
         Assert.Equal("canceled", refunded.Status);
         Assert.Equal(refunded.Totals.Total, refunded.Totals.Refunded);
         Assert.Equal((5, 0), await Shop.StockAsync(factory, sku));
-        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync($"/api/v1/admin/orders/{paid.Order.Id}/cancellation", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.OrderActionAsync(paid.Order.Id, "cancellation")).StatusCode);
     }
 
     [Fact]
@@ -142,13 +141,6 @@ public sealed class OrderFlowTests(ApiFactory factory) : IClassFixture<ApiFactor
         Assert.Equal(HttpStatusCode.NotFound, (await shopper.SendAsync(wrongToken)).StatusCode);
     }
 
-    private static HttpRequestMessage RefundRequestMessage(string orderUrl, RefundRequest body, string key)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, orderUrl + "/refunds") { Content = JsonContent.Create(body, options: Http.Json) };
-        request.Headers.Add("Idempotency-Key", key);
-        return request;
-    }
-
     private static async Task<RefundResult> Refund(HttpClient admin, string orderUrl, RefundRequest body, string key) =>
-        await (await admin.SendAsync(RefundRequestMessage(orderUrl, body, key))).ReadAsync<RefundResult>(HttpStatusCode.Created);
+        await (await admin.OrderActionAsync(orderUrl, "refunds", body, key)).ReadAsync<RefundResult>(HttpStatusCode.Created);
 }

@@ -255,12 +255,12 @@ public sealed class PaymentOutsideTransactionTests(StripeHost host) : IClassFixt
         var lockedDuringCall = WatchOrderLock(checkout.Order.Id, "/v1/refunds");
 
         Stripe.AnswerNextWith(503, "api_error", null, "Stripe internal: shard pi-7 is read-only");
-        var down = await host.Admin().PostAsync($"/api/v1/admin/orders/{checkout.Order.Id}/cancellation", null);
+        var down = await host.Admin().OrderActionAsync(checkout.Order.Id, "cancellation");
         AssertNoStripeText(await down.ProblemAsync(HttpStatusCode.ServiceUnavailable), "shard");
         Assert.Equal("canceled", await StatusAsync(checkout.Order.Id));
 
         // Canceling again completes the refund left pending.
-        var canceled = await (await host.Admin().PostAsync($"/api/v1/admin/orders/{checkout.Order.Id}/cancellation", null)).ReadAsync<Order>();
+        var canceled = await (await host.Admin().OrderActionAsync(checkout.Order.Id, "cancellation")).ReadAsync<Order>();
         Assert.Equal(checkout.Order.Totals.Total.Amount, canceled.Totals.Refunded.Amount);
         Assert.Single(Stripe.RefundsAskedFor(checkout.Payment.PaymentIntentId), r => r.Status == 200);
         Assert.Equal([false, false], lockedDuringCall);

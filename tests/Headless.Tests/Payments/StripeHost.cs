@@ -99,12 +99,8 @@ public sealed class StripeHost : ApiFactory, IAsyncLifetime
         return client.SendAsync(request);
     }
 
-    public static Task<HttpResponseMessage> RefundAsync(HttpClient admin, Guid orderId, RefundRequest body, string idempotencyKey)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/admin/orders/{orderId}/refunds") { Content = JsonContent.Create(body, options: Http.Json) };
-        request.Headers.Add("Idempotency-Key", idempotencyKey);
-        return admin.SendAsync(request);
-    }
+    public static Task<HttpResponseMessage> RefundAsync(HttpClient admin, Guid orderId, RefundRequest body, string idempotencyKey) =>
+        admin.OrderActionAsync(orderId, "refunds", body, idempotencyKey);
 
     // ---- The database, as the tests check it ---------------------------------------------------------
 

@@ -18,6 +18,7 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
     {
         Post("/orders/{orderId:guid}/cancellation");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.OrderStaff);
         RequestBinder(new OptionalJsonBody<Request>());
         Description(b => b.WithMetadata(OptionalJsonBody.Marker));
@@ -26,14 +27,17 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
             .ProducesProblem(StatusCodes.Status402PaymentRequired)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
         Summary(s =>
         {
-            s.Summary = "Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked";
+            s.Summary = "Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked (If-Match required)";
             s.Description = "A paid order is canceled and restocked first and its refund asked of the payment provider after that commit. If the " +
-                "provider cannot be reached (503 or 409 with Retry-After) the refund stays pending; canceling the (now canceled) order again completes it.";
+                "provider cannot be reached (503 or 409 with Retry-After) the refund stays pending; canceling the (now canceled) order again completes it. " +
+                "Send the order's ETag from GET /api/v1/admin/orders/{orderId} in If-Match: 428 without it, 412 when the order changed since.";
         });
     }
 
@@ -58,6 +62,11 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
         {
             return NotFound($"No order {orderId}.");
         }
+        // Checked before the payment service is asked anything; again under the row lock below.
+        if (await OrderVersion.CheckAsync(http, conn, null, orderId) is { } precondition)
+        {
+            return precondition;
+        }
         var note = "canceled by staff" + (reason.Length > 0 ? ": " + reason : "");
         Refunds.Pending? refund = null;
         try
@@ -76,6 +85,10 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                     }
                     await using (var tx = await conn.BeginTransactionAsync(ct))
                     {
+                        if (await OrderVersion.CheckAsync(http, conn, tx, orderId) is { } changed)
+                        {
+                            return changed;
+                        }
                         var log = new WriteLog(conn, tx, actor);
                         var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
                         if (!await OrderTransitions.CancelUnpaidAsync(log, orderId, note))
@@ -90,6 +103,10 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                     // Under the row lock: cancel, restock and set the refund aside; the payment service is asked after the commit.
                     await using (var tx = await conn.BeginTransactionAsync(ct))
                     {
+                        if (await OrderVersion.CheckAsync(http, conn, tx, orderId) is { } changed)
+                        {
+                            return changed;
+                        }
                         var log = new WriteLog(conn, tx, actor);
                         var locked = await Refunds.LockOrderAsync(conn, tx, orderId);
                         var before = await OrderAuditState.ReadAsync(conn, tx, orderId);

@@ -16,8 +16,12 @@ public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Reques
         Group<AdminApi>();
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("ListOrders").WithTags("Admin orders")
-            .ProducesProblem(StatusCodes.Status400BadRequest));
-        Summary(s => s.Summary = "List orders, newest first, by status, customer email or order number");
+            .ProducesValidationProblem());
+        Summary(s =>
+        {
+            s.Summary = "List orders, newest first, by status, placed date, customer (email or account id), total range or order number";
+            s.Description = "Filters combine. Totals are minor units of the order's currency. Pages are keyset-paginated (cursor = the previous page's nextCursor, limit 1-100, default 20).";
+        });
     }
 
     public sealed class Request
@@ -28,6 +32,12 @@ public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Reques
         public string? Email { get; set; }
         /// <summary>An order number such as HL-100001.</summary>
         public string? Number { get; set; }
+        /// <summary>The customer's account id (orders placed while signed in).</summary>
+        public Guid? CustomerId { get; set; }
+        /// <summary>Only orders with a total of at least this many minor units.</summary>
+        public long? TotalMin { get; set; }
+        /// <summary>Only orders with a total of at most this many minor units.</summary>
+        public long? TotalMax { get; set; }
         /// <summary>Only orders placed at or after this time (ISO 8601).</summary>
         public DateTimeOffset? CreatedFrom { get; set; }
         /// <summary>Only orders placed before this time (ISO 8601).</summary>
@@ -38,8 +48,8 @@ public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Reques
 
     public override async Task<Results<Ok<OrderPage>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
     {
-        var (status, email, number, createdFrom, createdTo, cursor, limit) =
-            (req.Status, req.Email, req.Number, req.CreatedFrom, req.CreatedTo, req.Cursor, req.Limit);
+        var (status, email, number, customerId, totalMin, totalMax, createdFrom, createdTo, cursor, limit) =
+            (req.Status, req.Email, req.Number, req.CustomerId, req.TotalMin, req.TotalMax, req.CreatedFrom, req.CreatedTo, req.Cursor, req.Limit);
         if (status is not null && !OrderStatus.All.Contains(status))
         {
             return Validation("status", $"Use one of: {string.Join(", ", OrderStatus.All)}.");
@@ -47,6 +57,18 @@ public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Reques
         if (email?.Length > 254 || number?.Length > 40)
         {
             return Validation(email?.Length > 254 ? "email" : "number", "Too long.");
+        }
+        if (totalMin < 0 || totalMax < 0)
+        {
+            return Validation(totalMin < 0 ? "totalMin" : "totalMax", "Totals are zero or more minor units.");
+        }
+        if (totalMin > totalMax)
+        {
+            return Validation("totalMax", "totalMax is below totalMin.");
+        }
+        if (createdFrom > createdTo)
+        {
+            return Validation("createdTo", "createdTo is before createdFrom.");
         }
         var page = OrderQueries.ParsePage(cursor, limit);
         if (page.Problem is not null)
@@ -59,11 +81,14 @@ public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Reques
             where (@status::text is null or o.status = @status)
               and (@email::text is null or lower(o.email) = lower(@email))
               and (@number::text is null or o.number = upper(@number))
+              and (@customerId::uuid is null or o.customer_id = @customerId)
+              and (@totalMin::bigint is null or o.total >= @totalMin)
+              and (@totalMax::bigint is null or o.total <= @totalMax)
               and (@createdFrom::timestamptz is null or o.created_at >= @createdFrom)
               and (@createdTo::timestamptz is null or o.created_at < @createdTo)
               {OrderQueries.AfterCursor}
             {OrderQueries.Newest}
-            """, new { status, email, number, createdFrom = createdFrom?.UtcDateTime, createdTo = createdTo?.UtcDateTime, page.AfterAt, page.AfterId, take = page.Limit + 1 })).ToList();
+            """, new { status, email, number, customerId, totalMin, totalMax, createdFrom = createdFrom?.UtcDateTime, createdTo = createdTo?.UtcDateTime, page.AfterAt, page.AfterId, take = page.Limit + 1 })).ToList();
         return TypedResults.Ok(OrderQueries.ToPage(rows, page.Limit));
     }
 }

@@ -17,11 +17,18 @@ public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrder
         Group<AdminApi>();
         // The generated C# client sends an empty JSON body on bodyless POSTs: read route values only.
         RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("MarkOrderDelivered").WithTags("Admin orders")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict));
-        Summary(s => s.Summary = "Mark a shipped order delivered");
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s =>
+        {
+            s.Summary = "Mark a shipped order delivered (If-Match required)";
+            s.Description = "Send the order's ETag from GET /api/v1/admin/orders/{orderId} in If-Match: 428 without it, 412 when the order changed since.";
+        });
     }
 
     public sealed class Request
@@ -35,6 +42,10 @@ public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrder
         var (orderId, http) = (req.OrderId, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await OrderVersion.CheckAsync(http, conn, tx, orderId) is { } precondition)
+        {
+            return precondition;
+        }
         var log = new WriteLog(conn, tx, Actor.From(http));
         var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
         var moved = await conn.ExecuteAsync("""

@@ -21,19 +21,25 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
     {
         Post("/orders/{orderId:guid}/refunds");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("RefundOrder").WithTags("Admin orders")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status402PaymentRequired)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
         Summary(s =>
         {
-            s.Summary = "Refund all or part of a paid order through the payment provider (Idempotency-Key required)";
+            s.Summary = "Refund all or part of a paid order through the payment provider (If-Match and Idempotency-Key required)";
             s.Description = "The amount is set aside under the order's lock, then asked of the payment provider. If the provider cannot be " +
-                "reached (503 or 409 with Retry-After) the refund stays pending, counting against what is left; retrying with the same key completes it.";
+                "reached (503 or 409 with Retry-After) the refund stays pending, counting against what is left; retrying with the same key completes it. " +
+                "If-Match carries the order's ETag from GET /api/v1/admin/orders/{orderId} (428 without it, 412 when the order changed since); " +
+                "a retry under an Idempotency-Key already used replays or completes that refund whatever the order's version is now.";
         });
     }
 
@@ -41,6 +47,11 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
     {
         [RouteParam]
         public Guid OrderId { get; set; }
+
+        /// <summary>A key unique to this refund (a UUID); a retry with the same key and body completes or replays it.
+        /// Read by <see cref="Platform.Http.Idempotency.Read"/>; declared here so clients send it.</summary>
+        [FromHeader("Idempotency-Key", IsRequired = false)]
+        public string? IdempotencyKey { get; set; }
     }
 
     public sealed class Validator(IValidator<RefundRequest> rules) : JsonBodyValidator<Request, RefundRequest>(rules);
@@ -92,6 +103,10 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
             }
             else
             {
+                if (await OrderVersion.CheckAsync(http, conn, tx, orderId) is { } precondition)
+                {
+                    return precondition;
+                }
                 var order = await Refunds.LockOrderAsync(conn, tx, orderId);
                 if (order is not { } o)
                 {

@@ -17,11 +17,19 @@ public sealed class ShipOrder(NpgsqlDataSource db) : Endpoint<ShipOrder.Request,
     {
         Post("/orders/{orderId:guid}/shipments");
         Group<AdminApi>();
+        Options(b => b.WithMetadata(Platform.Http.IfMatchRequired.Metadata));
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("ShipOrder").WithTags("Admin orders")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict));
-        Summary(s => s.Summary = "Mark a paid order shipped with its carrier and tracking number; the customer is emailed");
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired));
+        Summary(s =>
+        {
+            s.Summary = "Mark a paid order shipped with its carrier and tracking number; the customer is emailed (If-Match required)";
+            s.Description = "Send the order's ETag from GET /api/v1/admin/orders/{orderId} in If-Match: 428 without it, 412 when the order changed since.";
+        });
     }
 
     public sealed class Request : JsonBody<ShipOrderRequest>
@@ -37,6 +45,10 @@ public sealed class ShipOrder(NpgsqlDataSource db) : Endpoint<ShipOrder.Request,
         var (orderId, request, http) = (req.OrderId, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (await OrderVersion.CheckAsync(http, conn, tx, orderId) is { } precondition)
+        {
+            return precondition;
+        }
         var log = new WriteLog(conn, tx, Actor.From(http));
         var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
         var shipped = await conn.QuerySingleOrDefaultAsync<(string Email, Guid? CustomerId)?>("""
