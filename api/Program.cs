@@ -2,6 +2,7 @@ using Dapper;
 using Headless.Api;
 using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Catalog;
+using Headless.Api.Features.Catalog.Images;
 using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
 using Headless.Api.Features.Payments;
@@ -100,6 +101,7 @@ builder.Services.AddCommerce(builder.Configuration);
 builder.Services.AddSearch(builder.Configuration);
 builder.Services.AddStorefrontHosting();
 builder.Services.AddAuditLog(builder.Configuration);
+builder.Services.AddProductImages(builder.Configuration);
 
 var app = builder.Build();
 

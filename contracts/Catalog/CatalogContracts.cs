@@ -3,7 +3,20 @@ namespace Headless.Contracts.Catalog;
 /// <summary>An amount of money in minor units (cents) of an ISO 4217 currency.</summary>
 public sealed record Money(long Amount, string Currency);
 
-public sealed record ProductImage(string Url, string Alt, int Width, int Height);
+/// <summary>A product image. <c>Url</c> is the JPEG at a middle width (any browser shows it); <c>Width</c> and
+/// <c>Height</c> are that file's size. Images uploaded through the image routes also carry an <c>Id</c> (to
+/// delete or reorder them) and <c>Sources</c>: every width in AVIF, WebP and JPEG, for a <c>&lt;picture&gt;</c>.</summary>
+public sealed record ProductImage(string Url, string Alt, int Width, int Height)
+{
+    /// <summary>Set on uploaded images; images given by URL have none.</summary>
+    public Guid? Id { get; init; }
+
+    /// <summary>The processed files of an uploaded image, widest last per format; empty for images given by URL.</summary>
+    public IReadOnlyList<ImageSource>? Sources { get; init; }
+}
+
+/// <summary>One processed file of an image: its format (<c>avif</c>, <c>webp</c> or <c>jpeg</c>), pixel size and URL.</summary>
+public sealed record ImageSource(string Format, int Width, int Height, string Url);
 
 public sealed record CategoryRef(Guid Id, string Slug, string Name);
 
