@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Dapper;
 using Headless.Api.Platform.Hosting;
 
 namespace Headless.Bench;

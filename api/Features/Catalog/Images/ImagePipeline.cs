@@ -150,7 +150,7 @@ public sealed class ImagePipeline(IOptions<ImageOptions> options, IObjectStore s
         using var loaded = Open(content, image.Kind);
         using var upright = loaded.Autorot();
         using var srgb = ToSrgb(upright);
-        using var decoded = srgb.CopyMemory();
+        using var decoded = WithoutMetadata(srgb.CopyMemory());
         var opaque = !decoded.HasAlpha();
         using var flat = opaque ? decoded.Copy() : decoded.Flatten(background: [255, 255, 255]).Cast(Enums.BandFormat.Uchar).CopyMemory();
 
@@ -173,6 +173,26 @@ public sealed class ImagePipeline(IOptions<ImageOptions> options, IObjectStore s
             }
         });
         return [.. results];
+    }
+
+    /// <summary>Drops EXIF (GPS, camera serials, orientation already applied), XMP, IPTC and the ICC profile (the
+    /// pixels are sRGB now, which browsers assume) from the image itself: libvips 8.14's savers have no `keep`
+    /// option, and without this WebP would carry the EXIF along.</summary>
+    private static Image WithoutMetadata(Image image)
+    {
+        using (image)
+        {
+            return image.Mutate(m =>
+            {
+                foreach (var field in m.GetFields())
+                {
+                    if (field.StartsWith("exif-", StringComparison.Ordinal) || field is "xmp-data" or "iptc-data" or "icc-profile-data" or "orientation")
+                    {
+                        m.Remove(field);
+                    }
+                }
+            });
+        }
     }
 
     private static Image Resize(Image source, int width, int height) =>

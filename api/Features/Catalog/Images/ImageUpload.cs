@@ -1,10 +1,10 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NJsonSchema;
 using NSwag;
 using NSwag.Generation.AspNetCore;
 using NSwag.Generation.Processors;
 using NSwag.Generation.Processors.Contexts;
-using Microsoft.AspNetCore.Http.Features;
 using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Catalog.Images;
