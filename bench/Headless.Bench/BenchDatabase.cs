@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using Dapper;
 using Headless.Api.Features.Demo;
 using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Hosting;
+using Npgsql;
 
 namespace Headless.Bench;
 

@@ -3,9 +3,12 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Dapper;
 using Headless.Api.Features.Carts;
 using Headless.Api.Features.Demo;
 using Headless.Api.Platform.Hosting;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace Headless.Bench;
 

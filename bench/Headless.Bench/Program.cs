@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Dapper;
 using Headless.Api.Platform.Hosting;
 
 namespace Headless.Bench;

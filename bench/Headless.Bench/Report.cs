@@ -51,15 +51,18 @@ internal sealed record BenchReport(
         md.AppendLine();
         md.AppendLine(Inv, $"Each figure is the median of {Options.Runs} measured run{(Options.Runs == 1 ? "" : "s")} of {Options.MeasureSeconds} s (max: median of the runs' maxima); latencies from wrk's histogram, with {Options.Connections} requests always in flight. No socket errors and no non-2xx responses in any run (a run fails on either).");
         md.AppendLine();
-        md.AppendLine("**What the read cache buys** (cached vs uncached, medians):");
-        md.AppendLine();
-        md.AppendLine("| Endpoint | Throughput | p50 | p99 |");
-        md.AppendLine("|---|--:|--:|--:|");
-        foreach (var (endpoint, cached, uncached) in Pairs())
+        if (Pairs().Any())
         {
-            md.AppendLine(Inv, $"| {endpoint} | {Ratio(cached.MedianRps, uncached.MedianRps, cached, uncached)} the requests/s | {Ratio(uncached.MedianP50Ms, cached.MedianP50Ms, cached, uncached)} lower | {Ratio(uncached.MedianP99Ms, cached.MedianP99Ms, cached, uncached)} lower |");
+            md.AppendLine("**What the read cache buys** (cached vs uncached, medians):");
+            md.AppendLine();
+            md.AppendLine("| Endpoint | Throughput | p50 | p99 |");
+            md.AppendLine("|---|--:|--:|--:|");
+            foreach (var (endpoint, cached, uncached) in Pairs())
+            {
+                md.AppendLine(Inv, $"| {endpoint} | {Ratio(cached.MedianRps, uncached.MedianRps, cached, uncached)} the requests/s | {Ratio(uncached.MedianP50Ms, cached.MedianP50Ms, cached, uncached)} lower | {Ratio(uncached.MedianP99Ms, cached.MedianP99Ms, cached, uncached)} lower |");
+            }
+            md.AppendLine();
         }
-        md.AppendLine();
         md.AppendLine(Inv, $"**Where the CPU went** (the median run of each scenario, in cores busy out of {Environment.ProcessorCount}; from /proc):");
         md.AppendLine();
         md.AppendLine("| Scenario | Read cache | API | PostgreSQL | wrk | kernel interrupts (loopback TCP) | other | idle |");
@@ -128,11 +131,17 @@ internal sealed record BenchReport(
         return md.ToString();
     }
 
+    /// <summary>Cached and uncached results of one endpoint; none under --cache-on-only, which skips the uncached half.</summary>
     private IEnumerable<(string Endpoint, ScenarioResult Cached, ScenarioResult Uncached)> Pairs()
     {
-        ScenarioResult Get(string key) => Results.Single(r => r.Scenario.Key == key);
-        yield return ("Product GET", Get("product-get-cached"), Get("product-get-uncached"));
-        yield return ("Listing page", Get("listing-cached"), Get("listing-uncached"));
+        ScenarioResult? Get(string key) => Results.SingleOrDefault(r => r.Scenario.Key == key);
+        foreach (var (endpoint, key) in new[] { ("Product GET", "product-get"), ("Listing page", "listing") })
+        {
+            if (Get(key + "-cached") is { } cached && Get(key + "-uncached") is { } uncached)
+            {
+                yield return (endpoint, cached, uncached);
+            }
+        }
     }
 
     /// <summary>Throughput with enough digits to tell 1.7 from 2 when a scenario manages only a few per second.</summary>

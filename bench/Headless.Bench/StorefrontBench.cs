@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.RegularExpressions;
+using Dapper;
 using Headless.Api.Platform.Hosting;
 using Headless.Api.Platform.Security;
 using Headless.Storefront.Rendering;
