@@ -2113,6 +2113,319 @@ export class HeadlessClient {
     }
 
     /**
+     * Remove an uploaded image from a product
+     * @param ifMatch (optional) The product's ETag from GET, e.g. "v3".
+     * @return Success
+     */
+    deleteProductImage(id: string, imageId: string, ifMatch?: string | null | undefined): Promise<ProductDetail> {
+        let url_ = this.baseUrl + "/api/v1/admin/products/{id}/images/{imageId}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        if (imageId === undefined || imageId === null)
+            throw new globalThis.Error("The parameter 'imageId' must be defined.");
+        url_ = url_.replace("{imageId}", encodeURIComponent("" + imageId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteProductImage(_response);
+        });
+    }
+
+    protected processDeleteProductImage(response: Response): Promise<ProductDetail> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ProductDetail.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProductDetail>(null as any);
+    }
+
+    /**
+     * Reorder a product's uploaded images and set their alt texts
+     * @param ifMatch (optional) The product's ETag from GET, e.g. "v3".
+     * @return Success
+     */
+    reorderProductImages(id: string, body: ProductImagesRequest, ifMatch?: string | null | undefined): Promise<ProductDetail> {
+        let url_ = this.baseUrl + "/api/v1/admin/products/{id}/images";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processReorderProductImages(_response);
+        });
+    }
+
+    protected processReorderProductImages(response: Response): Promise<ProductDetail> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ProductDetail.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProductDetail>(null as any);
+    }
+
+    /**
+     * Upload a product image (JPEG, PNG or WebP): it is processed into responsive AVIF, WebP and JPEG files and appended to the product's images
+     * @param alt (optional) Alt text for the image (up to 300 characters) when the body is the image itself.
+     * @param ifMatch (optional) The product's ETag from GET, e.g. "v3".
+     * @param file (optional) The image.
+     * @param alt (optional) Alt text.
+     * @return Created
+     */
+    uploadProductImage(id: string, alt?: string | null | undefined, ifMatch?: string | null | undefined, file?: FileParameter | undefined, alt?: string | undefined): Promise<ProductDetail> {
+        let url_ = this.baseUrl + "/api/v1/admin/products/{id}/images?";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        if (alt !== undefined && alt !== null)
+            url_ += "alt=" + encodeURIComponent("" + alt) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = new FormData();
+        if (file === null || file === undefined)
+            throw new globalThis.Error("The parameter 'file' cannot be null.");
+        else
+            content_.append("file", file.data, file.fileName ? file.fileName : "file");
+        if (alt === null || alt === undefined)
+            throw new globalThis.Error("The parameter 'alt' cannot be null.");
+        else
+            content_.append("alt", alt.toString());
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUploadProductImage(_response);
+        });
+    }
+
+    protected processUploadProductImage(response: Response): Promise<ProductDetail> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = ProductDetail.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            let resultData413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result413 = ProblemDetails.fromJS(resultData413);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            let resultData415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result415 = ProblemDetails.fromJS(resultData415);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result422 = ProblemDetails.fromJS(resultData422);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result422);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProductDetail>(null as any);
+    }
+
+    /**
      * Read what changed in the catalog since a cursor
      * @param since (optional) The nextCursor of an earlier page; omit to start from the beginning.
      * @param limit (optional) Changes per page, 1-1000, default 100.
@@ -6555,11 +6868,16 @@ export interface IProductSummary {
     createdAt: Date;
 }
 
+/** A product image: url is the JPEG at a middle width (any browser shows it), width and height that file's size; uploaded images also carry an id (to delete or reorder them) and sources (every width in AVIF, WebP and JPEG, for a picture element). */
 export class ProductImage implements IProductImage {
     url!: string;
     alt!: string;
     width!: number;
     height!: number;
+    /** Set on uploaded images; images given by URL have none. */
+    id?: string | null;
+    /** The processed files of an uploaded image (AVIF, then WebP, then JPEG, narrowest first); null for images given by URL. */
+    sources?: ImageSource[] | null;
 
     constructor(data?: IProductImage) {
         if (data) {
@@ -6576,6 +6894,15 @@ export class ProductImage implements IProductImage {
             this.alt = _data["alt"] !== undefined ? _data["alt"] : null as any;
             this.width = _data["width"] !== undefined ? _data["width"] : null as any;
             this.height = _data["height"] !== undefined ? _data["height"] : null as any;
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            if (Array.isArray(_data["sources"])) {
+                this.sources = [] as any;
+                for (let item of _data["sources"])
+                    this.sources!.push(ImageSource.fromJS(item));
+            }
+            else {
+                this.sources = null as any;
+            }
         }
     }
 
@@ -6592,15 +6919,76 @@ export class ProductImage implements IProductImage {
         data["alt"] = this.alt !== undefined ? this.alt : null as any;
         data["width"] = this.width !== undefined ? this.width : null as any;
         data["height"] = this.height !== undefined ? this.height : null as any;
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        if (Array.isArray(this.sources)) {
+            data["sources"] = [];
+            for (let item of this.sources)
+                data["sources"].push(item ? item.toJSON() : null as any);
+        }
         return data;
     }
 }
 
+/** A product image: url is the JPEG at a middle width (any browser shows it), width and height that file's size; uploaded images also carry an id (to delete or reorder them) and sources (every width in AVIF, WebP and JPEG, for a picture element). */
 export interface IProductImage {
     url: string;
     alt: string;
     width: number;
     height: number;
+    /** Set on uploaded images; images given by URL have none. */
+    id?: string | null;
+    /** The processed files of an uploaded image (AVIF, then WebP, then JPEG, narrowest first); null for images given by URL. */
+    sources?: ImageSource[] | null;
+}
+
+/** One processed file of an image: its format (avif, webp or jpeg), pixel size and URL. */
+export class ImageSource implements IImageSource {
+    format!: string;
+    width!: number;
+    height!: number;
+    url!: string;
+
+    constructor(data?: IImageSource) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.format = _data["format"] !== undefined ? _data["format"] : null as any;
+            this.width = _data["width"] !== undefined ? _data["width"] : null as any;
+            this.height = _data["height"] !== undefined ? _data["height"] : null as any;
+            this.url = _data["url"] !== undefined ? _data["url"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ImageSource {
+        data = typeof data === 'object' ? data : {};
+        let result = new ImageSource();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["format"] = this.format !== undefined ? this.format : null as any;
+        data["width"] = this.width !== undefined ? this.width : null as any;
+        data["height"] = this.height !== undefined ? this.height : null as any;
+        data["url"] = this.url !== undefined ? this.url : null as any;
+        return data;
+    }
+}
+
+/** One processed file of an image: its format (avif, webp or jpeg), pixel size and URL. */
+export interface IImageSource {
+    format: string;
+    width: number;
+    height: number;
+    url: string;
 }
 
 /** An amount of money in minor units (cents) of an ISO 4217 currency. */
@@ -9475,6 +9863,98 @@ export class ProductPage implements IProductPage {
 export interface IProductPage {
     items: ProductSummary[];
     nextCursor: string | null;
+}
+
+/** A product's uploaded images in the order the shop shows them, each with its alt text. */
+export class ProductImagesRequest implements IProductImagesRequest {
+    images!: ProductImageOrder[];
+
+    constructor(data?: IProductImagesRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.images = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["images"])) {
+                this.images = [] as any;
+                for (let item of _data["images"])
+                    this.images!.push(ProductImageOrder.fromJS(item));
+            }
+            else {
+                this.images = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): ProductImagesRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ProductImagesRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.images)) {
+            data["images"] = [];
+            for (let item of this.images)
+                data["images"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** A product's uploaded images in the order the shop shows them, each with its alt text. */
+export interface IProductImagesRequest {
+    images: ProductImageOrder[];
+}
+
+export class ProductImageOrder implements IProductImageOrder {
+    id?: string | null;
+    alt?: string | null;
+
+    constructor(data?: IProductImageOrder) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.alt = _data["alt"] !== undefined ? _data["alt"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ProductImageOrder {
+        data = typeof data === 'object' ? data : {};
+        let result = new ProductImageOrder();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["alt"] = this.alt !== undefined ? this.alt : null as any;
+        return data;
+    }
+}
+
+export interface IProductImageOrder {
+    id?: string | null;
+    alt?: string | null;
 }
 
 export class CatalogChangePage implements ICatalogChangePage {
@@ -13288,6 +13768,11 @@ export class AddressList implements IAddressList {
 
 export interface IAddressList {
     items: Address[];
+}
+
+export interface FileParameter {
+    data: any;
+    fileName: string;
 }
 
 export class ApiException extends Error {

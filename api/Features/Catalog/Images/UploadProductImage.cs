@@ -41,7 +41,7 @@ public sealed class UploadProductImage(NpgsqlDataSource db, CatalogCache cache, 
             .WithMetadata(ImageUploadBody.Marker));
         Policies(Platform.Security.Policies.CatalogStaff);
         Description(b => b.WithName("UploadProductImage").WithTags("Admin catalog")
-            .Accepts<ImageUploadBody>(ContentTypes[0], ContentTypes[1..])
+            .Accepts<Request>(ContentTypes[0], ContentTypes[1..])
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
