@@ -348,13 +348,12 @@ namespace Headless.Sdk
         /// <remarks>
         /// Send the image as the body (Content-Type image/jpeg, image/png or image/webp; alt text in `?alt=`) or as multipart/form-data with a `file` part and an `alt` field. The type is sniffed from the content: a file whose content is not a JPEG, PNG or WebP, or not the type it was sent as, is a 415. Over the size limit (default 20 MB) is a 413; more pixels than the limit (default 50 megapixels, read from the header before decoding), an animated image, or a damaged or truncated file is a 422. The image is turned upright by its EXIF orientation, stripped of metadata (GPS, camera serials), converted to sRGB, and stored in widths 320 to 1920 (never above the original's) as AVIF, WebP and JPEG under content-hashed names; the answer is the product (201) with the new image last in `images`, whose `sources` list every file and whose `url` is the JPEG at a middle width. Requires If-Match with the product's ETag (412 when stale, 428 when missing). Accepts Idempotency-Key: the same key with the same image replays the answer. Nothing is stored when the upload is refused.
         /// </remarks>
-        /// <param name="alt">Alt text for the image (up to 300 characters) when the body is the image itself.</param>
         /// <param name="ifMatch">The product's ETag from GET, e.g. "v3".</param>
         /// <param name="file">The image.</param>
         /// <param name="alt">Alt text.</param>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        System.Threading.Tasks.Task<ProductDetail> UploadProductImageAsync(System.Guid id, string? alt = null, string? ifMatch = null, FileParameter file = null, string? alt = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+        System.Threading.Tasks.Task<ProductDetail> UploadProductImageAsync(System.Guid id, string? ifMatch = null, FileParameter file = null, string? alt = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -4848,13 +4847,12 @@ namespace Headless.Sdk
         /// <remarks>
         /// Send the image as the body (Content-Type image/jpeg, image/png or image/webp; alt text in `?alt=`) or as multipart/form-data with a `file` part and an `alt` field. The type is sniffed from the content: a file whose content is not a JPEG, PNG or WebP, or not the type it was sent as, is a 415. Over the size limit (default 20 MB) is a 413; more pixels than the limit (default 50 megapixels, read from the header before decoding), an animated image, or a damaged or truncated file is a 422. The image is turned upright by its EXIF orientation, stripped of metadata (GPS, camera serials), converted to sRGB, and stored in widths 320 to 1920 (never above the original's) as AVIF, WebP and JPEG under content-hashed names; the answer is the product (201) with the new image last in `images`, whose `sources` list every file and whose `url` is the JPEG at a middle width. Requires If-Match with the product's ETag (412 when stale, 428 when missing). Accepts Idempotency-Key: the same key with the same image replays the answer. Nothing is stored when the upload is refused.
         /// </remarks>
-        /// <param name="alt">Alt text for the image (up to 300 characters) when the body is the image itself.</param>
         /// <param name="ifMatch">The product's ETag from GET, e.g. "v3".</param>
         /// <param name="file">The image.</param>
         /// <param name="alt">Alt text.</param>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
-        public virtual async System.Threading.Tasks.Task<ProductDetail> UploadProductImageAsync(System.Guid id, string? alt = null, string? ifMatch = null, FileParameter file = null, string? alt = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        public virtual async System.Threading.Tasks.Task<ProductDetail> UploadProductImageAsync(System.Guid id, string? ifMatch = null, FileParameter file = null, string? alt = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
         {
             if (id == null)
                 throw new System.ArgumentNullException("id");
@@ -4899,12 +4897,6 @@ namespace Headless.Sdk
                     urlBuilder_.Append("api/v1/admin/products/");
                     urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
                     urlBuilder_.Append("/images");
-                    urlBuilder_.Append('?');
-                    if (alt != null)
-                    {
-                        urlBuilder_.Append(System.Uri.EscapeDataString("alt")).Append('=').Append(System.Uri.EscapeDataString(ConvertToString(alt, System.Globalization.CultureInfo.InvariantCulture))).Append('&');
-                    }
-                    urlBuilder_.Length--;
 
                     PrepareRequest(client_, request_, urlBuilder_);
 

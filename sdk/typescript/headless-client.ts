@@ -2298,19 +2298,16 @@ export class HeadlessClient {
 
     /**
      * Upload a product image (JPEG, PNG or WebP): it is processed into responsive AVIF, WebP and JPEG files and appended to the product's images
-     * @param alt (optional) Alt text for the image (up to 300 characters) when the body is the image itself.
      * @param ifMatch (optional) The product's ETag from GET, e.g. "v3".
      * @param file (optional) The image.
      * @param alt (optional) Alt text.
      * @return Created
      */
-    uploadProductImage(id: string, alt?: string | null | undefined, ifMatch?: string | null | undefined, file?: FileParameter | undefined, alt?: string | undefined): Promise<ProductDetail> {
-        let url_ = this.baseUrl + "/api/v1/admin/products/{id}/images?";
+    uploadProductImage(id: string, ifMatch?: string | null | undefined, file?: FileParameter | undefined, alt?: string | undefined): Promise<ProductDetail> {
+        let url_ = this.baseUrl + "/api/v1/admin/products/{id}/images";
         if (id === undefined || id === null)
             throw new globalThis.Error("The parameter 'id' must be defined.");
         url_ = url_.replace("{id}", encodeURIComponent("" + id));
-        if (alt !== undefined && alt !== null)
-            url_ += "alt=" + encodeURIComponent("" + alt) + "&";
         url_ = url_.replace(/[?&]$/, "");
 
         const content_ = new FormData();

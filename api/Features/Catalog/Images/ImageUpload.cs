@@ -107,7 +107,13 @@ public sealed class ImageUploadBody
             form.Properties["alt"] = new JsonSchemaProperty { Type = JsonObjectType.String, MaxLength = ProductImageWrites.MaxAltLength, Description = "Alt text." };
             form.RequiredProperties.Add("file");
             body.Content["multipart/form-data"] = new OpenApiMediaType { Schema = form };
-            context.OperationDescription.Operation.RequestBody = body;
+            var operation = context.OperationDescription.Operation;
+            operation.RequestBody = body;
+            // `?alt=` (for raw bodies, told in the description) would clash with the form's `alt` in generated clients.
+            foreach (var alt in operation.Parameters.Where(p => p.Kind == OpenApiParameterKind.Query && p.Name == "alt").ToList())
+            {
+                operation.Parameters.Remove(alt);
+            }
             return true;
         }
     }

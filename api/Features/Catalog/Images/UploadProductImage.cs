@@ -58,7 +58,6 @@ public sealed class UploadProductImage(NpgsqlDataSource db, CatalogCache cache, 
                 + "The image is turned upright by its EXIF orientation, stripped of metadata (GPS, camera serials), converted to sRGB, and stored in widths 320 to 1920 (never above the original's) as AVIF, WebP and JPEG under content-hashed names; "
                 + "the answer is the product (201) with the new image last in `images`, whose `sources` list every file and whose `url` is the JPEG at a middle width. "
                 + "Requires If-Match with the product's ETag (412 when stale, 428 when missing). Accepts Idempotency-Key: the same key with the same image replays the answer. Nothing is stored when the upload is refused.";
-            s.Params["alt"] = "Alt text for the image (up to 300 characters) when the body is the image itself.";
         });
     }
 
