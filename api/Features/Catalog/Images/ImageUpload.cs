@@ -47,6 +47,11 @@ public sealed record ImageUpload(byte[] Content, ImageKind? DeclaredKind, string
                 }
                 return (new ImageUpload(content, declared, (form["alt"].ToString() ?? "").Trim()), null);
             }
+            var declaredKind = ImageSniffer.FromMediaType(request.ContentType);
+            if (declaredKind is null && !string.IsNullOrEmpty(request.ContentType) && !request.ContentType.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
+            {
+                return (null, UnsupportedDeclared(request.ContentType.Split(';')[0]));
+            }
             using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 64 * 1024);
             var chunk = new byte[81920];
             int read;
@@ -58,7 +63,7 @@ public sealed record ImageUpload(byte[] Content, ImageKind? DeclaredKind, string
                 }
                 buffer.Write(chunk, 0, read);
             }
-            return (new ImageUpload(buffer.ToArray(), ImageSniffer.FromMediaType(request.ContentType), (alt ?? "").Trim()), null);
+            return (new ImageUpload(buffer.ToArray(), declaredKind, (alt ?? "").Trim()), null);
         }
         catch (InvalidDataException)
         {
