@@ -70,7 +70,15 @@ Task("admin-check")
     Sh("npx", "--no-install tsc -p admin/tsconfig.json");
 });
 
+Task("ensure-libvips")
+    .Description("Installs Debian's libvips42 when it is missing: product images are processed with NetVips over it (AVIF through libheif/libaom, WebP, JPEG).")
+    .Does(() =>
+{
+    if (!FileExists("/usr/lib/x86_64-linux-gnu/libvips.so.42") && !FileExists("/usr/lib/aarch64-linux-gnu/libvips.so.42")) AptInstall("libvips42");
+});
+
 Task("build")
+    .IsDependentOn("ensure-libvips")
     .IsDependentOn("admin")
     .Does(() =>
 {
@@ -80,6 +88,7 @@ Task("build")
 Task("run")
     .Description("Runs the whole platform on its embedded defaults at http://127.0.0.1:5080 until Ctrl+C: the API, and the storefront generator watching the catalog.")
     .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-libvips")
     .IsDependentOn("ensure-npm")
     .IsDependentOn("admin")
     .Does(() =>

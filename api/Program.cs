@@ -2,6 +2,7 @@ using Dapper;
 using Headless.Api;
 using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Catalog;
+using Headless.Api.Features.Catalog.Images;
 using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
 using Headless.Api.Features.Payments;
@@ -105,6 +106,7 @@ builder.Services.AddAuditLog(builder.Configuration);
 builder.Services.AddSingleton<Headless.Api.Platform.Outbox.OutboxSignal>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Headless.Api.Platform.Outbox.OutboxSignal>());
 builder.Services.AddJobs(builder.Configuration);
+builder.Services.AddProductImages(builder.Configuration);
 
 var app = builder.Build();
 

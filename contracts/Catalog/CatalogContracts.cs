@@ -3,7 +3,18 @@ namespace Headless.Contracts.Catalog;
 /// <summary>An amount of money in minor units (cents) of an ISO 4217 currency.</summary>
 public sealed record Money(long Amount, string Currency);
 
-public sealed record ProductImage(string Url, string Alt, int Width, int Height);
+/// <summary>A product image: url is the JPEG at a middle width (any browser shows it), width and height that file's size; uploaded images also carry an id (to delete or reorder them) and sources (every width in AVIF, WebP and JPEG, for a picture element).</summary>
+public sealed record ProductImage(string Url, string Alt, int Width, int Height)
+{
+    /// <summary>Set on uploaded images; images given by URL have none.</summary>
+    public Guid? Id { get; init; }
+
+    /// <summary>The processed files of an uploaded image (AVIF, then WebP, then JPEG, narrowest first); null for images given by URL.</summary>
+    public IReadOnlyList<ImageSource>? Sources { get; init; }
+}
+
+/// <summary>One processed file of an image: its format (avif, webp or jpeg), pixel size and URL.</summary>
+public sealed record ImageSource(string Format, int Width, int Height, string Url);
 
 public sealed record CategoryRef(Guid Id, string Slug, string Name);
 

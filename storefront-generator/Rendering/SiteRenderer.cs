@@ -102,8 +102,8 @@ public sealed class SiteRenderer
             CompareAt = cheapest?.CompareAtPrice is { } was ? MoneyText.Format(was.Amount, was.Currency) : "",
             InStock = p.InStock,
             StockText = StockText(variants),
-            Image = Image(p.Slug, images.FirstOrDefault(), p.Title, 0, 640, lazy: false),
-            Thumbnails = images.Skip(1).Select((img, i) => Image(p.Slug, img, p.Title, i + 1, 160, lazy: true)).ToList(),
+            Image = Image(p.Slug, images.FirstOrDefault(), p.Title, 0, 640, lazy: false, HeroSizes, priority: true),
+            Thumbnails = images.Skip(1).Select((img, i) => Image(p.Slug, img, p.Title, i + 1, 160, lazy: true, ThumbSizes)).ToList(),
             Variants = variants.Select((v, i) => new VariantVm
             {
                 Id = v.Id.ToString(),
@@ -171,15 +171,40 @@ public sealed class SiteRenderer
         return ld.ToJsonString(LdJson);
     }
 
-    private ImageVm Image(string slug, ProductImage? image, string title, int index, int size, bool lazy)
+    /// <summary>How wide each kind of image shows, for the browser to pick a file before layout.</summary>
+    public const string HeroSizes = "(min-width: 820px) 550px, calc(100vw - 32px)";
+    public const string CardSizes = "(min-width: 1160px) 200px, (min-width: 560px) 30vw, 45vw";
+    public const string ThumbSizes = "80px";
+
+    private ImageVm Image(string slug, ProductImage? image, string title, int index, int size, bool lazy, string sizes, bool priority = false)
     {
-        // Absolute image URLs are used as they are; site-relative ones (the demo catalog's) have no file
-        // behind them here, so a sized SVG placeholder stands in, keeping the alt text.
+        var alt = string.IsNullOrWhiteSpace(image?.Alt) ? title : image!.Alt;
+        // Uploaded images: a <picture> with AVIF and WebP sources and the JPEG as the <img>, all in every width;
+        // width and height keep the image's own proportions so the browser reserves its box (no layout shift).
+        if (image?.Sources is { Count: > 0 } sources && image.Width > 0 && image.Height > 0)
+        {
+            string Srcset(string format) => string.Join(", ", sources.Where(x => x.Format == format).OrderBy(x => x.Width).Select(x => $"{x.Url} {x.Width}w"));
+            return new ImageVm
+            {
+                Src = image.Url,
+                Alt = alt,
+                Width = size,
+                Height = Math.Max(1, (int)Math.Round(size * (double)image.Height / image.Width)),
+                Lazy = lazy,
+                Priority = priority,
+                Sizes = sizes,
+                Srcset = Srcset("jpeg"),
+                Sources = new[] { ("avif", "image/avif"), ("webp", "image/webp") }
+                    .Where(f => sources.Any(x => x.Format == f.Item1))
+                    .Select(f => new SourceVm(f.Item2, Srcset(f.Item1))).ToList(),
+            };
+        }
+        // Absolute image URLs are used as they are; site-relative ones without files (images given by path
+        // only) have nothing behind them here, so a sized SVG placeholder stands in, keeping the alt text.
         var src = image?.Url is { } url && (url.StartsWith("https://", StringComparison.Ordinal) || url.StartsWith("http://", StringComparison.Ordinal))
             ? url
             : Asset(Placeholders[(int)((StableHash(slug) + (uint)index) % (uint)Placeholders.Length)]);
-        var alt = string.IsNullOrWhiteSpace(image?.Alt) ? title : image!.Alt;
-        return new ImageVm { Src = src, Alt = alt, Width = size, Height = size, Lazy = lazy };
+        return new ImageVm { Src = src, Alt = alt, Width = size, Height = size, Lazy = lazy, Priority = priority };
     }
 
     // FNV-1a: the same placeholder for a product in every build (string.GetHashCode differs per process).
@@ -203,7 +228,7 @@ public sealed class SiteRenderer
             Title = p.Title,
             Price = min is null ? "" : (prices.Any(m => m.Amount != min.Amount) ? "From " : "") + MoneyText.Format(min.Amount, min.Currency),
             InStock = p.InStock,
-            Image = Image(p.Slug, p.Images.FirstOrDefault(), p.Title, 0, 320, lazy: true),
+            Image = Image(p.Slug, p.Images.FirstOrDefault(), p.Title, 0, 320, lazy: true, CardSizes),
         };
     }
 

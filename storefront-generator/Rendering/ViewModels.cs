@@ -34,7 +34,17 @@ public sealed class ImageVm
     public required int Width { get; init; }
     public required int Height { get; init; }
     public bool Lazy { get; init; } = true;
+
+    /// <summary>The LCP image: fetched first (fetchpriority="high"), never lazy.</summary>
+    public bool Priority { get; init; }
+
+    /// <summary>For uploaded images: the JPEG in every width, the display widths, and the AVIF and WebP sources.</summary>
+    public string? Srcset { get; init; }
+    public string? Sizes { get; init; }
+    public IReadOnlyList<SourceVm> Sources { get; init; } = [];
 }
+
+public sealed record SourceVm(string Type, string Srcset);
 
 public sealed class CardVm
 {

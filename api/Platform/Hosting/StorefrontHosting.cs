@@ -78,7 +78,8 @@ public static class StorefrontHosting
         return app;
     }
 
-    public static string CacheControl(string path) => path.StartsWith("/assets/", StringComparison.Ordinal)
+    // Product images are content-hashed too (images/products/<hash>-<width>.<ext>): a new image is a new name.
+    public static string CacheControl(string path) => path.StartsWith("/assets/", StringComparison.Ordinal) || path.StartsWith("/images/products/", StringComparison.Ordinal)
         ? "public, max-age=31536000, immutable"
         : "public, max-age=0, must-revalidate";
 

@@ -45,6 +45,7 @@ namespace Headless.Api.Platform.Json;
 [JsonSerializable(typeof(ProductDetailPage))]
 [JsonSerializable(typeof(CreateProductRequest))]
 [JsonSerializable(typeof(UpdateProductRequest))]
+[JsonSerializable(typeof(ProductImagesRequest))]
 [JsonSerializable(typeof(CreateVariantRequest))]
 [JsonSerializable(typeof(UpdateVariantRequest))]
 [JsonSerializable(typeof(SetStockRequest))]
