@@ -104,6 +104,7 @@ builder.Services.AddAuditLog(builder.Configuration);
 builder.Services.AddSingleton<Headless.Api.Platform.Outbox.OutboxSignal>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Headless.Api.Platform.Outbox.OutboxSignal>());
 builder.Services.AddJobs(builder.Configuration);
+builder.Services.AddJobHandler<Headless.Api.Features.Catalog.Admin.BulkProductJob>();
 
 var app = builder.Build();
 

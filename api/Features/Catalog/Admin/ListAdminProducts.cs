@@ -131,23 +131,7 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
                 from variants where product_id = p.id and status = 'active') v
             where true
             """);
-        if (query.Q is not null)
-        {
-            sql.Append("""
-
-                and p.id in (select id from products where title ilike @pattern or slug ilike @pattern
-                             union select product_id from variants where sku ilike @pattern)
-                """);
-        }
-        sql.Append(query.Status is null ? "" : "\n and p.status = @status");
-        sql.Append(query.CategoryId is null ? "" : "\n and exists (select 1 from product_categories pc where pc.product_id = p.id and pc.category_id = @categoryId)");
-        sql.Append(query.Stock switch
-        {
-            "in_stock" => "\n and p.available_total > 0",
-            "sold_out" => "\n and p.available_total = 0",
-            "low" => "\n and p.low_stock",
-            _ => "",
-        });
+        sql.Append(FilterSql(query.Q, query.Status, query.CategoryId, query.Stock));
         if (cursor is not null)
         {
             sql.Append($"\n and ({key}, p.id) {(direction == "asc" ? ">" : "<")} (@after, @afterId)");
@@ -169,6 +153,31 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
         var next = rows.Count > limit ? new AdminListCursor(orderName, KeyOf(sort, page[^1]), page[^1].Id.ToString("N")).Encode() : null;
         HttpContext.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new AdminProductPage(page.Select(r => r.ToContract()).ToList(), next));
+    }
+
+    /// <summary>The list's filters as SQL conditions on products p, with the parameters @pattern (see
+    /// <see cref="AdminListCursor.Contains"/>), @status and @categoryId; the bulk job selects with it too.</summary>
+    public static string FilterSql(string? q, string? status, Guid? categoryId, string? stock)
+    {
+        var sql = new StringBuilder();
+        if (q is not null)
+        {
+            sql.Append("""
+
+                and p.id in (select id from products where title ilike @pattern or slug ilike @pattern
+                             union select product_id from variants where sku ilike @pattern)
+                """);
+        }
+        sql.Append(status is null ? "" : "\n and p.status = @status");
+        sql.Append(categoryId is null ? "" : "\n and exists (select 1 from product_categories pc where pc.product_id = p.id and pc.category_id = @categoryId)");
+        sql.Append(stock switch
+        {
+            "in_stock" => "\n and p.available_total > 0",
+            "sold_out" => "\n and p.available_total = 0",
+            "low" => "\n and p.low_stock",
+            _ => "",
+        });
+        return sql.ToString();
     }
 
     private static object? ParseKey(string sort, string key) => sort switch
