@@ -11,6 +11,9 @@ import { theme } from "./layout/theme";
 import { Overview } from "./overview/Overview";
 import { discountCodeScreens, shippingMethodScreens, taxRateScreens } from "./pricing";
 import { auditScreens } from "./audit";
+import { productScreens } from "./products";
+import { inventoryScreens } from "./inventory";
+import { bulkScreens } from "./bulk";
 
 export function App() {
   // Real paths (/admin/discount-codes/...), not react-admin's default hash routes: the API host answers
@@ -32,6 +35,9 @@ export function App() {
       <Resource name="shipping-methods" options={{ label: "Shipping methods" }} {...shippingMethodScreens} />
       <Resource name="tax-rates" options={{ label: "Tax rates" }} {...taxRateScreens} />
       <Resource name="audit" options={{ label: "Audit log" }} {...auditScreens} />
+      <Resource name="products" options={{ label: "Products" }} {...productScreens} />
+      <Resource name="inventory" options={{ label: "Inventory" }} {...inventoryScreens} />
+      <Resource name="bulk" options={{ label: "Bulk changes" }} {...bulkScreens} />
     </Admin>
     </BrowserRouter>
   );

@@ -5,12 +5,18 @@ import { problemOf, problemTypeIs } from "./http";
 import type { ResourceHandler } from "./handler";
 import { discountCodes, shippingMethods, taxRates } from "../pricing/handlers";
 import { auditEntries } from "../audit/handlers";
+import { products } from "../products/handlers";
+import { inventory } from "../inventory/handlers";
+import { bulkJobs } from "../bulk/handlers";
 
 const handlers: Record<string, ResourceHandler> = {
   "discount-codes": discountCodes,
   "shipping-methods": shippingMethods,
   "tax-rates": taxRates,
   audit: auditEntries,
+  products,
+  inventory,
+  bulk: bulkJobs,
 };
 
 export const staleMessage =
