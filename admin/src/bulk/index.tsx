@@ -30,11 +30,11 @@ const actions = [
 
 /** The product list's bulk button: pick a change, apply it to the selection or to all matching products. */
 export function BulkChangeButton() {
-  const { selectedIds, filterValues, onUnselectItems } = useListContext();
+  const { selectedIds = [], filterValues, onUnselectItems } = useListContext();
   const notify = useNotify();
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
-  const [allMatching, setAllMatching] = useState(false);
+  const [allMatching, setAllMatching] = useState(selectedIds.length === 0);
   const [change, setChange] = useState<BulkChange>({ action: "change_price_percent" });
   const [value, setValue] = useState("");
   const [reason, setReason] = useState("");
@@ -60,7 +60,7 @@ export function BulkChangeButton() {
   };
   return (
     <>
-      <Button onClick={() => setOpen(true)}>Bulk change…</Button>
+      <Button onClick={() => { setAllMatching(selectedIds.length === 0); setOpen(true); }}>Bulk change…</Button>
       <Dialog open={open} onClose={() => setOpen(false)} aria-labelledby="bulk-title" fullWidth>
         <DialogTitle id="bulk-title">Change {allMatching ? "all matching products" : `${selectedIds.length} selected products`}</DialogTitle>
         <DialogContent>

@@ -11,7 +11,9 @@ import {
   NumberInput,
   SearchInput,
   SimpleForm,
+  SaveButton,
   TextField,
+  Toolbar,
   useNotify,
   useRecordContext,
   useRefresh,
@@ -128,7 +130,7 @@ function InventoryEdit() {
   const onError = useSaveErrorHandler();
   return (
     <Edit title="Stock" mutationMode="pessimistic" mutationOptions={{ onError }}>
-      <SimpleForm>
+      <SimpleForm toolbar={<Toolbar><SaveButton alwaysEnable /></Toolbar>}>
         <TextField source="sku" label="SKU" />
         <TextField source="productTitle" label="Product" />
         <NumberField source="available" />
