@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using Headless.Api.Platform.Hosting;
 using Headless.Api.Platform.Security;
 
 namespace Headless.Bench;
