@@ -107,6 +107,7 @@ builder.Services.AddSingleton<Headless.Api.Platform.Outbox.OutboxSignal>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<Headless.Api.Platform.Outbox.OutboxSignal>());
 builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddProductImages(builder.Configuration);
+builder.Services.AddJobHandler<Headless.Api.Features.Catalog.Admin.BulkProductJob>();
 
 var app = builder.Build();
 

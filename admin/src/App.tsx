@@ -18,6 +18,9 @@ import { AcceptInvitation } from "./staff/AcceptInvitation";
 
 // The overview brings recharts: loaded after sign-in, not with the sign-in page.
 const Overview = lazy(() => import("./overview/Overview").then((m) => ({ default: m.Overview })));
+import { productScreens } from "./products";
+import { inventoryScreens } from "./inventory";
+import { bulkScreens } from "./bulk";
 
 export function App() {
   // Real paths (/admin/discount-codes/...), not react-admin's default hash routes: the API host answers
@@ -47,6 +50,9 @@ export function App() {
       <CustomRoutes noLayout>
         <Route path="/accept-invitation" element={<AcceptInvitation />} />
       </CustomRoutes>
+      <Resource name="products" options={{ label: "Products" }} {...productScreens} />
+      <Resource name="inventory" options={{ label: "Inventory" }} {...inventoryScreens} />
+      <Resource name="bulk" options={{ label: "Bulk changes" }} {...bulkScreens} />
     </Admin>
     </BrowserRouter>
   );

@@ -170,6 +170,10 @@ internal sealed class BenchRun(BenchOptions options)
                 var storefront = new StorefrontBench(options, db, machine, dataset, apiDll, _logDirectory);
                 await storefront.RunAsync(await CodeVersionAsync(ct), ct);
             }
+            if (options.RunsAdmin)
+            {
+                await new AdminListBench(options).RunAsync(db, dataset, machine, apiDll, _logDirectory, await CodeVersionAsync(ct), ct);
+            }
             return 0;
         }
         finally

@@ -52,3 +52,22 @@ public sealed record StockMovement(
 public sealed record StockLedgerPage(IReadOnlyList<StockMovement> Items, string? NextCursor);
 
 public sealed record SetLowStockThresholdRequest(int? Threshold);
+
+/// <summary>The filter of the admin product list, as a bulk job's "all matching" selection.</summary>
+public sealed record AdminProductFilter(string? Q, string? Status, Guid? CategoryId, string? Stock);
+
+/// <summary>A change to many products, run as one background job. Select with `productIds` or with `filter`
+/// (all products matching it when the job starts). `action` and its fields:
+/// set_status (`status`), add_category / remove_category (`categoryId`), set_price (`amount` in minor units),
+/// change_price_percent (`percent`, e.g. -10), set_stock (`quantity`, `reason`), adjust_stock (`quantity` as a
+/// delta, `reason`). Prices and stock apply to every active variant of each product.</summary>
+public sealed record BulkProductJobRequest(
+    List<Guid>? ProductIds,
+    AdminProductFilter? Filter,
+    string? Action,
+    string? Status,
+    Guid? CategoryId,
+    long? Amount,
+    decimal? Percent,
+    int? Quantity,
+    string? Reason);

@@ -8,6 +8,9 @@ import { auditEntries } from "../audit/handlers";
 import { orders } from "../orders/handlers";
 import { customers } from "../customers/handlers";
 import { apiKeys, staff, staffInvitations } from "../staff/handlers";
+import { products } from "../products/handlers";
+import { inventory } from "../inventory/handlers";
+import { bulkJobs } from "../bulk/handlers";
 
 const handlers: Record<string, ResourceHandler> = {
   "discount-codes": discountCodes,
@@ -19,6 +22,9 @@ const handlers: Record<string, ResourceHandler> = {
   staff,
   "staff-invitations": staffInvitations,
   "api-keys": apiKeys,
+  products,
+  inventory,
+  bulk: bulkJobs,
 };
 
 export const staleMessage =

@@ -56,6 +56,7 @@ namespace Headless.Api.Platform.Json;
 [JsonSerializable(typeof(StockLedgerPage))]
 [JsonSerializable(typeof(InventoryRow))]
 [JsonSerializable(typeof(SetLowStockThresholdRequest))]
+[JsonSerializable(typeof(BulkProductJobRequest))]
 [JsonSerializable(typeof(CreateCategoryRequest))]
 [JsonSerializable(typeof(UpdateCategoryRequest))]
 [JsonSerializable(typeof(CategoryNode))]

@@ -14,7 +14,8 @@ public sealed class AdminInventoryTests(ApiFactory api) : IClassFixture<ApiFacto
     {
         var token = "inv" + Guid.NewGuid().ToString("N")[..8];
         var product = await _admin.CreateProductAsync(CatalogSeed.Product(variants: stock.Select((s, i) =>
-            CatalogSeed.Variant(sku: $"{token.ToUpperInvariant()}-{i}", stock: s, size: $"S{i}")).ToArray()) with { Title = "Wool Socks " + token });
+            CatalogSeed.Variant(sku: $"{token.ToUpperInvariant()}-{i}", stock: s, size: $"S{i}")).ToArray()) with
+        { Title = "Wool Socks " + token });
         return (token, product);
     }
 

@@ -28,7 +28,8 @@ public sealed class AdminProductListTests(ApiFactory api) : IClassFixture<ApiFac
         foreach (var (title, price, stock, status) in specs)
         {
             var request = CatalogSeed.Product(status: status, categories: title.StartsWith('B') ? [category.Id] : [],
-                variants: [CatalogSeed.Variant(price: price, stock: stock)]) with { Title = $"{title} {token}" };
+                variants: [CatalogSeed.Variant(price: price, stock: stock)]) with
+            { Title = $"{title} {token}" };
             products.Add(await _admin.CreateProductAsync(request));
         }
         return (token, products, category);

@@ -122,37 +122,29 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
 
         var key = SortKeys[sort];
         var direction = order == "asc" ? "asc" : "desc";
-        var sql = new StringBuilder($"""
+        // The page is chosen first (filters, keyset, sort, limit on products alone) and only its rows get
+        // the variant lookup: with the lookup joined before the sort, a search matching 20,000 products
+        // computed 20,000 price ranges to show 25 (1.4 s at 100,000 products instead of milliseconds).
+        var sql = new StringBuilder("""
             select p.id, p.slug, p.title, p.status, (p.images -> 0)::text as image, p.available_total, p.low_stock,
                    p.updated_at, p.version, p.min_price as sort_price, v.min_price, v.max_price, v.currency, v.variant_count
-            from products p
-            cross join lateral (
-                select min(price_amount) as min_price, max(price_amount) as max_price, min(currency) as currency, count(*)::int as variant_count
-                from variants where product_id = p.id and status = 'active') v
-            where true
+            from (select p.* from products p
+                  where true
             """);
-        if (query.Q is not null)
-        {
-            sql.Append("""
-
-                and p.id in (select id from products where title ilike @pattern or slug ilike @pattern
-                             union select product_id from variants where sku ilike @pattern)
-                """);
-        }
-        sql.Append(query.Status is null ? "" : "\n and p.status = @status");
-        sql.Append(query.CategoryId is null ? "" : "\n and exists (select 1 from product_categories pc where pc.product_id = p.id and pc.category_id = @categoryId)");
-        sql.Append(query.Stock switch
-        {
-            "in_stock" => "\n and p.available_total > 0",
-            "sold_out" => "\n and p.available_total = 0",
-            "low" => "\n and p.low_stock",
-            _ => "",
-        });
+        sql.Append(FilterSql(query.Q, query.Status, query.CategoryId, query.Stock));
         if (cursor is not null)
         {
             sql.Append($"\n and ({key}, p.id) {(direction == "asc" ? ">" : "<")} (@after, @afterId)");
         }
-        sql.Append($"\norder by {key} {direction}, p.id {direction}\nlimit @take");
+        sql.Append($"""
+
+                  order by {key} {direction}, p.id {direction}
+                  limit @take) p
+            cross join lateral (
+                select min(price_amount) as min_price, max(price_amount) as max_price, min(currency) as currency, count(*)::int as variant_count
+                from variants where product_id = p.id and status = 'active') v
+            order by {key} {direction}, p.id {direction}
+            """);
 
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<Row>(new CommandDefinition(sql.ToString(), new
@@ -169,6 +161,31 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
         var next = rows.Count > limit ? new AdminListCursor(orderName, KeyOf(sort, page[^1]), page[^1].Id.ToString("N")).Encode() : null;
         HttpContext.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new AdminProductPage(page.Select(r => r.ToContract()).ToList(), next));
+    }
+
+    /// <summary>The list's filters as SQL conditions on products p, with the parameters @pattern (see
+    /// <see cref="AdminListCursor.Contains"/>), @status and @categoryId; the bulk job selects with it too.</summary>
+    public static string FilterSql(string? q, string? status, Guid? categoryId, string? stock)
+    {
+        var sql = new StringBuilder();
+        if (q is not null)
+        {
+            sql.Append("""
+
+                and p.id in (select id from products where title ilike @pattern or slug ilike @pattern
+                             union select product_id from variants where sku ilike @pattern)
+                """);
+        }
+        sql.Append(status is null ? "" : "\n and p.status = @status");
+        sql.Append(categoryId is null ? "" : "\n and exists (select 1 from product_categories pc where pc.product_id = p.id and pc.category_id = @categoryId)");
+        sql.Append(stock switch
+        {
+            "in_stock" => "\n and p.available_total > 0",
+            "sold_out" => "\n and p.available_total = 0",
+            "low" => "\n and p.low_stock",
+            _ => "",
+        });
+        return sql.ToString();
     }
 
     private static object? ParseKey(string sort, string key) => sort switch
