@@ -2,6 +2,7 @@ using Dapper;
 using Headless.Api;
 using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Catalog;
+using Headless.Api.Features.Catalog.Imports;
 using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
 using Headless.Api.Features.Payments;
@@ -102,6 +103,7 @@ builder.Services.AddSearch(builder.Configuration);
 builder.Services.AddStorefrontHosting();
 builder.Services.AddAuditLog(builder.Configuration);
 builder.Services.AddJobs(builder.Configuration);
+builder.Services.AddProductImports(builder.Configuration);
 
 var app = builder.Build();
 
