@@ -37,6 +37,7 @@ public static class OpenApiSetup
                 s.Description = "Catalog, cart, checkout, accounts and admin for a Headless shop. Errors are RFC 9457 problem documents (application/problem+json). Money is integer minor units plus an ISO 4217 currency. Lists use cursor pagination. Sign in with POST /api/v1/auth/login and send `Authorization: Bearer <accessToken>` (or use the cookie with useCookies, plus X-CSRF-Token on writes). Admin routes (/api/v1/admin/...) need a staff or admin account (admins with two-factor sign-in) or an API key with a matching scope.";
                 s.OperationProcessors.Add(new SecurityAndHeaderNames());
                 s.OperationProcessors.Add(new RequestExamples());
+                s.OperationProcessors.Add(new Features.Catalog.Imports.CsvUploadBody.Describe());
                 s.SchemaSettings.SchemaProcessors.Add(new RecordParametersAreRequired());
                 s.PostProcess += document =>
                 {

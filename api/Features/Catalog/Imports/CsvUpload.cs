@@ -13,6 +13,12 @@ public sealed record CsvUpload(string Name, byte[] Content)
     public static async Task<(CsvUpload? Upload, ProblemHttpResult? Problem)> ReadAsync(HttpContext http, long maxBytes, CancellationToken ct)
     {
         var request = http.Request;
+        var mediaType = (request.ContentType ?? "").Split(';')[0].Trim();
+        if (!request.HasFormContentType && !mediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, Make(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+                "Send the file as the body with Content-Type text/csv, or as multipart/form-data with a `file` part."));
+        }
         if (request.ContentLength > maxBytes + (request.HasFormContentType ? FormOverhead : 0))
         {
             return (null, TooLarge(maxBytes));
@@ -81,4 +87,35 @@ public sealed record CsvUpload(string Name, byte[] Content)
 
     private static ProblemHttpResult TooLarge(long maxBytes) => Make(StatusCodes.Status413PayloadTooLarge, "file-too-large", "File too large",
         $"Product CSV files are limited to {maxBytes / (1024 * 1024.0):0.#} MB. Split the file by product (keep each product's rows together) and import the parts one after another.");
+}
+
+/// <summary>How the import's body is described in the OpenAPI document (the CSV bytes, or a form with
+/// <c>file</c>); never bound. Not declared through Accepts: a route that accepts declared media types is
+/// answered 415 by <see cref="Platform.Endpoints.JsonBodiesOnly"/> before authentication, and the body is
+/// read by <see cref="CsvUpload"/>, which answers 415 itself.</summary>
+public sealed class CsvUploadBody
+{
+    public sealed class MarkerType;
+
+    public static readonly MarkerType Marker = new();
+
+    public sealed class Describe : NSwag.Generation.Processors.IOperationProcessor
+    {
+        public bool Process(NSwag.Generation.Processors.Contexts.OperationProcessorContext context)
+        {
+            var metadata = ((NSwag.Generation.AspNetCore.AspNetCoreOperationProcessorContext)context).ApiDescription.ActionDescriptor.EndpointMetadata;
+            if (!metadata.OfType<MarkerType>().Any())
+            {
+                return true;
+            }
+            var body = new NSwag.OpenApiRequestBody { IsRequired = true, Description = "The Shopify product CSV (UTF-8), or a form with the file in `file`." };
+            body.Content["text/csv"] = new NSwag.OpenApiMediaType { Schema = new NJsonSchema.JsonSchema { Type = NJsonSchema.JsonObjectType.String, Format = "binary" } };
+            var form = new NJsonSchema.JsonSchema { Type = NJsonSchema.JsonObjectType.Object };
+            form.Properties["file"] = new NJsonSchema.JsonSchemaProperty { Type = NJsonSchema.JsonObjectType.String, Format = "binary", Description = "The CSV file." };
+            form.RequiredProperties.Add("file");
+            body.Content["multipart/form-data"] = new NSwag.OpenApiMediaType { Schema = form };
+            context.OperationDescription.Operation.RequestBody = body;
+            return true;
+        }
+    }
 }

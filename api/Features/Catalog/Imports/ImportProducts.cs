@@ -15,17 +15,15 @@ namespace Headless.Api.Features.Catalog.Imports;
 public sealed class ImportProducts(NpgsqlDataSource db, IOptions<ImportOptions> options)
     : EndpointWithoutRequest<Results<Accepted<Job>, ProblemHttpResult>>
 {
-    public static readonly string[] ContentTypes = ["text/csv", "multipart/form-data"];
-
     public override void Configure()
     {
         Post("/imports/products");
         Group<AdminApi>();
         Policies(Platform.Security.Policies.CatalogStaff);
         Options(b => b.WithMetadata(new BodySizeLimit.Override(http =>
-            http.RequestServices.GetRequiredService<IOptions<ImportOptions>>().Value.MaxFileBytes + CsvUpload.FormOverhead)));
+            http.RequestServices.GetRequiredService<IOptions<ImportOptions>>().Value.MaxFileBytes + CsvUpload.FormOverhead))
+            .WithMetadata(CsvUploadBody.Marker));
         Description(b => b.WithName("ImportProducts").WithTags("Admin imports")
-            .Accepts<string>(ContentTypes[0], ContentTypes[1..])
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType));
