@@ -54,7 +54,24 @@ Task("ensure-chromium")
     if (!FileExists("/usr/bin/chromium")) AptInstall("chromium");
 });
 
+Task("admin")
+    .Description("Bundles the staff dashboard (admin/src, react-admin) with esbuild into admin/dist, which the API serves at /admin (a few seconds; `test` type-checks it too).")
+    .IsDependentOn("ensure-npm")
+    .Does(() =>
+{
+    Sh("node", "admin/build.mjs");
+});
+
+Task("admin-check")
+    .Description("Type-checks the admin's TypeScript (esbuild only strips types).")
+    .IsDependentOn("ensure-npm")
+    .Does(() =>
+{
+    Sh("npx", "--no-install tsc -p admin/tsconfig.json");
+});
+
 Task("build")
+    .IsDependentOn("admin")
     .Does(() =>
 {
     DotNetBuild("Headless.sln", new DotNetBuildSettings { Configuration = configuration });
@@ -64,6 +81,7 @@ Task("run")
     .Description("Runs the whole platform on its embedded defaults at http://127.0.0.1:5080 until Ctrl+C: the API, and the storefront generator watching the catalog.")
     .IsDependentOn("ensure-postgres")
     .IsDependentOn("ensure-npm")
+    .IsDependentOn("admin")
     .Does(() =>
 {
     DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = configuration });
@@ -178,6 +196,7 @@ Task("test")
     .IsDependentOn("build")
     .IsDependentOn("format-check")
     .IsDependentOn("sdk-check")
+    .IsDependentOn("admin-check")
     .IsDependentOn("openapi-lint")
     .Does(() =>
 {

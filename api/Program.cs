@@ -102,6 +102,8 @@ builder.Services.AddCommerce(builder.Configuration);
 builder.Services.AddSearch(builder.Configuration);
 builder.Services.AddStorefrontHosting();
 builder.Services.AddAuditLog(builder.Configuration);
+builder.Services.AddSingleton<Headless.Api.Platform.Outbox.OutboxSignal>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Headless.Api.Platform.Outbox.OutboxSignal>());
 builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddProductImports(builder.Configuration);
 
@@ -125,6 +127,7 @@ app.Services.GetRequiredService<SearchLag>().PublishMetric();
 app.UseClientAddresses();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAdminApp();
 app.UseStorefront();
 app.UseMiddleware<BodySizeLimit>();
 app.UseAuthenticationForCredentialedRequests();
@@ -144,6 +147,7 @@ app.Lifetime.ApplicationStarted.Register(() =>
           OpenAPI      {urls}/openapi/v1.yaml
           Health       {urls}/health/ready
           Shop         {urls}/ (from {StorefrontHosting.SiteDirectory(app.Configuration)})
+          Admin        {urls}/admin (staff sign in with password + authenticator code; `./build.sh create-admin --email=...` makes the first admin)
           Environment  {app.Environment.EnvironmentName}{(app.Environment.IsDevelopment() ? " (embedded defaults; never expose this to the internet)" : "")}
           Payments     {(PaymentsOptions.From(app.Configuration).UsesTestProvider ? "TEST MODE: the built-in test provider, no money moves" : "Stripe")}
           Database     {(localPostgres is null ? "from Headless__Database__ConnectionString" : $"private PostgreSQL at 127.0.0.1:{localPostgres.Port}, data in {localPostgres.Directory}")}

@@ -1456,6 +1456,65 @@ export class HeadlessClient {
     }
 
     /**
+     * Orders and revenue per day for the last 30 days, orders awaiting payment, the 10 newest orders
+     * @return Success
+     */
+    getAdminOverview(): Promise<AdminOverview> {
+        let url_ = this.baseUrl + "/api/v1/admin/overview";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetAdminOverview(_response);
+        });
+    }
+
+    protected processGetAdminOverview(response: Response): Promise<AdminOverview> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AdminOverview.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AdminOverview>(null as any);
+    }
+
+    /**
      * List orders, newest first, by status, customer email or order number
      * @param status (optional) One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.
      * @param email (optional) Exact customer email (case-insensitive).
@@ -1818,6 +1877,66 @@ export class HeadlessClient {
             });
         }
         return Promise.resolve<Order>(null as any);
+    }
+
+    /**
+     * Order events as they happen (text/event-stream)
+     * @return Success
+     */
+    streamLiveOrders(): Promise<string> {
+        let url_ = this.baseUrl + "/api/v1/admin/live";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "text/event-stream"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processStreamLiveOrders(_response);
+        });
+    }
+
+    protected processStreamLiveOrders(response: Response): Promise<string> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+                result200 = resultData200 !== undefined ? resultData200 : null as any;
+    
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<string>(null as any);
     }
 
     /**
@@ -8669,6 +8788,201 @@ export interface ICancelOrderRequest {
     reason?: string | null;
 }
 
+/** The dashboard's first screen: the last 30 UTC days (today included), orders awaiting payment, the 10 newest orders. */
+export class AdminOverview implements IAdminOverview {
+    from!: Date;
+    to!: Date;
+    days!: OverviewDay[];
+    awaitingPayment!: number;
+    latestOrders!: OverviewOrder[];
+
+    constructor(data?: IAdminOverview) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.days = [];
+            this.latestOrders = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.from = _data["from"] ? new Date(_data["from"].toString()) : null as any;
+            this.to = _data["to"] ? new Date(_data["to"].toString()) : null as any;
+            if (Array.isArray(_data["days"])) {
+                this.days = [] as any;
+                for (let item of _data["days"])
+                    this.days!.push(OverviewDay.fromJS(item));
+            }
+            else {
+                this.days = null as any;
+            }
+            this.awaitingPayment = _data["awaitingPayment"] !== undefined ? _data["awaitingPayment"] : null as any;
+            if (Array.isArray(_data["latestOrders"])) {
+                this.latestOrders = [] as any;
+                for (let item of _data["latestOrders"])
+                    this.latestOrders!.push(OverviewOrder.fromJS(item));
+            }
+            else {
+                this.latestOrders = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): AdminOverview {
+        data = typeof data === 'object' ? data : {};
+        let result = new AdminOverview();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["from"] = this.from ? formatDate(this.from) : null as any;
+        data["to"] = this.to ? formatDate(this.to) : null as any;
+        if (Array.isArray(this.days)) {
+            data["days"] = [];
+            for (let item of this.days)
+                data["days"].push(item ? item.toJSON() : null as any);
+        }
+        data["awaitingPayment"] = this.awaitingPayment !== undefined ? this.awaitingPayment : null as any;
+        if (Array.isArray(this.latestOrders)) {
+            data["latestOrders"] = [];
+            for (let item of this.latestOrders)
+                data["latestOrders"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** The dashboard's first screen: the last 30 UTC days (today included), orders awaiting payment, the 10 newest orders. */
+export interface IAdminOverview {
+    from: Date;
+    to: Date;
+    days: OverviewDay[];
+    awaitingPayment: number;
+    latestOrders: OverviewOrder[];
+}
+
+/** One UTC day: orders placed (any status) and revenue per currency in minor units (orders that were paid, less refunds). */
+export class OverviewDay implements IOverviewDay {
+    date!: Date;
+    orders!: number;
+    revenue!: Money[];
+
+    constructor(data?: IOverviewDay) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.revenue = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.date = _data["date"] ? new Date(_data["date"].toString()) : null as any;
+            this.orders = _data["orders"] !== undefined ? _data["orders"] : null as any;
+            if (Array.isArray(_data["revenue"])) {
+                this.revenue = [] as any;
+                for (let item of _data["revenue"])
+                    this.revenue!.push(Money.fromJS(item));
+            }
+            else {
+                this.revenue = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): OverviewDay {
+        data = typeof data === 'object' ? data : {};
+        let result = new OverviewDay();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["date"] = this.date ? formatDate(this.date) : null as any;
+        data["orders"] = this.orders !== undefined ? this.orders : null as any;
+        if (Array.isArray(this.revenue)) {
+            data["revenue"] = [];
+            for (let item of this.revenue)
+                data["revenue"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** One UTC day: orders placed (any status) and revenue per currency in minor units (orders that were paid, less refunds). */
+export interface IOverviewDay {
+    date: Date;
+    orders: number;
+    revenue: Money[];
+}
+
+export class OverviewOrder implements IOverviewOrder {
+    id!: string;
+    number!: string;
+    status!: string;
+    total!: Money;
+    createdAt!: Date;
+
+    constructor(data?: IOverviewOrder) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.total = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.number = _data["number"] !== undefined ? _data["number"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.total = _data["total"] ? Money.fromJS(_data["total"]) : new Money();
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): OverviewOrder {
+        data = typeof data === 'object' ? data : {};
+        let result = new OverviewOrder();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["number"] = this.number !== undefined ? this.number : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["total"] = this.total ? this.total.toJSON() : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+export interface IOverviewOrder {
+    id: string;
+    number: string;
+    status: string;
+    total: Money;
+    createdAt: Date;
+}
+
 export class RefundResult implements IRefundResult {
     refund!: Refund;
     order!: Order;
@@ -13397,6 +13711,12 @@ export class AddressList implements IAddressList {
 
 export interface IAddressList {
     items: Address[];
+}
+
+function formatDate(d: Date) {
+    return d.getFullYear() + '-' + 
+        (d.getMonth() < 9 ? ('0' + (d.getMonth()+1)) : (d.getMonth()+1)) + '-' +
+        (d.getDate() < 10 ? ('0' + d.getDate()) : d.getDate());
 }
 
 export class ApiException extends Error {

@@ -1,0 +1,38 @@
+// The admin's one registry of screens. Each area adds its <Resource> (or <CustomRoutes>) here and its
+// handler in data/index.ts. Resource names the menu knows (layout/Menu.tsx): products, inventory, bulk,
+// images, imports, orders, customers, discount-codes, shipping-methods, tax-rates, staff, api-keys, audit.
+import { BrowserRouter } from "react-router";
+import { Admin, Resource } from "react-admin";
+import { authProvider } from "./auth/authProvider";
+import { LoginPage } from "./auth/LoginPage";
+import { dataProvider } from "./data";
+import { Layout } from "./layout/Layout";
+import { theme } from "./layout/theme";
+import { Overview } from "./overview/Overview";
+import { discountCodeScreens, shippingMethodScreens, taxRateScreens } from "./pricing";
+import { auditScreens } from "./audit";
+
+export function App() {
+  // Real paths (/admin/discount-codes/...), not react-admin's default hash routes: the API host answers
+  // every /admin/* path with index.html.
+  return (
+    <BrowserRouter basename="/admin">
+    <Admin
+      title="Headless admin"
+      dataProvider={dataProvider}
+      authProvider={authProvider}
+      loginPage={LoginPage}
+      layout={Layout}
+      theme={theme}
+      dashboard={Overview}
+      requireAuth
+      disableTelemetry
+    >
+      <Resource name="discount-codes" options={{ label: "Discount codes" }} {...discountCodeScreens} />
+      <Resource name="shipping-methods" options={{ label: "Shipping methods" }} {...shippingMethodScreens} />
+      <Resource name="tax-rates" options={{ label: "Tax rates" }} {...taxRateScreens} />
+      <Resource name="audit" options={{ label: "Audit log" }} {...auditScreens} />
+    </Admin>
+    </BrowserRouter>
+  );
+}
