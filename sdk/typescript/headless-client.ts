@@ -18,6 +18,229 @@ export class HeadlessClient {
     }
 
     /**
+     * Ask a background job to stop
+     * @return Accepted
+     */
+    cancelJob(id: string): Promise<Job> {
+        let url_ = this.baseUrl + "/api/v1/admin/jobs/{id}/cancellation";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCancelJob(_response);
+        });
+    }
+
+    protected processCancelJob(response: Response): Promise<Job> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 202) {
+            return response.text().then((_responseText) => {
+            let result202: any = null;
+            let resultData202 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result202 = Job.fromJS(resultData202);
+            return result202;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Job>(null as any);
+    }
+
+    /**
+     * Get a background job: status, counts, percent done and errors
+     * @return Success
+     */
+    getJob(id: string): Promise<Job> {
+        let url_ = this.baseUrl + "/api/v1/admin/jobs/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetJob(_response);
+        });
+    }
+
+    protected processGetJob(response: Response): Promise<Job> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Job.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Job>(null as any);
+    }
+
+    /**
+     * List background jobs (imports, bulk edits), newest first
+     * @param kind (optional) Only jobs of this kind, e.g. product-import.
+     * @param status (optional) Only jobs in this status: queued, running, succeeded, failed or cancelled.
+     * @param cursor (optional) The nextCursor of the previous page.
+     * @param limit (optional) Page size, 1-100, default 20.
+     * @return Success
+     */
+    listJobs(kind?: string | null | undefined, status?: string | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<JobPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/jobs?";
+        if (kind !== undefined && kind !== null)
+            url_ += "kind=" + encodeURIComponent("" + kind) + "&";
+        if (status !== undefined && status !== null)
+            url_ += "status=" + encodeURIComponent("" + status) + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListJobs(_response);
+        });
+    }
+
+    protected processListJobs(response: Response): Promise<JobPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = JobPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<JobPage>(null as any);
+    }
+
+    /**
      * Search active products: words, filters, facets, stock-aware ranking, cursor pagination
      * @param q (optional) Words to search for, at most 200 characters.
      * @param category (optional) Category slug; products in its sub-categories are included.
@@ -2232,6 +2455,223 @@ export class HeadlessClient {
     }
 
     /**
+     * Download the whole catalog as a Shopify product CSV (every status), streamed
+     * @return Success
+     */
+    exportProducts(): Promise<string> {
+        let url_ = this.baseUrl + "/api/v1/admin/exports/products";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "text/csv"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processExportProducts(_response);
+        });
+    }
+
+    protected processExportProducts(response: Response): Promise<string> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+                result200 = resultData200 !== undefined ? resultData200 : null as any;
+    
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<string>(null as any);
+    }
+
+    /**
+     * Get a product import: status, progress, counts and the bad cells
+     * @return Success
+     */
+    getImport(id: string): Promise<Job> {
+        let url_ = this.baseUrl + "/api/v1/admin/imports/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetImport(_response);
+        });
+    }
+
+    protected processGetImport(response: Response): Promise<Job> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = Job.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Job>(null as any);
+    }
+
+    /**
+     * Import products from a Shopify product CSV: answers 202 with the import job
+     * @param file (optional) The CSV file.
+     * @return Accepted
+     */
+    importProducts(file?: FileParameter | undefined): Promise<Job> {
+        let url_ = this.baseUrl + "/api/v1/admin/imports/products";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = new FormData();
+        if (file === null || file === undefined)
+            throw new globalThis.Error("The parameter 'file' cannot be null.");
+        else
+            content_.append("file", file.data, file.fileName ? file.fileName : "file");
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processImportProducts(_response);
+        });
+    }
+
+    protected processImportProducts(response: Response): Promise<Job> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 202) {
+            return response.text().then((_responseText) => {
+            let result202: any = null;
+            let resultData202 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result202 = Job.fromJS(resultData202);
+            return result202;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = ProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            let resultData413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result413 = ProblemDetails.fromJS(resultData413);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            let resultData415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result415 = ProblemDetails.fromJS(resultData415);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result415);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Job>(null as any);
+    }
+
+    /**
      * Read what changed in the catalog since a cursor
      * @param since (optional) The nextCursor of an earlier page; omit to start from the beginning.
      * @param limit (optional) Changes per page, 1-1000, default 100.
@@ -2843,6 +3283,96 @@ export class HeadlessClient {
     }
 
     /**
+     * List products of every status for the dashboard, with search, filters, sorts and cursor pagination
+     * @param q (optional) A fragment of the title, slug or a SKU (1-100 characters).
+     * @param status (optional) draft, active or archived; all when absent.
+     * @param categoryId (optional) Only products assigned to this category.
+     * @param stock (optional) in_stock, sold_out or low.
+     * @param sort (optional) updated (default), title, price or stock.
+     * @param order (optional) asc or desc; default desc for updated, asc for the others.
+     * @param limit (optional) Page size, 1-100, default 25.
+     * @param cursor (optional) The nextCursor of the previous page, unchanged.
+     * @return A page of products and the cursor of the next page (null on the last)
+     */
+    listAdminProducts(q?: string | null | undefined, status?: string | null | undefined, categoryId?: string | null | undefined, stock?: string | null | undefined, sort?: string | null | undefined, order?: string | null | undefined, limit?: number | null | undefined, cursor?: string | null | undefined): Promise<AdminProductPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/products?";
+        if (q !== undefined && q !== null)
+            url_ += "q=" + encodeURIComponent("" + q) + "&";
+        if (status !== undefined && status !== null)
+            url_ += "status=" + encodeURIComponent("" + status) + "&";
+        if (categoryId !== undefined && categoryId !== null)
+            url_ += "categoryId=" + encodeURIComponent("" + categoryId) + "&";
+        if (stock !== undefined && stock !== null)
+            url_ += "stock=" + encodeURIComponent("" + stock) + "&";
+        if (sort !== undefined && sort !== null)
+            url_ += "sort=" + encodeURIComponent("" + sort) + "&";
+        if (order !== undefined && order !== null)
+            url_ += "order=" + encodeURIComponent("" + order) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListAdminProducts(_response);
+        });
+    }
+
+    protected processListAdminProducts(response: Response): Promise<AdminProductPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = AdminProductPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("A filter, sort, limit or cursor is not valid; `errors` names it", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<AdminProductPage>(null as any);
+    }
+
+    /**
      * Delete an empty category (no sub-categories, no products). Requires If-Match with the category's ETag
      * @param ifMatch (optional) The category's ETag from GET, e.g. "v3"; optional.
      * @return No Content
@@ -3375,6 +3905,262 @@ export class HeadlessClient {
             });
         }
         return Promise.resolve<StockLevel>(null as any);
+    }
+
+    /**
+     * A SKU's stock ledger, newest first: adjustments, stock takes, sales, reservations and their release, with reason, actor and time
+     * @param limit (optional) Page size, 1-100, default 50.
+     * @param cursor (optional) The nextCursor of the previous page, unchanged.
+     * @return A page of ledger entries and the cursor of the next (older) page, null on the last
+     */
+    getStockLedger(sku: string, limit?: number | null | undefined, cursor?: string | null | undefined): Promise<StockLedgerPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/inventory/{sku}/ledger?";
+        if (sku === undefined || sku === null)
+            throw new globalThis.Error("The parameter 'sku' must be defined.");
+        url_ = url_.replace("{sku}", encodeURIComponent("" + sku));
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetStockLedger(_response);
+        });
+    }
+
+    protected processGetStockLedger(response: Response): Promise<StockLedgerPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = StockLedgerPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("The limit or cursor is not valid", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("No such SKU is stocked", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<StockLedgerPage>(null as any);
+    }
+
+    /**
+     * List stock per SKU (on hand, reserved, available, low-stock threshold), in SKU order with cursor pagination
+     * @param q (optional) A fragment of the SKU or the product title (1-100 characters).
+     * @param lowStock (optional) true: only SKUs at or below their low-stock threshold.
+     * @param limit (optional) Page size, 1-100, default 50.
+     * @param cursor (optional) The nextCursor of the previous page, unchanged.
+     * @return A page of SKUs and the cursor of the next page (null on the last)
+     */
+    listInventory(q?: string | null | undefined, lowStock?: boolean | null | undefined, limit?: number | null | undefined, cursor?: string | null | undefined): Promise<InventoryPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/inventory?";
+        if (q !== undefined && q !== null)
+            url_ += "q=" + encodeURIComponent("" + q) + "&";
+        if (lowStock !== undefined && lowStock !== null)
+            url_ += "lowStock=" + encodeURIComponent("" + lowStock) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListInventory(_response);
+        });
+    }
+
+    protected processListInventory(response: Response): Promise<InventoryPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = InventoryPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("A filter, limit or cursor is not valid; `errors` names it", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<InventoryPage>(null as any);
+    }
+
+    /**
+     * Set the available count at or below which a SKU shows as low stock. Requires If-Match with the stock level's ETag
+     * @param ifMatch (optional) The stock level's ETag, e.g. "v3".
+     * @return The SKU's stock with its new threshold
+     */
+    setLowStockThreshold(sku: string, body: SetLowStockThresholdRequest, ifMatch?: string | null | undefined): Promise<InventoryRow> {
+        let url_ = this.baseUrl + "/api/v1/admin/inventory/{sku}/threshold";
+        if (sku === undefined || sku === null)
+            throw new globalThis.Error("The parameter 'sku' must be defined.");
+        url_ = url_.replace("{sku}", encodeURIComponent("" + sku));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processSetLowStockThreshold(_response);
+        });
+    }
+
+    protected processSetLowStockThreshold(response: Response): Promise<InventoryRow> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = InventoryRow.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("No such SKU is stocked", status, _responseText, _headers, result404);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The stock level changed since the ETag was read", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<InventoryRow>(null as any);
     }
 
     /**
@@ -6520,6 +7306,463 @@ export class HeadlessClient {
     }
 }
 
+/** A background job in full: status (queued, running, succeeded, failed, cancelled), counts, percent            done (null while the total is not known yet), the first errors (errorCount counts them all) and the            kind's own result summary. */
+export class Job implements IJob {
+    id!: string;
+    kind!: string;
+    status!: string;
+    total!: number | null;
+    processed!: number;
+    succeeded!: number;
+    failed!: number;
+    percent!: number | null;
+    errorCount!: number;
+    errors!: JobError[];
+    result!: any | null;
+    cancelRequested!: boolean;
+    createdBy!: string;
+    createdAt!: Date;
+    startedAt!: Date | null;
+    finishedAt!: Date | null;
+    version!: number;
+
+    constructor(data?: IJob) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.errors = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.total = _data["total"] !== undefined ? _data["total"] : null as any;
+            this.processed = _data["processed"] !== undefined ? _data["processed"] : null as any;
+            this.succeeded = _data["succeeded"] !== undefined ? _data["succeeded"] : null as any;
+            this.failed = _data["failed"] !== undefined ? _data["failed"] : null as any;
+            this.percent = _data["percent"] !== undefined ? _data["percent"] : null as any;
+            this.errorCount = _data["errorCount"] !== undefined ? _data["errorCount"] : null as any;
+            if (Array.isArray(_data["errors"])) {
+                this.errors = [] as any;
+                for (let item of _data["errors"])
+                    this.errors!.push(JobError.fromJS(item));
+            }
+            else {
+                this.errors = null as any;
+            }
+            this.result = _data["result"] !== undefined ? _data["result"] : null as any;
+            this.cancelRequested = _data["cancelRequested"] !== undefined ? _data["cancelRequested"] : null as any;
+            this.createdBy = _data["createdBy"] !== undefined ? _data["createdBy"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.startedAt = _data["startedAt"] ? new Date(_data["startedAt"].toString()) : null as any;
+            this.finishedAt = _data["finishedAt"] ? new Date(_data["finishedAt"].toString()) : null as any;
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): Job {
+        data = typeof data === 'object' ? data : {};
+        let result = new Job();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["total"] = this.total !== undefined ? this.total : null as any;
+        data["processed"] = this.processed !== undefined ? this.processed : null as any;
+        data["succeeded"] = this.succeeded !== undefined ? this.succeeded : null as any;
+        data["failed"] = this.failed !== undefined ? this.failed : null as any;
+        data["percent"] = this.percent !== undefined ? this.percent : null as any;
+        data["errorCount"] = this.errorCount !== undefined ? this.errorCount : null as any;
+        if (Array.isArray(this.errors)) {
+            data["errors"] = [];
+            for (let item of this.errors)
+                data["errors"].push(item ? item.toJSON() : null as any);
+        }
+        data["result"] = this.result !== undefined ? this.result : null as any;
+        data["cancelRequested"] = this.cancelRequested !== undefined ? this.cancelRequested : null as any;
+        data["createdBy"] = this.createdBy !== undefined ? this.createdBy : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["startedAt"] = this.startedAt ? this.startedAt.toISOString() : null as any;
+        data["finishedAt"] = this.finishedAt ? this.finishedAt.toISOString() : null as any;
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        return data;
+    }
+}
+
+/** A background job in full: status (queued, running, succeeded, failed, cancelled), counts, percent            done (null while the total is not known yet), the first errors (errorCount counts them all) and the            kind's own result summary. */
+export interface IJob {
+    id: string;
+    kind: string;
+    status: string;
+    total: number | null;
+    processed: number;
+    succeeded: number;
+    failed: number;
+    percent: number | null;
+    errorCount: number;
+    errors: JobError[];
+    result: any | null;
+    cancelRequested: boolean;
+    createdBy: string;
+    createdAt: Date;
+    startedAt: Date | null;
+    finishedAt: Date | null;
+    version: number;
+}
+
+/** One problem a job met: for a CSV import the cell (1-based row as a spreadsheet shows it, the header            being row 1, and the column's header), for other jobs the item (a SKU, a product id) it concerns. */
+export class JobError implements IJobError {
+    row!: number | null;
+    column!: string | null;
+    item!: string | null;
+    message!: string;
+
+    constructor(data?: IJobError) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.row = _data["row"] !== undefined ? _data["row"] : null as any;
+            this.column = _data["column"] !== undefined ? _data["column"] : null as any;
+            this.item = _data["item"] !== undefined ? _data["item"] : null as any;
+            this.message = _data["message"] !== undefined ? _data["message"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): JobError {
+        data = typeof data === 'object' ? data : {};
+        let result = new JobError();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["row"] = this.row !== undefined ? this.row : null as any;
+        data["column"] = this.column !== undefined ? this.column : null as any;
+        data["item"] = this.item !== undefined ? this.item : null as any;
+        data["message"] = this.message !== undefined ? this.message : null as any;
+        return data;
+    }
+}
+
+/** One problem a job met: for a CSV import the cell (1-based row as a spreadsheet shows it, the header            being row 1, and the column's header), for other jobs the item (a SKU, a product id) it concerns. */
+export interface IJobError {
+    row: number | null;
+    column: string | null;
+    item: string | null;
+    message: string;
+}
+
+export class ProblemDetails implements IProblemDetails {
+    type?: string | null;
+    title?: string | null;
+    status?: number | null;
+    detail?: string | null;
+    instance?: string | null;
+
+    [key: string]: any;
+
+    constructor(data?: IProblemDetails) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.type = _data["type"] !== undefined ? _data["type"] : null as any;
+            this.title = _data["title"] !== undefined ? _data["title"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.detail = _data["detail"] !== undefined ? _data["detail"] : null as any;
+            this.instance = _data["instance"] !== undefined ? _data["instance"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ProblemDetails {
+        data = typeof data === 'object' ? data : {};
+        let result = new ProblemDetails();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["type"] = this.type !== undefined ? this.type : null as any;
+        data["title"] = this.title !== undefined ? this.title : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["detail"] = this.detail !== undefined ? this.detail : null as any;
+        data["instance"] = this.instance !== undefined ? this.instance : null as any;
+        return data;
+    }
+}
+
+export interface IProblemDetails {
+    type?: string | null;
+    title?: string | null;
+    status?: number | null;
+    detail?: string | null;
+    instance?: string | null;
+
+    [key: string]: any;
+}
+
+export class JobPage implements IJobPage {
+    items!: JobSummary[];
+    nextCursor!: string | null;
+
+    constructor(data?: IJobPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(JobSummary.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): JobPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new JobPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IJobPage {
+    items: JobSummary[];
+    nextCursor: string | null;
+}
+
+/** A background job as listed: what it is, where it stands, its counts. */
+export class JobSummary implements IJobSummary {
+    id!: string;
+    kind!: string;
+    status!: string;
+    total!: number | null;
+    processed!: number;
+    succeeded!: number;
+    failed!: number;
+    percent!: number | null;
+    errorCount!: number;
+    cancelRequested!: boolean;
+    createdBy!: string;
+    createdAt!: Date;
+    startedAt!: Date | null;
+    finishedAt!: Date | null;
+
+    constructor(data?: IJobSummary) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.total = _data["total"] !== undefined ? _data["total"] : null as any;
+            this.processed = _data["processed"] !== undefined ? _data["processed"] : null as any;
+            this.succeeded = _data["succeeded"] !== undefined ? _data["succeeded"] : null as any;
+            this.failed = _data["failed"] !== undefined ? _data["failed"] : null as any;
+            this.percent = _data["percent"] !== undefined ? _data["percent"] : null as any;
+            this.errorCount = _data["errorCount"] !== undefined ? _data["errorCount"] : null as any;
+            this.cancelRequested = _data["cancelRequested"] !== undefined ? _data["cancelRequested"] : null as any;
+            this.createdBy = _data["createdBy"] !== undefined ? _data["createdBy"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.startedAt = _data["startedAt"] ? new Date(_data["startedAt"].toString()) : null as any;
+            this.finishedAt = _data["finishedAt"] ? new Date(_data["finishedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): JobSummary {
+        data = typeof data === 'object' ? data : {};
+        let result = new JobSummary();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["total"] = this.total !== undefined ? this.total : null as any;
+        data["processed"] = this.processed !== undefined ? this.processed : null as any;
+        data["succeeded"] = this.succeeded !== undefined ? this.succeeded : null as any;
+        data["failed"] = this.failed !== undefined ? this.failed : null as any;
+        data["percent"] = this.percent !== undefined ? this.percent : null as any;
+        data["errorCount"] = this.errorCount !== undefined ? this.errorCount : null as any;
+        data["cancelRequested"] = this.cancelRequested !== undefined ? this.cancelRequested : null as any;
+        data["createdBy"] = this.createdBy !== undefined ? this.createdBy : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["startedAt"] = this.startedAt ? this.startedAt.toISOString() : null as any;
+        data["finishedAt"] = this.finishedAt ? this.finishedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** A background job as listed: what it is, where it stands, its counts. */
+export interface IJobSummary {
+    id: string;
+    kind: string;
+    status: string;
+    total: number | null;
+    processed: number;
+    succeeded: number;
+    failed: number;
+    percent: number | null;
+    errorCount: number;
+    cancelRequested: boolean;
+    createdBy: string;
+    createdAt: Date;
+    startedAt: Date | null;
+    finishedAt: Date | null;
+}
+
+export class HttpValidationProblemDetails implements IHttpValidationProblemDetails {
+    type?: string | null;
+    title?: string | null;
+    status?: number | null;
+    detail?: string | null;
+    instance?: string | null;
+    errors?: { [key: string]: string[]; };
+
+    [key: string]: any;
+
+    constructor(data?: IHttpValidationProblemDetails) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            for (var property in _data) {
+                if (_data.hasOwnProperty(property))
+                    this[property] = _data[property];
+            }
+            this.type = _data["type"] !== undefined ? _data["type"] : null as any;
+            this.title = _data["title"] !== undefined ? _data["title"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.detail = _data["detail"] !== undefined ? _data["detail"] : null as any;
+            this.instance = _data["instance"] !== undefined ? _data["instance"] : null as any;
+            if (_data["errors"]) {
+                this.errors = {} as any;
+                for (let key in _data["errors"]) {
+                    if (_data["errors"].hasOwnProperty(key))
+                        (this.errors as any)![key] = _data["errors"][key] !== undefined ? _data["errors"][key] : [];
+                }
+            }
+            else {
+                this.errors = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): HttpValidationProblemDetails {
+        data = typeof data === 'object' ? data : {};
+        let result = new HttpValidationProblemDetails();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        for (var property in this) {
+            if (this.hasOwnProperty(property))
+                data[property] = this[property];
+        }
+        data["type"] = this.type !== undefined ? this.type : null as any;
+        data["title"] = this.title !== undefined ? this.title : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["detail"] = this.detail !== undefined ? this.detail : null as any;
+        data["instance"] = this.instance !== undefined ? this.instance : null as any;
+        if (this.errors) {
+            data["errors"] = {};
+            for (let key in this.errors) {
+                if (this.errors.hasOwnProperty(key))
+                    (data["errors"] as any)[key] = this.errors[key] !== undefined ? this.errors[key] : null as any;
+            }
+        }
+        return data;
+    }
+}
+
+export interface IHttpValidationProblemDetails {
+    type?: string | null;
+    title?: string | null;
+    status?: number | null;
+    detail?: string | null;
+    instance?: string | null;
+    errors?: { [key: string]: string[]; };
+
+    [key: string]: any;
+}
+
 /** One page of search results. Total and the facets count what the search index holds            (at most about a second behind); the items are checked against live stock and status. */
 export class SearchResults implements ISearchResults {
     items!: ProductSummary[];
@@ -7035,153 +8278,6 @@ export class AvailabilityFacet implements IAvailabilityFacet {
 export interface IAvailabilityFacet {
     inStock: number;
     soldOut: number;
-}
-
-export class HttpValidationProblemDetails implements IHttpValidationProblemDetails {
-    type?: string | null;
-    title?: string | null;
-    status?: number | null;
-    detail?: string | null;
-    instance?: string | null;
-    errors?: { [key: string]: string[]; };
-
-    [key: string]: any;
-
-    constructor(data?: IHttpValidationProblemDetails) {
-        if (data) {
-            for (var property in data) {
-                if (data.hasOwnProperty(property))
-                    (this as any)[property] = (data as any)[property];
-            }
-        }
-    }
-
-    init(_data?: any) {
-        if (_data) {
-            for (var property in _data) {
-                if (_data.hasOwnProperty(property))
-                    this[property] = _data[property];
-            }
-            this.type = _data["type"] !== undefined ? _data["type"] : null as any;
-            this.title = _data["title"] !== undefined ? _data["title"] : null as any;
-            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
-            this.detail = _data["detail"] !== undefined ? _data["detail"] : null as any;
-            this.instance = _data["instance"] !== undefined ? _data["instance"] : null as any;
-            if (_data["errors"]) {
-                this.errors = {} as any;
-                for (let key in _data["errors"]) {
-                    if (_data["errors"].hasOwnProperty(key))
-                        (this.errors as any)![key] = _data["errors"][key] !== undefined ? _data["errors"][key] : [];
-                }
-            }
-            else {
-                this.errors = null as any;
-            }
-        }
-    }
-
-    static fromJS(data: any): HttpValidationProblemDetails {
-        data = typeof data === 'object' ? data : {};
-        let result = new HttpValidationProblemDetails();
-        result.init(data);
-        return result;
-    }
-
-    toJSON(data?: any) {
-        data = typeof data === 'object' ? data : {};
-        for (var property in this) {
-            if (this.hasOwnProperty(property))
-                data[property] = this[property];
-        }
-        data["type"] = this.type !== undefined ? this.type : null as any;
-        data["title"] = this.title !== undefined ? this.title : null as any;
-        data["status"] = this.status !== undefined ? this.status : null as any;
-        data["detail"] = this.detail !== undefined ? this.detail : null as any;
-        data["instance"] = this.instance !== undefined ? this.instance : null as any;
-        if (this.errors) {
-            data["errors"] = {};
-            for (let key in this.errors) {
-                if (this.errors.hasOwnProperty(key))
-                    (data["errors"] as any)[key] = this.errors[key] !== undefined ? this.errors[key] : null as any;
-            }
-        }
-        return data;
-    }
-}
-
-export interface IHttpValidationProblemDetails {
-    type?: string | null;
-    title?: string | null;
-    status?: number | null;
-    detail?: string | null;
-    instance?: string | null;
-    errors?: { [key: string]: string[]; };
-
-    [key: string]: any;
-}
-
-export class ProblemDetails implements IProblemDetails {
-    type?: string | null;
-    title?: string | null;
-    status?: number | null;
-    detail?: string | null;
-    instance?: string | null;
-
-    [key: string]: any;
-
-    constructor(data?: IProblemDetails) {
-        if (data) {
-            for (var property in data) {
-                if (data.hasOwnProperty(property))
-                    (this as any)[property] = (data as any)[property];
-            }
-        }
-    }
-
-    init(_data?: any) {
-        if (_data) {
-            for (var property in _data) {
-                if (_data.hasOwnProperty(property))
-                    this[property] = _data[property];
-            }
-            this.type = _data["type"] !== undefined ? _data["type"] : null as any;
-            this.title = _data["title"] !== undefined ? _data["title"] : null as any;
-            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
-            this.detail = _data["detail"] !== undefined ? _data["detail"] : null as any;
-            this.instance = _data["instance"] !== undefined ? _data["instance"] : null as any;
-        }
-    }
-
-    static fromJS(data: any): ProblemDetails {
-        data = typeof data === 'object' ? data : {};
-        let result = new ProblemDetails();
-        result.init(data);
-        return result;
-    }
-
-    toJSON(data?: any) {
-        data = typeof data === 'object' ? data : {};
-        for (var property in this) {
-            if (this.hasOwnProperty(property))
-                data[property] = this[property];
-        }
-        data["type"] = this.type !== undefined ? this.type : null as any;
-        data["title"] = this.title !== undefined ? this.title : null as any;
-        data["status"] = this.status !== undefined ? this.status : null as any;
-        data["detail"] = this.detail !== undefined ? this.detail : null as any;
-        data["instance"] = this.instance !== undefined ? this.instance : null as any;
-        return data;
-    }
-}
-
-export interface IProblemDetails {
-    type?: string | null;
-    title?: string | null;
-    status?: number | null;
-    detail?: string | null;
-    instance?: string | null;
-
-    [key: string]: any;
 }
 
 export class SearchSuggestions implements ISearchSuggestions {
@@ -10526,6 +11622,476 @@ export interface IImageInput {
     height: number;
 }
 
+export class StockLedgerPage implements IStockLedgerPage {
+    items!: StockMovement[];
+    nextCursor!: string | null;
+
+    constructor(data?: IStockLedgerPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(StockMovement.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): StockLedgerPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new StockLedgerPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IStockLedgerPage {
+    items: StockMovement[];
+    nextCursor: string | null;
+}
+
+/** One change of a SKU's stock: on hand and reserved after it, the change of each, why and who. */
+export class StockMovement implements IStockMovement {
+    id!: number;
+    sku!: string;
+    onHandDelta!: number;
+    onHand!: number;
+    reservedDelta!: number;
+    reserved!: number | null;
+    reason!: string;
+    actor!: string;
+    createdAt!: Date;
+
+    constructor(data?: IStockMovement) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.sku = _data["sku"] !== undefined ? _data["sku"] : null as any;
+            this.onHandDelta = _data["onHandDelta"] !== undefined ? _data["onHandDelta"] : null as any;
+            this.onHand = _data["onHand"] !== undefined ? _data["onHand"] : null as any;
+            this.reservedDelta = _data["reservedDelta"] !== undefined ? _data["reservedDelta"] : null as any;
+            this.reserved = _data["reserved"] !== undefined ? _data["reserved"] : null as any;
+            this.reason = _data["reason"] !== undefined ? _data["reason"] : null as any;
+            this.actor = _data["actor"] !== undefined ? _data["actor"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): StockMovement {
+        data = typeof data === 'object' ? data : {};
+        let result = new StockMovement();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["sku"] = this.sku !== undefined ? this.sku : null as any;
+        data["onHandDelta"] = this.onHandDelta !== undefined ? this.onHandDelta : null as any;
+        data["onHand"] = this.onHand !== undefined ? this.onHand : null as any;
+        data["reservedDelta"] = this.reservedDelta !== undefined ? this.reservedDelta : null as any;
+        data["reserved"] = this.reserved !== undefined ? this.reserved : null as any;
+        data["reason"] = this.reason !== undefined ? this.reason : null as any;
+        data["actor"] = this.actor !== undefined ? this.actor : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** One change of a SKU's stock: on hand and reserved after it, the change of each, why and who. */
+export interface IStockMovement {
+    id: number;
+    sku: string;
+    onHandDelta: number;
+    onHand: number;
+    reservedDelta: number;
+    reserved: number | null;
+    reason: string;
+    actor: string;
+    createdAt: Date;
+}
+
+export class AdminProductPage implements IAdminProductPage {
+    items!: AdminProductRow[];
+    nextCursor!: string | null;
+
+    constructor(data?: IAdminProductPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(AdminProductRow.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AdminProductPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new AdminProductPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IAdminProductPage {
+    items: AdminProductRow[];
+    nextCursor: string | null;
+}
+
+/** One row of the admin product list: every status, stock summed over active variants. */
+export class AdminProductRow implements IAdminProductRow {
+    id!: string;
+    slug!: string;
+    title!: string;
+    status!: string;
+    image!: ProductImage | null;
+    price!: PriceRange | null;
+    totalAvailable!: number;
+    lowStock!: boolean;
+    variantCount!: number;
+    updatedAt!: Date;
+    version!: number;
+
+    constructor(data?: IAdminProductRow) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.slug = _data["slug"] !== undefined ? _data["slug"] : null as any;
+            this.title = _data["title"] !== undefined ? _data["title"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.image = _data["image"] ? ProductImage.fromJS(_data["image"]) : null as any;
+            this.price = _data["price"] ? PriceRange.fromJS(_data["price"]) : null as any;
+            this.totalAvailable = _data["totalAvailable"] !== undefined ? _data["totalAvailable"] : null as any;
+            this.lowStock = _data["lowStock"] !== undefined ? _data["lowStock"] : null as any;
+            this.variantCount = _data["variantCount"] !== undefined ? _data["variantCount"] : null as any;
+            this.updatedAt = _data["updatedAt"] ? new Date(_data["updatedAt"].toString()) : null as any;
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AdminProductRow {
+        data = typeof data === 'object' ? data : {};
+        let result = new AdminProductRow();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["slug"] = this.slug !== undefined ? this.slug : null as any;
+        data["title"] = this.title !== undefined ? this.title : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["image"] = this.image ? this.image.toJSON() : null as any;
+        data["price"] = this.price ? this.price.toJSON() : null as any;
+        data["totalAvailable"] = this.totalAvailable !== undefined ? this.totalAvailable : null as any;
+        data["lowStock"] = this.lowStock !== undefined ? this.lowStock : null as any;
+        data["variantCount"] = this.variantCount !== undefined ? this.variantCount : null as any;
+        data["updatedAt"] = this.updatedAt ? this.updatedAt.toISOString() : null as any;
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        return data;
+    }
+}
+
+/** One row of the admin product list: every status, stock summed over active variants. */
+export interface IAdminProductRow {
+    id: string;
+    slug: string;
+    title: string;
+    status: string;
+    image: ProductImage | null;
+    price: PriceRange | null;
+    totalAvailable: number;
+    lowStock: boolean;
+    variantCount: number;
+    updatedAt: Date;
+    version: number;
+}
+
+/** The lowest and highest price among a product's active variants. */
+export class PriceRange implements IPriceRange {
+    min!: Money;
+    max!: Money;
+
+    constructor(data?: IPriceRange) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.min = new Money();
+            this.max = new Money();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.min = _data["min"] ? Money.fromJS(_data["min"]) : new Money();
+            this.max = _data["max"] ? Money.fromJS(_data["max"]) : new Money();
+        }
+    }
+
+    static fromJS(data: any): PriceRange {
+        data = typeof data === 'object' ? data : {};
+        let result = new PriceRange();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["min"] = this.min ? this.min.toJSON() : null as any;
+        data["max"] = this.max ? this.max.toJSON() : null as any;
+        return data;
+    }
+}
+
+/** The lowest and highest price among a product's active variants. */
+export interface IPriceRange {
+    min: Money;
+    max: Money;
+}
+
+export class InventoryPage implements IInventoryPage {
+    items!: InventoryRow[];
+    nextCursor!: string | null;
+
+    constructor(data?: IInventoryPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(InventoryRow.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): InventoryPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new InventoryPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IInventoryPage {
+    items: InventoryRow[];
+    nextCursor: string | null;
+}
+
+/** One SKU's stock with its product, for the inventory screen. */
+export class InventoryRow implements IInventoryRow {
+    sku!: string;
+    productId!: string;
+    productTitle!: string;
+    variantTitle!: string;
+    onHand!: number;
+    reserved!: number;
+    available!: number;
+    lowStockThreshold!: number;
+    lowStock!: boolean;
+    version!: number;
+    updatedAt!: Date;
+
+    constructor(data?: IInventoryRow) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.sku = _data["sku"] !== undefined ? _data["sku"] : null as any;
+            this.productId = _data["productId"] !== undefined ? _data["productId"] : null as any;
+            this.productTitle = _data["productTitle"] !== undefined ? _data["productTitle"] : null as any;
+            this.variantTitle = _data["variantTitle"] !== undefined ? _data["variantTitle"] : null as any;
+            this.onHand = _data["onHand"] !== undefined ? _data["onHand"] : null as any;
+            this.reserved = _data["reserved"] !== undefined ? _data["reserved"] : null as any;
+            this.available = _data["available"] !== undefined ? _data["available"] : null as any;
+            this.lowStockThreshold = _data["lowStockThreshold"] !== undefined ? _data["lowStockThreshold"] : null as any;
+            this.lowStock = _data["lowStock"] !== undefined ? _data["lowStock"] : null as any;
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+            this.updatedAt = _data["updatedAt"] ? new Date(_data["updatedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): InventoryRow {
+        data = typeof data === 'object' ? data : {};
+        let result = new InventoryRow();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["sku"] = this.sku !== undefined ? this.sku : null as any;
+        data["productId"] = this.productId !== undefined ? this.productId : null as any;
+        data["productTitle"] = this.productTitle !== undefined ? this.productTitle : null as any;
+        data["variantTitle"] = this.variantTitle !== undefined ? this.variantTitle : null as any;
+        data["onHand"] = this.onHand !== undefined ? this.onHand : null as any;
+        data["reserved"] = this.reserved !== undefined ? this.reserved : null as any;
+        data["available"] = this.available !== undefined ? this.available : null as any;
+        data["lowStockThreshold"] = this.lowStockThreshold !== undefined ? this.lowStockThreshold : null as any;
+        data["lowStock"] = this.lowStock !== undefined ? this.lowStock : null as any;
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        data["updatedAt"] = this.updatedAt ? this.updatedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** One SKU's stock with its product, for the inventory screen. */
+export interface IInventoryRow {
+    sku: string;
+    productId: string;
+    productTitle: string;
+    variantTitle: string;
+    onHand: number;
+    reserved: number;
+    available: number;
+    lowStockThreshold: number;
+    lowStock: boolean;
+    version: number;
+    updatedAt: Date;
+}
+
+export class SetLowStockThresholdRequest implements ISetLowStockThresholdRequest {
+    threshold!: number;
+
+    constructor(data?: ISetLowStockThresholdRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.threshold = _data["threshold"] !== undefined ? _data["threshold"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): SetLowStockThresholdRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new SetLowStockThresholdRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["threshold"] = this.threshold !== undefined ? this.threshold : null as any;
+        return data;
+    }
+}
+
+export interface ISetLowStockThresholdRequest {
+    threshold: number;
+}
+
 export class SetStockRequest implements ISetStockRequest {
     onHand!: number;
     reason!: string;
@@ -13717,6 +15283,11 @@ function formatDate(d: Date) {
     return d.getFullYear() + '-' + 
         (d.getMonth() < 9 ? ('0' + (d.getMonth()+1)) : (d.getMonth()+1)) + '-' +
         (d.getDate() < 10 ? ('0' + d.getDate()) : d.getDate());
+}
+
+export interface FileParameter {
+    data: any;
+    fileName: string;
 }
 
 export class ApiException extends Error {
