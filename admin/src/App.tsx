@@ -11,6 +11,7 @@ import { theme } from "./layout/theme";
 import { Overview } from "./overview/Overview";
 import { discountCodeScreens, shippingMethodScreens, taxRateScreens } from "./pricing";
 import { auditScreens } from "./audit";
+import { importScreens } from "./imports";
 
 export function App() {
   // Real paths (/admin/discount-codes/...), not react-admin's default hash routes: the API host answers
@@ -32,6 +33,7 @@ export function App() {
       <Resource name="shipping-methods" options={{ label: "Shipping methods" }} {...shippingMethodScreens} />
       <Resource name="tax-rates" options={{ label: "Tax rates" }} {...taxRateScreens} />
       <Resource name="audit" options={{ label: "Audit log" }} {...auditScreens} />
+      <Resource name="imports" options={{ label: "Imports" }} {...importScreens} />
     </Admin>
     </BrowserRouter>
   );

@@ -5,12 +5,14 @@ import { problemOf, problemTypeIs } from "./http";
 import type { ResourceHandler } from "./handler";
 import { discountCodes, shippingMethods, taxRates } from "../pricing/handlers";
 import { auditEntries } from "../audit/handlers";
+import { imports } from "../imports/handlers";
 
 const handlers: Record<string, ResourceHandler> = {
   "discount-codes": discountCodes,
   "shipping-methods": shippingMethods,
   "tax-rates": taxRates,
   audit: auditEntries,
+  imports,
 };
 
 export const staleMessage =
