@@ -114,7 +114,14 @@ const ImportList = () => (
   <>
     <Title title="Imports" />
     <UploadPanel />
-    <List title="Imports" resource="imports" exporter={false} perPage={25} sort={{ field: "id", order: "DESC" }}>
+    <List
+      title="Imports"
+      resource="imports"
+      exporter={false}
+      perPage={25}
+      sort={{ field: "id", order: "DESC" }}
+      empty={<Typography sx={{ p: 2 }}>No imports yet.</Typography>}
+    >
       <Datagrid bulkActionButtons={false} rowClick="show">
         <DateField source="createdAt" label="Started" showTime sortable={false} />
         <TextField source="status" sortable={false} />
