@@ -3,6 +3,7 @@ using Headless.Api;
 using Headless.Api.Features.Accounts;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Features.Catalog.Images;
+using Headless.Api.Features.Catalog.Imports;
 using Headless.Api.Features.Commerce;
 using Headless.Api.Features.Email;
 using Headless.Api.Features.Payments;
@@ -108,6 +109,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<Headless.Api.Platf
 builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddProductImages(builder.Configuration);
 builder.Services.AddJobHandler<Headless.Api.Features.Catalog.Admin.BulkProductJob>();
+builder.Services.AddProductImports(builder.Configuration);
 
 var app = builder.Build();
 

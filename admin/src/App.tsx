@@ -21,6 +21,7 @@ const Overview = lazy(() => import("./overview/Overview").then((m) => ({ default
 import { productScreens } from "./products";
 import { inventoryScreens } from "./inventory";
 import { bulkScreens } from "./bulk";
+import { importScreens } from "./imports";
 
 export function App() {
   // Real paths (/admin/discount-codes/...), not react-admin's default hash routes: the API host answers
@@ -53,6 +54,7 @@ export function App() {
       <Resource name="products" options={{ label: "Products" }} {...productScreens} />
       <Resource name="inventory" options={{ label: "Inventory" }} {...inventoryScreens} />
       <Resource name="bulk" options={{ label: "Bulk changes" }} {...bulkScreens} />
+      <Resource name="imports" options={{ label: "Imports" }} {...importScreens} />
     </Admin>
     </BrowserRouter>
   );

@@ -11,6 +11,7 @@ import { apiKeys, staff, staffInvitations } from "../staff/handlers";
 import { products } from "../products/handlers";
 import { inventory } from "../inventory/handlers";
 import { bulkJobs } from "../bulk/handlers";
+import { imports } from "../imports/handlers";
 
 const handlers: Record<string, ResourceHandler> = {
   "discount-codes": discountCodes,
@@ -25,6 +26,7 @@ const handlers: Record<string, ResourceHandler> = {
   products,
   inventory,
   bulk: bulkJobs,
+  imports,
 };
 
 export const staleMessage =

@@ -19,5 +19,7 @@ public static class ApiTags
         tags["Admin accounts"] = "Admins: people, roles, API keys, and customers' personal data.";
         tags["Admin audit"] = "Admins: the tamper-evident audit log of staff writes and account events, and the check of its hash chain.";
         tags["Admin search"] = "Admins: rebuild the search index.";
+        tags["Admin imports"] = "Staff: import products from a Shopify product CSV (a background job) and export the catalog in the same format.";
+        tags["Admin jobs"] = "Staff: background jobs (imports, bulk edits): status, progress, errors, cancellation.";
     }
 }

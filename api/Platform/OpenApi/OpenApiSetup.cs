@@ -38,6 +38,7 @@ public static class OpenApiSetup
                 s.OperationProcessors.Add(new SecurityAndHeaderNames());
                 s.OperationProcessors.Add(new RequestExamples());
                 s.OperationProcessors.Add(new Features.Catalog.Images.ImageUploadBody.Describe());
+                s.OperationProcessors.Add(new Features.Catalog.Imports.CsvUploadBody.Describe());
                 s.SchemaSettings.SchemaProcessors.Add(new RecordParametersAreRequired());
                 s.PostProcess += document =>
                 {

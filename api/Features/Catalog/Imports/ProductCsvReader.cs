@@ -125,16 +125,8 @@ public sealed partial class ProductCsvReader(string currency)
         {
             errors.Add(new JobError(null, null, null, "The file has a header but no products."));
         }
-        foreach (var draft in byHandle.Values)
-        {
-            if (draft.Variants.Count == 0)
-            {
-                errors.Add(new JobError(draft.Row, ShopifyColumns.Sku, draft.Handle,
-                    "This product has no variant row (a row with Variant SKU and Variant Price). Add one."));
-                continue;
-            }
-            products.Add(draft.ToProduct());
-        }
+        // A product without variant rows is allowed (the export writes one for a product whose variants are all archived).
+        products.AddRange(byHandle.Values.Select(d => d.ToProduct()));
         return new ImportFile(errors.Count == 0 ? products : [], errors, ignored, rowNumber - 1);
     }
 
@@ -437,7 +429,7 @@ public sealed partial class ProductCsvReader(string currency)
         {
             optionValues.Clear();
         }
-        else if (optionValues.Count == names.Count && product.Variants.FirstOrDefault(v => v.OptionValues.SequenceEqual(optionValues, StringComparer.OrdinalIgnoreCase)) is { } same)
+        else if (names.Count > 0 && optionValues.Count == names.Count && product.Variants.FirstOrDefault(v => v.OptionValues.SequenceEqual(optionValues, StringComparer.OrdinalIgnoreCase)) is { } same)
         {
             error(ShopifyColumns.OptionValues[0], $"Row {same.Row} has the same options ({string.Join(" / ", optionValues)}). Each variant of a product needs its own.");
         }
