@@ -1494,7 +1494,7 @@ export class HeadlessClient {
     }
 
     /**
-     * Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked
+     * Cancel an order that has not shipped: an unpaid one releases its stock; a paid one is refunded in full and restocked (If-Match required)
      * @param body (optional) 
      * @return Success
      */
@@ -1573,12 +1573,26 @@ export class HeadlessClient {
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
         } else if (status === 422) {
             return response.text().then((_responseText) => {
             let result422: any = null;
             let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result422 = ProblemDetails.fromJS(resultData422);
             return throwException("A server side error occurred.", status, _responseText, _headers, result422);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -1679,6 +1693,75 @@ export class HeadlessClient {
     }
 
     /**
+     * The order's timeline: placed, payment attempts, paid, shipped (carrier, tracking), delivered, canceled, refunds, each with actor and time
+     * @return Success
+     */
+    getOrderTimeline(orderId: string): Promise<OrderTimeline> {
+        let url_ = this.baseUrl + "/api/v1/admin/orders/{orderId}/timeline";
+        if (orderId === undefined || orderId === null)
+            throw new globalThis.Error("The parameter 'orderId' must be defined.");
+        url_ = url_.replace("{orderId}", encodeURIComponent("" + orderId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetOrderTimeline(_response);
+        });
+    }
+
+    protected processGetOrderTimeline(response: Response): Promise<OrderTimeline> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = OrderTimeline.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<OrderTimeline>(null as any);
+    }
+
+    /**
      * Orders and revenue per day for the last 30 days, orders awaiting payment, the 10 newest orders
      * @return Success
      */
@@ -1738,17 +1821,20 @@ export class HeadlessClient {
     }
 
     /**
-     * List orders, newest first, by status, customer email or order number
+     * List orders, newest first, by status, placed date, customer (email or account id), total range or order number
      * @param status (optional) One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.
      * @param email (optional) Exact customer email (case-insensitive).
      * @param number (optional) An order number such as HL-100001.
+     * @param customerId (optional) The customer's account id (orders placed while signed in).
+     * @param totalMin (optional) Only orders with a total of at least this many minor units.
+     * @param totalMax (optional) Only orders with a total of at most this many minor units.
      * @param createdFrom (optional) Only orders placed at or after this time (ISO 8601).
      * @param createdTo (optional) Only orders placed before this time (ISO 8601).
      * @param cursor (optional) 
      * @param limit (optional) 
      * @return Success
      */
-    listOrders(status?: string | null | undefined, email?: string | null | undefined, number?: string | null | undefined, createdFrom?: Date | null | undefined, createdTo?: Date | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<OrderPage> {
+    listOrders(status?: string | null | undefined, email?: string | null | undefined, number?: string | null | undefined, customerId?: string | null | undefined, totalMin?: number | null | undefined, totalMax?: number | null | undefined, createdFrom?: Date | null | undefined, createdTo?: Date | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<OrderPage> {
         let url_ = this.baseUrl + "/api/v1/admin/orders?";
         if (status !== undefined && status !== null)
             url_ += "status=" + encodeURIComponent("" + status) + "&";
@@ -1756,6 +1842,12 @@ export class HeadlessClient {
             url_ += "email=" + encodeURIComponent("" + email) + "&";
         if (number !== undefined && number !== null)
             url_ += "number=" + encodeURIComponent("" + number) + "&";
+        if (customerId !== undefined && customerId !== null)
+            url_ += "customerId=" + encodeURIComponent("" + customerId) + "&";
+        if (totalMin !== undefined && totalMin !== null)
+            url_ += "totalMin=" + encodeURIComponent("" + totalMin) + "&";
+        if (totalMax !== undefined && totalMax !== null)
+            url_ += "totalMax=" + encodeURIComponent("" + totalMax) + "&";
         if (createdFrom !== undefined && createdFrom !== null)
             url_ += "createdFrom=" + encodeURIComponent(createdFrom ? "" + createdFrom.toISOString() : "") + "&";
         if (createdTo !== undefined && createdTo !== null)
@@ -1792,7 +1884,7 @@ export class HeadlessClient {
             return response.text().then((_responseText) => {
             let result400: any = null;
             let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
-            result400 = ProblemDetails.fromJS(resultData400);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
             return throwException("Bad Request", status, _responseText, _headers, result400);
             });
         } else if (status === 401) {
@@ -1825,7 +1917,7 @@ export class HeadlessClient {
     }
 
     /**
-     * Mark a shipped order delivered
+     * Mark a shipped order delivered (If-Match required)
      * @return Success
      */
     markOrderDelivered(orderId: string): Promise<Order> {
@@ -1885,6 +1977,20 @@ export class HeadlessClient {
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
@@ -1901,10 +2007,12 @@ export class HeadlessClient {
     }
 
     /**
-     * Refund all or part of a paid order through the payment provider (Idempotency-Key required)
+     * Refund all or part of a paid order through the payment provider (If-Match and Idempotency-Key required)
+     * @param idempotencyKey (optional) A key unique to this refund (a UUID); a retry with the same key and body completes or replays it.
+                Read by Read; declared here so clients send it.
      * @return Created
      */
-    refundOrder(orderId: string, body: RefundRequest): Promise<RefundResult> {
+    refundOrder(orderId: string, body: RefundRequest, idempotencyKey?: string | null | undefined): Promise<RefundResult> {
         let url_ = this.baseUrl + "/api/v1/admin/orders/{orderId}/refunds";
         if (orderId === undefined || orderId === null)
             throw new globalThis.Error("The parameter 'orderId' must be defined.");
@@ -1917,6 +2025,7 @@ export class HeadlessClient {
             body: content_,
             method: "POST",
             headers: {
+                "Idempotency-Key": idempotencyKey !== undefined && idempotencyKey !== null ? "" + idempotencyKey : "",
                 "Content-Type": "application/json",
                 "Accept": "application/json"
             }
@@ -1979,12 +2088,26 @@ export class HeadlessClient {
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
         } else if (status === 422) {
             return response.text().then((_responseText) => {
             let result422: any = null;
             let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result422 = ProblemDetails.fromJS(resultData422);
             return throwException("A server side error occurred.", status, _responseText, _headers, result422);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -2016,7 +2139,7 @@ export class HeadlessClient {
     }
 
     /**
-     * Mark a paid order shipped with its carrier and tracking number; the customer is emailed
+     * Mark a paid order shipped with its carrier and tracking number; the customer is emailed (If-Match required)
      * @return Success
      */
     shipOrder(orderId: string, body: ShipOrderRequest): Promise<Order> {
@@ -2086,6 +2209,20 @@ export class HeadlessClient {
             let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -2669,6 +2806,316 @@ export class HeadlessClient {
             });
         }
         return Promise.resolve<Job>(null as any);
+    }
+
+    /**
+     * Remove an uploaded image from a product
+     * @param ifMatch (optional) The product's ETag from GET, e.g. "v3".
+     * @return Success
+     */
+    deleteProductImage(id: string, imageId: string, ifMatch?: string | null | undefined): Promise<ProductDetail> {
+        let url_ = this.baseUrl + "/api/v1/admin/products/{id}/images/{imageId}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        if (imageId === undefined || imageId === null)
+            throw new globalThis.Error("The parameter 'imageId' must be defined.");
+        url_ = url_.replace("{imageId}", encodeURIComponent("" + imageId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteProductImage(_response);
+        });
+    }
+
+    protected processDeleteProductImage(response: Response): Promise<ProductDetail> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ProductDetail.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProductDetail>(null as any);
+    }
+
+    /**
+     * Reorder a product's uploaded images and set their alt texts
+     * @param ifMatch (optional) The product's ETag from GET, e.g. "v3".
+     * @return Success
+     */
+    reorderProductImages(id: string, body: ProductImagesRequest, ifMatch?: string | null | undefined): Promise<ProductDetail> {
+        let url_ = this.baseUrl + "/api/v1/admin/products/{id}/images";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processReorderProductImages(_response);
+        });
+    }
+
+    protected processReorderProductImages(response: Response): Promise<ProductDetail> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = ProductDetail.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProductDetail>(null as any);
+    }
+
+    /**
+     * Upload a product image (JPEG, PNG or WebP): it is processed into responsive AVIF, WebP and JPEG files and appended to the product's images
+     * @param ifMatch (optional) The product's ETag from GET, e.g. "v3".
+     * @param file (optional) The image.
+     * @param alt (optional) Alt text.
+     * @return Created
+     */
+    uploadProductImage(id: string, ifMatch?: string | null | undefined, file?: FileParameter | undefined, alt?: string | undefined): Promise<ProductDetail> {
+        let url_ = this.baseUrl + "/api/v1/admin/products/{id}/images";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = new FormData();
+        if (file === null || file === undefined)
+            throw new globalThis.Error("The parameter 'file' cannot be null.");
+        else
+            content_.append("file", file.data, file.fileName ? file.fileName : "file");
+        if (alt === null || alt === undefined)
+            throw new globalThis.Error("The parameter 'alt' cannot be null.");
+        else
+            content_.append("alt", alt.toString());
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUploadProductImage(_response);
+        });
+    }
+
+    protected processUploadProductImage(response: Response): Promise<ProductDetail> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = ProductDetail.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 413) {
+            return response.text().then((_responseText) => {
+            let result413: any = null;
+            let resultData413 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result413 = ProblemDetails.fromJS(resultData413);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result413);
+            });
+        } else if (status === 415) {
+            return response.text().then((_responseText) => {
+            let result415: any = null;
+            let resultData415 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result415 = ProblemDetails.fromJS(resultData415);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result415);
+            });
+        } else if (status === 422) {
+            return response.text().then((_responseText) => {
+            let result422: any = null;
+            let resultData422 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result422 = ProblemDetails.fromJS(resultData422);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result422);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<ProductDetail>(null as any);
     }
 
     /**
@@ -4161,6 +4608,76 @@ export class HeadlessClient {
             });
         }
         return Promise.resolve<InventoryRow>(null as any);
+    }
+
+    /**
+     * Change the status, categories, prices or stock of many products in one background job
+     * @return The job, queued; Location is its URL
+     */
+    startBulkProductJob(body: BulkProductJobRequest): Promise<Job> {
+        let url_ = this.baseUrl + "/api/v1/admin/products/bulk-jobs";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processStartBulkProductJob(_response);
+        });
+    }
+
+    protected processStartBulkProductJob(response: Response): Promise<Job> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 202) {
+            return response.text().then((_responseText) => {
+            let result202: any = null;
+            let resultData202 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result202 = Job.fromJS(resultData202);
+            return result202;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("The selection or the action\'s fields are not valid; `errors` names them", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Job>(null as any);
     }
 
     /**
@@ -6524,6 +7041,83 @@ export class HeadlessClient {
     }
 
     /**
+     * Accept a staff invitation with the token from its email: creates the staff account with the password chosen
+     * @return Created
+     */
+    acceptStaffInvitation(body: AcceptStaffInvitationRequest): Promise<Accepted> {
+        let url_ = this.baseUrl + "/api/v1/staff-invitations/acceptance";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processAcceptStaffInvitation(_response);
+        });
+    }
+
+    protected processAcceptStaffInvitation(response: Response): Promise<Accepted> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = Accepted.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 429) {
+            return response.text().then((_responseText) => {
+            let result429: any = null;
+            let resultData429 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result429 = ProblemDetails.fromJS(resultData429);
+            return throwException("Too Many Requests", status, _responseText, _headers, result429);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<Accepted>(null as any);
+    }
+
+    /**
      * Create an API key for an integration; the secret is in this response only, we keep just its hash
      * @return Created
      */
@@ -6798,6 +7392,302 @@ export class HeadlessClient {
     }
 
     /**
+     * A customer's profile, latest orders, addresses and consent history
+     * @return Success
+     */
+    getCustomer(id: string): Promise<CustomerDetail> {
+        let url_ = this.baseUrl + "/api/v1/admin/customers/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetCustomer(_response);
+        });
+    }
+
+    protected processGetCustomer(response: Response): Promise<CustomerDetail> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = CustomerDetail.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<CustomerDetail>(null as any);
+    }
+
+    /**
+     * Invite a staff member by email with roles (staff, admin): a one-time link valid 72 hours sets their password
+     * @return Created
+     */
+    inviteStaff(body: InviteStaffRequest): Promise<StaffInvitation> {
+        let url_ = this.baseUrl + "/api/v1/admin/staff-invitations";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processInviteStaff(_response);
+        });
+    }
+
+    protected processInviteStaff(response: Response): Promise<StaffInvitation> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = StaffInvitation.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<StaffInvitation>(null as any);
+    }
+
+    /**
+     * List staff invitations, newest first: pending ones by default
+     * @param status (optional) pending (default), accepted, revoked, expired or all.
+     * @param cursor (optional) The nextCursor of the previous page.
+     * @param limit (optional) Page size, 1-100, default 50.
+     * @return Success
+     */
+    listStaffInvitations(status?: string | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<StaffInvitationPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/staff-invitations?";
+        if (status !== undefined && status !== null)
+            url_ += "status=" + encodeURIComponent("" + status) + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListStaffInvitations(_response);
+        });
+    }
+
+    protected processListStaffInvitations(response: Response): Promise<StaffInvitationPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = StaffInvitationPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<StaffInvitationPage>(null as any);
+    }
+
+    /**
+     * List customer accounts, newest first, optionally searched by email or name
+     * @param q (optional) Part of an email address or name, 2-100 characters.
+     * @param cursor (optional) The nextCursor of the previous page.
+     * @param limit (optional) Page size, 1-100, default 50.
+     * @return Success
+     */
+    listCustomers(q?: string | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<CustomerPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/customers?";
+        if (q !== undefined && q !== null)
+            url_ += "q=" + encodeURIComponent("" + q) + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListCustomers(_response);
+        });
+    }
+
+    protected processListCustomers(response: Response): Promise<CustomerPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = CustomerPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<CustomerPage>(null as any);
+    }
+
+    /**
      * List accounts, newest first, optionally only those with a role
      * @param role (optional) customer, staff or admin
      * @param cursor (optional) The nextCursor of the previous page.
@@ -6921,6 +7811,150 @@ export class HeadlessClient {
             let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result404 = ProblemDetails.fromJS(resultData404);
             return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Revoke a staff member: every staff role (staff, admin) is removed and all their sessions end at once
+     * @return No Content
+     */
+    revokeStaff(id: string): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/admin/staff/{id}/revocation";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRevokeStaff(_response);
+        });
+    }
+
+    protected processRevokeStaff(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Revoke a staff invitation: its link stops working at once
+     * @return No Content
+     */
+    revokeStaffInvitation(id: string): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/admin/staff-invitations/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            headers: {
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRevokeStaffInvitation(_response);
+        });
+    }
+
+    protected processRevokeStaffInvitation(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result409);
             });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
@@ -7917,11 +8951,16 @@ export interface IProductSummary {
     createdAt: Date;
 }
 
+/** A product image: url is the JPEG at a middle width (any browser shows it), width and height that file's size; uploaded images also carry an id (to delete or reorder them) and sources (every width in AVIF, WebP and JPEG, for a picture element). */
 export class ProductImage implements IProductImage {
     url!: string;
     alt!: string;
     width!: number;
     height!: number;
+    /** Set on uploaded images; images given by URL have none. */
+    id?: string | null;
+    /** The processed files of an uploaded image (AVIF, then WebP, then JPEG, narrowest first); null for images given by URL. */
+    sources?: ImageSource[] | null;
 
     constructor(data?: IProductImage) {
         if (data) {
@@ -7938,6 +8977,15 @@ export class ProductImage implements IProductImage {
             this.alt = _data["alt"] !== undefined ? _data["alt"] : null as any;
             this.width = _data["width"] !== undefined ? _data["width"] : null as any;
             this.height = _data["height"] !== undefined ? _data["height"] : null as any;
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            if (Array.isArray(_data["sources"])) {
+                this.sources = [] as any;
+                for (let item of _data["sources"])
+                    this.sources!.push(ImageSource.fromJS(item));
+            }
+            else {
+                this.sources = null as any;
+            }
         }
     }
 
@@ -7954,15 +9002,76 @@ export class ProductImage implements IProductImage {
         data["alt"] = this.alt !== undefined ? this.alt : null as any;
         data["width"] = this.width !== undefined ? this.width : null as any;
         data["height"] = this.height !== undefined ? this.height : null as any;
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        if (Array.isArray(this.sources)) {
+            data["sources"] = [];
+            for (let item of this.sources)
+                data["sources"].push(item ? item.toJSON() : null as any);
+        }
         return data;
     }
 }
 
+/** A product image: url is the JPEG at a middle width (any browser shows it), width and height that file's size; uploaded images also carry an id (to delete or reorder them) and sources (every width in AVIF, WebP and JPEG, for a picture element). */
 export interface IProductImage {
     url: string;
     alt: string;
     width: number;
     height: number;
+    /** Set on uploaded images; images given by URL have none. */
+    id?: string | null;
+    /** The processed files of an uploaded image (AVIF, then WebP, then JPEG, narrowest first); null for images given by URL. */
+    sources?: ImageSource[] | null;
+}
+
+/** One processed file of an image: its format (avif, webp or jpeg), pixel size and URL. */
+export class ImageSource implements IImageSource {
+    format!: string;
+    width!: number;
+    height!: number;
+    url!: string;
+
+    constructor(data?: IImageSource) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.format = _data["format"] !== undefined ? _data["format"] : null as any;
+            this.width = _data["width"] !== undefined ? _data["width"] : null as any;
+            this.height = _data["height"] !== undefined ? _data["height"] : null as any;
+            this.url = _data["url"] !== undefined ? _data["url"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ImageSource {
+        data = typeof data === 'object' ? data : {};
+        let result = new ImageSource();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["format"] = this.format !== undefined ? this.format : null as any;
+        data["width"] = this.width !== undefined ? this.width : null as any;
+        data["height"] = this.height !== undefined ? this.height : null as any;
+        data["url"] = this.url !== undefined ? this.url : null as any;
+        return data;
+    }
+}
+
+/** One processed file of an image: its format (avif, webp or jpeg), pixel size and URL. */
+export interface IImageSource {
+    format: string;
+    width: number;
+    height: number;
+    url: string;
 }
 
 /** An amount of money in minor units (cents) of an ISO 4217 currency. */
@@ -9884,6 +10993,138 @@ export interface ICancelOrderRequest {
     reason?: string | null;
 }
 
+export class OrderTimeline implements IOrderTimeline {
+    orderId!: string;
+    number!: string;
+    items!: OrderTimelineEntry[];
+
+    constructor(data?: IOrderTimeline) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.orderId = _data["orderId"] !== undefined ? _data["orderId"] : null as any;
+            this.number = _data["number"] !== undefined ? _data["number"] : null as any;
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(OrderTimelineEntry.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): OrderTimeline {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderTimeline();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["orderId"] = this.orderId !== undefined ? this.orderId : null as any;
+        data["number"] = this.number !== undefined ? this.number : null as any;
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+export interface IOrderTimeline {
+    orderId: string;
+    number: string;
+    items: OrderTimelineEntry[];
+}
+
+/** One step of an order's life for staff. Kind: placed, payment_started, payment_processing,            payment_failed, payment_mismatch, paid, shipped, delivered, canceled, refund_requested, refund_failed,            refunded, note. Actor is "user:{id}", "api-key:{id}", "system:{name}" or "anonymous"; ActorEmail names            a person when the actor is an account. */
+export class OrderTimelineEntry implements IOrderTimelineEntry {
+    kind!: string;
+    at!: Date;
+    actor!: string;
+    actorEmail!: string | null;
+    fromStatus!: string | null;
+    toStatus!: string | null;
+    note!: string;
+    carrier!: string | null;
+    trackingNumber!: string | null;
+    amount!: Money | null;
+
+    constructor(data?: IOrderTimelineEntry) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.kind = _data["kind"] !== undefined ? _data["kind"] : null as any;
+            this.at = _data["at"] ? new Date(_data["at"].toString()) : null as any;
+            this.actor = _data["actor"] !== undefined ? _data["actor"] : null as any;
+            this.actorEmail = _data["actorEmail"] !== undefined ? _data["actorEmail"] : null as any;
+            this.fromStatus = _data["fromStatus"] !== undefined ? _data["fromStatus"] : null as any;
+            this.toStatus = _data["toStatus"] !== undefined ? _data["toStatus"] : null as any;
+            this.note = _data["note"] !== undefined ? _data["note"] : null as any;
+            this.carrier = _data["carrier"] !== undefined ? _data["carrier"] : null as any;
+            this.trackingNumber = _data["trackingNumber"] !== undefined ? _data["trackingNumber"] : null as any;
+            this.amount = _data["amount"] ? Money.fromJS(_data["amount"]) : null as any;
+        }
+    }
+
+    static fromJS(data: any): OrderTimelineEntry {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderTimelineEntry();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["kind"] = this.kind !== undefined ? this.kind : null as any;
+        data["at"] = this.at ? this.at.toISOString() : null as any;
+        data["actor"] = this.actor !== undefined ? this.actor : null as any;
+        data["actorEmail"] = this.actorEmail !== undefined ? this.actorEmail : null as any;
+        data["fromStatus"] = this.fromStatus !== undefined ? this.fromStatus : null as any;
+        data["toStatus"] = this.toStatus !== undefined ? this.toStatus : null as any;
+        data["note"] = this.note !== undefined ? this.note : null as any;
+        data["carrier"] = this.carrier !== undefined ? this.carrier : null as any;
+        data["trackingNumber"] = this.trackingNumber !== undefined ? this.trackingNumber : null as any;
+        data["amount"] = this.amount ? this.amount.toJSON() : null as any;
+        return data;
+    }
+}
+
+/** One step of an order's life for staff. Kind: placed, payment_started, payment_processing,            payment_failed, payment_mismatch, paid, shipped, delivered, canceled, refund_requested, refund_failed,            refunded, note. Actor is "user:{id}", "api-key:{id}", "system:{name}" or "anonymous"; ActorEmail names            a person when the actor is an account. */
+export interface IOrderTimelineEntry {
+    kind: string;
+    at: Date;
+    actor: string;
+    actorEmail: string | null;
+    fromStatus: string | null;
+    toStatus: string | null;
+    note: string;
+    carrier: string | null;
+    trackingNumber: string | null;
+    amount: Money | null;
+}
+
 /** The dashboard's first screen: the last 30 UTC days (today included), orders awaiting payment, the 10 newest orders. */
 export class AdminOverview implements IAdminOverview {
     from!: Date;
@@ -10920,6 +12161,98 @@ export class ProductPage implements IProductPage {
 export interface IProductPage {
     items: ProductSummary[];
     nextCursor: string | null;
+}
+
+/** A product's uploaded images in the order the shop shows them, each with its alt text. */
+export class ProductImagesRequest implements IProductImagesRequest {
+    images!: ProductImageOrder[];
+
+    constructor(data?: IProductImagesRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.images = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["images"])) {
+                this.images = [] as any;
+                for (let item of _data["images"])
+                    this.images!.push(ProductImageOrder.fromJS(item));
+            }
+            else {
+                this.images = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): ProductImagesRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new ProductImagesRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.images)) {
+            data["images"] = [];
+            for (let item of this.images)
+                data["images"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** A product's uploaded images in the order the shop shows them, each with its alt text. */
+export interface IProductImagesRequest {
+    images: ProductImageOrder[];
+}
+
+export class ProductImageOrder implements IProductImageOrder {
+    id?: string | null;
+    alt?: string | null;
+
+    constructor(data?: IProductImageOrder) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.alt = _data["alt"] !== undefined ? _data["alt"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): ProductImageOrder {
+        data = typeof data === 'object' ? data : {};
+        let result = new ProductImageOrder();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["alt"] = this.alt !== undefined ? this.alt : null as any;
+        return data;
+    }
+}
+
+export interface IProductImageOrder {
+    id?: string | null;
+    alt?: string | null;
 }
 
 export class CatalogChangePage implements ICatalogChangePage {
@@ -12130,6 +13463,137 @@ export class SetStockRequest implements ISetStockRequest {
 export interface ISetStockRequest {
     onHand: number;
     reason: string;
+}
+
+/** A change to many products, run as one background job. Select with `productIds` or with `filter`            (all products matching it when the job starts). `action` and its fields:            set_status (`status`), add_category / remove_category (`categoryId`), set_price (`amount` in minor units),            change_price_percent (`percent`, e.g. -10), set_stock (`quantity`, `reason`), adjust_stock (`quantity` as a            delta, `reason`). Prices and stock apply to every active variant of each product. */
+export class BulkProductJobRequest implements IBulkProductJobRequest {
+    productIds?: string[] | null;
+    filter?: AdminProductFilter | null;
+    action!: string;
+    status?: string | null;
+    categoryId?: string | null;
+    amount?: number | null;
+    percent?: number | null;
+    quantity?: number | null;
+    reason?: string | null;
+
+    constructor(data?: IBulkProductJobRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["productIds"])) {
+                this.productIds = [] as any;
+                for (let item of _data["productIds"])
+                    this.productIds!.push(item);
+            }
+            else {
+                this.productIds = null as any;
+            }
+            this.filter = _data["filter"] ? AdminProductFilter.fromJS(_data["filter"]) : null as any;
+            this.action = _data["action"] !== undefined ? _data["action"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.categoryId = _data["categoryId"] !== undefined ? _data["categoryId"] : null as any;
+            this.amount = _data["amount"] !== undefined ? _data["amount"] : null as any;
+            this.percent = _data["percent"] !== undefined ? _data["percent"] : null as any;
+            this.quantity = _data["quantity"] !== undefined ? _data["quantity"] : null as any;
+            this.reason = _data["reason"] !== undefined ? _data["reason"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): BulkProductJobRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new BulkProductJobRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.productIds)) {
+            data["productIds"] = [];
+            for (let item of this.productIds)
+                data["productIds"].push(item);
+        }
+        data["filter"] = this.filter ? this.filter.toJSON() : null as any;
+        data["action"] = this.action !== undefined ? this.action : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["categoryId"] = this.categoryId !== undefined ? this.categoryId : null as any;
+        data["amount"] = this.amount !== undefined ? this.amount : null as any;
+        data["percent"] = this.percent !== undefined ? this.percent : null as any;
+        data["quantity"] = this.quantity !== undefined ? this.quantity : null as any;
+        data["reason"] = this.reason !== undefined ? this.reason : null as any;
+        return data;
+    }
+}
+
+/** A change to many products, run as one background job. Select with `productIds` or with `filter`            (all products matching it when the job starts). `action` and its fields:            set_status (`status`), add_category / remove_category (`categoryId`), set_price (`amount` in minor units),            change_price_percent (`percent`, e.g. -10), set_stock (`quantity`, `reason`), adjust_stock (`quantity` as a            delta, `reason`). Prices and stock apply to every active variant of each product. */
+export interface IBulkProductJobRequest {
+    productIds?: string[] | null;
+    filter?: AdminProductFilter | null;
+    action: string;
+    status?: string | null;
+    categoryId?: string | null;
+    amount?: number | null;
+    percent?: number | null;
+    quantity?: number | null;
+    reason?: string | null;
+}
+
+/** The filter of the admin product list, as a bulk job's "all matching" selection. */
+export class AdminProductFilter implements IAdminProductFilter {
+    q?: string | null;
+    status?: string | null;
+    categoryId?: string | null;
+    stock?: string | null;
+
+    constructor(data?: IAdminProductFilter) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.q = _data["q"] !== undefined ? _data["q"] : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.categoryId = _data["categoryId"] !== undefined ? _data["categoryId"] : null as any;
+            this.stock = _data["stock"] !== undefined ? _data["stock"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AdminProductFilter {
+        data = typeof data === 'object' ? data : {};
+        let result = new AdminProductFilter();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["q"] = this.q !== undefined ? this.q : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["categoryId"] = this.categoryId !== undefined ? this.categoryId : null as any;
+        data["stock"] = this.stock !== undefined ? this.stock : null as any;
+        return data;
+    }
+}
+
+/** The filter of the admin product list, as a bulk job's "all matching" selection. */
+export interface IAdminProductFilter {
+    q?: string | null;
+    status?: string | null;
+    categoryId?: string | null;
+    stock?: string | null;
 }
 
 /** Only the fields present change; send `moveToRoot: true` to detach a category from its parent. */
@@ -14727,6 +16191,54 @@ export interface IResetPasswordRequest {
     newPassword: string;
 }
 
+export class AcceptStaffInvitationRequest implements IAcceptStaffInvitationRequest {
+    token!: string;
+    password!: string;
+    firstName?: string | null;
+    lastName?: string | null;
+
+    constructor(data?: IAcceptStaffInvitationRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.token = _data["token"] !== undefined ? _data["token"] : null as any;
+            this.password = _data["password"] !== undefined ? _data["password"] : null as any;
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AcceptStaffInvitationRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new AcceptStaffInvitationRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["token"] = this.token !== undefined ? this.token : null as any;
+        data["password"] = this.password !== undefined ? this.password : null as any;
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        return data;
+    }
+}
+
+export interface IAcceptStaffInvitationRequest {
+    token: string;
+    password: string;
+    firstName?: string | null;
+    lastName?: string | null;
+}
+
 export class ApiKeyCreated implements IApiKeyCreated {
     id!: string;
     name!: string;
@@ -14845,6 +16357,276 @@ export class CreateApiKeyRequest implements ICreateApiKeyRequest {
 export interface ICreateApiKeyRequest {
     name: string;
     scopes: string[];
+}
+
+/** A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by            customerId has them all), addresses, and every consent given or withdrawn. */
+export class CustomerDetail implements ICustomerDetail {
+    id!: string;
+    email!: string;
+    firstName!: string | null;
+    lastName!: string | null;
+    emailConfirmed!: boolean;
+    roles!: string[];
+    createdAt!: Date;
+    erasedAt!: Date | null;
+    orderCount!: number;
+    orders!: OrderSummary[];
+    addresses!: Address[];
+    consentHistory!: ConsentRecord[];
+
+    constructor(data?: ICustomerDetail) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.roles = [];
+            this.orders = [];
+            this.addresses = [];
+            this.consentHistory = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+            this.emailConfirmed = _data["emailConfirmed"] !== undefined ? _data["emailConfirmed"] : null as any;
+            if (Array.isArray(_data["roles"])) {
+                this.roles = [] as any;
+                for (let item of _data["roles"])
+                    this.roles!.push(item);
+            }
+            else {
+                this.roles = null as any;
+            }
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.erasedAt = _data["erasedAt"] ? new Date(_data["erasedAt"].toString()) : null as any;
+            this.orderCount = _data["orderCount"] !== undefined ? _data["orderCount"] : null as any;
+            if (Array.isArray(_data["orders"])) {
+                this.orders = [] as any;
+                for (let item of _data["orders"])
+                    this.orders!.push(OrderSummary.fromJS(item));
+            }
+            else {
+                this.orders = null as any;
+            }
+            if (Array.isArray(_data["addresses"])) {
+                this.addresses = [] as any;
+                for (let item of _data["addresses"])
+                    this.addresses!.push(Address.fromJS(item));
+            }
+            else {
+                this.addresses = null as any;
+            }
+            if (Array.isArray(_data["consentHistory"])) {
+                this.consentHistory = [] as any;
+                for (let item of _data["consentHistory"])
+                    this.consentHistory!.push(ConsentRecord.fromJS(item));
+            }
+            else {
+                this.consentHistory = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): CustomerDetail {
+        data = typeof data === 'object' ? data : {};
+        let result = new CustomerDetail();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        data["emailConfirmed"] = this.emailConfirmed !== undefined ? this.emailConfirmed : null as any;
+        if (Array.isArray(this.roles)) {
+            data["roles"] = [];
+            for (let item of this.roles)
+                data["roles"].push(item);
+        }
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["erasedAt"] = this.erasedAt ? this.erasedAt.toISOString() : null as any;
+        data["orderCount"] = this.orderCount !== undefined ? this.orderCount : null as any;
+        if (Array.isArray(this.orders)) {
+            data["orders"] = [];
+            for (let item of this.orders)
+                data["orders"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.addresses)) {
+            data["addresses"] = [];
+            for (let item of this.addresses)
+                data["addresses"].push(item ? item.toJSON() : null as any);
+        }
+        if (Array.isArray(this.consentHistory)) {
+            data["consentHistory"] = [];
+            for (let item of this.consentHistory)
+                data["consentHistory"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by            customerId has them all), addresses, and every consent given or withdrawn. */
+export interface ICustomerDetail {
+    id: string;
+    email: string;
+    firstName: string | null;
+    lastName: string | null;
+    emailConfirmed: boolean;
+    roles: string[];
+    createdAt: Date;
+    erasedAt: Date | null;
+    orderCount: number;
+    orders: OrderSummary[];
+    addresses: Address[];
+    consentHistory: ConsentRecord[];
+}
+
+/** Status: pending, accepted, revoked or expired. */
+export class StaffInvitation implements IStaffInvitation {
+    id!: string;
+    email!: string;
+    roles!: string[];
+    status!: string;
+    invitedBy!: string;
+    createdAt!: Date;
+    expiresAt!: Date;
+    acceptedAt!: Date | null;
+    revokedAt!: Date | null;
+
+    constructor(data?: IStaffInvitation) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.roles = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            if (Array.isArray(_data["roles"])) {
+                this.roles = [] as any;
+                for (let item of _data["roles"])
+                    this.roles!.push(item);
+            }
+            else {
+                this.roles = null as any;
+            }
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.invitedBy = _data["invitedBy"] !== undefined ? _data["invitedBy"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.expiresAt = _data["expiresAt"] ? new Date(_data["expiresAt"].toString()) : null as any;
+            this.acceptedAt = _data["acceptedAt"] ? new Date(_data["acceptedAt"].toString()) : null as any;
+            this.revokedAt = _data["revokedAt"] ? new Date(_data["revokedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): StaffInvitation {
+        data = typeof data === 'object' ? data : {};
+        let result = new StaffInvitation();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        if (Array.isArray(this.roles)) {
+            data["roles"] = [];
+            for (let item of this.roles)
+                data["roles"].push(item);
+        }
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["invitedBy"] = this.invitedBy !== undefined ? this.invitedBy : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["expiresAt"] = this.expiresAt ? this.expiresAt.toISOString() : null as any;
+        data["acceptedAt"] = this.acceptedAt ? this.acceptedAt.toISOString() : null as any;
+        data["revokedAt"] = this.revokedAt ? this.revokedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** Status: pending, accepted, revoked or expired. */
+export interface IStaffInvitation {
+    id: string;
+    email: string;
+    roles: string[];
+    status: string;
+    invitedBy: string;
+    createdAt: Date;
+    expiresAt: Date;
+    acceptedAt: Date | null;
+    revokedAt: Date | null;
+}
+
+export class InviteStaffRequest implements IInviteStaffRequest {
+    email!: string;
+    roles!: string[];
+
+    constructor(data?: IInviteStaffRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.roles = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            if (Array.isArray(_data["roles"])) {
+                this.roles = [] as any;
+                for (let item of _data["roles"])
+                    this.roles!.push(item);
+            }
+            else {
+                this.roles = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): InviteStaffRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new InviteStaffRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        if (Array.isArray(this.roles)) {
+            data["roles"] = [];
+            for (let item of this.roles)
+                data["roles"].push(item);
+        }
+        return data;
+    }
+}
+
+export interface IInviteStaffRequest {
+    email: string;
+    roles: string[];
 }
 
 export class ApiKeyList implements IApiKeyList {
@@ -14969,6 +16751,180 @@ export interface IApiKeyInfo {
     createdAt: Date;
     lastUsedAt: Date | null;
     revokedAt: Date | null;
+}
+
+export class CustomerPage implements ICustomerPage {
+    items!: CustomerSummary[];
+    nextCursor!: string | null;
+
+    constructor(data?: ICustomerPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(CustomerSummary.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CustomerPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new CustomerPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface ICustomerPage {
+    items: CustomerSummary[];
+    nextCursor: string | null;
+}
+
+/** A registered customer account as staff see it in a list. */
+export class CustomerSummary implements ICustomerSummary {
+    id!: string;
+    email!: string;
+    firstName!: string | null;
+    lastName!: string | null;
+    emailConfirmed!: boolean;
+    orderCount!: number;
+    createdAt!: Date;
+    erasedAt!: Date | null;
+
+    constructor(data?: ICustomerSummary) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.email = _data["email"] !== undefined ? _data["email"] : null as any;
+            this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
+            this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
+            this.emailConfirmed = _data["emailConfirmed"] !== undefined ? _data["emailConfirmed"] : null as any;
+            this.orderCount = _data["orderCount"] !== undefined ? _data["orderCount"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.erasedAt = _data["erasedAt"] ? new Date(_data["erasedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): CustomerSummary {
+        data = typeof data === 'object' ? data : {};
+        let result = new CustomerSummary();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["email"] = this.email !== undefined ? this.email : null as any;
+        data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
+        data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
+        data["emailConfirmed"] = this.emailConfirmed !== undefined ? this.emailConfirmed : null as any;
+        data["orderCount"] = this.orderCount !== undefined ? this.orderCount : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["erasedAt"] = this.erasedAt ? this.erasedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** A registered customer account as staff see it in a list. */
+export interface ICustomerSummary {
+    id: string;
+    email: string;
+    firstName: string | null;
+    lastName: string | null;
+    emailConfirmed: boolean;
+    orderCount: number;
+    createdAt: Date;
+    erasedAt: Date | null;
+}
+
+export class StaffInvitationPage implements IStaffInvitationPage {
+    items!: StaffInvitation[];
+    nextCursor!: string | null;
+
+    constructor(data?: IStaffInvitationPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(StaffInvitation.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): StaffInvitationPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new StaffInvitationPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IStaffInvitationPage {
+    items: StaffInvitation[];
+    nextCursor: string | null;
 }
 
 export class UserPage implements IUserPage {

@@ -18,7 +18,7 @@ public sealed class JobRunnerTests : IAsyncLifetime
     private NpgsqlDataSource _db = null!;
     private readonly List<JobRunner> _runners = [];
 
-    public async Task InitializeAsync() => _db = NpgsqlDataSource.Create(await TestDatabase.CreateAsync());
+    public async Task InitializeAsync() => _db = NpgsqlDataSource.Create((await TestDatabase.CreateAsync()).App);
 
     public async Task DisposeAsync()
     {
