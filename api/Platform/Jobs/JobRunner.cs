@@ -214,44 +214,10 @@ public sealed class JobRunner : BackgroundService
         }
     }
 
-    private async Task ListenAsync(CancellationToken stop)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await using var conn = await _db.OpenConnectionAsync(stop);
-                conn.Notification += (_, _) => Wake();
-                await using (var listen = new NpgsqlCommand("listen jobs", conn))
-                {
-                    await listen.ExecuteNonQueryAsync(stop);
-                }
-                Wake();
-                delay = TimeSpan.FromMilliseconds(200);
-                while (!stop.IsCancellationRequested)
-                {
-                    await conn.WaitAsync(stop);
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                _log.LogWarning("Job runner lost its LISTEN connection ({Error}); reconnecting in {DelayMs} ms",
-                    OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds);
-                try
-                {
-                    await Task.Delay(delay, stop);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-            }
-        }
-    }
+    private Task ListenAsync(CancellationToken stop) => Database.NotificationListener.RunAsync(_db, "jobs",
+        onNotification: _ => Wake(),
+        onListening: Wake,
+        onLost: (ex, delay) => _log.LogWarning("Job runner lost its LISTEN connection ({Error}); reconnecting in {DelayMs} ms",
+            OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds),
+        stop);
 }

@@ -298,48 +298,14 @@ public abstract class OutboxConsumer : BackgroundService
         }
     }
 
-    private async Task ListenAsync(CancellationToken stop)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await using var conn = await _db.OpenConnectionAsync(stop);
-                conn.Notification += (_, _) => Wake();
-                await using (var listen = new NpgsqlCommand("listen outbox", conn))
-                {
-                    await listen.ExecuteNonQueryAsync(stop);
-                }
-                // Anything committed while we were not listening is found by the next round.
-                Wake();
-                delay = TimeSpan.FromMilliseconds(200);
-                while (!stop.IsCancellationRequested)
-                {
-                    await conn.WaitAsync(stop);
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // The poll keeps the consumer going meanwhile; only the wake-up latency suffers.
-                _log.LogWarning("Outbox consumer {Consumer} lost its LISTEN connection ({Error}); reconnecting in {DelayMs} ms",
-                    Name, OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds);
-                try
-                {
-                    await Task.Delay(delay, stop);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-            }
-        }
-    }
+    // Anything committed while we were not listening is found by the next round (woken on listening). On a
+    // lost connection the poll keeps the consumer going meanwhile; only the wake-up latency suffers.
+    private Task ListenAsync(CancellationToken stop) => Database.NotificationListener.RunAsync(_db, "outbox",
+        onNotification: _ => Wake(),
+        onListening: Wake,
+        onLost: (ex, delay) => _log.LogWarning("Outbox consumer {Consumer} lost its LISTEN connection ({Error}); reconnecting in {DelayMs} ms",
+            Name, OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds),
+        stop);
 
     private enum Outcome
     {

@@ -18,43 +18,10 @@ public sealed class OutboxSignal(NpgsqlDataSource db, ILogger<OutboxSignal> log)
 
     private void Fire() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var conn = await db.OpenConnectionAsync(stoppingToken);
-                conn.Notification += (_, _) => Fire();
-                await using (var listen = new NpgsqlCommand("listen outbox", conn))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-                Fire();
-                delay = TimeSpan.FromMilliseconds(200);
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await conn.WaitAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or System.IO.IOException)
-            {
-                log.LogWarning("The outbox signal lost its LISTEN connection ({Error}); reconnecting in {DelayMs} ms", OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds);
-                try
-                {
-                    await Task.Delay(delay, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Database.NotificationListener.RunAsync(db, "outbox",
+        onNotification: _ => Fire(),
+        onListening: Fire,
+        onLost: (ex, delay) => log.LogWarning("The outbox signal lost its LISTEN connection ({Error}); reconnecting in {DelayMs} ms",
+            OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds),
+        stoppingToken);
 }
