@@ -100,7 +100,7 @@ public sealed class AdminBrowser : ApiFactory, IAsyncLifetime
     /// <summary>A page in a fresh context; everything the page logs as an error lands in <paramref name="errors"/>.</summary>
     public async Task<IPage> NewPageAsync(List<string>? errors = null)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = BaseUrl, ReducedMotion = ReducedMotion.Reduce });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(20_000);
         if (errors is not null)

@@ -80,6 +80,7 @@ public sealed class PricingScreenTests(AdminBrowser admin)
 
         await TabUntilAsync(page, "el => el.getAttribute('aria-label') === 'Create' || el.textContent.trim() === 'Create'");
         await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("input[name=country]")).ToBeVisibleAsync();
         await TabUntilAsync(page, "el => el.name === 'country'");
         await page.Keyboard.TypeAsync("MT");
         await TabUntilAsync(page, "el => el.name === 'rateBasisPoints'");
@@ -94,7 +95,7 @@ public sealed class PricingScreenTests(AdminBrowser admin)
 
     private static async Task TabUntilAsync(IPage page, string isTarget)
     {
-        for (var i = 0; i < 60; i++)
+        for (var i = 0; i < 150; i++)
         {
             await page.Keyboard.PressAsync("Tab");
             if (await page.EvaluateAsync<bool>($"() => {{ const el = document.activeElement; return !!el && ({isTarget})(el); }}"))

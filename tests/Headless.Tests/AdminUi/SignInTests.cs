@@ -31,6 +31,26 @@ public sealed class SignInTests(AdminBrowser admin)
     }
 
     [Fact]
+    public async Task While_a_screen_loads_its_spinners_have_a_name()
+    {
+        var page = await admin.NewPageAsync();
+        await admin.SignInAsync(page, await admin.StaffAsync());
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/api/v1/admin/tax-rates**", async route =>
+        {
+            await release.Task;
+            await route.ContinueAsync();
+        });
+
+        await page.GotoAsync("/admin/tax-rates");
+        await page.Locator("[role=progressbar]").First.WaitForAsync();
+        await AdminBrowser.AssertNoSeriousAxeViolationsAsync(page, "tax rates while loading");
+        release.SetResult();
+        await Assertions.Expect(page.Locator("[role=progressbar]")).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task A_wrong_authenticator_code_is_refused_and_the_code_step_stays()
     {
         var staff = await admin.StaffAsync();
