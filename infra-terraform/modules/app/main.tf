@@ -15,6 +15,7 @@ locals {
 
   environment = {
     ASPNETCORE_ENVIRONMENT                       = "Production"
+    Urls                                         = "http://+:${local.container_port}"
     AWS_REGION                                   = var.region
     Headless__Database__ConnectionString         = "Host=${var.database_host};Port=5432;Database=headless;SSL Mode=VerifyFull;Root Certificate=/app/certs/rds-global-bundle.pem"
     Headless__Payments__Provider                 = "stripe"
@@ -518,7 +519,6 @@ resource "aws_ecs_task_definition" "role" {
       image                  = local.image
       essential              = true
       readonlyRootFilesystem = true
-      user                   = "10001:10001"
       portMappings           = each.key == "web" ? [{ containerPort = local.container_port, protocol = "tcp" }] : []
       environment            = [for key, value in merge(local.environment, { Headless__Role = each.key }) : { name = key, value = value }]
       secrets                = [for key, value in local.app_secrets : { name = key, valueFrom = value }]
@@ -582,7 +582,6 @@ resource "aws_ecs_task_definition" "migrate" {
     image                  = local.image
     essential              = true
     readonlyRootFilesystem = true
-    user                   = "10001:10001"
     command                = ["migrate"]
     environment = [for key, value in merge(local.environment, {
       Headless__Database__MigrationConnectionString = local.environment.Headless__Database__ConnectionString
