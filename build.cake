@@ -70,6 +70,14 @@ Task("admin-check")
     Sh("npx", "--no-install tsc -p admin/tsconfig.json");
 });
 
+Task("terraform-check")
+    .Description("Parses every .tf file of infra-terraform/ (npm @cdktf/hcl2json; no Terraform binary here) and checks references, types, pinned versions, state locking and the policy rules; `test` runs the same checks with their failing fixtures.")
+    .IsDependentOn("ensure-npm")
+    .Does(() =>
+{
+    Sh("node", "infra-terraform/tests/check.mjs");
+});
+
 Task("ensure-libvips")
     .Description("Installs Debian's libvips42 when it is missing: product images are processed with NetVips over it (AVIF through libheif/libaom, WebP, JPEG).")
     .Does(() =>

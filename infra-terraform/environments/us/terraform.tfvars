@@ -10,7 +10,7 @@ geolocation                   = { country = "*" }
 smtp_host                     = "email-smtp.us-east-1.amazonaws.com"
 alarm_emails                  = ["oncall@shop.example.com"]
 cost_emails                   = ["finance@shop.example.com", "oncall@shop.example.com"]
-monthly_budget_usd            = 2500
+monthly_budget_usd            = 1600
 activate_cost_allocation_tags = false
 operator_role_arn             = "arn:aws:iam::111111111111:role/headless-operators"
 # image_tag and test_traffic_header_value come from the pipeline (-var / TF_VAR_…).

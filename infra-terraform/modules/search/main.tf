@@ -75,7 +75,7 @@ resource "aws_opensearch_domain" "search" {
     instance_type            = var.instance_type
     instance_count           = var.instance_count
     dedicated_master_enabled = true
-    dedicated_master_type    = "m7g.large.search"
+    dedicated_master_type    = var.master_instance_type
     dedicated_master_count   = 3
     zone_awareness_enabled   = true
 

@@ -39,6 +39,12 @@ variable "instance_type" {
   default     = "m7g.large.search"
 }
 
+variable "master_instance_type" {
+  type        = string
+  description = "Dedicated master node type (three of them keep quorum when a zone is lost); small domains need no more than medium."
+  default     = "m7g.medium.search"
+}
+
 variable "instance_count" {
   type        = number
   description = "Data nodes; a multiple of the zone count (3)."
