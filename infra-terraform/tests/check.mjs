@@ -237,11 +237,11 @@ function checkVersions(mod, report) {
   for (const [name, { body, file }] of Object.entries(mod.modules)) {
     const source = moduleSource(body);
     if (!source.startsWith(".") && !pinned(body.version))
-      report("pinned-versions", file, `module ${name}: ${source} needs a version constraint like "~> 6.5" (it has ${JSON.stringify(body.version ?? null)})`);
+      report("pinned-versions", file, `module ${name}: ${source} needs a version constraint like "~> 6.6" (it has ${JSON.stringify(body.version ?? null)})`);
   }
   for (const { body, file } of mod.terraform) {
     for (const [provider, requirement] of Object.entries(one(body.required_providers) ?? {})) {
-      if (!pinned(requirement?.version)) report("pinned-versions", file, `provider ${provider} needs a version constraint like "~> 6.20"`);
+      if (!pinned(requirement?.version)) report("pinned-versions", file, `provider ${provider} needs a version constraint like "~> 6.42"`);
     }
   }
 }

@@ -1,4 +1,4 @@
-# State of the EU stack, in the EU, locked with S3's own lock file (Terraform 1.10+), no DynamoDB table.
+# State of the EU stack, in the EU, locked with S3's own lock file (Terraform 1.10+; 1.11.1+ for the rds module), no DynamoDB table.
 terraform {
   backend "s3" {
     bucket       = "headless-terraform-state-eu"

@@ -321,7 +321,7 @@ resource "aws_vpc_security_group_egress_rule" "tasks_smtp" {
 
 module "alb_logs" {
   source  = "terraform-aws-modules/s3-bucket/aws"
-  version = "~> 5.0"
+  version = "~> 5.15"
 
   bucket_prefix = "${var.name}-alb-logs-"
 
@@ -358,7 +358,7 @@ module "alb_logs" {
 
 module "alb" {
   source  = "terraform-aws-modules/alb/aws"
-  version = "~> 10.0"
+  version = "~> 10.5"
 
   name               = "${var.name}-api"
   load_balancer_type = "application"
@@ -478,7 +478,7 @@ resource "aws_lb_listener_rule" "test" {
 
 module "cluster" {
   source  = "terraform-aws-modules/ecs/aws//modules/cluster"
-  version = "~> 6.0"
+  version = "~> 7.5"
 
   name = var.name
 

@@ -25,7 +25,7 @@ resource "aws_vpc_security_group_ingress_rule" "db_from_clients" {
 
 module "db" {
   source  = "terraform-aws-modules/rds/aws"
-  version = "~> 6.13"
+  version = "~> 7.2"
 
   identifier = "${var.name}-postgres"
 

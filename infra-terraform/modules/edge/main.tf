@@ -25,7 +25,7 @@ locals {
 
 module "cdn_certificate" {
   source  = "terraform-aws-modules/acm/aws"
-  version = "~> 6.0"
+  version = "~> 6.3"
 
   providers = {
     aws = aws.us_east_1
@@ -39,7 +39,7 @@ module "cdn_certificate" {
 
 module "alb_certificate" {
   source  = "terraform-aws-modules/acm/aws"
-  version = "~> 6.0"
+  version = "~> 6.3"
 
   domain_name               = var.origin_hostname
   subject_alternative_names = [var.api_hostname]
@@ -73,7 +73,7 @@ data "aws_iam_policy_document" "bucket" {
 
 module "bucket" {
   source  = "terraform-aws-modules/s3-bucket/aws"
-  version = "~> 5.0"
+  version = "~> 5.15"
 
   for_each = local.buckets
 

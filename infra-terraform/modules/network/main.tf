@@ -13,7 +13,7 @@ locals {
 
 module "vpc" {
   source  = "terraform-aws-modules/vpc/aws"
-  version = "~> 6.5"
+  version = "~> 6.6"
 
   name = var.name
   cidr = var.cidr
@@ -65,7 +65,7 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
 
 module "endpoints" {
   source  = "terraform-aws-modules/vpc/aws//modules/vpc-endpoints"
-  version = "~> 6.5"
+  version = "~> 6.6"
 
   vpc_id             = module.vpc.vpc_id
   security_group_ids = [aws_security_group.endpoints.id]

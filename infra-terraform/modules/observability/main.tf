@@ -18,7 +18,7 @@ locals {
 
 module "topic" {
   source  = "terraform-aws-modules/sns/aws"
-  version = "~> 6.1"
+  version = "~> 7.1"
 
   name              = "${var.name}-alarms"
   kms_master_key_id = var.kms_key_arn
