@@ -70,6 +70,81 @@ Task("admin-check")
     Sh("npx", "--no-install tsc -p admin/tsconfig.json");
 });
 
+// Blue and green share the database while a deployment bakes: the previous release must keep working on the
+// schema the current release's migrations leave. This migrates a private cluster with the current release,
+// then starts the previous release (a git worktree of --ref, by default the commit before the newest change
+// to the migrations) on it and runs its read and write paths: a product list and page, a cart and a line.
+Task("compat-check")
+    .Description("Runs the previous release (--ref, default: before the newest migration change) against a database migrated by this one: reads a product, creates a cart, adds a line.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() =>
+{
+    string Git(string args)
+    {
+        var exit = StartProcess("git", new ProcessSettings { Arguments = args, WorkingDirectory = root.FullPath, RedirectStandardOutput = true }, out var lines);
+        if (exit != 0) throw new Exception($"`git {args}` failed with exit code {exit}.");
+        return string.Join("\n", lines).Trim();
+    }
+    var reference = HasArgument("ref") ? Argument<string>("ref")
+        : Git("log -n 1 --first-parent --format=%H HEAD -- api/Platform/Database/Migrations") + "^1";
+    var previous = Git($"rev-parse --verify {reference}");
+    var work = root.Combine(".data/compat");
+    var release = work.Combine("release").FullPath;
+    var cluster = work.Combine("pg").FullPath;
+    const string pgPort = "56651";
+    var url = "http://127.0.0.1:56650";
+    Information($"Previous release: {previous} ({reference}).");
+    if (System.IO.Directory.Exists(release)) Sh("git", $"worktree remove --force {release}");
+    if (System.IO.Directory.Exists(cluster)) Sh("bash", $"-c \"/usr/lib/postgresql/15/bin/pg_ctl -D {cluster} stop -m fast >/dev/null 2>&1 || true; rm -rf {cluster}\"");
+    Sh("git", $"worktree add --detach {release} {previous}");
+    try
+    {
+        var db = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development", ["Headless__LocalPostgres__Directory"] = cluster, ["Headless__LocalPostgres__Port"] = pgPort,
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release", Verbosity = DotNetVerbosity.Quiet, NoLogo = true });
+        Sh("dotnet", "api/bin/Release/net10.0/Headless.Api.dll migrate", env: db);
+        DotNetBuild($"{release}/api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release", Verbosity = DotNetVerbosity.Quiet, NoLogo = true });
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet", "Headless.Api.dll") { WorkingDirectory = $"{release}/api/bin/Release/net10.0" };
+        foreach (var (k, v) in db) start.Environment[k] = v;
+        start.Environment["Urls"] = url;
+        start.Environment["Headless__Storefront__SiteDirectory"] = work.Combine("site").FullPath;
+        using var api = System.Diagnostics.Process.Start(start);
+        try
+        {
+            if (!WaitUntilReady(url, api.WaitForExit)) throw new Exception("The previous release did not become ready on the migrated database.");
+            using var http = new System.Net.Http.HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+            System.Text.Json.JsonElement Call(System.Net.Http.HttpMethod method, string path, string body = null)
+            {
+                using var request = new System.Net.Http.HttpRequestMessage(method, path);
+                if (body != null) request.Content = new System.Net.Http.StringContent(body, System.Text.Encoding.UTF8, "application/json");
+                using var response = http.Send(request);
+                var text = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+                if (!response.IsSuccessStatusCode) throw new Exception($"{method} {path}: {(int)response.StatusCode} {text}");
+                Information($"{method} {path}: {(int)response.StatusCode}");
+                return System.Text.Json.JsonDocument.Parse(text).RootElement.Clone();
+            }
+            var slug = Call(System.Net.Http.HttpMethod.Get, "/api/v1/products?limit=1").GetProperty("items")[0].GetProperty("slug").GetString();
+            var sku = Call(System.Net.Http.HttpMethod.Get, $"/api/v1/products/{slug}").GetProperty("variants")[0].GetProperty("sku").GetString();
+            var token = Call(System.Net.Http.HttpMethod.Post, "/api/v1/carts", "{}").GetProperty("token").GetString();
+            Call(System.Net.Http.HttpMethod.Post, $"/api/v1/carts/{token}/lines", $"{{\"sku\":\"{sku}\",\"quantity\":1}}");
+            Information($"The previous release {previous[..12]} reads and writes on the current schema.");
+        }
+        finally
+        {
+            // SIGINT, so the API stops its private PostgreSQL cleanly.
+            StartProcess("kill", new ProcessSettings { Arguments = $"-INT {api.Id}" });
+            if (!api.WaitForExit(30000)) api.Kill(true);
+        }
+    }
+    finally
+    {
+        Sh("git", $"worktree remove --force {release}");
+    }
+});
+
 Task("terraform-check")
     .Description("Parses every .tf file of infra-terraform/ (npm @cdktf/hcl2json; no Terraform binary here) and checks references, types, pinned versions, state locking and the policy rules; `test` runs the same checks with their failing fixtures.")
     .IsDependentOn("ensure-npm")
