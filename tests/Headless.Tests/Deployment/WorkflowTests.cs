@@ -19,6 +19,7 @@ public sealed class WorkflowTests
 
         Assert.NotNull(Child(Child(workflow, "on"), "pull_request"));
         Assert.Contains("./build.sh test", Runs(workflow, "test"));
+        Assert.Contains("./build.sh compat-check", Runs(workflow, "compat"));
         var terraform = Runs(workflow, "terraform");
         Assert.Contains("terraform fmt -check", terraform);
         Assert.Contains("terraform validate", terraform);
