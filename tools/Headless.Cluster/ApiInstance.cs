@@ -39,7 +39,8 @@ public sealed class ApiInstance : IAsyncDisposable
         {
             psi.Environment[key] = value;
         }
-        psi.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        // `Urls`, not ASPNETCORE_URLS: appsettings.json sets Urls, and plain environment variables are read after it.
+        psi.Environment["Urls"] = $"http://127.0.0.1:{port}";
         psi.Environment["Headless__Role"] = role;
         return new ApiInstance(Process.Start(psi)!, name, role, port, logFile);
     }
