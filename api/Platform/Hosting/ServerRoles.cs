@@ -19,7 +19,7 @@ public enum ServerRole
 /// <summary>
 /// The role switch. Hosted services are gated in one place, after everything is registered, by what they
 /// are rather than by who registered them: a web process keeps only the services that serve requests
-/// (<see cref="ServesRequests"/>: migrations at start-up and the catalog cache's invalidation) and every
+/// (<see cref="ServesRequests"/>: migrations at start-up, the catalog cache's invalidation, the live feed's LISTEN) and every
 /// other hosted service is background work that runs in `all` and `worker`. So a consumer added later
 /// (outbound webhooks) is registered with plain <c>AddHostedService</c> and follows the role by itself.
 /// A gated-out service is still constructed (a factory registration tells its type only by running) but
@@ -29,7 +29,8 @@ public static class ServerRoles
 {
     public const string Key = "Headless:Role";
 
-    private static readonly Type[] ServesRequests = [typeof(StartupTasks), typeof(CatalogChangeListener)];
+    // OutboxSignal is the one LISTEN that the admin's live feed (GET /api/v1/admin/live) streams from.
+    private static readonly Type[] ServesRequests = [typeof(StartupTasks), typeof(CatalogChangeListener), typeof(Outbox.OutboxSignal)];
 
     /// <summary>The configured role, or the message that refuses the start-up.</summary>
     public static (ServerRole Role, string? Error) Read(IConfiguration config)
