@@ -488,4 +488,31 @@ Task("bench")
     DotNetRun("bench/Headless.Bench/Headless.Bench.csproj", benchArgs, new DotNetRunSettings { Configuration = configuration });
 });
 
+Task("ensure-haproxy")
+    .Description("Installs Debian's haproxy when /usr/sbin/haproxy is missing: the load balancer of `cluster` and the cluster tests.")
+    .Does(() =>
+{
+    if (!FileExists("/usr/sbin/haproxy")) AptInstall("haproxy");
+});
+
+Task("cluster")
+    .Description("Runs the scale-out topology until Ctrl+C: PostgreSQL primary + streaming hot standby (.data/cluster), one worker, --instances=N web API processes (default 3) behind HAProxy at http://127.0.0.1:56400.")
+    .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-haproxy")
+    .IsDependentOn("ensure-libvips")
+    .Does(() =>
+{
+    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = configuration });
+    DotNetBuild("tools/Headless.Cluster/Headless.Cluster.csproj", new DotNetBuildSettings { Configuration = configuration });
+    // Ctrl+C reaches the tool too; we wait while it stops the API processes, HAProxy and both PostgreSQL servers.
+    Console.CancelKeyPress += (_, e) => e.Cancel = true;
+    var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = root.FullPath };
+    start.ArgumentList.Add(root.CombineWithFilePath($"tools/Headless.Cluster/bin/{configuration}/net10.0/Headless.Cluster.dll").FullPath);
+    start.ArgumentList.Add($"--configuration={configuration}");
+    if (HasArgument("instances")) start.ArgumentList.Add($"--instances={Argument<string>("instances")}");
+    using var cluster = System.Diagnostics.Process.Start(start);
+    cluster.WaitForExit();
+    if (cluster.ExitCode != 0) throw new Exception($"The cluster stopped with exit code {cluster.ExitCode}.");
+});
+
 RunTarget(target);

@@ -110,6 +110,8 @@ builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddProductImages(builder.Configuration);
 builder.Services.AddJobHandler<Headless.Api.Features.Catalog.Admin.BulkProductJob>();
 builder.Services.AddProductImports(builder.Configuration);
+// Keep last: gates every hosted service registered above by Headless__Role (ServerRoles says how).
+builder.Services.GateHostedServicesByRole(builder.Configuration);
 
 var app = builder.Build();
 
@@ -138,6 +140,7 @@ if (!app.Environment.IsDevelopment()
 app.Services.GetRequiredService<SearchLag>().PublishMetric();
 
 app.UseClientAddresses();
+app.UseServerRole();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAdminApp();

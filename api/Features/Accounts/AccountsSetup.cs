@@ -124,6 +124,7 @@ public static class AccountsSetup
             o.Cookie.SecurePolicy = secureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         });
 
+        services.AddSingleton<Platform.Http.SharedRateLimits>();
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -149,10 +150,11 @@ public static class AccountsSetup
         return services;
     }
 
+    // One budget in PostgreSQL for every instance behind the load balancer (SharedRateLimits), not one per process.
     private static void AddPerIpLimit(Microsoft.AspNetCore.RateLimiting.RateLimiterOptions o, string name, int perMinute) =>
-        o.AddPolicy(name, http => RateLimitPartition.GetFixedWindowLimiter(
+        o.AddPolicy(name, http => RateLimitPartition.Get(
             http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-            _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            ip => http.RequestServices.GetRequiredService<Platform.Http.SharedRateLimits>().Limiter(name, ip, perMinute, TimeSpan.FromMinutes(1))));
 
     private static void AddOAuth(AuthenticationBuilder auth, string scheme, string displayName, OAuthProviderOptions provider, bool secureCookies)
     {

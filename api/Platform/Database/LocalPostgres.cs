@@ -154,6 +154,81 @@ public sealed class LocalPostgres : IAsyncDisposable
         }
     }
 
+    // Streaming replication (tools/Headless.Cluster): a hot standby of this cluster for scale-out tests and the failover drill.
+    public const string ReplicationLogin = "headless_replicator";
+
+    /// <summary>Makes this (primary) cluster ready to stream to a standby: replication settings and a pg_hba line
+    /// for <see cref="ReplicationLogin"/> (written once, applied by a reload: wal_level stays at its default,
+    /// replica), and the login itself. Returns its password (kept in the cluster's folder).</summary>
+    public async Task<string> EnsureReplicationAsync(CancellationToken ct = default)
+    {
+        var passwordFile = Path.Combine(Directory, "replication-password");
+        if (!File.Exists(passwordFile))
+        {
+            await File.WriteAllTextAsync(passwordFile, Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant(), ct);
+        }
+        var password = (await File.ReadAllTextAsync(passwordFile, ct)).Trim();
+        var conf = Path.Combine(_dataDir, "postgresql.conf");
+        if (!(await File.ReadAllTextAsync(conf, ct)).Contains("# headless: streaming replication", StringComparison.Ordinal))
+        {
+            await File.AppendAllTextAsync(conf, """
+
+                # headless: streaming replication to a hot standby (tools/Headless.Cluster)
+                wal_level = replica
+                max_wal_senders = 10
+                wal_keep_size = 1GB
+                hot_standby = on
+                hot_standby_feedback = on
+                """, ct);
+            await File.AppendAllTextAsync(Path.Combine(_dataDir, "pg_hba.conf"),
+                $"\nhost replication {ReplicationLogin} 127.0.0.1/32 scram-sha-256\n", ct);
+            GiveToServerUser(Directory);
+            await RunAsync("pg_ctl", ["reload", "-D", _dataDir], ct);
+        }
+        await using var conn = new NpgsqlConnection(ConnectionString("postgres"));
+        await conn.OpenAsync(ct);
+        // The password is ours (hex), so the literal needs no escaping.
+        await using var exists = new NpgsqlCommand($"select 1 from pg_roles where rolname = '{ReplicationLogin}'", conn);
+        var verb = await exists.ExecuteScalarAsync(ct) is null ? "create" : "alter";
+        await using var role = new NpgsqlCommand($"{verb} role {ReplicationLogin} with replication login password '{password}'", conn);
+        await role.ExecuteNonQueryAsync(ct);
+        return password;
+    }
+
+    /// <summary>A hot standby of <paramref name="primary"/> in <paramref name="directory"/>: copied with
+    /// `pg_basebackup -R` (which writes primary_conninfo and standby.signal) the first time, then started on its
+    /// own port and socket. It answers read-only queries while it replays the primary's WAL.</summary>
+    public static async Task<LocalPostgres> StartStandbyAsync(LocalPostgres primary, string directory, int port, TextWriter log, CancellationToken ct = default)
+    {
+        directory = Path.GetFullPath(directory);
+        var standby = new LocalPostgres(directory, port, primary.Password, stopOnDispose: true);
+        if (!File.Exists(Path.Combine(standby._dataDir, "PG_VERSION")))
+        {
+            var replicationPassword = await primary.EnsureReplicationAsync(ct);
+            System.IO.Directory.CreateDirectory(directory);
+            await File.WriteAllTextAsync(standby._passwordFile, primary.Password, ct);
+            GiveToServerUser(directory);
+            log.WriteLine($"Copying the primary into a hot standby in {standby._dataDir} (pg_basebackup) ...");
+            await RunAsync("pg_basebackup", ["-D", standby._dataDir, "-R", "-X", "stream", "-c", "fast",
+                "-d", $"host=127.0.0.1 port={primary.Port} user={ReplicationLogin} password={replicationPassword} application_name=headless_standby"], ct);
+            await File.AppendAllTextAsync(Path.Combine(standby._dataDir, "postgresql.conf"), $"""
+
+                # headless: this copy is the hot standby
+                port = {port}
+                unix_socket_directories = '{standby._socketDir}'
+                """, ct);
+        }
+        if (!await standby.IsRunningAsync(ct))
+        {
+            await standby.StartServerAsync(log, ct);
+        }
+        return standby;
+    }
+
+    /// <summary>Ends recovery: the standby becomes a primary that takes writes (`pg_ctl promote`).</summary>
+    public async Task PromoteAsync(CancellationToken ct = default) =>
+        await RunAsync("pg_ctl", ["promote", "-D", _dataDir, "-w", "-t", "60"], ct);
+
     private static bool IsRoot => Environment.UserName == "root";
 
     private static void GiveToServerUser(string directory)

@@ -20,6 +20,10 @@ public static class StartupChecks
     {
         var problems = new List<string>();
         problems.AddRange(ClientAddresses.Read(config).Errors);
+        if (ServerRoles.Read(config).Error is { } role)
+        {
+            problems.Add(role);
+        }
         problems.AddRange(PaymentProviderProblems(config, requireStripeKeys: !env.IsDevelopment()));
         if (DataProtectionKeys.ConfigurationError(config) is { } keyEncryption)
         {
