@@ -37,6 +37,9 @@ public static class DemoCatalogLoader
             return new DemoLoadResult(false, 0, 0, 0, clock.Elapsed);
         }
 
+        // One set-based pass at the end (stock_bulk_loaded: the stock ledger, the products' stock totals, the
+        // listing entries) instead of a trigger per row or per statement.
+        await conn.ExecuteAsync(new CommandDefinition("select set_config('headless.stock_bulk', 'on', true)", transaction: tx, cancellationToken: ct));
         await CopyAsync(conn, "categories", catalog.Categories,
             "copy categories (id, parent_id, slug, name, description, position, created_at, updated_at) from stdin (format binary)",
             async (row, c, token) =>
@@ -101,8 +104,6 @@ public static class DemoCatalogLoader
                 await row.WriteAsync(v.CreatedAt, NpgsqlDbType.TimestampTz, token);
             }, progress, ct);
 
-        // One set-based pass for the stock ledger and the products' stock totals instead of a trigger per row.
-        await conn.ExecuteAsync(new CommandDefinition("select set_config('headless.stock_bulk', 'on', true)", transaction: tx, cancellationToken: ct));
         await CopyAsync(conn, "inventory", catalog.Variants,
             "copy inventory (sku, on_hand, updated_at) from stdin (format binary)",
             async (row, v, token) =>

@@ -7,8 +7,10 @@
 -- listing is one keyset walk of one index instead of a scan of every active product probing its categories.
 -- Kept by the statement triggers below in the writing transaction; never written by hand.
 create table listing_entries (
-    category_id uuid not null references categories (id) on delete cascade,
-    product_id  uuid not null references products (id) on delete cascade,
+    -- no foreign keys: the triggers own these rows (a product's go with its product_categories rows), and a
+    -- check per row would double the cost of a rebuild
+    category_id uuid not null,
+    product_id  uuid not null,
     created_at  timestamptz not null,
     min_price   bigint not null,
     title       text not null,
@@ -158,7 +160,7 @@ create function product_categories_listing_changed() returns trigger
 declare
     moved uuid[] := array(select distinct product_id from changed_rows);
 begin
-    if cardinality(moved) = 0 then
+    if cardinality(moved) = 0 or current_setting('headless.stock_bulk', true) = 'on' then
         return null;
     end if;
     perform listing_entries_refresh(moved);
@@ -177,7 +179,7 @@ create function product_categories_listing_updated() returns trigger
 declare
     moved uuid[] := array(select product_id from removed union select product_id from added);
 begin
-    if cardinality(moved) = 0 then
+    if cardinality(moved) = 0 or current_setting('headless.stock_bulk', true) = 'on' then
         return null;
     end if;
     perform listing_entries_refresh(moved);
@@ -215,8 +217,9 @@ end $$;
 create trigger categories_listing_moved after update on categories
     referencing old table as removed new table as added for each statement execute function categories_listing_moved();
 
--- Bulk loaders skip the per-statement work (headless.stock_bulk) and end with stock_bulk_loaded: same body as
--- in 0013, then one set-based rebuild.
+-- Bulk loaders set headless.stock_bulk for their transaction, so the triggers above skip their work, and end with
+-- stock_bulk_loaded: same body as in 0013, then one set-based rebuild (they announce catalog.loaded, which drops
+-- every cached page).
 create or replace function stock_bulk_loaded(reason text, actor text) returns void
     language sql as $$
     insert into stock_movements (sku, delta, on_hand, reserved_delta, reserved, reason, actor)
