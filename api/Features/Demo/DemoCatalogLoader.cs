@@ -16,6 +16,10 @@ public sealed record DemoLoadResult(bool Loaded, int Categories, int Products, i
 /// </summary>
 public static class DemoCatalogLoader
 {
+    // The set-based pass over 100,000 products (stock ledger, stock totals, listing entries) outlasts the
+    // default 30 s command timeout on a busy 2-core machine.
+    private const int BulkPassSeconds = 600;
+
     private const int ProgressEvery = 50_000;
 
     public static async Task<DemoLoadResult> LoadAsync(
@@ -121,7 +125,7 @@ public static class DemoCatalogLoader
                   from variants v, jsonb_object_keys(v.options) as o(key)
                   group by v.product_id) k
             where p.id = k.product_id;
-            """, transaction: tx, cancellationToken: ct));
+            """, transaction: tx, commandTimeout: BulkPassSeconds, cancellationToken: ct));
 
         await conn.ExecuteAsync(new CommandDefinition("""
             with counts (body) as (
