@@ -94,7 +94,8 @@ builder.Services.AddHeadlessEndpoints();
 builder.Services.AddValidators(typeof(Program).Assembly);
 builder.Services.AddHeadlessOpenApi();
 builder.Services.AddHealth();
-builder.Services.AddSingleton(sp => new CatalogCache(sp.GetRequiredService<IOptions<CatalogOptions>>().Value.ReadCache));
+builder.Services.AddSingleton(sp => new CatalogCache(sp.GetRequiredService<IOptions<CatalogOptions>>().Value.ReadCache,
+    listingStaleFor: TimeSpan.FromMilliseconds(Math.Clamp(sp.GetRequiredService<IOptions<CatalogOptions>>().Value.ListingStaleMilliseconds, 0, 2000))));
 builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddHostedService<CatalogChangeListener>();
 builder.Services.AddBackgroundServiceSafety();

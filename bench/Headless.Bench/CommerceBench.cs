@@ -275,7 +275,7 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
 
     /// <summary>Creates <paramref name="n"/> carts (destination DE, standard shipping) with the given lines and
     /// returns one checkout request per cart, each with its own Idempotency-Key.</summary>
-    private async Task<(Func<long, PreparedRequest> Requests, long Count)> CheckoutRequestsAsync(int n, Func<int, IReadOnlyList<string>> lines, CancellationToken ct)
+    internal async Task<(Func<long, PreparedRequest> Requests, long Count)> CheckoutRequestsAsync(int n, Func<int, IReadOnlyList<string>> lines, CancellationToken ct)
     {
         var tokens = await CreateCartsAsync(n, lines, ct);
         var start = _cartsCreated;

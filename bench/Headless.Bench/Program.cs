@@ -174,6 +174,10 @@ internal sealed class BenchRun(BenchOptions options)
             {
                 await new AdminListBench(options).RunAsync(db, dataset, machine, apiDll, _logDirectory, await CodeVersionAsync(ct), ct);
             }
+            if (options.RunsReadsUnderWrites)
+            {
+                await new ReadsUnderWritesBench(options, db, apiDll, _logDirectory).RunAsync(await CodeVersionAsync(ct), ct);
+            }
             return 0;
         }
         finally

@@ -14,4 +14,8 @@ public sealed class CatalogOptions
 
     /// <summary>Serve hot public reads from the in-process cache. Off only to measure what it saves.</summary>
     public bool ReadCache { get; set; } = true;
+
+    /// <summary>How long a listing page a change dropped may still be served while one request refreshes it
+    /// (stale-while-revalidate under load), in milliseconds. 0: never serve a dropped page.</summary>
+    public int ListingStaleMilliseconds { get; set; } = 2000;
 }

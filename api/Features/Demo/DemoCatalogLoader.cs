@@ -16,6 +16,10 @@ public sealed record DemoLoadResult(bool Loaded, int Categories, int Products, i
 /// </summary>
 public static class DemoCatalogLoader
 {
+    // The set-based pass over 100,000 products (stock ledger, stock totals, listing entries) outlasts the
+    // default 30 s command timeout on a busy 2-core machine.
+    private const int BulkPassSeconds = 600;
+
     private const int ProgressEvery = 50_000;
 
     public static async Task<DemoLoadResult> LoadAsync(
@@ -37,6 +41,9 @@ public static class DemoCatalogLoader
             return new DemoLoadResult(false, 0, 0, 0, clock.Elapsed);
         }
 
+        // One set-based pass at the end (stock_bulk_loaded: the stock ledger, the products' stock totals, the
+        // listing entries) instead of a trigger per row or per statement.
+        await conn.ExecuteAsync(new CommandDefinition("select set_config('headless.stock_bulk', 'on', true)", transaction: tx, cancellationToken: ct));
         await CopyAsync(conn, "categories", catalog.Categories,
             "copy categories (id, parent_id, slug, name, description, position, created_at, updated_at) from stdin (format binary)",
             async (row, c, token) =>
@@ -101,8 +108,6 @@ public static class DemoCatalogLoader
                 await row.WriteAsync(v.CreatedAt, NpgsqlDbType.TimestampTz, token);
             }, progress, ct);
 
-        // One set-based pass for the stock ledger and the products' stock totals instead of a trigger per row.
-        await conn.ExecuteAsync(new CommandDefinition("select set_config('headless.stock_bulk', 'on', true)", transaction: tx, cancellationToken: ct));
         await CopyAsync(conn, "inventory", catalog.Variants,
             "copy inventory (sku, on_hand, updated_at) from stdin (format binary)",
             async (row, v, token) =>
@@ -120,7 +125,7 @@ public static class DemoCatalogLoader
                   from variants v, jsonb_object_keys(v.options) as o(key)
                   group by v.product_id) k
             where p.id = k.product_id;
-            """, transaction: tx, cancellationToken: ct));
+            """, transaction: tx, commandTimeout: BulkPassSeconds, cancellationToken: ct));
 
         await conn.ExecuteAsync(new CommandDefinition("""
             with counts (body) as (

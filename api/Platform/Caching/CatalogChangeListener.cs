@@ -33,8 +33,20 @@ public sealed class CatalogChangeListener(NpgsqlDataSource db, CatalogCache cach
         }
         switch (payload[..colon])
         {
+            // Every product event (each checkout's inventory.changed included) refreshes the product's own page;
+            // listing pages wait for a listing notification, raised only when a listing can show the change.
             case "product" when Guid.TryParse(payload.AsSpan(colon + 1), out var id):
-                cache.InvalidateProduct(id);
+                cache.InvalidateProduct(id, listings: false);
+                break;
+            case "listing" when payload.AsSpan(colon + 1) is "*":
+                cache.InvalidateListings();
+                break;
+            case "listing" when ListingChange.TryParse(payload[(colon + 1)..], out var change):
+                cache.ApplyListingChange(change);
+                break;
+            case "listing":
+                // Unreadable: be safe rather than stale.
+                cache.InvalidateListings();
                 break;
             case "category" or "catalog":
                 cache.InvalidateAll();

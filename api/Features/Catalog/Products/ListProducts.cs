@@ -68,17 +68,26 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
             return Platform.Problems.Problems.Validation(errors);
         }
 
-        var ticket = cache.GlobalTicket();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        if (query.Category is not null && !await conn.ExecuteScalarAsync<bool>(
-                "select exists (select 1 from categories where slug = @slug)", new { slug = query.Category }))
+        var fill = await cache.FillListingAsync(key, async () =>
+        {
+            await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
+            Guid? categoryId = null;
+            if (query.Category is not null)
+            {
+                categoryId = await conn.ExecuteScalarAsync<Guid?>("select id from categories where slug = @slug", new { slug = query.Category });
+                if (categoryId is null)
+                {
+                    return null;
+                }
+            }
+            var (page, info) = await QueryAsync(conn, query, categoryId, sort, limit, after, currency);
+            return new ListingFill(new CachedBody(JsonSerializer.SerializeToUtf8Bytes(page, ApiJsonContext.Default.ProductPage)), info);
+        });
+        if (fill is null)
         {
             return Platform.Problems.Problems.Validation("category", $"No category has the slug '{query.Category}'. GET /api/v1/categories lists them.");
         }
-        var page = await QueryAsync(conn, query, sort, limit, after, currency);
-        var body = new CachedBody(JsonSerializer.SerializeToUtf8Bytes(page, ApiJsonContext.Default.ProductPage));
-        cache.StoreListing(ticket, key, body);
-        return new CachedJson<ProductPage>(body, CacheControl.Listing);
+        return new CachedJson<ProductPage>(fill.Body, CacheControl.Listing);
     }
 
     private static Dictionary<string, string[]>? Check(Filter query, string sort, int limit, out ProductCursor? after)
@@ -116,49 +125,41 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
         return errors.Count > 0 ? errors : null;
     }
 
-    private static async Task<ProductPage> QueryAsync(NpgsqlConnection conn, Filter query, string sort, int limit, ProductCursor? cursor, string currency)
+    private static async Task<(ProductPage, ListingPageInfo)> QueryAsync(NpgsqlConnection conn, Filter query, Guid? categoryId, string sort, int limit,
+        ProductCursor? cursor, string currency)
     {
-        // The stock and category checks are scalar subqueries with LIMIT 1 on purpose: written as EXISTS,
-        // PostgreSQL may turn them into a hashed subplan over every variant (about a second at 100,000
-        // products) instead of probing the few rows the page needs.
-        const string inStock = """
-            coalesce((select true from variants v join inventory i on i.sku = v.sku
-                      where v.product_id = p.id and v.status = 'active' and i.on_hand > i.reserved limit 1), false)
-            """;
+        // A category listing walks listing_entries (one row per product and each category whose listing shows
+        // it, with the sort keys and the in-stock flag beside the category: migration 0020), one index per
+        // sort, in stock or not; the whole catalog walks the products indexes. Keyset pagination only.
+        var (table, keys) = categoryId is null ? ("products p", "p") : ("listing_entries le join products p on p.id = le.product_id", "le");
+        var id = categoryId is null ? "p.id" : "le.product_id";
         var sql = new StringBuilder($"""
-            with recursive subtree as (
-                select id from categories where slug = @category
-                union all
-                select c.id from categories c join subtree s on c.parent_id = s.id
-            )
             select p.id, p.slug, p.title, p.images -> 0 ->> 'url' as image_url, p.images -> 0 ->> 'alt' as image_alt,
                    (p.images -> 0 ->> 'width')::int as image_width, (p.images -> 0 ->> 'height')::int as image_height,
-                   p.tags, p.min_price, p.created_at, {inStock} as in_stock
-            from products p
-            where p.status = 'active' and p.min_price is not null
+                   p.tags, p.min_price, p.created_at, p.available_total > 0 as in_stock
+            from {table}
             """);
-        if (query.Category is not null)
-        {
-            sql.AppendLine(" and coalesce((select true from product_categories pc where pc.product_id = p.id and pc.category_id in (select id from subtree) limit 1), false)");
-        }
+        sql.AppendLine(categoryId is null
+            ? " where p.status = 'active' and p.min_price is not null"
+            : " where le.category_id = @categoryId");
         if (query.MinPrice is not null)
         {
-            sql.AppendLine(" and p.min_price >= @minPrice");
+            sql.AppendLine($" and {keys}.min_price >= @minPrice");
         }
         if (query.MaxPrice is not null)
         {
-            sql.AppendLine(" and p.min_price <= @maxPrice");
+            sql.AppendLine($" and {keys}.min_price <= @maxPrice");
         }
         if (query.InStock == true)
         {
-            sql.Append(" and ").AppendLine(inStock);
+            sql.AppendLine(categoryId is null ? " and p.available_total > 0" : " and le.in_stock");
         }
         var (after, order) = sort switch
         {
-            "price_asc" => ("(p.min_price, p.id) > (@keyLong, @keyId)", "p.min_price, p.id"),
-            "price_desc" => ("(p.min_price, p.id) < (@keyLong, @keyId)", "p.min_price desc, p.id desc"),
-            "title" => ("(p.title, p.id) > (@keyText, @keyId)", "p.title, p.id"),
-            _ => ("(p.created_at, p.id) < (@keyTime, @keyId)", "p.created_at desc, p.id desc"),
+            "price_asc" => ($"({keys}.min_price, {id}) > (@keyLong, @keyId)", $"{keys}.min_price, {id}"),
+            "price_desc" => ($"({keys}.min_price, {id}) < (@keyLong, @keyId)", $"{keys}.min_price desc, {id} desc"),
+            "title" => ($"({keys}.title, {id}) > (@keyText, @keyId)", $"{keys}.title, {id}"),
+            _ => ($"({keys}.created_at, {id}) < (@keyTime, @keyId)", $"{keys}.created_at desc, {id} desc"),
         };
         if (cursor is not null)
         {
@@ -168,7 +169,7 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
 
         var rows = (await conn.QueryAsync<ProductSummaryRow>(sql.ToString(), new
         {
-            category = query.Category ?? "",
+            categoryId,
             minPrice = query.MinPrice,
             maxPrice = query.MaxPrice,
             keyLong = cursor is not null && sort.StartsWith("price", StringComparison.Ordinal) ? cursor.LongKey : 0L,
@@ -191,7 +192,18 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
             };
             next = new ProductCursor(sort, key, last.Id).Encode();
         }
-        return new ProductPage(items, next);
+        // The stretch of the sort order this page covers, for the cache: from the cursor's key to the last row's
+        // (open-ended on the last page, which any product sorting after it would join).
+        long? SortKey(ProductSummaryRow row) => sort switch
+        {
+            "price_asc" or "price_desc" => row.MinPrice,
+            "newest" => ProductCursor.ToMicros(row.CreatedAt),
+            _ => null,
+        };
+        var info = new ListingPageInfo(query.Category, query.MinPrice, query.MaxPrice, query.InStock == true, sort,
+            cursor is not null && sort != "title" ? cursor.LongKey : null,
+            next is not null ? SortKey(rows[limit - 1]) : null,
+            rows.Select(r => r.Id).ToHashSet());
+        return (new ProductPage(items, next), info);
     }
-
 }
