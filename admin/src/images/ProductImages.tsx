@@ -163,7 +163,8 @@ export function ProductImages() {
 
   // The tab sits inside the product form: Enter in a field here must not submit the product.
   const noSubmit = (e: KeyboardEvent) => {
-    if (e.key === "Enter") e.preventDefault();
+    const target = e.target as HTMLElement;
+    if (e.key === "Enter" && target instanceof HTMLInputElement && target.type === "text") e.preventDefault();
   };
 
   return (
@@ -248,7 +249,7 @@ export function ProductImages() {
               <Stack spacing={1} sx={{ flex: 1 }}>
                 <Typography variant="body2">
                   Image {index + 1}
-                  {index === 0 ? " (main image)" : ""} · {item.width} × {item.height}
+                  {items[0]?.id === item.id ? " (main image)" : ""} · {item.width} × {item.height}
                 </Typography>
                 <Stack direction="row" spacing={1} sx={{ alignItems: "center" }}>
                   <TextField
@@ -266,10 +267,10 @@ export function ProductImages() {
                   </Button>
                 </Stack>
                 <Stack direction="row" spacing={1}>
-                  <Button type="button" size="small" disabled={busy || index === 0} onClick={() => move(index, -1)} aria-label={`Move image ${index + 1} up`}>
+                  <Button type="button" size="small" disabled={busy || index === 0} onClick={() => move(index, -1)} aria-label={`Move up image ${index + 1}`}>
                     Move up
                   </Button>
-                  <Button type="button" size="small" disabled={busy || index === uploaded.length - 1} onClick={() => move(index, 1)} aria-label={`Move image ${index + 1} down`}>
+                  <Button type="button" size="small" disabled={busy || index === uploaded.length - 1} onClick={() => move(index, 1)} aria-label={`Move down image ${index + 1}`}>
                     Move down
                   </Button>
                   <Button type="button" size="small" color="error" disabled={busy} onClick={() => void remove(item, index)} aria-label={`Delete image ${index + 1}`}>
