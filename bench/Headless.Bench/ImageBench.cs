@@ -27,6 +27,7 @@ internal sealed class ImageBench(BenchOptions options)
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var started = DateTime.UtcNow;
+        var loadBefore = LoadAverage();
         Log.Step($"Image pipeline: a 12 MP JPEG, {Runs} runs per format (libvips {NetVips.NetVips.Version(0)}.{NetVips.NetVips.Version(1)}.{NetVips.NetVips.Version(2)})");
         var photo = Photo(4000, 3000).JpegsaveBuffer(q: 90);
         Log.Info($"source: 4000 × 3000 JPEG, {photo.Length / 1024.0 / 1024.0:F1} MB");
@@ -58,7 +59,9 @@ internal sealed class ImageBench(BenchOptions options)
                 rows.Add((name, renditions.Count, times));
                 Log.Info($"{name,-24} {renditions.Count,2} files: p50 {Percentile(times, 50),7:F0} ms  p95 {Percentile(times, 95),7:F0} ms");
             }
-            var markdown = Markdown(started, await BenchRun.CodeVersionAsync(ct), photo.Length, plan, rows);
+            var load = $"{loadBefore} at the start, {LoadAverage()} at the end";
+            Log.Info($"load average (1 min): {load}");
+            var markdown = Markdown(started, await BenchRun.CodeVersionAsync(ct), photo.Length, plan, rows, load);
             if (!options.WritesDocs)
             {
                 var quickPath = Path.Combine(RepoPaths.Data, "bench-logs", "quick-images-result.md");
@@ -80,14 +83,14 @@ internal sealed class ImageBench(BenchOptions options)
         }
     }
 
-    private string Markdown(DateTime started, string code, int sourceBytes, IReadOnlyList<Rendition> plan, List<(string Name, int Files, List<double> Ms)> rows)
+    private string Markdown(DateTime started, string code, int sourceBytes, IReadOnlyList<Rendition> plan, List<(string Name, int Files, List<double> Ms)> rows, string load)
     {
         var inv = CultureInfo.InvariantCulture;
         var md = new StringBuilder();
         md.AppendLine(StartMarker);
         md.AppendLine("## Image pipeline: all sizes of a 12 MP photo");
         md.AppendLine();
-        md.AppendLine(inv, $"Measured {started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (a machine shared with other work: figures vary), code {code}, libvips {NetVips.NetVips.Version(0)}.{NetVips.NetVips.Version(1)}.{NetVips.NetVips.Version(2)}. " +
+        md.AppendLine(inv, $"Measured {started:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (shared with other work: load average {load}), code {code}, libvips {NetVips.NetVips.Version(0)}.{NetVips.NetVips.Version(1)}.{NetVips.NetVips.Version(2)}. " +
             $"Source: a 4000 × 3000 JPEG of {sourceBytes / 1024.0 / 1024.0:F1} MB; widths {string.Join(", ", plan.Select(r => r.Width).Distinct())}. {Runs} runs after a warm-up; each run starts from the upload's bytes (decode included).");
         md.AppendLine();
         md.AppendLine("| formats | files | p50 | p95 |");
@@ -101,6 +104,10 @@ internal sealed class ImageBench(BenchOptions options)
         md.AppendLine(EndMarker);
         return md.ToString();
     }
+
+    /// <summary>The 1-minute load average: how many other runnable processes shared the cores.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     private static double Percentile(List<double> sorted, int p) =>
         sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
