@@ -146,8 +146,10 @@ void WaitForDemoImages(string url)
             foreach (var item in page.RootElement.GetProperty("items").EnumerateArray())
             {
                 total++;
+                // The demo's placeholder is /images/products/<slug>-1.jpg (no file); a drawn image has a content-hashed name.
+                var slug = item.GetProperty("slug").GetString();
                 done += item.TryGetProperty("image", out var image) && image.ValueKind == System.Text.Json.JsonValueKind.Object
-                    && image.TryGetProperty("sources", out var sources) && sources.ValueKind == System.Text.Json.JsonValueKind.Array ? 1 : 0;
+                    && image.GetProperty("url").GetString() != $"/images/products/{slug}-1.jpg" ? 1 : 0;
             }
             cursor = page.RootElement.TryGetProperty("nextCursor", out var next) && next.ValueKind == System.Text.Json.JsonValueKind.String ? next.GetString() : null;
         }
