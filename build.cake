@@ -214,6 +214,36 @@ Task("run")
 // The address the API listens on: Urls / ASPNETCORE_URLS when set (first one), else its default.
 string ApiUrl() => (EnvironmentVariable("Urls") ?? EnvironmentVariable("ASPNETCORE_URLS") ?? "http://127.0.0.1:5080").Split(';')[0].TrimEnd('/');
 
+// The demo products' images are drawn in the background after start: measure the shop with them, not placeholders.
+void WaitForDemoImages(string url)
+{
+    using var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+    var deadline = DateTime.UtcNow.AddMinutes(15);
+    while (true)
+    {
+        var (total, done) = (0, 0);
+        string cursor = null;
+        do
+        {
+            using var page = System.Text.Json.JsonDocument.Parse(http.GetStringAsync($"{url}/api/v1/products?limit=100{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}").Result);
+            foreach (var item in page.RootElement.GetProperty("items").EnumerateArray())
+            {
+                total++;
+                // The demo's placeholder is /images/products/<slug>-1.jpg (no file); a drawn image has a content-hashed name.
+                var slug = item.GetProperty("slug").GetString();
+                done += item.TryGetProperty("image", out var image) && image.ValueKind == System.Text.Json.JsonValueKind.Object
+                    && image.GetProperty("url").GetString() != $"/images/products/{slug}-1.jpg" ? 1 : 0;
+            }
+            cursor = page.RootElement.TryGetProperty("nextCursor", out var next) && next.ValueKind == System.Text.Json.JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
+        Information($"Demo images: {done} of {total} products have theirs.");
+        if (done == total) return;
+        if (DateTime.UtcNow > deadline) throw new Exception("The demo images were not all drawn within 15 minutes.");
+        System.Threading.Thread.Sleep(5000);
+    }
+}
+
 bool WaitUntilReady(string url, Func<int, bool> exited)
 {
     using var http = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -419,6 +449,7 @@ Task("lighthouse")
     try
     {
         if (!WaitUntilReady(url, api.WaitForExit)) throw new Exception("The API did not become ready.");
+        WaitForDemoImages(url);
         Sh("dotnet", $"storefront-generator/bin/Release/net10.0/Headless.Storefront.dll build --api {url} --out {site} --manifest {root.Combine(".data/lighthouse").FullPath}/manifest.json");
         var product = System.IO.Directory.GetDirectories(System.IO.Path.Combine(site, "products")).OrderBy(d => d, StringComparer.Ordinal).First();
         var category = System.IO.Directory.GetDirectories(System.IO.Path.Combine(site, "categories")).OrderBy(d => d, StringComparer.Ordinal).First();

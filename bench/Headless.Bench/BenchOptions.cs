@@ -35,6 +35,7 @@ internal sealed record BenchOptions(
     public bool RunsAdmin => Only is null or "admin";
 
     public bool RunsReadsUnderWrites => Only is null or "reads-under-writes";
+    public bool RunsImages => Only is null or "images";
 
     /// <summary>The port of the benchmark's own PostgreSQL cluster: HEADLESS_BENCH_PG_PORT, default 54349.</summary>
     public static int PgPort { get; } = PortFromEnvironment("HEADLESS_BENCH_PG_PORT", 54349);
@@ -83,6 +84,7 @@ internal sealed record BenchOptions(
           --only=storefront only the storefront generator: a full build of the catalog (pages/s) and admin edit → published page
           --only=admin      only the admin product list (each sort both ways, search, filters; p50/p95/p99 at 8 in flight)
           --only=reads-under-writes  the listing and product mix while checkouts run at 100/s and 300/s (p50/p99, cache hit ratio)
+          --only=images     only the image pipeline: every size of a 12 MP JPEG per format and in all (no database)
           --cache-on-only   catalog reads with the read cache on only (the shipped configuration); figures go to .data/bench-logs
           --help            this text
         Environment: HEADLESS_BENCH_PG_PORT (the bench cluster's port, default 54349; another port gets its own
@@ -120,9 +122,9 @@ internal sealed record BenchOptions(
             }
         }
         only = string.IsNullOrWhiteSpace(only) ? null : only.Trim().ToLowerInvariant();
-        if (only is not (null or "catalog" or "checkout" or "search" or "storefront" or "admin" or "reads-under-writes"))
+        if (only is not (null or "catalog" or "checkout" or "search" or "storefront" or "admin" or "reads-under-writes" or "images"))
         {
-            throw new ArgumentException($"--only={only}: use catalog, checkout, search, storefront, admin or reads-under-writes.\n{Usage}");
+            throw new ArgumentException($"--only={only}: use catalog, checkout, search, storefront, admin, reads-under-writes or images.\n{Usage}");
         }
         return quick
             ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly }

@@ -73,6 +73,11 @@ internal sealed class BenchRun(BenchOptions options)
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
+        if (options.Only == "images")
+        {
+            // In process, on the pipeline's own code: no API process, database or wrk.
+            return await new ImageBench(options).RunAsync(ct);
+        }
         var startedUtc = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         var scenarioCount = !options.RunsCatalog ? 0 : options.CacheOnOnly ? 2 : 4;
@@ -177,6 +182,10 @@ internal sealed class BenchRun(BenchOptions options)
             if (options.RunsReadsUnderWrites)
             {
                 await new ReadsUnderWritesBench(options, db, apiDll, _logDirectory).RunAsync(await CodeVersionAsync(ct), ct);
+            }
+            if (options.RunsImages)
+            {
+                await new ImageBench(options).RunAsync(ct);
             }
             return 0;
         }

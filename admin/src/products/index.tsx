@@ -35,6 +35,7 @@ import ProductIcon from "@mui/icons-material/Inventory2";
 import { api } from "../data/http";
 import { useSaveErrorHandler } from "../data/saveErrors";
 import { BulkChangeButton } from "../bulk";
+import { ProductImages } from "../images/ProductImages";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const money = (amount: number | undefined, currency = "EUR") => (amount === undefined ? "" : `${(amount / 100).toFixed(2)} ${currency}`);
@@ -122,12 +123,6 @@ function ProductList() {
   );
 }
 
-/** Where the product images component (admin/src/images/ProductImages.tsx, adm-images) goes. */
-function ImagesSlot() {
-  const record = useRecordContext<any>();
-  return record?.images?.length ? <p>{record.images.length} image(s). Manage images on the Images screen.</p> : <p>No images yet.</p>;
-}
-
 function ProductForm({ creating }: { creating?: boolean }) {
   const categories = useCategoryChoices();
   return (
@@ -164,7 +159,7 @@ function ProductForm({ creating }: { creating?: boolean }) {
       </TabbedForm.Tab>
       {creating ? null : (
         <TabbedForm.Tab label="Images">
-          <ImagesSlot />
+          <ProductImages />
         </TabbedForm.Tab>
       )}
     </TabbedForm>

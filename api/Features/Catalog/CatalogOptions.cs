@@ -12,6 +12,9 @@ public sealed class CatalogOptions
 
     public int DemoProductCount { get; set; } = 240;
 
+    /// <summary>Draw a real image for each demo product after start, in the background (Demo/DemoProductImages).</summary>
+    public bool DemoImages { get; set; } = true;
+
     /// <summary>Serve hot public reads from the in-process cache. Off only to measure what it saves.</summary>
     public bool ReadCache { get; set; } = true;
 

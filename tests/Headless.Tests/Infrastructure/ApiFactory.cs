@@ -22,6 +22,9 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected virtual bool LoadDemoCatalog => false;
 
+    /// <summary>Draw the demo products' images in the background (off: it would change products under a test).</summary>
+    protected virtual bool DemoImages => false;
+
     public async Task InitializeAsync()
     {
         (OwnerConnectionString, ConnectionString) = await TestDatabase.CreateAsync();
@@ -36,6 +39,7 @@ public class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Headless:Database:MigrationConnectionString", OwnerConnectionString);
         builder.UseSetting("Headless:Catalog:LoadDemoCatalog", LoadDemoCatalog ? "true" : "false");
         builder.UseSetting("Headless:Catalog:DemoProductCount", "200");
+        builder.UseSetting("Headless:Catalog:DemoImages", DemoImages ? "true" : "false");
     }
 
     public HttpClient Admin()

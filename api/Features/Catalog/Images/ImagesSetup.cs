@@ -1,3 +1,4 @@
+using Headless.Api.Features.Demo;
 using Headless.Api.Platform.Storage;
 
 namespace Headless.Api.Features.Catalog.Images;
@@ -10,6 +11,7 @@ public static class ImagesSetup
         services.Configure<ImageOptions>(config.GetSection(ImageOptions.Section));
         services.AddObjectStore(config);
         services.AddSingleton<ImagePipeline>();
+        services.AddHostedService<DemoProductImages>();
         return services;
     }
 }
