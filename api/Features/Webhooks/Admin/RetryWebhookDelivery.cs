@@ -19,8 +19,7 @@ public sealed class RetryWebhookDelivery(NpgsqlDataSource db, WebhookSender send
         Policies(Platform.Security.Policies.Admin);
         RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
         Description(b => b.WithName("RetryWebhookDelivery").WithTags("Admin webhooks")
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict));
+            .ProducesProblem(StatusCodes.Status404NotFound));
         Summary(s =>
         {
             s.Summary = "Send one delivery again now, with the same webhook-id";
