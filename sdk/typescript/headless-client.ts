@@ -241,6 +241,698 @@ export class HeadlessClient {
     }
 
     /**
+     * Subscribe a URL to events; the signing secret is in the answer, this once
+     * @return Created
+     */
+    createWebhookEndpoint(body: CreateWebhookEndpointRequest): Promise<CreatedWebhookEndpoint> {
+        let url_ = this.baseUrl + "/api/v1/admin/webhook-endpoints";
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processCreateWebhookEndpoint(_response);
+        });
+    }
+
+    protected processCreateWebhookEndpoint(response: Response): Promise<CreatedWebhookEndpoint> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 201) {
+            return response.text().then((_responseText) => {
+            let result201: any = null;
+            let resultData201 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result201 = CreatedWebhookEndpoint.fromJS(resultData201);
+            return result201;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<CreatedWebhookEndpoint>(null as any);
+    }
+
+    /**
+     * List webhook endpoints, oldest first (never their secrets)
+     * @param cursor (optional) The nextCursor of the previous page.
+     * @param limit (optional) Page size, 1-100, default 20.
+     * @return Success
+     */
+    listWebhookEndpoints(cursor?: string | null | undefined, limit?: number | null | undefined): Promise<WebhookEndpointPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/webhook-endpoints?";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListWebhookEndpoints(_response);
+        });
+    }
+
+    protected processListWebhookEndpoints(response: Response): Promise<WebhookEndpointPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = WebhookEndpointPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<WebhookEndpointPage>(null as any);
+    }
+
+    /**
+     * Delete a webhook endpoint with its delivery log (If-Match required)
+     * @param ifMatch (optional) The endpoint's ETag from GET, e.g. "v3".
+     * @return No Content
+     */
+    deleteWebhookEndpoint(id: string, ifMatch?: string | null | undefined): Promise<void> {
+        let url_ = this.baseUrl + "/api/v1/admin/webhook-endpoints/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "DELETE",
+            headers: {
+                "If-Match": ifMatch !== undefined && ifMatch !== null ? "" + ifMatch : "",
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processDeleteWebhookEndpoint(_response);
+        });
+    }
+
+    protected processDeleteWebhookEndpoint(response: Response): Promise<void> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 204) {
+            return response.text().then((_responseText) => {
+            return;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<void>(null as any);
+    }
+
+    /**
+     * Get a webhook endpoint (never its secret), with its ETag for updates
+     * @return Success
+     */
+    getWebhookEndpoint(id: string): Promise<WebhookEndpoint> {
+        let url_ = this.baseUrl + "/api/v1/admin/webhook-endpoints/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processGetWebhookEndpoint(_response);
+        });
+    }
+
+    protected processGetWebhookEndpoint(response: Response): Promise<WebhookEndpoint> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = WebhookEndpoint.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<WebhookEndpoint>(null as any);
+    }
+
+    /**
+     * Replace a webhook endpoint's URL, description, event types and enabled flag (If-Match required)
+     * @return Success
+     */
+    updateWebhookEndpoint(id: string, body: UpdateWebhookEndpointRequest): Promise<WebhookEndpoint> {
+        let url_ = this.baseUrl + "/api/v1/admin/webhook-endpoints/{id}";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "PUT",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processUpdateWebhookEndpoint(_response);
+        });
+    }
+
+    protected processUpdateWebhookEndpoint(response: Response): Promise<WebhookEndpoint> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = WebhookEndpoint.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<WebhookEndpoint>(null as any);
+    }
+
+    /**
+     * The delivery log of a webhook endpoint, newest event first, each with every attempt
+     * @param status (optional) Only deliveries in this status: pending, succeeded or failed.
+     * @param cursor (optional) The nextCursor of the previous page.
+     * @param limit (optional) Page size, 1-100, default 20.
+     * @return Success
+     */
+    listWebhookDeliveries(id: string, status?: string | null | undefined, cursor?: string | null | undefined, limit?: number | null | undefined): Promise<WebhookDeliveryPage> {
+        let url_ = this.baseUrl + "/api/v1/admin/webhook-endpoints/{id}/deliveries?";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        if (status !== undefined && status !== null)
+            url_ += "status=" + encodeURIComponent("" + status) + "&";
+        if (cursor !== undefined && cursor !== null)
+            url_ += "cursor=" + encodeURIComponent("" + cursor) + "&";
+        if (limit !== undefined && limit !== null)
+            url_ += "limit=" + encodeURIComponent("" + limit) + "&";
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "GET",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processListWebhookDeliveries(_response);
+        });
+    }
+
+    protected processListWebhookDeliveries(response: Response): Promise<WebhookDeliveryPage> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = WebhookDeliveryPage.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<WebhookDeliveryPage>(null as any);
+    }
+
+    /**
+     * Send again every failed delivery of an endpoint whose event happened since a time
+     * @return Accepted
+     */
+    redeliverWebhooks(id: string, body: RedeliverWebhooksRequest): Promise<RedeliveryResult> {
+        let url_ = this.baseUrl + "/api/v1/admin/webhook-endpoints/{id}/redelivery";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRedeliverWebhooks(_response);
+        });
+    }
+
+    protected processRedeliverWebhooks(response: Response): Promise<RedeliveryResult> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 202) {
+            return response.text().then((_responseText) => {
+            let result202: any = null;
+            let resultData202 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result202 = RedeliveryResult.fromJS(resultData202);
+            return result202;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("Bad Request", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<RedeliveryResult>(null as any);
+    }
+
+    /**
+     * Send one delivery again now, with the same webhook-id
+     * @return Accepted
+     */
+    retryWebhookDelivery(id: string, deliveryId: string): Promise<RedeliveryResult> {
+        let url_ = this.baseUrl + "/api/v1/admin/webhook-endpoints/{id}/deliveries/{deliveryId}/retry";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        if (deliveryId === undefined || deliveryId === null)
+            throw new globalThis.Error("The parameter 'deliveryId' must be defined.");
+        url_ = url_.replace("{deliveryId}", encodeURIComponent("" + deliveryId));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRetryWebhookDelivery(_response);
+        });
+    }
+
+    protected processRetryWebhookDelivery(response: Response): Promise<RedeliveryResult> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 202) {
+            return response.text().then((_responseText) => {
+            let result202: any = null;
+            let resultData202 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result202 = RedeliveryResult.fromJS(resultData202);
+            return result202;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<RedeliveryResult>(null as any);
+    }
+
+    /**
+     * Issue a new signing secret, shown this once; the old one keeps signing during an overlap
+     * @return Success
+     */
+    rotateWebhookSecret(id: string): Promise<RotatedWebhookSecret> {
+        let url_ = this.baseUrl + "/api/v1/admin/webhook-endpoints/{id}/secret-rotation";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        let options_: RequestInit = {
+            method: "POST",
+            headers: {
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processRotateWebhookSecret(_response);
+        });
+    }
+
+    protected processRotateWebhookSecret(response: Response): Promise<RotatedWebhookSecret> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = RotatedWebhookSecret.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("Not Found", status, _responseText, _headers, result404);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<RotatedWebhookSecret>(null as any);
+    }
+
+    /**
      * Search active products: words, filters, facets, stock-aware ranking, cursor pagination
      * @param q (optional) Words to search for, at most 200 characters.
      * @param category (optional) Category slug; products in its sub-categories are included.
@@ -8795,6 +9487,648 @@ export interface IHttpValidationProblemDetails {
     errors?: { [key: string]: string[]; };
 
     [key: string]: any;
+}
+
+/** A created endpoint with its signing secret, shown this once. */
+export class CreatedWebhookEndpoint implements ICreatedWebhookEndpoint {
+    endpoint!: WebhookEndpoint;
+    secret!: string;
+
+    constructor(data?: ICreatedWebhookEndpoint) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.endpoint = new WebhookEndpoint();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.endpoint = _data["endpoint"] ? WebhookEndpoint.fromJS(_data["endpoint"]) : new WebhookEndpoint();
+            this.secret = _data["secret"] !== undefined ? _data["secret"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CreatedWebhookEndpoint {
+        data = typeof data === 'object' ? data : {};
+        let result = new CreatedWebhookEndpoint();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["endpoint"] = this.endpoint ? this.endpoint.toJSON() : null as any;
+        data["secret"] = this.secret !== undefined ? this.secret : null as any;
+        return data;
+    }
+}
+
+/** A created endpoint with its signing secret, shown this once. */
+export interface ICreatedWebhookEndpoint {
+    endpoint: WebhookEndpoint;
+    secret: string;
+}
+
+/** A webhook endpoint (never its secret). disabledReason says why the platform disabled it            (gone: it answered 410; failing: every delivery failed for three days); failingSince is the            first failure since the last success; previousSecretUntil is the end of a rotation's overlap. */
+export class WebhookEndpoint implements IWebhookEndpoint {
+    id!: string;
+    url!: string;
+    description!: string;
+    eventTypes!: string[];
+    enabled!: boolean;
+    disabledReason!: string | null;
+    failingSince!: Date | null;
+    previousSecretUntil!: Date | null;
+    version!: number;
+    createdAt!: Date;
+    updatedAt!: Date;
+
+    constructor(data?: IWebhookEndpoint) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.eventTypes = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.url = _data["url"] !== undefined ? _data["url"] : null as any;
+            this.description = _data["description"] !== undefined ? _data["description"] : null as any;
+            if (Array.isArray(_data["eventTypes"])) {
+                this.eventTypes = [] as any;
+                for (let item of _data["eventTypes"])
+                    this.eventTypes!.push(item);
+            }
+            else {
+                this.eventTypes = null as any;
+            }
+            this.enabled = _data["enabled"] !== undefined ? _data["enabled"] : null as any;
+            this.disabledReason = _data["disabledReason"] !== undefined ? _data["disabledReason"] : null as any;
+            this.failingSince = _data["failingSince"] ? new Date(_data["failingSince"].toString()) : null as any;
+            this.previousSecretUntil = _data["previousSecretUntil"] ? new Date(_data["previousSecretUntil"].toString()) : null as any;
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+            this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.updatedAt = _data["updatedAt"] ? new Date(_data["updatedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): WebhookEndpoint {
+        data = typeof data === 'object' ? data : {};
+        let result = new WebhookEndpoint();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["url"] = this.url !== undefined ? this.url : null as any;
+        data["description"] = this.description !== undefined ? this.description : null as any;
+        if (Array.isArray(this.eventTypes)) {
+            data["eventTypes"] = [];
+            for (let item of this.eventTypes)
+                data["eventTypes"].push(item);
+        }
+        data["enabled"] = this.enabled !== undefined ? this.enabled : null as any;
+        data["disabledReason"] = this.disabledReason !== undefined ? this.disabledReason : null as any;
+        data["failingSince"] = this.failingSince ? this.failingSince.toISOString() : null as any;
+        data["previousSecretUntil"] = this.previousSecretUntil ? this.previousSecretUntil.toISOString() : null as any;
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["updatedAt"] = this.updatedAt ? this.updatedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** A webhook endpoint (never its secret). disabledReason says why the platform disabled it            (gone: it answered 410; failing: every delivery failed for three days); failingSince is the            first failure since the last success; previousSecretUntil is the end of a rotation's overlap. */
+export interface IWebhookEndpoint {
+    id: string;
+    url: string;
+    description: string;
+    eventTypes: string[];
+    enabled: boolean;
+    disabledReason: string | null;
+    failingSince: Date | null;
+    previousSecretUntil: Date | null;
+    version: number;
+    createdAt: Date;
+    updatedAt: Date;
+}
+
+/** A new webhook endpoint: where to send (an https URL in production), what for (event types from            All), and whether it starts enabled (default true). */
+export class CreateWebhookEndpointRequest implements ICreateWebhookEndpointRequest {
+    url!: string;
+    description?: string | null;
+    eventTypes!: string[];
+    enabled?: boolean | null;
+
+    constructor(data?: ICreateWebhookEndpointRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.eventTypes = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.url = _data["url"] !== undefined ? _data["url"] : null as any;
+            this.description = _data["description"] !== undefined ? _data["description"] : null as any;
+            if (Array.isArray(_data["eventTypes"])) {
+                this.eventTypes = [] as any;
+                for (let item of _data["eventTypes"])
+                    this.eventTypes!.push(item);
+            }
+            else {
+                this.eventTypes = null as any;
+            }
+            this.enabled = _data["enabled"] !== undefined ? _data["enabled"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CreateWebhookEndpointRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new CreateWebhookEndpointRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["url"] = this.url !== undefined ? this.url : null as any;
+        data["description"] = this.description !== undefined ? this.description : null as any;
+        if (Array.isArray(this.eventTypes)) {
+            data["eventTypes"] = [];
+            for (let item of this.eventTypes)
+                data["eventTypes"].push(item);
+        }
+        data["enabled"] = this.enabled !== undefined ? this.enabled : null as any;
+        return data;
+    }
+}
+
+/** A new webhook endpoint: where to send (an https URL in production), what for (event types from            All), and whether it starts enabled (default true). */
+export interface ICreateWebhookEndpointRequest {
+    url: string;
+    description?: string | null;
+    eventTypes: string[];
+    enabled?: boolean | null;
+}
+
+export class WebhookDeliveryPage implements IWebhookDeliveryPage {
+    items!: WebhookDelivery[];
+    nextCursor!: string | null;
+
+    constructor(data?: IWebhookDeliveryPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(WebhookDelivery.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): WebhookDeliveryPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new WebhookDeliveryPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IWebhookDeliveryPage {
+    items: WebhookDelivery[];
+    nextCursor: string | null;
+}
+
+/** One event sent to one endpoint: pending (due at nextAttemptAt), succeeded or failed            (retries exhausted or the endpoint disabled; retry it by hand). id is the webhook-id header of            every attempt; payload the signed body. */
+export class WebhookDelivery implements IWebhookDelivery {
+    id!: string;
+    eventType!: string;
+    resourceId!: string;
+    eventAt!: Date;
+    status!: string;
+    attempts!: number;
+    nextAttemptAt!: Date | null;
+    lastStatus!: number | null;
+    lastError!: string | null;
+    payload!: string;
+    attemptLog!: WebhookAttempt[];
+
+    constructor(data?: IWebhookDelivery) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.attemptLog = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.id = _data["id"] !== undefined ? _data["id"] : null as any;
+            this.eventType = _data["eventType"] !== undefined ? _data["eventType"] : null as any;
+            this.resourceId = _data["resourceId"] !== undefined ? _data["resourceId"] : null as any;
+            this.eventAt = _data["eventAt"] ? new Date(_data["eventAt"].toString()) : null as any;
+            this.status = _data["status"] !== undefined ? _data["status"] : null as any;
+            this.attempts = _data["attempts"] !== undefined ? _data["attempts"] : null as any;
+            this.nextAttemptAt = _data["nextAttemptAt"] ? new Date(_data["nextAttemptAt"].toString()) : null as any;
+            this.lastStatus = _data["lastStatus"] !== undefined ? _data["lastStatus"] : null as any;
+            this.lastError = _data["lastError"] !== undefined ? _data["lastError"] : null as any;
+            this.payload = _data["payload"] !== undefined ? _data["payload"] : null as any;
+            if (Array.isArray(_data["attemptLog"])) {
+                this.attemptLog = [] as any;
+                for (let item of _data["attemptLog"])
+                    this.attemptLog!.push(WebhookAttempt.fromJS(item));
+            }
+            else {
+                this.attemptLog = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): WebhookDelivery {
+        data = typeof data === 'object' ? data : {};
+        let result = new WebhookDelivery();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["id"] = this.id !== undefined ? this.id : null as any;
+        data["eventType"] = this.eventType !== undefined ? this.eventType : null as any;
+        data["resourceId"] = this.resourceId !== undefined ? this.resourceId : null as any;
+        data["eventAt"] = this.eventAt ? this.eventAt.toISOString() : null as any;
+        data["status"] = this.status !== undefined ? this.status : null as any;
+        data["attempts"] = this.attempts !== undefined ? this.attempts : null as any;
+        data["nextAttemptAt"] = this.nextAttemptAt ? this.nextAttemptAt.toISOString() : null as any;
+        data["lastStatus"] = this.lastStatus !== undefined ? this.lastStatus : null as any;
+        data["lastError"] = this.lastError !== undefined ? this.lastError : null as any;
+        data["payload"] = this.payload !== undefined ? this.payload : null as any;
+        if (Array.isArray(this.attemptLog)) {
+            data["attemptLog"] = [];
+            for (let item of this.attemptLog)
+                data["attemptLog"].push(item ? item.toJSON() : null as any);
+        }
+        return data;
+    }
+}
+
+/** One event sent to one endpoint: pending (due at nextAttemptAt), succeeded or failed            (retries exhausted or the endpoint disabled; retry it by hand). id is the webhook-id header of            every attempt; payload the signed body. */
+export interface IWebhookDelivery {
+    id: string;
+    eventType: string;
+    resourceId: string;
+    eventAt: Date;
+    status: string;
+    attempts: number;
+    nextAttemptAt: Date | null;
+    lastStatus: number | null;
+    lastError: string | null;
+    payload: string;
+    attemptLog: WebhookAttempt[];
+}
+
+/** One try at a delivery: the receiver's status (null when no answer came), the time it took, the            start of its answer (at most 1 KB) or the error. */
+export class WebhookAttempt implements IWebhookAttempt {
+    attempt!: number;
+    at!: Date;
+    statusCode!: number | null;
+    latencyMs!: number;
+    responseSnippet!: string | null;
+    error!: string | null;
+
+    constructor(data?: IWebhookAttempt) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.attempt = _data["attempt"] !== undefined ? _data["attempt"] : null as any;
+            this.at = _data["at"] ? new Date(_data["at"].toString()) : null as any;
+            this.statusCode = _data["statusCode"] !== undefined ? _data["statusCode"] : null as any;
+            this.latencyMs = _data["latencyMs"] !== undefined ? _data["latencyMs"] : null as any;
+            this.responseSnippet = _data["responseSnippet"] !== undefined ? _data["responseSnippet"] : null as any;
+            this.error = _data["error"] !== undefined ? _data["error"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): WebhookAttempt {
+        data = typeof data === 'object' ? data : {};
+        let result = new WebhookAttempt();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["attempt"] = this.attempt !== undefined ? this.attempt : null as any;
+        data["at"] = this.at ? this.at.toISOString() : null as any;
+        data["statusCode"] = this.statusCode !== undefined ? this.statusCode : null as any;
+        data["latencyMs"] = this.latencyMs !== undefined ? this.latencyMs : null as any;
+        data["responseSnippet"] = this.responseSnippet !== undefined ? this.responseSnippet : null as any;
+        data["error"] = this.error !== undefined ? this.error : null as any;
+        return data;
+    }
+}
+
+/** One try at a delivery: the receiver's status (null when no answer came), the time it took, the            start of its answer (at most 1 KB) or the error. */
+export interface IWebhookAttempt {
+    attempt: number;
+    at: Date;
+    statusCode: number | null;
+    latencyMs: number;
+    responseSnippet: string | null;
+    error: string | null;
+}
+
+export class WebhookEndpointPage implements IWebhookEndpointPage {
+    items!: WebhookEndpoint[];
+    nextCursor!: string | null;
+
+    constructor(data?: IWebhookEndpointPage) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.items = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            if (Array.isArray(_data["items"])) {
+                this.items = [] as any;
+                for (let item of _data["items"])
+                    this.items!.push(WebhookEndpoint.fromJS(item));
+            }
+            else {
+                this.items = null as any;
+            }
+            this.nextCursor = _data["nextCursor"] !== undefined ? _data["nextCursor"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): WebhookEndpointPage {
+        data = typeof data === 'object' ? data : {};
+        let result = new WebhookEndpointPage();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        if (Array.isArray(this.items)) {
+            data["items"] = [];
+            for (let item of this.items)
+                data["items"].push(item ? item.toJSON() : null as any);
+        }
+        data["nextCursor"] = this.nextCursor !== undefined ? this.nextCursor : null as any;
+        return data;
+    }
+}
+
+export interface IWebhookEndpointPage {
+    items: WebhookEndpoint[];
+    nextCursor: string | null;
+}
+
+export class RedeliveryResult implements IRedeliveryResult {
+    queued!: number;
+
+    constructor(data?: IRedeliveryResult) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.queued = _data["queued"] !== undefined ? _data["queued"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): RedeliveryResult {
+        data = typeof data === 'object' ? data : {};
+        let result = new RedeliveryResult();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["queued"] = this.queued !== undefined ? this.queued : null as any;
+        return data;
+    }
+}
+
+export interface IRedeliveryResult {
+    queued: number;
+}
+
+/** Send again every failed delivery of the endpoint whose event happened at or after since. */
+export class RedeliverWebhooksRequest implements IRedeliverWebhooksRequest {
+    since!: Date;
+
+    constructor(data?: IRedeliverWebhooksRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.since = _data["since"] ? new Date(_data["since"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): RedeliverWebhooksRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new RedeliverWebhooksRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["since"] = this.since ? this.since.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** Send again every failed delivery of the endpoint whose event happened at or after since. */
+export interface IRedeliverWebhooksRequest {
+    since: Date;
+}
+
+/** The new signing secret, shown this once; the previous one also signs until previousSecretUntil. */
+export class RotatedWebhookSecret implements IRotatedWebhookSecret {
+    endpoint!: WebhookEndpoint;
+    secret!: string;
+
+    constructor(data?: IRotatedWebhookSecret) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.endpoint = new WebhookEndpoint();
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.endpoint = _data["endpoint"] ? WebhookEndpoint.fromJS(_data["endpoint"]) : new WebhookEndpoint();
+            this.secret = _data["secret"] !== undefined ? _data["secret"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): RotatedWebhookSecret {
+        data = typeof data === 'object' ? data : {};
+        let result = new RotatedWebhookSecret();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["endpoint"] = this.endpoint ? this.endpoint.toJSON() : null as any;
+        data["secret"] = this.secret !== undefined ? this.secret : null as any;
+        return data;
+    }
+}
+
+/** The new signing secret, shown this once; the previous one also signs until previousSecretUntil. */
+export interface IRotatedWebhookSecret {
+    endpoint: WebhookEndpoint;
+    secret: string;
+}
+
+/** Replaces an endpoint's settings (PUT): url and eventTypes required; description defaults to empty            and enabled to true. Enabling clears the reason the platform disabled it. */
+export class UpdateWebhookEndpointRequest implements IUpdateWebhookEndpointRequest {
+    url!: string;
+    description?: string | null;
+    eventTypes!: string[];
+    enabled?: boolean | null;
+
+    constructor(data?: IUpdateWebhookEndpointRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.eventTypes = [];
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.url = _data["url"] !== undefined ? _data["url"] : null as any;
+            this.description = _data["description"] !== undefined ? _data["description"] : null as any;
+            if (Array.isArray(_data["eventTypes"])) {
+                this.eventTypes = [] as any;
+                for (let item of _data["eventTypes"])
+                    this.eventTypes!.push(item);
+            }
+            else {
+                this.eventTypes = null as any;
+            }
+            this.enabled = _data["enabled"] !== undefined ? _data["enabled"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): UpdateWebhookEndpointRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new UpdateWebhookEndpointRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["url"] = this.url !== undefined ? this.url : null as any;
+        data["description"] = this.description !== undefined ? this.description : null as any;
+        if (Array.isArray(this.eventTypes)) {
+            data["eventTypes"] = [];
+            for (let item of this.eventTypes)
+                data["eventTypes"].push(item);
+        }
+        data["enabled"] = this.enabled !== undefined ? this.enabled : null as any;
+        return data;
+    }
+}
+
+/** Replaces an endpoint's settings (PUT): url and eventTypes required; description defaults to empty            and enabled to true. Enabling clears the reason the platform disabled it. */
+export interface IUpdateWebhookEndpointRequest {
+    url: string;
+    description?: string | null;
+    eventTypes: string[];
+    enabled?: boolean | null;
 }
 
 /** One page of search results. Total and the facets count what the search index holds            (at most about a second behind); the items are checked against live stock and status. */

@@ -99,6 +99,7 @@ public sealed class CompleteExternalLogin(UserManager<HeadlessUser> users, SignI
             await users.AddToRoleAsync(user, AccountRoles.Customer);
             await users.AddLoginAsync(user, new UserLoginInfo(provider, key, provider));
             action = "auth.external-register";
+            await log.EventAsync("customer.created", "customer", user.Id.ToString());
         }
         if (user.TwoFactorEnabled)
         {

@@ -60,6 +60,7 @@ public sealed class Register(UserManager<HeadlessUser> users, AccountsDb account
             }
             await SendConfirmationAsync(log, users, user, options.Value);
             await AccountAudit.RecordAsync(log, "user.registered", user.Id);
+            await log.EventAsync("customer.created", "customer", user.Id.ToString());
         }
         else
         {

@@ -105,6 +105,7 @@ public static class PersonalData
             """, new { userId, id, email = owner.Email, confirmed = owner.Confirmed }, tx);
         await sessions.RevokeAllAsync(conn, tx, userId, "account erased");
         await AccountAudit.RecordAsync(log, "gdpr.erased", userId);
+        await log.EventAsync("customer.erased", "customer", userId.ToString());
         return erasedAt.Value;
     }
 }
