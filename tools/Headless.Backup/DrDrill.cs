@@ -143,8 +143,6 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
         Step($"Loaded {load.Products:N0} products, {load.Variants:N0} variants in {load.Elapsed.TotalSeconds:F1} s. Generating {options.Orders:N0} past orders in SQL ...");
         var clock = Stopwatch.StartNew();
         await using var conn = await db.OpenConnectionAsync(ct);
-        // Plenty of stock, so the live orders are never refused for it.
-        await conn.ExecuteAsync(new CommandDefinition("update inventory set on_hand = greatest(on_hand, 1000000)", commandTimeout: 0, cancellationToken: ct));
         await conn.ExecuteAsync(new CommandDefinition(OrdersSql, new { orders = options.Orders }, commandTimeout: 0, cancellationToken: ct));
         Step($"  orders and their lines written in {clock.Elapsed.TotalSeconds:F1} s; VACUUM ANALYZE ...");
         await conn.ExecuteAsync(new CommandDefinition("vacuum (analyze)", commandTimeout: 0, cancellationToken: ct));
@@ -155,7 +153,7 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
     // A year of history: one or two lines per order from the catalog's variants, paid, shipped or delivered.
     private const string OrdersSql = """
         create temporary table drill_variants as
-            select row_number() over (order by v.sku) as n, v.sku, v.product_id, p.slug, p.title, v.title as variant_title, v.price
+            select row_number() over (order by v.sku) as n, v.sku, v.product_id, p.slug, p.title, v.title as variant_title, v.price_amount as price
             from variants v join products p on p.id = v.product_id;
         create temporary table drill_orders as
             select gen_random_uuid() as id, i,
@@ -190,7 +188,10 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
         await using var conn = new NpgsqlConnection(owner);
         await conn.OpenAsync(ct);
         var skus = (await conn.QueryAsync<string>(new CommandDefinition(
-            "select v.sku from variants v join products p on p.id = v.product_id where p.status = 'active' order by v.sku limit 2000", cancellationToken: ct))).ToArray();
+            """
+            select v.sku from variants v join products p on p.id = v.product_id join inventory i on i.sku = v.sku
+            where p.status = 'active' and i.on_hand - i.reserved >= 50 order by v.sku limit 2000
+            """, cancellationToken: ct))).ToArray();
         return skus.Length > 0 ? skus : throw new BackupError("The drill's catalog has no active product to order.");
     }
 
