@@ -37,7 +37,7 @@ public sealed class ClusterBackups(string clusterDirectory, int port, BackupRepo
         }
         RequireInstalled();
         await using var pg = await LocalPostgres.StartAsync(clusterDirectory, port, null, log, ct, Tool);
-        await using (var conn = new NpgsqlConnection(pg.ConnectionString("postgres")))
+        await using (var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(pg.ConnectionString("postgres")) { Pooling = false }.ConnectionString))
         {
             var archiveMode = await conn.ExecuteScalarAsync<string>("show archive_mode");
             if (archiveMode != "on")

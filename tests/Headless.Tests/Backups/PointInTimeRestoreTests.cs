@@ -91,7 +91,7 @@ public sealed class BackupFactAttribute : FactAttribute
     }
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(BackupCluster.Name)]
 public sealed class BackupClusterCollection : ICollectionFixture<BackupCluster>;
 
 /// <summary>The backup tests' cluster: created fresh, archiving from its first start, with one full backup.</summary>
