@@ -98,7 +98,12 @@ public sealed class ClusterBackups(string clusterDirectory, int port, BackupRepo
         }
         LocalPostgres.GiveToServerUser(DataDirectory);
 
-        List<string> args = ["--log-level-console=info", "restore", "--delta"];
+        // --delta compares with what is in the data directory; after a lost disk there is nothing to compare with.
+        List<string> args = ["--log-level-console=info", "restore"];
+        if (File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            args.Add("--delta");
+        }
         if (target.Time is not null)
         {
             args.AddRange(["--type=time", $"--target={target.ToPostgres()}", "--target-action=promote"]);

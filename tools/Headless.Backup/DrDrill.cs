@@ -88,18 +88,20 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
         {
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, options.Seconds)), ct);
             var archived = await ArchivedAsync(pg, ct);
-            Step($"  {confirmed.Count:N0} orders confirmed ({confirmed.Count / ordering.Elapsed.TotalSeconds:F0}/s); last archived WAL {archived}");
+            Step($"  {confirmed.Count:N0} orders confirmed ({confirmed.Count / ordering.Elapsed.TotalSeconds:F0}/s){Refusals(refused)}; last archived WAL {archived}");
         }
 
         // The disaster: while the shoppers are still ordering.
         var postmaster = int.Parse(File.ReadLines(Path.Combine(pg.DataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
         var disaster = DateTimeOffset.UtcNow;
         var rto = Stopwatch.StartNew();
+        var refusedBefore = new ConcurrentDictionary<string, int>(refused);
         KillTree(postmaster);
-        Step($"DISASTER: PostgreSQL (pid {postmaster}) killed with SIGKILL; deleting {pg.DataDirectory} ...");
-        Directory.Delete(pg.DataDirectory, recursive: true);
+        // Requests in flight at the kill fail (no 201, so not counted as confirmed); the shoppers stop here.
         await stopOrdering.CancelAsync();
         await Task.WhenAll(shoppers);
+        Step($"DISASTER: PostgreSQL (pid {postmaster}) killed with SIGKILL; deleting {pg.DataDirectory} ...");
+        Directory.Delete(pg.DataDirectory, recursive: true);
         await api.DisposeAsync();
         var orders = confirmed.ToList();
         Step($"{orders.Count:N0} orders were confirmed (201) before the disaster; the API is stopped too.");
@@ -118,7 +120,7 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
         var lossSeconds = lost.Count == 0 || lastConfirmed is null || lastCommit is null ? 0 : Math.Max(0, (lastConfirmed.Value - lastCommit.Value).TotalSeconds);
         var result = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"DR drill {started:yyyy-MM-dd HH:mm} UTC: {options.Products:N0} products, {options.Orders:N0} orders loaded; base backup {Mib(backup.DatabaseBytes)} in {backup.Duration.TotalSeconds:F1} s; archive_timeout {options.ArchiveTimeout} s.")
-            .AppendLine(CultureInfo.InvariantCulture, $"Orders confirmed during the drill: {orders.Count:N0} over {options.Seconds} s by {options.Workers} shoppers (refused: {(refused.IsEmpty ? "none" : string.Join(", ", refused.Select(r => $"{r.Key} ×{r.Value}")))}).")
+            .AppendLine(CultureInfo.InvariantCulture, $"Orders confirmed during the drill: {orders.Count:N0} over {options.Seconds} s by {options.Workers} shoppers ({(refusedBefore.IsEmpty ? "none refused before the disaster" : Refusals(refusedBefore).TrimStart(';', ' ') + " before the disaster")}).")
             .AppendLine(CultureInfo.InvariantCulture, $"RPO: {lost.Count:N0} confirmed orders lost; {lossSeconds:F1} s of loss (last confirmed {Time(lastConfirmed)}, last restored commit {Time(lastCommit)}).")
             .AppendLine(CultureInfo.InvariantCulture, $"RTO: {rto.Elapsed.TotalSeconds:F1} s from the disaster to /health/ready (restore {restored.Duration.TotalSeconds:F1} s).")
             .ToString();
@@ -126,6 +128,7 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
         await File.WriteAllTextAsync(Path.Combine(RepoPaths.Data, "dr-drill", "result.txt"), result, ct);
         log.Write(result);
         await again.DisposeAsync();
+
         await using (var stop = await LocalPostgres.StartAsync(options.Directory, options.PgPort, null, TextWriter.Null, ct))
         {
             await stop.StopAsync();
@@ -135,11 +138,14 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
 
     private async Task LoadAsync(string owner, CancellationToken ct)
     {
-        await using var db = NpgsqlDataSource.Create(owner);
+        // Bulk loading on a busy machine outlasts the default 30 s command timeout.
+        await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(owner) { CommandTimeout = 0 }.ConnectionString);
         var applied = await Migrator.MigrateAsync(db, ct);
         Step($"Migrated ({applied.Count} migrations). Generating {options.Products:N0} demo products ...");
         var catalog = DemoCatalog.Generate(options.Products);
         var load = await DemoCatalogLoader.LoadAsync(db, catalog, null, ct);
+        // Shipping zones, methods and tax rates, without which no cart can check out.
+        await DemoPricing.LoadAsync(db, catalog.Currency, ct);
         Step($"Loaded {load.Products:N0} products, {load.Variants:N0} variants in {load.Elapsed.TotalSeconds:F1} s. Generating {options.Orders:N0} past orders in SQL ...");
         var clock = Stopwatch.StartNew();
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -187,7 +193,7 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
 
     private static async Task<string[]> SkusAsync(string owner, CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(owner);
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(owner) { Pooling = false }.ConnectionString);
         await conn.OpenAsync(ct);
         var skus = (await conn.QueryAsync<string>(new CommandDefinition(
             """
@@ -261,7 +267,7 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
 
     private static async Task<HashSet<string>> FoundAsync(string owner, List<ConfirmedOrder> orders, CancellationToken ct)
     {
-        await using var conn = new NpgsqlConnection(owner);
+        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(owner) { Pooling = false }.ConnectionString);
         await conn.OpenAsync(ct);
         var numbers = orders.Select(o => o.Number).ToArray();
         return [.. await conn.QueryAsync<string>(new CommandDefinition("select number from orders where number = any(@numbers)", new { numbers }, cancellationToken: ct))];
@@ -338,6 +344,9 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
             Directory.Delete(path, recursive: true);
         }
     }
+
+    private static string Refusals(ConcurrentDictionary<string, int> refused) =>
+        refused.IsEmpty ? "" : "; refused: " + string.Join(", ", refused.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} ×{r.Value}"));
 
     private static string Time(DateTimeOffset? t) => t is { } v ? v.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) + " UTC" : "unknown";
 
