@@ -54,6 +54,13 @@ Task("ensure-chromium")
     if (!FileExists("/usr/bin/chromium")) AptInstall("chromium");
 });
 
+Task("ensure-pgbackrest")
+    .Description("Installs Debian's pgbackrest when it is missing: the local cluster archives its WAL through it, and backup, restore and dr-drill run it.")
+    .Does(() =>
+{
+    if (!FileExists("/usr/bin/pgbackrest")) AptInstall("pgbackrest");
+});
+
 Task("admin")
     .Description("Bundles the staff dashboard (admin/src, react-admin) with esbuild into admin/dist, which the API serves at /admin (a few seconds; `test` type-checks it too).")
     .IsDependentOn("ensure-npm")
@@ -171,6 +178,7 @@ Task("build")
 Task("run")
     .Description("Runs the whole platform on its embedded defaults at http://127.0.0.1:5080 until Ctrl+C: the API, and the storefront generator watching the catalog.")
     .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-pgbackrest")
     .IsDependentOn("ensure-libvips")
     .IsDependentOn("ensure-npm")
     .IsDependentOn("admin")
@@ -320,6 +328,7 @@ Task("test")
     .IsDependentOn("ensure-postgres")
     .IsDependentOn("ensure-npm")
     .IsDependentOn("ensure-chromium")
+    .IsDependentOn("ensure-pgbackrest")
     .IsDependentOn("build")
     .IsDependentOn("format-check")
     .IsDependentOn("sdk-check")
@@ -544,6 +553,51 @@ Task("cluster")
     using var cluster = System.Diagnostics.Process.Start(start);
     cluster.WaitForExit();
     if (cluster.ExitCode != 0) throw new Exception($"The cluster stopped with exit code {cluster.ExitCode}.");
+});
+
+// Backups (docs/operations.md, "Backups and recovery"): tools/Headless.Backup on the API's private cluster
+// (.data/pg; Headless__LocalPostgres__Directory/__Port) and the repository .data/backups (or Headless__Backups__Repository__*).
+void BackupTool(string command, params string[] options)
+{
+    DotNetBuild("tools/Headless.Backup/Headless.Backup.csproj", new DotNetBuildSettings { Configuration = configuration, Verbosity = DotNetVerbosity.Quiet, NoLogo = true });
+    var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = root.FullPath };
+    start.ArgumentList.Add(root.CombineWithFilePath($"tools/Headless.Backup/bin/{configuration}/net10.0/Headless.Backup.dll").FullPath);
+    start.ArgumentList.Add(command);
+    foreach (var option in options.Where(o => HasArgument(o)))
+    {
+        start.ArgumentList.Add($"--{option}={Argument<string>(option)}");
+    }
+    Console.CancelKeyPress += (_, e) => e.Cancel = true;
+    using var process = System.Diagnostics.Process.Start(start);
+    process.WaitForExit();
+    if (process.ExitCode != 0) Environment.Exit(process.ExitCode);
+}
+
+Task("backup")
+    .Description("Backs up the local cluster with pgBackRest (--type=full|diff|incr, default full), printing progress and a summary: size, duration, WAL range.")
+    .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-pgbackrest")
+    .Does(() => BackupTool("backup", "type"));
+
+Task("backup-info")
+    .Description("Lists the backups in the repository: label, type, when each finished, size, WAL range.")
+    .IsDependentOn("ensure-pgbackrest")
+    .Does(() => BackupTool("backup-info"));
+
+Task("restore")
+    .Description("Restores the local cluster to --to=<ISO 8601 time with offset|latest> (stop the API first): pgBackRest --delta restore, WAL replay, promotion; prints what it restored to.")
+    .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-pgbackrest")
+    .Does(() => BackupTool("restore", "to"));
+
+Task("dr-drill")
+    .Description("Disaster-recovery drill on a cluster of its own: loads --products=100000 --orders=1000000, backs up, places orders through the API for --seconds=90, kills and deletes PostgreSQL, restores to latest and reports RPO and RTO (--archive-timeout=60, --workers=4, --pg-port, --api-port).")
+    .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-pgbackrest")
+    .Does(() =>
+{
+    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release" });
+    BackupTool("dr-drill", "products", "orders", "seconds", "workers", "archive-timeout", "pg-port", "api-port");
 });
 
 RunTarget(target);

@@ -57,12 +57,23 @@ public static class LocalDatabase
         var directory = config["Headless:LocalPostgres:Directory"] ?? Path.Combine(RepoPaths.Data, "pg");
         var port = int.Parse(config["Headless:LocalPostgres:Port"] ?? "54329", System.Globalization.CultureInfo.InvariantCulture);
         var sw = Stopwatch.StartNew();
-        var pg = await LocalPostgres.StartAsync(directory, port, null, Console.Error);
+        var pg = await LocalPostgres.StartAsync(directory, port, null, Console.Error, default, LocalWalArchive(config, directory, port));
         // The API runs as the least-privileged login and migrates as the owner, as in production.
         var logins = await LocalLogins.EnsureAsync(pg.ConnectionString("postgres"), directory, "headless");
         config["Headless:Database:ConnectionString"] = logins.App;
         config[SchemaOwner.ConnectionStringKey] = logins.Owner;
         Console.Error.WriteLine($"PostgreSQL ready on 127.0.0.1:{port} in {sw.ElapsedMilliseconds} ms");
         return pg;
+    }
+
+    /// <summary>The local cluster archives its WAL through pgBackRest to .data/backups (or the configured
+    /// repository) when pgBackRest is installed (`./build.sh ensure-pgbackrest`) and Headless:Backups:Archive is not false.</summary>
+    public static PgBackRest? LocalWalArchive(IConfiguration config, string directory, int port)
+    {
+        if (config["Headless:Backups:Archive"] == "false" || !PgBackRest.IsInstalled)
+        {
+            return null;
+        }
+        return new PgBackRest(directory, port, BackupRepository.FromSettings(key => config[key], Path.Combine(RepoPaths.Data, "backups")));
     }
 }

@@ -44,7 +44,8 @@ public sealed class LocalPostgres : IAsyncDisposable
     /// <summary>Creates the cluster on first use, starts it unless it is already running, and creates
     /// <paramref name="database"/> when given. When the server was already up (left by an earlier run),
     /// it is reused and left running on dispose.</summary>
-    public static async Task<LocalPostgres> StartAsync(string directory, int port, string? database, TextWriter log, CancellationToken ct = default)
+    public static async Task<LocalPostgres> StartAsync(string directory, int port, string? database, TextWriter log, CancellationToken ct = default,
+        PgBackRest? walArchive = null)
     {
         if (!File.Exists(Path.Combine(BinDir, "pg_ctl")))
         {
@@ -65,12 +66,20 @@ public sealed class LocalPostgres : IAsyncDisposable
         var password = File.ReadAllText(passwordFile).Trim();
         var pg = new LocalPostgres(directory, port, password, stopOnDispose: true);
         await pg.InitAsync(log, ct);
+        if (walArchive is not null)
+        {
+            await pg.ConfigureWalArchivingAsync(walArchive, ct);
+        }
         var alreadyRunning = await pg.IsRunningAsync(ct);
         if (!alreadyRunning)
         {
             await pg.StartServerAsync(log, ct);
         }
         pg = new LocalPostgres(directory, port, password, stopOnDispose: !alreadyRunning);
+        if (walArchive is not null)
+        {
+            await walArchive.StanzaCreateAsync(ct);
+        }
         if (database is not null)
         {
             await pg.EnsureDatabaseAsync(database, ct);
@@ -112,7 +121,35 @@ public sealed class LocalPostgres : IAsyncDisposable
             """, ct);
     }
 
-    private async Task<bool> IsRunningAsync(CancellationToken ct)
+    public string DataDirectory => _dataDir;
+
+    /// <summary>WAL archiving through pgBackRest (docs/operations.md, "Backups and recovery"): every finished WAL
+    /// segment is pushed to the backup repository, and a segment is finished at least every
+    /// <see cref="PgBackRest.ArchiveTimeoutSeconds"/> seconds when anything was written, which bounds what a restore can lose.
+    /// The settings live in their own file, included from postgresql.conf, so a cluster created before this
+    /// gets them on its next start (archive_mode takes effect only at a start).</summary>
+    private async Task ConfigureWalArchivingAsync(PgBackRest archive, CancellationToken ct)
+    {
+        archive.WriteConfig();
+        await File.WriteAllTextAsync(Path.Combine(_dataDir, ArchiveSettingsFile), $"""
+            # headless: WAL archiving through pgBackRest (written at every start by LocalPostgres)
+            archive_mode = on
+            archive_command = '{archive.ArchiveCommand}'
+            archive_timeout = {archive.ArchiveTimeoutSeconds}
+            wal_level = replica
+            """, ct);
+        var conf = Path.Combine(_dataDir, "postgresql.conf");
+        var include = $"include_if_exists = '{ArchiveSettingsFile}'";
+        if (!(await File.ReadAllLinesAsync(conf, ct)).Contains(include))
+        {
+            await File.AppendAllTextAsync(conf, $"\n{include}\n", ct);
+        }
+        GiveToServerUser(Directory);
+    }
+
+    private const string ArchiveSettingsFile = "headless-archive.conf";
+
+    public async Task<bool> IsRunningAsync(CancellationToken ct)
     {
         var (exit, _) = await RunAsync("pg_ctl", ["status", "-D", _dataDir], ct, throwOnError: false);
         return exit == 0;
@@ -231,7 +268,10 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     private static bool IsRoot => Environment.UserName == "root";
 
-    private static void GiveToServerUser(string directory)
+    /// <summary>True when the server's tools run as the `postgres` OS user (we are root).</summary>
+    public static bool RunsAsServerUser => IsRoot;
+
+    public static void GiveToServerUser(string directory)
     {
         if (!IsRoot)
         {

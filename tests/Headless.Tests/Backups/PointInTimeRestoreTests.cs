@@ -1,0 +1,157 @@
+using System.Globalization;
+using Dapper;
+using Headless.Api.Platform.Database;
+using Headless.Api.Platform.Hosting;
+using Headless.Backup;
+using Npgsql;
+
+namespace Headless.Tests.Backups;
+
+/// <summary>
+/// Real pgBackRest on a real private cluster of its own (<c>.data/test-backup-pg-PORT</c>, port
+/// HEADLESS_TEST_BACKUP_PG_PORT or 54359), archiving its WAL to a folder repository: one full backup, then
+/// restores to a noted time and to latest, and the refusals that must leave the cluster alone.
+/// </summary>
+[Collection(BackupCluster.Name)]
+public sealed class PointInTimeRestoreTests(BackupCluster cluster)
+{
+    [BackupFact]
+    public async Task Restore_to_a_noted_time_brings_back_exactly_what_was_committed_before_it()
+    {
+        await cluster.ExecuteAsync("create table pitr_orders (n int primary key)");
+        await cluster.ExecuteAsync("insert into pitr_orders select generate_series(1, 3)");
+        var noted = await cluster.ScalarAsync<DateTime>("select clock_timestamp()");
+        await cluster.ExecuteAsync("insert into pitr_orders values (4)");
+        await cluster.ExecuteAsync("insert into pitr_orders values (5)");
+
+        var restored = await cluster.Backups.RestoreAsync(new RestoreTarget(new DateTimeOffset(noted, TimeSpan.Zero)), CancellationToken.None);
+
+        Assert.Equal([1, 2, 3], await cluster.RowsAsync("select n from pitr_orders order by n"));
+        Assert.NotNull(restored.LastRestoredCommit);
+        Assert.True(restored.LastRestoredCommit <= new DateTimeOffset(noted, TimeSpan.Zero));
+        Assert.False(await cluster.ScalarAsync<bool>("select pg_is_in_recovery()"));
+        // Promoted: writable again.
+        await cluster.ExecuteAsync("insert into pitr_orders values (6)");
+    }
+
+    [BackupFact]
+    public async Task Restore_to_latest_keeps_every_committed_row()
+    {
+        await cluster.ExecuteAsync("create table latest_orders (n int primary key)");
+        for (var i = 1; i <= 20; i++)
+        {
+            await cluster.ExecuteAsync($"insert into latest_orders values ({i})");
+        }
+        // The restore itself switches to a new WAL segment and waits until pgBackRest archived it.
+        await cluster.Backups.RestoreAsync(RestoreTarget.Latest, CancellationToken.None);
+
+        Assert.Equal(Enumerable.Range(1, 20), await cluster.RowsAsync("select n from latest_orders order by n"));
+    }
+
+    [BackupFact]
+    public async Task Bad_targets_and_a_connected_api_are_refused_without_touching_the_cluster()
+    {
+        await cluster.ExecuteAsync("create table untouched (n int); insert into untouched values (7)");
+        var startedAt = await cluster.ScalarAsync<DateTime>("select pg_postmaster_start_time()");
+
+        foreach (var bad in new[] { "yesterday", "2026-12-04 10:00", "2026-12-04T10:00:00", "2026-13-45T10:00:00Z", "" })
+        {
+            var refusal = Assert.Throws<BackupError>(() => RestoreTarget.Parse(bad));
+            Assert.Contains("--to=", refusal.Message);
+        }
+        var beforeFirstBackup = await Assert.ThrowsAsync<BackupError>(() =>
+            cluster.Backups.RestoreAsync(RestoreTarget.Parse("2020-01-01T00:00:00Z"), CancellationToken.None));
+        Assert.Contains("before the first backup", beforeFirstBackup.Message);
+        var future = await Assert.ThrowsAsync<BackupError>(() =>
+            cluster.Backups.RestoreAsync(new RestoreTarget(DateTimeOffset.UtcNow.AddHours(1)), CancellationToken.None));
+        Assert.Contains("--to=latest", future.Message);
+
+        await using (var api = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(cluster.Superuser) { ApplicationName = "headless-api", Pooling = false }.ConnectionString))
+        {
+            await api.OpenAsync();
+            var inUse = await Assert.ThrowsAsync<BackupError>(() => cluster.Backups.RestoreAsync(RestoreTarget.Latest, CancellationToken.None));
+            Assert.Contains("headless-api", inUse.Message);
+            Assert.Contains("stop the API", inUse.Message);
+        }
+
+        Assert.Equal(startedAt, await cluster.ScalarAsync<DateTime>("select pg_postmaster_start_time()"));
+        Assert.Equal([7], await cluster.RowsAsync("select n from untouched"));
+    }
+}
+
+/// <summary>Skips, saying why, where Debian's pgbackrest is not installed.</summary>
+public sealed class BackupFactAttribute : FactAttribute
+{
+    public BackupFactAttribute()
+    {
+        if (!PgBackRest.IsInstalled)
+        {
+            Skip = $"pgBackRest is not installed ({PgBackRest.Executable}): `./build.sh ensure-pgbackrest` installs it (apt-get install pgbackrest).";
+        }
+    }
+}
+
+[CollectionDefinition(BackupCluster.Name)]
+public sealed class BackupClusterCollection : ICollectionFixture<BackupCluster>;
+
+/// <summary>The backup tests' cluster: created fresh, archiving from its first start, with one full backup.</summary>
+public sealed class BackupCluster : IAsyncLifetime
+{
+    public const string Name = "pgBackRest cluster";
+
+    private static readonly int Port = int.Parse(Environment.GetEnvironmentVariable("HEADLESS_TEST_BACKUP_PG_PORT") ?? "54359", CultureInfo.InvariantCulture);
+    private readonly string _directory = Path.Combine(RepoPaths.Data, $"test-backup-pg-{Port}");
+    private LocalPostgres? _pg;
+
+    public ClusterBackups Backups { get; private set; } = null!;
+
+    public string Superuser { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        if (!PgBackRest.IsInstalled)
+        {
+            return;
+        }
+        if (File.Exists(Path.Combine(_directory, "superuser-password")))
+        {
+            // A run that was killed may have left it running.
+            await (await LocalPostgres.StartAsync(_directory, Port, null, TextWriter.Null)).StopAsync();
+        }
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        var repository = BackupRepository.Folder(Path.Combine(_directory, "backups"));
+        Backups = new ClusterBackups(_directory, Port, repository, TextWriter.Null);
+        _pg = await LocalPostgres.StartAsync(_directory, Port, null, TextWriter.Null, default, Backups.Tool);
+        Superuser = new NpgsqlConnectionStringBuilder(_pg.ConnectionString("postgres")) { Pooling = false }.ConnectionString;
+        await Backups.BackupAsync("full", CancellationToken.None);
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(Superuser);
+        await conn.ExecuteAsync(sql);
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var conn = new NpgsqlConnection(Superuser);
+        return (await conn.ExecuteScalarAsync<T>(sql))!;
+    }
+
+    public async Task<List<int>> RowsAsync(string sql)
+    {
+        await using var conn = new NpgsqlConnection(Superuser);
+        return [.. await conn.QueryAsync<int>(sql)];
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_pg is not null)
+        {
+            await _pg.StopAsync();
+        }
+    }
+}
