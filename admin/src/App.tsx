@@ -22,6 +22,7 @@ import { productScreens } from "./products";
 import { inventoryScreens } from "./inventory";
 import { bulkScreens } from "./bulk";
 import { importScreens } from "./imports";
+import { jobScreens } from "./jobs";
 
 export function App() {
   // Real paths (/admin/discount-codes/...), not react-admin's default hash routes: the API host answers
@@ -55,6 +56,7 @@ export function App() {
       <Resource name="inventory" options={{ label: "Inventory" }} {...inventoryScreens} />
       <Resource name="bulk" options={{ label: "Bulk changes" }} {...bulkScreens} />
       <Resource name="imports" options={{ label: "Imports" }} {...importScreens} />
+      <Resource name="jobs" options={{ label: "Jobs" }} {...jobScreens} />
     </Admin>
     </BrowserRouter>
   );

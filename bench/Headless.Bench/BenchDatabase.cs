@@ -143,6 +143,25 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return await DescribeAsync(reused: false, clock.Elapsed, ct);
     }
 
+    /// <summary>A fresh, migrated, empty database beside <c>headless_bench</c> (dropped first if a former run left
+    /// it): scenarios that write a catalog (the CSV import) start from nothing each run. Returns the owner's
+    /// and the API's connection strings.</summary>
+    public async Task<DatabaseLogins> CreateScratchAsync(string name, CancellationToken ct)
+    {
+        await using (var admin = new NpgsqlConnection(_adminConnectionString))
+        {
+            await admin.OpenAsync(ct);
+            await admin.ExecuteAsync(new CommandDefinition($"drop database if exists {name} with (force)", cancellationToken: ct));
+            await admin.ExecuteAsync(new CommandDefinition($"create database {name} owner {LocalLogins.OwnerRole}", cancellationToken: ct));
+        }
+        var owner = new NpgsqlConnectionStringBuilder(_ownerConnectionString) { Database = name }.ConnectionString;
+        await using (var source = NpgsqlDataSource.Create(owner))
+        {
+            await Migrator.MigrateAsync(source, ct);
+        }
+        return new DatabaseLogins(owner, new NpgsqlConnectionStringBuilder(ConnectionString) { Database = name }.ConnectionString);
+    }
+
     private async Task<string?> WhyNotReusableAsync(int productCount, CancellationToken ct)
     {
         await using (var admin = new NpgsqlConnection(_adminConnectionString))

@@ -36,6 +36,11 @@ internal sealed record BenchOptions(
 
     public bool RunsReadsUnderWrites => Only is null or "reads-under-writes";
     public bool RunsImages => Only is null or "images";
+    public bool RunsImport => Only is null or "import";
+
+    /// <summary>Products in the generated import file (<c>--import-products=N</c>; default 20,000 × 5 variants =
+    /// 100,000 rows, 1,000 with --quick).</summary>
+    public int ImportProducts { get; init; } = ImportBench.DefaultProducts;
 
     /// <summary>The port of the benchmark's own PostgreSQL cluster: HEADLESS_BENCH_PG_PORT, default 54349.</summary>
     public static int PgPort { get; } = PortFromEnvironment("HEADLESS_BENCH_PG_PORT", 54349);
@@ -85,6 +90,8 @@ internal sealed record BenchOptions(
           --only=admin      only the admin product list (each sort both ways, search, filters; p50/p95/p99 at 8 in flight)
           --only=reads-under-writes  the listing and product mix while checkouts run at 100/s and 300/s (p50/p99, cache hit ratio)
           --only=images     only the image pipeline: every size of a 12 MP JPEG per format and in all (no database)
+          --only=import     only the Shopify CSV import (POST → job done, rows/s; the same file again; the export), on its own
+                            fresh database; --import-products=N sets the file's size (N products × 5 variants, default 20,000)
           --cache-on-only   catalog reads with the read cache on only (the shipped configuration); figures go to .data/bench-logs
           --help            this text
         Environment: HEADLESS_BENCH_PG_PORT (the bench cluster's port, default 54349; another port gets its own
@@ -98,6 +105,7 @@ internal sealed record BenchOptions(
         var quick = false;
         var cacheOnOnly = false;
         string? only = null;
+        int? importProducts = null;
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -112,6 +120,11 @@ internal sealed record BenchOptions(
                 case var o when o.StartsWith("--only=", StringComparison.Ordinal):
                     only = o["--only=".Length..];
                     break;
+                case var o when o.StartsWith("--import-products=", StringComparison.Ordinal):
+                    importProducts = int.TryParse(o["--import-products=".Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100_000
+                        ? n
+                        : throw new ArgumentException($"{o}: use a number of products from 1 to 100000.");
+                    break;
                 case "--cache-on-only":
                     cacheOnOnly = true;
                     break;
@@ -122,13 +135,14 @@ internal sealed record BenchOptions(
             }
         }
         only = string.IsNullOrWhiteSpace(only) ? null : only.Trim().ToLowerInvariant();
-        if (only is not (null or "catalog" or "checkout" or "search" or "storefront" or "admin" or "reads-under-writes" or "images"))
+        if (only is not (null or "catalog" or "checkout" or "search" or "storefront" or "admin" or "reads-under-writes" or "images" or "import"))
         {
-            throw new ArgumentException($"--only={only}: use catalog, checkout, search, storefront, admin, reads-under-writes or images.\n{Usage}");
+            throw new ArgumentException($"--only={only}: use catalog, checkout, search, storefront, admin, reads-under-writes, images or import.\n{Usage}");
         }
+        var importSize = importProducts ?? (quick ? 1_000 : ImportBench.DefaultProducts);
         return quick
-            ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly }
-            : new BenchOptions(false, Connections: 32, Threads: 2, WarmupChunkSeconds: 5, MaxWarmupSeconds: 60, MeasureSeconds: 20, Runs: 3, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly };
+            ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly, ImportProducts = importSize }
+            : new BenchOptions(false, Connections: 32, Threads: 2, WarmupChunkSeconds: 5, MaxWarmupSeconds: 60, MeasureSeconds: 20, Runs: 3, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly, ImportProducts = importSize };
     }
 
     internal sealed class UsageRequested : Exception;

@@ -94,6 +94,13 @@ internal sealed class BenchRun(BenchOptions options)
         Log.Info($"API: {apiDll} (built {File.GetLastWriteTimeUtc(apiDll):yyyy-MM-dd HH:mm} UTC).");
 
         Directory.CreateDirectory(_logDirectory);
+        if (options.Only == "import")
+        {
+            // The import writes its own fresh database: neither the 100,000-product catalog nor wrk is needed.
+            await using var importDb = await BenchDatabase.OpenAsync(ct);
+            await new ImportBench(options).RunAsync(importDb, apiDll, _logDirectory, await CodeVersionAsync(ct), ct);
+            return 0;
+        }
         var rawWrkLog = Path.Combine(_logDirectory, "wrk.log");
         File.WriteAllText(rawWrkLog, "");
         var work = Directory.CreateTempSubdirectory("headless-bench-");
@@ -186,6 +193,10 @@ internal sealed class BenchRun(BenchOptions options)
             if (options.RunsImages)
             {
                 await new ImageBench(options).RunAsync(ct);
+            }
+            if (options.RunsImport)
+            {
+                await new ImportBench(options).RunAsync(db, apiDll, _logDirectory, await CodeVersionAsync(ct), ct);
             }
             return 0;
         }

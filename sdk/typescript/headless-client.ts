@@ -4423,7 +4423,7 @@ export class HeadlessClient {
 
     /**
      * List products of every status for the dashboard, with search, filters, sorts and cursor pagination
-     * @param q (optional) A fragment of the title, slug or a SKU (1-100 characters).
+     * @param q (optional) A fragment of the title, slug, vendor or a SKU (1-100 characters), any case.
      * @param status (optional) draft, active or archived; all when absent.
      * @param categoryId (optional) Only products assigned to this category.
      * @param stock (optional) in_stock, sold_out or low.

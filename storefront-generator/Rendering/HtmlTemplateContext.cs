@@ -7,7 +7,7 @@ using Scriban.Syntax;
 namespace Headless.Storefront.Rendering;
 
 /// <summary>HTML written as it is: what the template filter <c>raw</c> returns.</summary>
-internal sealed record RawHtml(string Html);
+public sealed record RawHtml(string Html);
 
 /// <summary>
 /// The Scriban context the theme renders in: one per thread at a time (a context is not thread-safe),

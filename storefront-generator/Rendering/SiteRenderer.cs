@@ -97,7 +97,8 @@ public sealed class SiteRenderer
             Id = p.Id.ToString(),
             Slug = p.Slug,
             Title = p.Title,
-            Paragraphs = p.Description.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Paragraphs = DescriptionHtml.IsHtml(p.Description) ? [] : p.Description.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            DescriptionHtml = DescriptionHtml.IsHtml(p.Description) ? DescriptionHtml.Safe(p.Description) : null,
             Price = price,
             CompareAt = cheapest?.CompareAtPrice is { } was ? MoneyText.Format(was.Amount, was.Currency) : "",
             InStock = p.InStock,
@@ -234,7 +235,7 @@ public sealed class SiteRenderer
 
     private static string Summary(string text)
     {
-        var flat = text.ReplaceLineEndings(" ").Trim();
+        var flat = (DescriptionHtml.IsHtml(text) ? DescriptionHtml.Text(text) : text).ReplaceLineEndings(" ").Trim();
         return flat.Length <= 155 ? flat : flat[..152].TrimEnd() + "…";
     }
 

@@ -75,6 +75,8 @@ public sealed class ProductVm
     public required string Slug { get; init; }
     public required string Title { get; init; }
     public required IReadOnlyList<string> Paragraphs { get; init; }
+    /// <summary>An imported HTML description, sanitised at render (<see cref="DescriptionHtml"/>); null for plain text, shown as <see cref="Paragraphs"/>.</summary>
+    public RawHtml? DescriptionHtml { get; init; }
     public required string Price { get; init; }
     /// <summary>The cheapest variant's compare-at ("was") price, or "" when it has none.</summary>
     public string CompareAt { get; init; } = "";

@@ -12,6 +12,7 @@ import { products } from "../products/handlers";
 import { inventory } from "../inventory/handlers";
 import { bulkJobs } from "../bulk/handlers";
 import { imports } from "../imports/handlers";
+import { jobs } from "../jobs/handlers";
 
 const handlers: Record<string, ResourceHandler> = {
   "discount-codes": discountCodes,
@@ -27,6 +28,7 @@ const handlers: Record<string, ResourceHandler> = {
   inventory,
   bulk: bulkJobs,
   imports,
+  jobs,
 };
 
 export const staleMessage =

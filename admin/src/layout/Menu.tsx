@@ -7,7 +7,7 @@ import DashboardIcon from "@mui/icons-material/Dashboard";
  * (a <Resource name=...>), so the menu never links to a screen that does not exist.
  */
 export const areas: { label: string; resources: string[] }[] = [
-  { label: "Catalog", resources: ["products", "inventory", "bulk", "images", "imports"] },
+  { label: "Catalog", resources: ["products", "inventory", "bulk", "images", "imports", "jobs"] },
   { label: "Sales", resources: ["orders", "customers"] },
   { label: "Pricing", resources: ["discount-codes", "shipping-methods", "tax-rates"] },
   { label: "Staff & keys", resources: ["staff", "api-keys"] },

@@ -16,8 +16,9 @@ namespace Headless.Api.Features.Catalog.Admin;
 
 /// <summary>
 /// The admin product list: every status, searched, filtered and sorted, a keyset page at a time. Each
-/// sort key has its own index (migration 0013) and the stock total is a column kept by the inventory
-/// trigger, so a page costs an index range scan plus one small lookup of variants per row returned,
+/// sort key has its own index (migration 0013), the stock total is a column kept by the inventory
+/// trigger and the search text one kept by the product and variant triggers under a trigram index
+/// (migration 0017), so a page costs an index scan plus one small lookup of variants per row returned,
 /// however large the catalog.
 /// </summary>
 public sealed class ListAdminProducts(NpgsqlDataSource db)
@@ -43,7 +44,7 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
         Summary(s =>
         {
             s.Summary = "List products of every status for the dashboard, with search, filters, sorts and cursor pagination";
-            s.Description = "`q` matches a fragment of the title, slug or a variant's SKU. Filters: `status` (draft, active, archived), "
+            s.Description = "`q` matches a fragment of the title, slug, vendor or a variant's SKU, case-insensitively. Filters: `status` (draft, active, archived), "
                 + "`categoryId` (products assigned to that category), `stock` (in_stock: something available; sold_out: nothing available; "
                 + "low: a variant at or below its low-stock threshold). Sorts: `updated` (default, newest first), `title`, `price` (the lowest "
                 + "active variant price; products without one first), `stock` (units available over active variants); `order` asc or desc "
@@ -55,7 +56,7 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
 
     public sealed class Filter
     {
-        /// <summary>A fragment of the title, slug or a SKU (1-100 characters).</summary>
+        /// <summary>A fragment of the title, slug, vendor or a SKU (1-100 characters), any case.</summary>
         public string? Q { get; set; }
         /// <summary>draft, active or archived; all when absent.</summary>
         public string? Status { get; set; }
@@ -170,11 +171,8 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
         var sql = new StringBuilder();
         if (q is not null)
         {
-            sql.Append("""
-
-                and p.id in (select id from products where title ilike @pattern or slug ilike @pattern
-                             union select product_id from variants where sku ilike @pattern)
-                """);
+            // search_text (migration 0017) is title, slug, vendor and every SKU, lower-cased, kept by triggers
+            sql.Append("\n and p.search_text like lower(@pattern)");
         }
         sql.Append(status is null ? "" : "\n and p.status = @status");
         sql.Append(categoryId is null ? "" : "\n and exists (select 1 from product_categories pc where pc.product_id = p.id and pc.category_id = @categoryId)");
