@@ -54,6 +54,13 @@ Task("ensure-chromium")
     if (!FileExists("/usr/bin/chromium")) AptInstall("chromium");
 });
 
+Task("ensure-prometheus")
+    .Description("Installs Debian's prometheus when promtool is missing: the alert rules in ops/prometheus are checked and unit-tested with `promtool`.")
+    .Does(() =>
+{
+    if (!FileExists("/usr/bin/promtool")) AptInstall("prometheus");
+});
+
 Task("admin")
     .Description("Bundles the staff dashboard (admin/src, react-admin) with esbuild into admin/dist, which the API serves at /admin (a few seconds; `test` type-checks it too).")
     .IsDependentOn("ensure-npm")
@@ -207,6 +214,7 @@ Task("test")
     .IsDependentOn("ensure-postgres")
     .IsDependentOn("ensure-npm")
     .IsDependentOn("ensure-chromium")
+    .IsDependentOn("ensure-prometheus")
     .IsDependentOn("build")
     .IsDependentOn("format-check")
     .IsDependentOn("sdk-check")

@@ -22,6 +22,7 @@ using Headless.Api.Platform.OpenApi;
 using Headless.Api.Platform.Problems;
 using Headless.Api.Platform.Security;
 using Headless.Api.Platform.Startup;
+using Headless.Api.Platform.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -110,6 +111,7 @@ builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddProductImages(builder.Configuration);
 builder.Services.AddJobHandler<Headless.Api.Features.Catalog.Admin.BulkProductJob>();
 builder.Services.AddProductImports(builder.Configuration);
+builder.AddTelemetry();
 
 var app = builder.Build();
 
@@ -138,6 +140,7 @@ if (!app.Environment.IsDevelopment()
 app.Services.GetRequiredService<SearchLag>().PublishMetric();
 
 app.UseClientAddresses();
+app.MapMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAdminApp();

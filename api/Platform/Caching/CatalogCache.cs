@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Headless.Api.Platform.Telemetry;
 
 namespace Headless.Api.Platform.Caching;
 
@@ -36,9 +37,11 @@ public sealed class CatalogCache(bool enabled = true, int maxProducts = 200_000,
         if (enabled && _products.TryGetValue(id, out var entry))
         {
             body = entry.Body;
+            HeadlessMetrics.CacheRead("product", hit: true);
             return true;
         }
         body = null!;
+        HeadlessMetrics.CacheRead("product", hit: false);
         return false;
     }
 
@@ -73,7 +76,9 @@ public sealed class CatalogCache(bool enabled = true, int maxProducts = 200_000,
     public bool TryGetListing(string key, out CachedBody body)
     {
         body = null!;
-        return enabled && _listings.TryGetValue(key, out body!);
+        var hit = enabled && _listings.TryGetValue(key, out body!);
+        HeadlessMetrics.CacheRead("listing", hit);
+        return hit;
     }
 
     public void StoreListing(Ticket ticket, string key, CachedBody body)

@@ -20,6 +20,7 @@ public static class StartupChecks
     {
         var problems = new List<string>();
         problems.AddRange(ClientAddresses.Read(config).Errors);
+        problems.AddRange(Telemetry.MetricsAccess.Read(config).Errors);
         problems.AddRange(PaymentProviderProblems(config, requireStripeKeys: !env.IsDevelopment()));
         if (DataProtectionKeys.ConfigurationError(config) is { } keyEncryption)
         {
