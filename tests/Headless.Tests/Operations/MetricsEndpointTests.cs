@@ -50,7 +50,6 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.Host host) : IClas
         Assert.Matches(@"(?m)^http_server_request_duration_seconds_bucket\{", body);
         Assert.Matches(@"(?m)^db_client_connection", body);
         Assert.DoesNotMatch(@"(?m)^headless_database_replica_lag_seconds\{", body); // no standby, no series
-        await File.WriteAllTextAsync(System.IO.Path.Combine(System.IO.Path.GetTempPath(), "headless-metrics-scrape.txt"), body);
         Assert.Equal(StatusCodes.Status200OK, (await ScrapeAsync(IPAddress.IPv6Loopback)).Status);
 
         if (File.Exists("/usr/bin/promtool"))
@@ -84,21 +83,7 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.Host host) : IClas
         Assert.DoesNotContain("/metrics", document, StringComparison.Ordinal);
     }
 
-    private async Task<(int Status, string Body)> ScrapeAsync(IPAddress from, string? authorization = null)
-    {
-        var context = await host.Server.SendAsync(c =>
-        {
-            c.Request.Method = HttpMethods.Get;
-            c.Request.Path = "/metrics";
-            c.Connection.RemoteIpAddress = from;
-            if (authorization is not null)
-            {
-                c.Request.Headers.Authorization = authorization;
-            }
-        });
-        using var reader = new StreamReader(context.Response.Body);
-        return (context.Response.StatusCode, await reader.ReadToEndAsync());
-    }
+    private Task<(int Status, string Body)> ScrapeAsync(IPAddress from, string? authorization = null) => Scrape.MetricsAsync(host, from, authorization);
 }
 
 /// <summary>Runs Prometheus' promtool (Debian `prometheus`, installed by `./build.sh ensure-prometheus`).</summary>
@@ -125,5 +110,25 @@ public static class Promtool
         var error = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, await output + await error);
+    }
+}
+
+/// <summary>A request to `/metrics` from a given client address, straight into the test server.</summary>
+public static class Scrape
+{
+    public static async Task<(int Status, string Body)> MetricsAsync(ApiFactory host, IPAddress from, string? authorization = null)
+    {
+        var context = await host.Server.SendAsync(c =>
+        {
+            c.Request.Method = HttpMethods.Get;
+            c.Request.Path = "/metrics";
+            c.Connection.RemoteIpAddress = from;
+            if (authorization is not null)
+            {
+                c.Request.Headers.Authorization = authorization;
+            }
+        });
+        using var reader = new StreamReader(context.Response.Body);
+        return (context.Response.StatusCode, await reader.ReadToEndAsync());
     }
 }
