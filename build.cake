@@ -61,6 +61,13 @@ Task("ensure-pgbackrest")
     if (!FileExists("/usr/bin/pgbackrest")) AptInstall("pgbackrest");
 });
 
+Task("ensure-prometheus")
+    .Description("Installs Debian's prometheus when promtool is missing: the alert rules in ops/prometheus are checked and unit-tested with `promtool`.")
+    .Does(() =>
+{
+    if (!FileExists("/usr/bin/promtool")) AptInstall("prometheus");
+});
+
 Task("admin")
     .Description("Bundles the staff dashboard (admin/src, react-admin) with esbuild into admin/dist, which the API serves at /admin (a few seconds; `test` type-checks it too).")
     .IsDependentOn("ensure-npm")
@@ -329,6 +336,7 @@ Task("test")
     .IsDependentOn("ensure-npm")
     .IsDependentOn("ensure-chromium")
     .IsDependentOn("ensure-pgbackrest")
+    .IsDependentOn("ensure-prometheus")
     .IsDependentOn("build")
     .IsDependentOn("format-check")
     .IsDependentOn("sdk-check")

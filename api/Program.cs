@@ -23,6 +23,7 @@ using Headless.Api.Platform.OpenApi;
 using Headless.Api.Platform.Problems;
 using Headless.Api.Platform.Security;
 using Headless.Api.Platform.Startup;
+using Headless.Api.Platform.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -115,6 +116,8 @@ builder.Services.AddJobHandler<Headless.Api.Features.Catalog.Admin.BulkProductJo
 builder.Services.AddProductImports(builder.Configuration);
 // Keep last: gates every hosted service registered above by Headless__Role (ServerRoles says how).
 builder.Services.GateHostedServicesByRole(builder.Configuration);
+// After the gate on purpose: every role exports its metrics and traces (OpenTelemetry starts its providers from a hosted service).
+builder.AddTelemetry();
 
 var app = builder.Build();
 
@@ -144,6 +147,7 @@ app.Services.GetRequiredService<SearchLag>().PublishMetric();
 
 app.UseClientAddresses();
 app.UseServerRole();
+app.MapMetrics();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAdminApp();

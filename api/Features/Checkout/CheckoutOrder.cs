@@ -5,6 +5,7 @@ using Headless.Api.Features.Carts;
 using Headless.Api.Features.Payments;
 using Headless.Api.Features.Pricing;
 using Headless.Api.Platform.Json;
+using Headless.Api.Platform.Telemetry;
 using Headless.Contracts.Catalog;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -47,8 +48,8 @@ public static class CheckoutOrder
         insert into order_events (order_id, from_status, to_status, actor, note)
         values (@orderId, null, 'pending_payment', @actor, 'checkout');
 
-        insert into outbox (topic, aggregate_type, aggregate_id, payload)
-        values ('order.created', 'order', @orderId::text, jsonb_build_object());
+        insert into outbox (topic, aggregate_type, aggregate_id, payload, trace_parent)
+        values ('order.created', 'order', @orderId::text, jsonb_build_object(), @traceParent);
         """;
 
     /// <summary>A stored answer with this status means: the order exists, its payment is not attached yet.</summary>
@@ -121,6 +122,7 @@ public static class CheckoutOrder
             return new(CheckoutStep.Of(OutOfStock(shortages)));
         }
         await tx.CommitAsync(ct);
+        HeadlessMetrics.OrderCreated();
         return new(CheckoutStep.Of(new PlacedOrder(result, location, PaymentAttempt: 0, cart.Row.Id)));
     }
 
@@ -195,6 +197,7 @@ public static class CheckoutOrder
             idemStatus = AwaitingPayment,
             idemLocation = location,
             idemResponse = idempotency.Protect(result, ApiJsonContext.Default.CheckoutResult),
+            traceParent = TraceContext.Current,
         };
     }
 

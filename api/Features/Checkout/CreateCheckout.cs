@@ -8,6 +8,7 @@ using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Geography;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
+using Headless.Api.Platform.Telemetry;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -61,6 +62,16 @@ public sealed class CreateCheckout(
     public sealed class Validator(IValidator<CheckoutRequest> rules) : JsonBodyValidator<Request, CheckoutRequest>(rules);
 
     public override async Task<Results<Created<CheckoutResult>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
+    {
+        var answer = await CheckOutAsync(req, ct);
+        if (answer.Result is ProblemHttpResult refused)
+        {
+            HeadlessMetrics.CheckoutRefused(refused.ProblemDetails.Type);
+        }
+        return answer;
+    }
+
+    private async Task<Results<Created<CheckoutResult>, ProblemHttpResult>> CheckOutAsync(Request req, CancellationToken ct)
     {
         // Qualified: FastEndpoints' Endpoint has an Idempotency() method of its own.
         var (key, keyProblem) = Platform.Http.Idempotency.Read(HttpContext);

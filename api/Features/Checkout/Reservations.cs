@@ -29,11 +29,11 @@ public static class Reservations
                 where i.sku = l.sku and i.on_hand - i.reserved >= l.quantity
                 returning i.sku),
             events as (
-                insert into outbox (topic, aggregate_type, aggregate_id, payload)
-                select distinct 'inventory.changed', 'product', v.product_id::text, jsonb_build_object('order', @orderId::text)
+                insert into outbox (topic, aggregate_type, aggregate_id, payload, trace_parent)
+                select distinct 'inventory.changed', 'product', v.product_id::text, jsonb_build_object('order', @orderId::text), @traceParent
                 from variants v where v.sku in (select sku from reserved))
             select sku from reserved;
-            """, new { skus, quantities, orderId }, tx);
+            """, new { skus, quantities, orderId, traceParent = Platform.Telemetry.TraceContext.Current }, tx);
         await grid.ReadAsync<string>();
         var reserved = (await grid.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
         if (reserved.Count == lines.Count)

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Headless.Api.Features.Catalog;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Telemetry;
 using Npgsql;
 
 namespace Headless.Api.Features.Orders;
@@ -56,6 +57,7 @@ public static class OrderTransitions
         await EventAsync(conn, tx, p.OrderId, OrderStatus.PendingPayment, OrderStatus.Paid, log.Actor.Id, source);
         await log.EventAsync("order.paid", "order", p.OrderId.ToString(), new JsonObject { ["number"] = o.Number });
         await OrderEmails.QueueAsync(log, "order-confirmation", p.OrderId, o.Email, o.CustomerId);
+        HeadlessMetrics.OrderPaid();
         return (PaidOutcome.Paid, p.OrderId);
     }
 
@@ -147,6 +149,7 @@ public static class OrderTransitions
         if (orderId is { } id)
         {
             await EventAsync(conn, tx, id, OrderStatus.PendingPayment, OrderStatus.PendingPayment, log.Actor.Id, $"{source}: payment failed ({reason})");
+            HeadlessMetrics.PaymentFailed();
         }
     }
 
@@ -196,8 +199,8 @@ public static class OrderTransitions
     /// <summary>Availability of the order's products changed: their pages, caches and search entries refresh.</summary>
     public static Task StockEventsAsync(WriteLog log, Guid orderId) =>
         log.Connection.ExecuteAsync("""
-            insert into outbox (topic, aggregate_type, aggregate_id, payload)
-            select distinct 'inventory.changed', 'product', product_id::text, jsonb_build_object('order', @orderId::text)
+            insert into outbox (topic, aggregate_type, aggregate_id, payload, trace_parent)
+            select distinct 'inventory.changed', 'product', product_id::text, jsonb_build_object('order', @orderId::text), @traceParent
             from order_lines where order_id = @orderId
-            """, new { orderId }, log.Transaction);
+            """, new { orderId, traceParent = TraceContext.Current }, log.Transaction);
 }

@@ -101,11 +101,13 @@ public sealed class ReservationSweeper(NpgsqlDataSource db, IPaymentProvider pay
             }
             await using var conn = await db.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
-            if (await OrderTransitions.CancelUnpaidAsync(new WriteLog(conn, tx, Sweeper), orderId, "reservation expired"))
+            var expiredNow = await OrderTransitions.CancelUnpaidAsync(new WriteLog(conn, tx, Sweeper), orderId, "reservation expired");
+            await tx.CommitAsync(ct);
+            if (expiredNow)
             {
                 released++;
+                Platform.Telemetry.HeadlessMetrics.ReservationExpired();
             }
-            await tx.CommitAsync(ct);
         }
         return released;
     }

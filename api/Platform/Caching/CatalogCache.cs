@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Headless.Api.Platform.Telemetry;
 
 namespace Headless.Api.Platform.Caching;
 
@@ -66,9 +67,11 @@ public sealed class CatalogCache(bool enabled = true, int maxProducts = 200_000,
         if (enabled && _products.TryGetValue(id, out var entry))
         {
             body = entry.Body;
+            HeadlessMetrics.CacheRead("product", hit: true);
             return true;
         }
         body = null!;
+        HeadlessMetrics.CacheRead("product", hit: false);
         return false;
     }
 
@@ -107,14 +110,17 @@ public sealed class CatalogCache(bool enabled = true, int maxProducts = 200_000,
         body = null!;
         if (!enabled || !_listings.TryGetValue(key, out var entry))
         {
+            HeadlessMetrics.CacheRead("listing", hit: false);
             return false;
         }
         var staleSince = Volatile.Read(ref entry.StaleSince);
         if (staleSince == 0 || (_flights.ContainsKey(key) && _clock.GetElapsedTime(staleSince) <= _listingStaleFor))
         {
             body = entry.Body;
+            HeadlessMetrics.CacheRead("listing", hit: true);
             return true;
         }
+        HeadlessMetrics.CacheRead("listing", hit: false);
         return false;
     }
 

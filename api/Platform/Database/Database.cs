@@ -21,6 +21,8 @@ public static class Database
             csb.MaxAutoPrepare = 64;
         }
         csb.ApplicationName ??= "headless-api";
+        // The pool's name in the Npgsql metrics (db_client_connection_*): short, stable, and never the connection string.
+        builder.Name = "headless-api";
         return builder.Build();
     }
 

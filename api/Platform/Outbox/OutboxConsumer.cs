@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Dapper;
+using Headless.Api.Platform.Telemetry;
 using Npgsql;
 
 namespace Headless.Api.Platform.Outbox;
@@ -180,7 +181,7 @@ public abstract class OutboxConsumer : BackgroundService
         var rows = (await conn.QueryAsync<Row>(new CommandDefinition("""
             select id as Id, txid::text::bigint as TxId, topic as Topic, aggregate_type as AggregateType,
                    aggregate_id as AggregateId, case when topic = any(@Topics) then payload::text end as Payload,
-                   created_at as CreatedAt
+                   created_at as CreatedAt, trace_parent as TraceParent
             from outbox
             where (txid, id) > (@TxId::text::xid8, @Id)
               and txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -206,7 +207,8 @@ public abstract class OutboxConsumer : BackgroundService
             if (row.Payload is not null)
             {
                 var e = new OutboxEvent(row.Id, row.TxId, row.Topic, row.AggregateType, row.AggregateId,
-                    JsonNode.Parse(row.Payload) as JsonObject ?? [], DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc));
+                    JsonNode.Parse(row.Payload) as JsonObject ?? [], DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc), row.TraceParent);
+                using var span = OutboxTracing.StartHandling(Name, e);
                 try
                 {
                     await HandleAsync(e, stop);
@@ -221,6 +223,7 @@ public abstract class OutboxConsumer : BackgroundService
                 }
                 catch (Exception ex)
                 {
+                    span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, OutboxErrors.Describe(ex));
                     Interlocked.Increment(ref _failedAttempts);
                     var attempt = (retry.OutboxId == e.Id ? retry.Attempts : 0) + 1;
                     if (attempt < _options.MaxAttempts && ex is not OutboxEventRejectedException)
@@ -327,5 +330,5 @@ public abstract class OutboxConsumer : BackgroundService
 
     private sealed record DeadLetter(string Consumer, long OutboxId, string Topic, int Attempts, string Error);
 
-    private sealed record Row(long Id, long TxId, string Topic, string AggregateType, string AggregateId, string? Payload, DateTime CreatedAt);
+    private sealed record Row(long Id, long TxId, string Topic, string AggregateType, string AggregateId, string? Payload, DateTime CreatedAt, string? TraceParent);
 }

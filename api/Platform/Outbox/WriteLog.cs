@@ -36,9 +36,9 @@ public sealed class WriteLog(NpgsqlConnection conn, NpgsqlTransaction tx, Actor 
 
     public Task EventAsync(string topic, string aggregateType, string aggregateId, JsonObject? payload = null) =>
         conn.ExecuteAsync("""
-            insert into outbox (topic, aggregate_type, aggregate_id, payload)
-            values (@topic, @aggregateType, @aggregateId, @payload::jsonb)
-            """, new { topic, aggregateType, aggregateId, payload = (payload ?? []).ToJsonString() }, tx);
+            insert into outbox (topic, aggregate_type, aggregate_id, payload, trace_parent)
+            values (@topic, @aggregateType, @aggregateId, @payload::jsonb, @traceParent)
+            """, new { topic, aggregateType, aggregateId, payload = (payload ?? []).ToJsonString(), traceParent = Telemetry.TraceContext.Current }, tx);
 
     public Task AuditAsync(string action, string entityType, string entityId, string? beforeJson, string? afterJson) =>
         conn.ExecuteAsync("""

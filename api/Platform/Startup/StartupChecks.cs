@@ -24,6 +24,7 @@ public static class StartupChecks
         {
             problems.Add(role);
         }
+        problems.AddRange(Telemetry.MetricsAccess.Read(config).Errors);
         problems.AddRange(PaymentProviderProblems(config, requireStripeKeys: !env.IsDevelopment()));
         if (DataProtectionKeys.ConfigurationError(config) is { } keyEncryption)
         {

@@ -4,6 +4,7 @@ using FastEndpoints;
 using Headless.Api.Platform.Caching;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Json;
+using Headless.Api.Platform.Telemetry;
 using Headless.Contracts.Catalog;
 using Npgsql;
 
@@ -23,7 +24,9 @@ public sealed class GetCategoryTree(CatalogCache cache, NpgsqlDataSource db) : E
 
     public override async Task<CachedJson<CategoryTree>> ExecuteAsync(CancellationToken ct)
     {
-        if (cache.Categories is { } cached)
+        var cached = cache.Categories;
+        HeadlessMetrics.CacheRead("categories", hit: cached is not null);
+        if (cached is not null)
         {
             return new CachedJson<CategoryTree>(cached, CacheControl.Categories);
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using Headless.Api.Platform.Telemetry;
 using Stripe;
 using SdkClient = Stripe.StripeClient;
 
@@ -51,18 +52,18 @@ public sealed class StripeClient : IPaymentProvider
             Description = create.Description,
             Metadata = create.Metadata.ToDictionary(),
         };
-        var intent = await CallAsync(() => _intents.CreateAsync(options, new RequestOptions { IdempotencyKey = create.IdempotencyKey }, ct), ct);
+        var intent = await CallAsync("create_intent", () => _intents.CreateAsync(options, new RequestOptions { IdempotencyKey = create.IdempotencyKey }, ct), ct);
         return Complete(intent);
     }
 
     public async Task<PaymentIntentInfo> RetrieveIntentAsync(string id, CancellationToken ct) =>
-        Complete(await CallAsync(() => _intents.GetAsync(id, cancellationToken: ct), ct));
+        Complete(await CallAsync("retrieve_intent", () => _intents.GetAsync(id, cancellationToken: ct), ct));
 
     public async Task<PaymentIntentInfo> CancelIntentAsync(string id, CancellationToken ct)
     {
         try
         {
-            return Complete(await CallAsync(() => _intents.CancelAsync(id, cancellationToken: ct), ct));
+            return Complete(await CallAsync("cancel_intent", () => _intents.CancelAsync(id, cancellationToken: ct), ct));
         }
         catch (PaymentProviderException e) when (e.Code == "payment_intent_unexpected_state")
         {
@@ -74,7 +75,7 @@ public sealed class StripeClient : IPaymentProvider
     public async Task<RefundInfo> RefundAsync(string paymentIntentId, long amount, string idempotencyKey, CancellationToken ct)
     {
         var options = new RefundCreateOptions { PaymentIntent = paymentIntentId, Amount = amount };
-        var refund = await CallAsync(() => _refunds.CreateAsync(options, new RequestOptions { IdempotencyKey = idempotencyKey }, ct), ct);
+        var refund = await CallAsync("refund", () => _refunds.CreateAsync(options, new RequestOptions { IdempotencyKey = idempotencyKey }, ct), ct);
         return new RefundInfo(refund.Id, refund.Status, refund.Amount);
     }
 
@@ -102,21 +103,27 @@ public sealed class StripeClient : IPaymentProvider
         _ => PaymentFailure.Refused,
     };
 
-    private static async Task<T> CallAsync<T>(Func<Task<T>> call, CancellationToken ct)
+    private static async Task<T> CallAsync<T>(string operation, Func<Task<T>> call, CancellationToken ct)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
-            return await call();
+            var answer = await call();
+            HeadlessMetrics.ProviderCall(operation, started, failureKind: null);
+            return answer;
         }
         catch (StripeException e)
         {
             var status = (int)e.HttpStatusCode;
-            throw new PaymentProviderException(e.StripeError?.Message ?? $"Stripe answered {status}.", Classify(e.HttpStatusCode, e.StripeError),
+            var kind = Classify(e.HttpStatusCode, e.StripeError);
+            HeadlessMetrics.ProviderCall(operation, started, kind.ToString().ToLowerInvariant());
+            throw new PaymentProviderException(e.StripeError?.Message ?? $"Stripe answered {status}.", kind,
                 e.StripeError?.Code ?? e.StripeError?.Type, e)
             { Answered = e.StripeError is not null };
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
         {
+            HeadlessMetrics.ProviderCall(operation, started, "unavailable");
             throw new PaymentProviderException("Stripe could not be reached.", unavailable: true, inner: e);
         }
     }
