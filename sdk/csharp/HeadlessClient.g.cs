@@ -166,7 +166,7 @@ namespace Headless.Sdk
         /// Issue a new signing secret, shown this once; the old one keeps signing during an overlap
         /// </summary>
         /// <remarks>
-        /// Until `endpoint.previousSecretUntil` (24 hours by default, `Headless:Webhooks:SecretOverlap`) every delivery carries two signatures in `webhook-signature`, one per secret, so receivers keep verifying while they switch to the new secret. Rotating again during an overlap drops the oldest secret at once.
+        /// Until `endpoint.previousSecretUntil` (24 hours by default, `Headless:Webhooks:SecretOverlap`) every delivery carries two signatures in `webhook-signature`, one per secret, so receivers keep verifying while they switch to the new secret. Rotating again during an overlap drops the oldest secret at once, so a rotation needs `If-Match` with the endpoint's current ETag: two staff rotating at once would otherwise retire a secret one of them just installed.
         /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -2775,7 +2775,7 @@ namespace Headless.Sdk
         /// Issue a new signing secret, shown this once; the old one keeps signing during an overlap
         /// </summary>
         /// <remarks>
-        /// Until `endpoint.previousSecretUntil` (24 hours by default, `Headless:Webhooks:SecretOverlap`) every delivery carries two signatures in `webhook-signature`, one per secret, so receivers keep verifying while they switch to the new secret. Rotating again during an overlap drops the oldest secret at once.
+        /// Until `endpoint.previousSecretUntil` (24 hours by default, `Headless:Webhooks:SecretOverlap`) every delivery carries two signatures in `webhook-signature`, one per secret, so receivers keep verifying while they switch to the new secret. Rotating again during an overlap drops the oldest secret at once, so a rotation needs `If-Match` with the endpoint's current ETag: two staff rotating at once would otherwise retire a secret one of them just installed.
         /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -2862,6 +2862,26 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 428)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 500)

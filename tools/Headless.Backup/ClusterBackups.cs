@@ -9,7 +9,7 @@ using Npgsql;
 namespace Headless.Backup;
 
 public sealed record BackupSummary(string Label, string Type, long DatabaseBytes, long RepositoryBytes, TimeSpan Duration, string WalStart, string WalStop,
-    DateTimeOffset Stopped);
+    DateTimeOffset RestorableFrom);
 
 public sealed record RestoreSummary(string Target, string? BackupLabel, DateTimeOffset? LastRestoredCommit, string? RecoveryStop, TimeSpan Duration);
 
@@ -51,10 +51,10 @@ public sealed class ClusterBackups(string clusterDirectory, int port, BackupRepo
         await Tool.RunAsync(["--log-level-console=info", "backup", $"--type={type}"], Progress, ct);
         clock.Stop();
         var last = (await BackupsAsync(ct))[^1];
-        var summary = new BackupSummary(last.Label, last.Type, last.Size, last.RepositorySize, clock.Elapsed, last.WalStart, last.WalStop, last.Stopped);
+        var summary = new BackupSummary(last.Label, last.Type, last.Size, last.RepositorySize, clock.Elapsed, last.WalStart, last.WalStop, last.RestorableFrom);
         log.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Backup {summary.Label} ({summary.Type}): {Mib(summary.DatabaseBytes)} of data, {Mib(summary.RepositoryBytes)} in the repository, " +
-            $"{summary.Duration.TotalSeconds:F1} s; WAL {summary.WalStart} … {summary.WalStop}; restorable from {summary.Stopped:yyyy-MM-ddTHH:mm:ssZ}."));
+            $"{summary.Duration.TotalSeconds:F1} s; WAL {summary.WalStart} … {summary.WalStop}; restorable from {summary.RestorableFrom:yyyy-MM-ddTHH:mm:ssZ}."));
         return summary;
     }
 
@@ -74,9 +74,9 @@ public sealed class ClusterBackups(string clusterDirectory, int port, BackupRepo
         {
             throw new BackupError($"There is no backup in {repository.Describe()} yet: take one with `./build.sh backup` first.");
         }
-        if (target.Time is { } time && time < backups[0].Stopped)
+        if (target.Time is { } time && time < backups[0].RestorableFrom)
         {
-            throw new BackupError($"--to={target} is before the first backup, which finished at {backups[0].Stopped:yyyy-MM-ddTHH:mm:ssZ}: " +
+            throw new BackupError($"--to={target} is before the first backup can be restored to ({backups[0].RestorableFrom:yyyy-MM-ddTHH:mm:ssZ}): " +
                 "no earlier moment can be restored. Pick a later time, or --to=latest.");
         }
         var clock = Stopwatch.StartNew();
@@ -134,7 +134,12 @@ public sealed class ClusterBackups(string clusterDirectory, int port, BackupRepo
         return summary;
     }
 
-    public sealed record BackupInfo(string Label, string Type, long Size, long RepositorySize, string WalStart, string WalStop, DateTimeOffset Stopped);
+    public sealed record BackupInfo(string Label, string Type, long Size, long RepositorySize, string WalStart, string WalStop, DateTimeOffset Stopped)
+    {
+        /// <summary>pgBackRest records the stop time in whole seconds and picks a backup only when it stopped before
+        /// the target's second, so the first moment it can restore to is the next whole second.</summary>
+        public DateTimeOffset RestorableFrom => Stopped.AddSeconds(1);
+    }
 
     /// <summary>The repository's backups, oldest first (empty when there are none or no stanza yet).</summary>
     public async Task<List<BackupInfo>> BackupsAsync(CancellationToken ct)

@@ -6,9 +6,9 @@
 locals {
   # Metric names as the API exports them (Prometheus exposition names, carried over unchanged as EMF).
   app_metrics = {
-    checkout_attempts       = "headless_checkout_attempts_total"
-    checkout_failures       = "headless_checkout_failures_total"
-    payment_provider_errors = "headless_payment_provider_errors_total"
+    checkout_refusals       = "headless_checkout_refusals_total"
+    orders_created          = "headless_orders_created_total"
+    payment_provider_errors = "headless_payments_provider_errors_total"
     outbox_lag              = "headless_outbox_lag_seconds"
     outbox_dead_letters     = "headless_outbox_dead_letters"
     db_pool_used            = "db_client_connection_count"
@@ -96,13 +96,13 @@ resource "aws_cloudwatch_metric_alarm" "checkout_failure_ratio" {
 
   metric_query {
     id          = "ratio"
-    expression  = "IF(attempts > 0, failures / attempts, 0)"
+    expression  = "IF((refusals + created) > 0, refusals / (refusals + created), 0)"
     label       = "checkout failure ratio"
     return_data = true
   }
 
   dynamic "metric_query" {
-    for_each = { attempts = local.app_metrics.checkout_attempts, failures = local.app_metrics.checkout_failures }
+    for_each = { refusals = local.app_metrics.checkout_refusals, created = local.app_metrics.orders_created }
 
     content {
       id = metric_query.key

@@ -23,6 +23,8 @@ public sealed class IfMatchRequiredTests(ApiFactory api) : IClassFixture<ApiFact
         ["DELETE /api/v1/admin/staff-invitations/{id:guid}"] = "revocation: no version, and repeating it changes nothing",
         ["POST /api/v1/admin/staff/{id:guid}/revocation"] = "users carry no version; repeating it changes nothing",
         ["POST /api/v1/admin/jobs/{id:guid}/cancellation"] = "a request to stop that overwrites no field; repeating it changes nothing",
+        ["POST /api/v1/admin/webhook-endpoints/{id:guid}/redelivery"] = "queues failed deliveries again; overwrites no field of the endpoint",
+        ["POST /api/v1/admin/webhook-endpoints/{id:guid}/deliveries/{deliveryId:guid}/retry"] = "queues one delivery again; overwrites no field of the endpoint",
     };
 
     private static IEnumerable<(string Method, string Pattern, string Path)> UpdateRoutes(ApiFactory api)

@@ -126,7 +126,12 @@ public sealed class BackupCluster : IAsyncLifetime
         Backups = new ClusterBackups(_directory, Port, repository, TextWriter.Null);
         _pg = await LocalPostgres.StartAsync(_directory, Port, null, TextWriter.Null, default, Backups.Tool);
         Superuser = new NpgsqlConnectionStringBuilder(_pg.ConnectionString("postgres")) { Pooling = false }.ConnectionString;
-        await Backups.BackupAsync("full", CancellationToken.None);
+        var backup = await Backups.BackupAsync("full", CancellationToken.None);
+        // A time noted by a test must be one the backup can be restored to: wait for the database's clock to pass it.
+        while (await ScalarAsync<DateTime>("select clock_timestamp()") < backup.RestorableFrom.UtcDateTime)
+        {
+            await ScalarAsync<DateTime>("select clock_timestamp() from pg_sleep(0.05)");
+        }
     }
 
     public async Task ExecuteAsync(string sql)

@@ -177,8 +177,12 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
         var admin = api.Admin();
         var created = await admin.CreateWebhookEndpointAsync(receiver.Url, "order.paid");
         var old = created.Secret;
-        var rotation = await admin.PostAsync($"/api/v1/admin/webhook-endpoints/{created.Endpoint.Id}/secret-rotation", null);
+        var rotationUrl = $"/api/v1/admin/webhook-endpoints/{created.Endpoint.Id}/secret-rotation";
+        await (await admin.PostAsync(rotationUrl, null)).ProblemAsync(HttpStatusCode.PreconditionRequired);
+        var rotation = await admin.PostWithIfMatchAsync(rotationUrl, AdminIfMatch.ETag(created.Endpoint.Version));
         var rotated = await rotation.ReadAsync<RotatedWebhookSecret>();
+        // A second rotation from the same stale read would retire the secret just handed out: refused.
+        await (await admin.PostWithIfMatchAsync(rotationUrl, AdminIfMatch.ETag(created.Endpoint.Version))).ProblemAsync(HttpStatusCode.PreconditionFailed);
         Assert.NotEqual(old, rotated.Secret);
         Assert.StartsWith("whsec_", rotated.Secret);
         Assert.InRange(rotated.Endpoint.PreviousSecretUntil!.Value, DateTimeOffset.UtcNow.AddHours(23), DateTimeOffset.UtcNow.AddHours(25));

@@ -122,7 +122,7 @@ public sealed class WebhookEndpointAdminTests(ApiFactory api) : IClassFixture<Ap
         await future.ProblemAsync(HttpStatusCode.BadRequest);
         var missing = Guid.NewGuid();
         await (await admin.GetAsync($"{Root}/{missing}/deliveries")).ProblemAsync(HttpStatusCode.NotFound);
-        await (await admin.PostAsync($"{Root}/{missing}/secret-rotation", null)).ProblemAsync(HttpStatusCode.NotFound);
+        await (await admin.PostWithIfMatchAsync($"{Root}/{missing}/secret-rotation", AdminIfMatch.ETag(1))).ProblemAsync(HttpStatusCode.NotFound);
         await (await admin.PostAsJsonAsync($"{Root}/{missing}/redelivery", new RedeliverWebhooksRequest(DateTimeOffset.UtcNow), Http.Json)).ProblemAsync(HttpStatusCode.NotFound);
     }
 }

@@ -19,13 +19,16 @@ public sealed class RotateWebhookSecret(NpgsqlDataSource db, WebhookSecrets secr
         Group<AdminApi>();
         Policies(Platform.Security.Policies.Admin);
         RequestBinder(new RequestBinder<Request>(BindingSource.RouteValues));
-        Description(b => b.WithName("RotateWebhookSecret").WithTags("Admin webhooks").ProducesProblem(StatusCodes.Status404NotFound));
+        Options(b => b.WithMetadata(IfMatchRequired.Metadata));
+        Description(b => b.WithName("RotateWebhookSecret").WithTags("Admin webhooks").ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status428PreconditionRequired));
         Summary(s =>
         {
             s.Summary = "Issue a new signing secret, shown this once; the old one keeps signing during an overlap";
             s.Description = "Until `endpoint.previousSecretUntil` (24 hours by default, `Headless:Webhooks:SecretOverlap`) every delivery carries " +
                 "two signatures in `webhook-signature`, one per secret, so receivers keep verifying while they switch to the new secret. " +
-                "Rotating again during an overlap drops the oldest secret at once.";
+                "Rotating again during an overlap drops the oldest secret at once, so a rotation needs `If-Match` with the endpoint's " +
+                "current ETag: two staff rotating at once would otherwise retire a secret one of them just installed.";
         });
     }
 
@@ -37,6 +40,11 @@ public sealed class RotateWebhookSecret(NpgsqlDataSource db, WebhookSecrets secr
 
     public override async Task<Results<Ok<RotatedWebhookSecret>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
     {
+        var ifMatch = Versions.ParseIfMatch(HttpContext.Request.Headers.IfMatch);
+        if (ifMatch.IsMissing || ifMatch.IsInvalid)
+        {
+            return Platform.Problems.Problems.PreconditionRequired();
+        }
         var secret = WebhookSecrets.New();
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -44,6 +52,11 @@ public sealed class RotateWebhookSecret(NpgsqlDataSource db, WebhookSecrets secr
         if (before is null)
         {
             return Platform.Problems.Problems.NotFound($"No webhook endpoint has the id {req.Id}.");
+        }
+        if (before.Version != ifMatch.Version)
+        {
+            return Platform.Problems.Problems.PreconditionFailed($"The endpoint changed since you read it: it is at version {before.Version} " +
+                $"({Versions.ETag(before.Version)}). Reload it and rotate again if it still needs a new secret.");
         }
         await conn.ExecuteAsync("""
             update webhook_endpoints
