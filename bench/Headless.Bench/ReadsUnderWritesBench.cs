@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Dapper;
+using Headless.Api.Features.Demo;
 
 namespace Headless.Bench;
 
@@ -33,6 +34,12 @@ internal sealed class ReadsUnderWritesBench(BenchOptions options, BenchDatabase 
         var startedUtc = DateTime.UtcNow;
         Log.Step($"Reads under writes{(options.Quick ? " (--quick)" : "")}: listing + product mix on {options.Connections} connections while checkouts run at {string.Join(" and ", Rates)}/s, {MeasureSeconds} s each.");
         await ExecAsync("truncate order_events, payments, refunds, order_lines, orders, cart_lines, carts, idempotency_keys; update inventory set reserved = 0 where reserved <> 0;", ct);
+        // Checkouts need somewhere to ship and a tax rule: the same demo pricing the checkout section loads.
+        var currency = await QueryAsync(c => c.ExecuteScalarAsync<string>("select currency from variants limit 1"), ct) is { } cur ? cur.Trim() : "EUR";
+        if (await DemoPricing.LoadAsync(db.DataSource, currency, ct))
+        {
+            Log.Info("Loaded the demo pricing rules (shipping methods, tax rates).");
+        }
         var productPaths = RequestPaths.Products(await db.SampleProductSlugsAsync(BenchOptions.ProductSampleSize, ct));
         var categories = await db.SampleCategorySlugsAsync(BenchOptions.CategorySampleSize, ct);
         var skus = (await QueryAsync(c => c.QueryAsync<string>(new CommandDefinition("""
