@@ -7,8 +7,8 @@ namespace Headless.Api.Platform.Http;
 /// <summary>
 /// Fixed-window counters in PostgreSQL (`rate_limit_windows`, migration 0018), so one budget holds across
 /// every API instance behind the load balancer instead of one per process. An attempt is one upsert that
-/// returns the window's count; the window is cut from the database's clock, never an instance's, so
-/// instances whose clocks drift still share a window. Ended windows are deleted at most once a minute per
+/// returns the window's count; a partition's window starts at its first attempt by the database's clock,
+/// never an instance's, so instances whose clocks drift still share it. Ended windows are deleted at most once a minute per
 /// process.
 /// </summary>
 public sealed class SharedRateLimits(NpgsqlDataSource db, TimeProvider clock)
@@ -16,20 +16,31 @@ public sealed class SharedRateLimits(NpgsqlDataSource db, TimeProvider clock)
     private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
     private long _nextSweepTicks;
 
-    /// <summary>Counts one attempt and returns how many the window has seen, this one included.</summary>
+    /// <summary>Counts one attempt and returns how many the window has seen, this one included. A partition's
+    /// window starts at its first attempt (by the database's clock) and lasts <paramref name="window"/>; the
+    /// advisory lock makes concurrent first attempts from one partition share one window.</summary>
     public async Task<int> HitAsync(string limit, string partition, TimeSpan window, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await SweepIfDueAsync(conn, ct);
-        return await conn.ExecuteScalarAsync<int>(new CommandDefinition("""
-            with w as (
-                select to_timestamp(floor(extract(epoch from now()) / @seconds) * @seconds) as start
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = limit + "\n" + partition }, tx, cancellationToken: ct));
+        var hits = await conn.ExecuteScalarAsync<int>(new CommandDefinition("""
+            with current_window as (
+                select window_start from rate_limit_windows
+                where limit_name = @limit and partition_key = @partition and expires_at > clock_timestamp()
+                order by window_start desc limit 1
+            ), w as (
+                select coalesce((select window_start from current_window), clock_timestamp()) as start
             )
             insert into rate_limit_windows (limit_name, partition_key, window_start, expires_at, hits)
             select @limit, @partition, w.start, w.start + make_interval(secs => @seconds), 1 from w
             on conflict (limit_name, partition_key, window_start) do update set hits = rate_limit_windows.hits + 1
             returning hits
-            """, new { limit, partition, seconds = window.TotalSeconds }, cancellationToken: ct));
+            """, new { limit, partition, seconds = window.TotalSeconds }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return hits;
     }
 
     /// <summary>A per-partition limiter for ASP.NET Core's rate limiting middleware over this budget.</summary>

@@ -135,7 +135,9 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
         Assert.True(received[1].Verified[created.Secret]);
         Assert.Equal(failed.Id.ToString(), received[1].Id);
 
-        // One delivery by hand: the same id again.
+        // One delivery by hand, once the log shows the redelivery succeeded (as staff would see it): the same id again.
+        await Eventually.WaitUntilAsync(async () => (await DeliveriesAsync(admin, created.Endpoint.Id, "succeeded")).Items.Any(d => d.Id == failed.Id),
+            WebhookTestKit.Within, "the redelivery is logged as succeeded");
         var retry = await admin.PostAsync($"{url}/deliveries/{failed.Id}/retry", null);
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
         Assert.Equal(failed.Id.ToString(), (await receiver.WaitForAsync(3))[2].Id);
