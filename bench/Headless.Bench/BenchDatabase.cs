@@ -305,6 +305,37 @@ internal sealed class BenchDatabase : IAsyncDisposable
             "select version(), current_setting('shared_buffers'), current_setting('max_connections')", cancellationToken: ct));
     }
 
+    /// <summary>Runs <paramref name="query"/> on a connection of its own.</summary>
+    public async Task<T> QueryAsync<T>(Func<NpgsqlConnection, Task<T>> query, CancellationToken ct)
+    {
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        return await query(conn);
+    }
+
+    public async Task ExecuteAsync(string sql, object? args, CancellationToken ct)
+    {
+        await using var conn = await DataSource.OpenConnectionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition(sql, args, commandTimeout: 300, cancellationToken: ct));
+    }
+
+    /// <summary>Empties what checkouts wrote (orders, carts, payments, idempotency records) and releases every reservation.</summary>
+    public Task ResetCommerceAsync(CancellationToken ct) => ExecuteAsync("""
+        truncate order_events, payments, refunds, order_lines, orders, cart_lines, carts, idempotency_keys;
+        update inventory set reserved = 0 where reserved <> 0;
+        """, null, ct);
+
+    /// <summary>Loads the demo pricing rules (checkouts need a shipping method and a tax rule) in the catalog's
+    /// currency, which it returns.</summary>
+    public async Task<string> EnsureDemoPricingAsync(CancellationToken ct)
+    {
+        var currency = await QueryAsync(c => c.ExecuteScalarAsync<string>("select currency from variants limit 1"), ct) is { } cur ? cur.Trim() : "EUR";
+        if (await DemoPricing.LoadAsync(DataSource, currency, ct))
+        {
+            Log.Info("Loaded the demo pricing rules (shipping methods, tax rates).");
+        }
+        return currency;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();

@@ -5,9 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Dapper;
 using Headless.Api.Features.Carts;
-using Headless.Api.Features.Demo;
 using Headless.Api.Platform.Hosting;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace Headless.Bench;
@@ -75,15 +73,11 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
         var startedUtc = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         Log.Step($"Cart and checkout benchmark{(options.Quick ? " (--quick)" : "")}: {options.Connections} concurrent requests, warm-up up to {MaxWarmup} s, {options.Runs} × {MeasureSeconds} s per scenario.");
-        _currency = await QueryAsync(c => c.ExecuteScalarAsync<string>("select currency from variants limit 1"), ct) is { } cur ? cur.Trim() : "EUR";
-        await ResetCommerceAsync(ct);
-        if (await DemoPricing.LoadAsync(db.DataSource, _currency, ct))
-        {
-            Log.Info("Loaded the demo pricing rules (shipping methods, tax rates).");
-        }
+        await db.ResetCommerceAsync(ct);
+        _currency = await db.EnsureDemoPricingAsync(ct);
 
         Log.Info($"Sampling {SkuPoolSize:N0} sellable SKUs (hash-ordered over all active products) ...");
-        var skus = (await QueryAsync(c => c.QueryAsync<string>(new CommandDefinition("""
+        var skus = (await db.QueryAsync(c => c.QueryAsync<string>(new CommandDefinition("""
             select v.sku from variants v join products p on p.id = v.product_id join inventory i on i.sku = v.sku
             where v.status = 'active' and p.status = 'active' and i.on_hand - i.reserved >= 20
             order by md5(v.sku) limit @n
@@ -91,12 +85,12 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
         var hotSku = skus[0];
         var scarceSku = skus[1];
         var pool = skus.Skip(2).ToArray();
-        var distinctProducts = await QueryAsync(c => c.ExecuteScalarAsync<long>(
+        var distinctProducts = await db.QueryAsync(c => c.ExecuteScalarAsync<long>(
             "select count(distinct product_id) from variants where sku = any(@pool)", new { pool }), ct);
-        var originalStock = (await QueryAsync(c => c.QueryAsync<(string Sku, int OnHand)>(
+        var originalStock = (await db.QueryAsync(c => c.QueryAsync<(string Sku, int OnHand)>(
             "select sku, on_hand from inventory where sku = any(@s)", new { s = new[] { hotSku, scarceSku } }), ct)).ToList();
         Log.Info($"{pool.Length:N0} SKUs of {distinctProducts:N0} products; hot SKU {hotSku} (on_hand set to {HotStock:N0}), scarce SKU {scarceSku} (on_hand set to {ScarceStock}).");
-        await ExecAsync("update inventory set on_hand = @HotStock, reserved = 0 where sku = @hotSku", new { HotStock, hotSku }, ct);
+        await db.ExecuteAsync("update inventory set on_hand = @HotStock, reserved = 0 where sku = @hotSku", new { HotStock, hotSku }, ct);
 
         var mail = Directory.CreateTempSubdirectory("headless-bench-mail-");
         var scenarios = new List<CommerceScenario>();
@@ -146,7 +140,7 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
                 n => CheckoutRequestsAsync(n, _ => [hotSku], ct), run => hotSold += run.Count("201"),
                 ["201"], async after =>
                 {
-                    var reserved = await QueryAsync(c => c.ExecuteScalarAsync<long>("select reserved from inventory where sku = @hotSku", new { hotSku }), ct);
+                    var reserved = await db.QueryAsync(c => c.ExecuteScalarAsync<long>("select reserved from inventory where sku = @hotSku", new { hotSku }), ct);
                     return reserved == hotSold
                         ? string.Create(Inv, $"hot SKU reserved {reserved:N0} = the {hotSold:N0} checkouts that succeeded")
                         : throw new BenchFailure($"OVERSELL CHECK FAILED after {after}: the hot SKU has reserved {reserved:N0}, but {hotSold:N0} checkouts succeeded.");
@@ -170,12 +164,12 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
 
             // 5. Scarcity: 500 shoppers, 100 units.
             Log.Step($"Sold-out race: {ScarceCheckouts} concurrent checkouts of 1 unit of {scarceSku} with on_hand {ScarceStock}");
-            await ExecAsync("update inventory set on_hand = @ScarceStock, reserved = 0 where sku = @scarceSku", new { ScarceStock, scarceSku }, ct);
+            await db.ExecuteAsync("update inventory set on_hand = @ScarceStock, reserved = 0 where sku = @scarceSku", new { ScarceStock, scarceSku }, ct);
             var (raceRequests, _) = await CheckoutRequestsAsync(ScarceCheckouts, _ => [scarceSku], ct);
             scarcity = await LoadGen.BurstAsync(Enumerable.Range(0, ScarceCheckouts).Select(i => raceRequests(i)).ToList(), Classify, ct);
             var sold = scarcity.GetValueOrDefault("201");
             var refused = scarcity.GetValueOrDefault("409 out-of-stock");
-            var scarceRow = await QueryAsync(c => c.QuerySingleAsync<(int OnHand, int Reserved)>("select on_hand, reserved from inventory where sku = @scarceSku", new { scarceSku }), ct);
+            var scarceRow = await db.QueryAsync(c => c.QuerySingleAsync<(int OnHand, int Reserved)>("select on_hand, reserved from inventory where sku = @scarceSku", new { scarceSku }), ct);
             var raceText = string.Create(Inv, $"{sold} created, {refused} refused out-of-stock{(scarcity.Count > 2 || sold + refused != ScarceCheckouts ? "; other: " + string.Join(", ", scarcity.Where(o => o.Key is not ("201" or "409 out-of-stock")).Select(o => $"{o.Key} ×{o.Value}")) : "")}; the SKU ends with on_hand {scarceRow.OnHand}, reserved {scarceRow.Reserved}");
             Log.Info(raceText);
             await CheckAsync($"the sold-out race ({raceText})", sold == ScarceStock && scarceRow.Reserved == ScarceStock ? string.Create(Inv, $"race: exactly {ScarceStock} of {ScarceCheckouts} sold") : "race: NOT exactly the stock sold", ct);
@@ -192,10 +186,10 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
         finally
         {
             Log.Info("Restoring the catalog: removing the bench's carts and orders, reserved back to 0, the two SKUs' stock as it was ...");
-            await ResetCommerceAsync(CancellationToken.None);
+            await db.ResetCommerceAsync(CancellationToken.None);
             foreach (var (sku, onHand) in originalStock)
             {
-                await ExecAsync("update inventory set on_hand = @onHand, reserved = 0 where sku = @sku", new { onHand, sku }, CancellationToken.None);
+                await db.ExecuteAsync("update inventory set on_hand = @onHand, reserved = 0 where sku = @sku", new { onHand, sku }, CancellationToken.None);
             }
             try
             {
@@ -335,7 +329,7 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
     /// its lines in orders whose reservation is held.</summary>
     private async Task CheckAsync(string after, string? extra, CancellationToken ct)
     {
-        var row = await QueryAsync(c => c.QuerySingleAsync<(long Bad, long Mismatched, long Held, long Reserved)>(new CommandDefinition("""
+        var row = await db.QueryAsync(c => c.QuerySingleAsync<(long Bad, long Mismatched, long Held, long Reserved)>(new CommandDefinition("""
             select (select count(*) from inventory where reserved > on_hand or on_hand < 0 or reserved < 0),
                    (select count(*) from inventory i
                     full join (select ol.sku, sum(ol.quantity) as units from order_lines ol join orders o on o.id = ol.order_id
@@ -441,31 +435,11 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
         return profile;
     }
 
-    private async Task ResetCommerceAsync(CancellationToken ct)
-    {
-        await ExecAsync("""
-            truncate order_events, payments, refunds, order_lines, orders, cart_lines, carts, idempotency_keys;
-            update inventory set reserved = 0 where reserved <> 0;
-            """, null, ct);
-    }
-
     private async Task<(long, long)> XactsAsync(CancellationToken ct)
     {
         await Task.Delay(1100, ct);
-        return await QueryAsync(c => c.QuerySingleAsync<(long, long)>(
+        return await db.QueryAsync(c => c.QuerySingleAsync<(long, long)>(
             "select xact_commit, xact_rollback from pg_stat_database where datname = current_database()"), ct);
-    }
-
-    private async Task<T> QueryAsync<T>(Func<NpgsqlConnection, Task<T>> query, CancellationToken ct)
-    {
-        await using var conn = await db.DataSource.OpenConnectionAsync(ct);
-        return await query(conn);
-    }
-
-    private async Task ExecAsync(string sql, object? args, CancellationToken ct)
-    {
-        await using var conn = await db.DataSource.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(sql, args, commandTimeout: 300, cancellationToken: ct));
     }
 
     private static string Classify(int status, string? body)

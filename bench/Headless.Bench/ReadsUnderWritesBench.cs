@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Dapper;
-using Headless.Api.Features.Demo;
 
 namespace Headless.Bench;
 
@@ -33,16 +32,11 @@ internal sealed class ReadsUnderWritesBench(BenchOptions options, BenchDatabase 
     {
         var startedUtc = DateTime.UtcNow;
         Log.Step($"Reads under writes{(options.Quick ? " (--quick)" : "")}: listing + product mix on {options.Connections} connections while checkouts run at {string.Join(" and ", Rates)}/s, {MeasureSeconds} s each.");
-        await ExecAsync("truncate order_events, payments, refunds, order_lines, orders, cart_lines, carts, idempotency_keys; update inventory set reserved = 0 where reserved <> 0;", ct);
-        // Checkouts need somewhere to ship and a tax rule: the same demo pricing the checkout section loads.
-        var currency = await QueryAsync(c => c.ExecuteScalarAsync<string>("select currency from variants limit 1"), ct) is { } cur ? cur.Trim() : "EUR";
-        if (await DemoPricing.LoadAsync(db.DataSource, currency, ct))
-        {
-            Log.Info("Loaded the demo pricing rules (shipping methods, tax rates).");
-        }
+        await db.ResetCommerceAsync(ct);
+        await db.EnsureDemoPricingAsync(ct);
         var productPaths = RequestPaths.Products(await db.SampleProductSlugsAsync(BenchOptions.ProductSampleSize, ct));
         var categories = await db.SampleCategorySlugsAsync(BenchOptions.CategorySampleSize, ct);
-        var skus = (await QueryAsync(c => c.QueryAsync<string>(new CommandDefinition("""
+        var skus = (await db.QueryAsync(c => c.QueryAsync<string>(new CommandDefinition("""
             select v.sku from variants v join products p on p.id = v.product_id join inventory i on i.sku = v.sku
             where v.status = 'active' and p.status = 'active' and i.on_hand - i.reserved >= 20
             order by md5(v.sku) limit 20000
@@ -83,7 +77,7 @@ internal sealed class ReadsUnderWritesBench(BenchOptions options, BenchDatabase 
                 Log.Info($"checkouts {run.CheckoutsPerSecond:F0}/s ({Outcomes(outcomes)}): listing {listing.Rps:N0} req/s p50 {BenchReport.Ms(listing.P50Ms)} p99 {BenchReport.Ms(listing.P99Ms)} " +
                     $"hit {run.ListingHitRatio:P1}; product {product.Rps:N0} req/s p50 {BenchReport.Ms(product.P50Ms)} p99 {BenchReport.Ms(product.P99Ms)} hit {run.ProductHitRatio:P1}; " +
                     $"CPU cores: API {share.Api:F2}, PostgreSQL {share.Postgres:F2}");
-                await ExecAsync("truncate order_events, payments, refunds, order_lines, orders, cart_lines, carts, idempotency_keys; update inventory set reserved = 0 where reserved <> 0;", ct);
+                await db.ResetCommerceAsync(ct);
             }
         }
         finally
@@ -197,7 +191,7 @@ internal sealed class ReadsUnderWritesBench(BenchOptions options, BenchDatabase 
     {
         // The API's backends report their statistics when idle, at most once a second: wait for that first.
         await Task.Delay(1100, ct);
-        return await QueryAsync(c => c.QuerySingleAsync<(long, long)>($"""
+        return await db.QueryAsync(c => c.QuerySingleAsync<(long, long)>($"""
             select coalesce(sum(idx_scan) filter (where {ListingIndexes}), 0)::bigint,
                    coalesce(sum(idx_scan) filter (where {ProductIndex}), 0)::bigint
             from pg_stat_user_indexes
@@ -225,15 +219,4 @@ internal sealed class ReadsUnderWritesBench(BenchOptions options, BenchDatabase 
         return md.ToString();
     }
 
-    private async Task<T> QueryAsync<T>(Func<Npgsql.NpgsqlConnection, Task<T>> query, CancellationToken ct)
-    {
-        await using var conn = await db.DataSource.OpenConnectionAsync(ct);
-        return await query(conn);
-    }
-
-    private async Task ExecAsync(string sql, CancellationToken ct)
-    {
-        await using var conn = await db.DataSource.OpenConnectionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition(sql, commandTimeout: 300, cancellationToken: ct));
-    }
 }

@@ -191,7 +191,7 @@ internal sealed partial class StorefrontBench(BenchOptions options, BenchDatabas
         var manifest = Path.Combine(folder, "manifest.json");
         Directory.CreateDirectory(folder);
 
-        var targets = (await QueryAsync(c => c.QueryAsync<Target>(new CommandDefinition("""
+        var targets = (await db.QueryAsync(c => c.QueryAsync<Target>(new CommandDefinition("""
             select distinct on (md5(p.slug)) p.id as ProductId, p.slug as Slug, v.id as VariantId, v.sku as Sku, v.version as Version,
                    v.price_amount as Amount, v.currency as Currency
             from products p join variants v on v.product_id = p.id
@@ -302,12 +302,6 @@ internal sealed partial class StorefrontBench(BenchOptions options, BenchDatabas
         {
             return null;
         }
-    }
-
-    private async Task<T> QueryAsync<T>(Func<Npgsql.NpgsqlConnection, Task<T>> query, CancellationToken ct)
-    {
-        await using var conn = await db.DataSource.OpenConnectionAsync(ct);
-        return await query(conn);
     }
 
     // ---- figures and the section -----------------------------------------------------------------------
