@@ -34,7 +34,9 @@ public static class TelemetrySetup
             .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "headless-api"))
             .WithMetrics(m => m
                 .AddRuntimeInstrumentation()
-                .AddAspNetCoreInstrumentation()
+                // ASP.NET Core's own meters, without AddAspNetCoreInstrumentation's routing and rate-limiting
+                // meters: the routing counter adds a tagged measurement to every request and nothing reads it.
+                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics")
                 .AddHttpClientInstrumentation()
                 .AddNpgsqlInstrumentation()
                 .AddMeter(HeadlessMetrics.MeterName, OperationsGauges.MeterName, SearchLag.MeterName)
