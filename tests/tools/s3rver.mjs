@@ -1,15 +1,17 @@
 // A real S3-compatible server for tests (npm s3rver) on 127.0.0.1, storing objects under a folder.
 //
-//   node tests/tools/s3rver.mjs <port|0> <directory> <bucket>
+//   node tests/tools/s3rver.mjs <port|0> <directory> <bucket> [<tls-key.pem> <tls-cert.pem>]
 //
+// With a key and certificate it speaks HTTPS (pgBackRest talks to S3 only over TLS).
 // Prints {"port":N} on stdout once it listens. Exits when stdin closes, so it never outlives the test
 // process that started it.
+import { readFileSync } from 'node:fs';
 import S3rver from 's3rver';
 
-const [portArg, directory, bucket] = process.argv.slice(2);
+const [portArg, directory, bucket, keyFile, certFile] = process.argv.slice(2);
 const port = Number.parseInt(portArg ?? '', 10);
 if (!directory || !bucket || !Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error('usage: node tests/tools/s3rver.mjs <port|0> <directory> <bucket>');
+  console.error('usage: node tests/tools/s3rver.mjs <port|0> <directory> <bucket> [<tls-key.pem> <tls-cert.pem>]');
   process.exit(2);
 }
 
@@ -20,6 +22,7 @@ const server = new S3rver({
   silent: true,
   vhostBuckets: false,
   configureBuckets: [{ name: bucket }],
+  ...(keyFile && certFile ? { key: readFileSync(keyFile), cert: readFileSync(certFile) } : {}),
 });
 
 const address = await server.run();
