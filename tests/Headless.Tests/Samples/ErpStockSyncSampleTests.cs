@@ -29,9 +29,11 @@ public sealed class LiveApi : ApiFactory, IAsyncLifetime
 }
 
 /// <summary>samples/erp-stock-sync, run with its own command line against the live API with a catalog-scoped key.</summary>
-public sealed class ErpStockSyncSampleTests(LiveApi api) : IClassFixture<LiveApi>
+public sealed class ErpStockSyncSampleTests(LiveApi api) : IClassFixture<LiveApi>, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("headless-erp-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private async Task<(int Exit, string Log)> RunAsync(params string[] args)
     {

@@ -140,4 +140,23 @@ public sealed class WebhookReceiverSampleTests(ApiFactory api) : IClassFixture<A
         Assert.Single(receiver.Logged("duplicate"));
         Assert.Equal(2, receiver.Logged("rejected").Count(r => r.GetProperty("webhookId").GetString() == delivery.Id.ToString()));
     }
+
+    [Fact]
+    public async Task Without_a_secret_the_sample_refuses_to_start_and_says_what_to_set()
+    {
+        var start = new ProcessStartInfo("node", "samples/webhook-receiver-node/server.mjs")
+        {
+            WorkingDirectory = RepoPaths.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment.Remove("WEBHOOK_SECRET");
+        start.Environment["PORT"] = "56522";
+        using var node = Process.Start(start)!;
+        var errors = await node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(2, node.ExitCode);
+        Assert.Contains("Set WEBHOOK_SECRET", errors);
+    }
 }
