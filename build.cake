@@ -440,7 +440,7 @@ string ApiVersion()
 }
 
 Task("sdk-pack")
-    .Description("Packs the C# client as the NuGet package Headless.Client and the TypeScript client as the npm package @headless/client (ESM + .d.ts), versioned from openapi.yaml's info.version, into .data/packages; then installs each into a fresh temp project (dotnet console from the local folder, offline; npm project with node and tsc) and calls the client.")
+    .Description("Packs the C# client as the NuGet package Headless.Client and the TypeScript client as the npm package @headless/client (ESM + .d.ts), versioned from openapi.yaml's info.version (--repository-url=... records the source repository), into .data/packages; then installs each into a fresh temp project (dotnet console from the local folder, offline; npm project with node and tsc) and calls the client.")
     .IsDependentOn("ensure-npm")
     .Does(() =>
 {
@@ -451,8 +451,11 @@ Task("sdk-pack")
     var commit = "";
     if (StartProcess("git", new ProcessSettings { Arguments = "rev-parse HEAD", RedirectStandardOutput = true }, out var gitLines) == 0) commit = string.Join("", gitLines).Trim();
 
+    // The repository has no canonical remote yet: --repository-url=https://... records one in both packages.
+    var repositoryUrl = Argument("repository-url", "");
+
     // NuGet: Headless.Client (lib/net10.0 with its XML docs, README.md, MIT, the commit it was built from).
-    Sh("dotnet", $"pack sdk/csharp/Headless.Sdk.csproj -c Release -o {packages} -p:Version={version} -p:RepositoryCommit={commit} --nologo -v q");
+    Sh("dotnet", $"pack sdk/csharp/Headless.Sdk.csproj -c Release -o {packages} -p:Version={version} -p:RepositoryCommit={commit}{(repositoryUrl == "" ? "" : " -p:RepositoryUrl=" + repositoryUrl)} --nologo -v q");
     var nupkg = $"{packages}/Headless.Client.{version}.nupkg";
     using (var zip = System.IO.Compression.ZipFile.OpenRead(nupkg))
     {
@@ -468,6 +471,7 @@ Task("sdk-pack")
     Sh("npx", $"--no-install tsc -p sdk/typescript/tsconfig.pack.json --outDir {stage}/dist");
     var manifest = System.Text.Json.Nodes.JsonNode.Parse(System.IO.File.ReadAllText("sdk/typescript/package/package.json"))!;
     manifest["version"] = version;
+    if (repositoryUrl != "") manifest["repository"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "git", ["url"] = repositoryUrl };
     System.IO.File.WriteAllText($"{stage}/package.json", manifest.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
     CopyFile("sdk/typescript/package/README.md", $"{stage}/README.md");
     Sh("npm", $"pack --pack-destination {packages} --loglevel=error", stage);
