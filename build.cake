@@ -425,6 +425,116 @@ Task("sdk-check")
     Information("sdk/ matches openapi.yaml; the TypeScript client and the storefront widgets type-check.");
 });
 
+// The API's version: info.version of openapi.yaml, the contract the clients are generated from (the API
+// sets it in Platform/OpenApi/OpenApiSetup.cs). Both packages carry it.
+string ApiVersion()
+{
+    var inInfo = false;
+    foreach (var line in System.IO.File.ReadLines("openapi.yaml"))
+    {
+        if (line.StartsWith("info:", StringComparison.Ordinal)) inInfo = true;
+        else if (inInfo && line.Length > 0 && !char.IsWhiteSpace(line[0])) break;
+        else if (inInfo && line.StartsWith("  version:", StringComparison.Ordinal)) return line["  version:".Length..].Trim().Trim('\'', '"');
+    }
+    throw new Exception("openapi.yaml has no info.version.");
+}
+
+Task("sdk-pack")
+    .Description("Packs the C# client as the NuGet package Headless.Client and the TypeScript client as the npm package @headless/client (ESM + .d.ts), versioned from openapi.yaml's info.version (--repository-url=... records the source repository), into .data/packages; then installs each into a fresh temp project (dotnet console from the local folder, offline; npm project with node and tsc) and calls the client.")
+    .IsDependentOn("ensure-npm")
+    .Does(() =>
+{
+    var version = ApiVersion();
+    var packages = root.Combine(".data/packages").FullPath;
+    EnsureDirectoryExists(packages);
+    foreach (var old in GetFiles(packages + "/Headless.Client.*.nupkg").Concat(GetFiles(packages + "/headless-client-*.tgz"))) DeleteFile(old);
+    var commit = "";
+    if (StartProcess("git", new ProcessSettings { Arguments = "rev-parse HEAD", RedirectStandardOutput = true }, out var gitLines) == 0) commit = string.Join("", gitLines).Trim();
+
+    // The repository has no canonical remote yet: --repository-url=https://... records one in both packages.
+    var repositoryUrl = Argument("repository-url", "");
+
+    // NuGet: Headless.Client (lib/net10.0 with its XML docs, README.md, MIT, the commit it was built from).
+    Sh("dotnet", $"pack sdk/csharp/Headless.Sdk.csproj -c Release -o {packages} -p:Version={version} -p:RepositoryCommit={commit}{(repositoryUrl == "" ? "" : " -p:RepositoryUrl=" + repositoryUrl)} --nologo -v q");
+    var nupkg = $"{packages}/Headless.Client.{version}.nupkg";
+    using (var zip = System.IO.Compression.ZipFile.OpenRead(nupkg))
+    {
+        foreach (var entry in new[] { "lib/net10.0/Headless.Sdk.dll", "lib/net10.0/Headless.Sdk.xml", "README.md", "Headless.Client.nuspec" })
+        {
+            if (zip.GetEntry(entry) is null) throw new Exception($"{nupkg} lacks {entry}.");
+        }
+    }
+
+    // npm: @headless/client, the generated client compiled by tsc to an ES module with its .d.ts.
+    var stage = root.Combine(".data/sdk-pack/npm").FullPath;
+    CleanDirectory(stage);
+    Sh("npx", $"--no-install tsc -p sdk/typescript/tsconfig.pack.json --outDir {stage}/dist");
+    var manifest = System.Text.Json.Nodes.JsonNode.Parse(System.IO.File.ReadAllText("sdk/typescript/package/package.json"))!;
+    manifest["version"] = version;
+    if (repositoryUrl != "") manifest["repository"] = new System.Text.Json.Nodes.JsonObject { ["type"] = "git", ["url"] = repositoryUrl };
+    System.IO.File.WriteAllText($"{stage}/package.json", manifest.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+    CopyFile("sdk/typescript/package/README.md", $"{stage}/README.md");
+    Sh("npm", $"pack --pack-destination {packages} --loglevel=error", stage);
+    var tarball = $"{packages}/headless-client-{version}.tgz";
+    if (!FileExists(tarball)) throw new Exception($"npm pack did not write {tarball}.");
+
+    SdkInstallCheck(version, packages, nupkg, tarball);
+    Information($"Packed Headless.Client {version} and @headless/client {version} into {packages}; both install into a fresh project and answer a call.");
+});
+
+// A fresh project outside the repository (so no Directory.Build.props or node_modules of ours is inherited)
+// installs each package the way a third party would and calls the client through a canned fetch/handler
+// (sdk/pack-check/: Program.cs for .NET; check.mjs, check.ts and tsconfig.json for npm).
+void SdkInstallCheck(string version, string packages, string nupkg, string tarball)
+{
+    var work = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "headless-sdk-pack-" + Guid.NewGuid().ToString("N")[..10]);
+    try
+    {
+        // .NET: a console app restoring Headless.Client from the local folder. Anything else comes from this
+        // machine's package cache (a fallback folder, so restore works offline); Headless.Client is never
+        // looked for in the cache, so a repack of the same version is what gets installed.
+        var dotnetDir = System.IO.Path.Combine(work, "dotnet");
+        Sh("dotnet", $"new console -o {dotnetDir} -n HeadlessClientCheck --no-restore");
+        var machineCache = EnvironmentVariable("NUGET_PACKAGES") ?? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        System.IO.File.WriteAllText(System.IO.Path.Combine(dotnetDir, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config><add key="globalPackagesFolder" value="packages" /></config>
+              <packageSources>
+                <clear />
+                <add key="headless-local" value="{packages}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+              <packageSourceMapping>
+                <packageSource key="headless-local"><package pattern="Headless.Client" /></packageSource>
+                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
+              <fallbackPackageFolders><add key="machine" value="{machineCache}" /></fallbackPackageFolders>
+            </configuration>
+            """);
+        var csproj = System.IO.Path.Combine(dotnetDir, "HeadlessClientCheck.csproj");
+        System.IO.File.WriteAllText(csproj, System.IO.File.ReadAllText(csproj).Replace("</Project>",
+            $"  <ItemGroup>\n    <PackageReference Include=\"Headless.Client\" Version=\"[{version}]\" />\n  </ItemGroup>\n</Project>"));
+        CopyFile("sdk/pack-check/Program.cs", System.IO.Path.Combine(dotnetDir, "Program.cs"));
+        Sh("dotnet", "restore", dotnetDir);
+        Sh("dotnet", "run --no-restore -c Release", dotnetDir);
+
+        // npm: a fresh ESM project installs the tarball (no dependencies, so offline), imports the client
+        // in a script run by node, and type-checks a TypeScript use of it with tsc (NodeNext: the exports map).
+        var npmDir = System.IO.Path.Combine(work, "npm");
+        EnsureDirectoryExists(npmDir);
+        System.IO.File.WriteAllText(System.IO.Path.Combine(npmDir, "package.json"), """{ "name": "headless-client-check", "private": true, "type": "module" }""");
+        Sh("npm", $"install {tarball} --offline --no-audit --no-fund --loglevel=error", npmDir);
+        foreach (var file in new[] { "check.mjs", "check.ts", "tsconfig.json" }) CopyFile($"sdk/pack-check/{file}", System.IO.Path.Combine(npmDir, file));
+        Sh("node", "check.mjs", npmDir);
+        Sh("node", $"{root.FullPath}/node_modules/typescript/bin/tsc -p tsconfig.json", npmDir);
+    }
+    finally
+    {
+        if (System.IO.Directory.Exists(work)) System.IO.Directory.Delete(work, recursive: true);
+    }
+}
+
 Task("openapi-lint")
     .Description("Lints openapi.yaml with Spectral's recommended OpenAPI rules (.spectral.yaml); any error fails.")
     .IsDependentOn("ensure-npm")
