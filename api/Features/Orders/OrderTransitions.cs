@@ -57,7 +57,6 @@ public static class OrderTransitions
         await EventAsync(conn, tx, p.OrderId, OrderStatus.PendingPayment, OrderStatus.Paid, log.Actor.Id, source);
         await log.EventAsync("order.paid", "order", p.OrderId.ToString(), new JsonObject { ["number"] = o.Number });
         await OrderEmails.QueueAsync(log, "order-confirmation", p.OrderId, o.Email, o.CustomerId);
-        HeadlessMetrics.OrderPaid();
         return (PaidOutcome.Paid, p.OrderId);
     }
 

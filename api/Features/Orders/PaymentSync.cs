@@ -1,6 +1,7 @@
 using Headless.Api.Features.Checkout;
 using Headless.Api.Features.Payments;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Telemetry;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -38,6 +39,11 @@ public sealed class PaymentSync(NpgsqlDataSource db, IPaymentProvider payments, 
                     break;
             }
             await tx.CommitAsync(ct);
+        }
+        if (outcome == OrderTransitions.PaidOutcome.Paid)
+        {
+            // Counted once committed: a transaction that rolls back (a lost race, a dropped connection) paid nothing.
+            HeadlessMetrics.OrderPaid();
         }
         if (outcome == OrderTransitions.PaidOutcome.PaidAfterCancel && orderId is { } late)
         {
