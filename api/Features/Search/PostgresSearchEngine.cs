@@ -124,7 +124,8 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOpt
         // `matches` is never materialised: the total counts it with a bitmap scan, a browse walks a sort index,
         // a sorted search takes its top rows by the narrow sort keys. Only a relevance search ranks, and only the
         // candidates of the first pass (two stages, migration 0023): the newest in-stock title matches, topped up
-        // from whole-document matches when titles match fewer than `pool`; then ts_rank on those rows alone.
+        // when titles match fewer than `pool` with the first whole-document matches the index yields (unordered:
+        // a top-up must not sort every match of a common word); then ts_rank on those rows alone.
         var ranked = query.HasWords && query.Sort == "relevance";
         var sql = new StringBuilder("with ");
         if (query.HasWords)
@@ -143,19 +144,20 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOpt
             sql.Append(CultureInfo.InvariantCulture, $"""
                 ,
                 title_pool as materialized (
-                    select d.product_id from search_documents d, q
+                    select d.ctid as tid from search_documents d, q
                     where d.title_document @@ q.query and {filters}
                     order by d.in_stock desc, d.created_at desc, d.product_id desc limit @pool
                 ),
                 body_pool as materialized (
-                    select d.product_id from search_documents d, q
+                    select d.ctid as tid from search_documents d, q
                     where (select count(*) from title_pool) < @pool and not (d.title_document @@ q.query) and {matching}
-                    order by d.in_stock desc, d.created_at desc, d.product_id desc limit @pool
+                    limit @pool
                 ),
                 scored as materialized (
                     select d.product_id, d.in_stock, (ts_rank(d.document, q.query) * case when d.in_stock then 1 else @soldOut end)::float8 as score
                     from search_documents d, q
-                    where d.product_id in (select product_id from title_pool union all select product_id from body_pool)
+                    -- by row address: one page read per candidate instead of a primary-key descent
+                    where d.ctid = any (array(select tid from title_pool union all select tid from body_pool))
                 )
                 """);
         }
