@@ -5,8 +5,9 @@
 --
 -- Both tsvectors stay in the row (storage main: compressed inline, out of line only if the row would not
 -- fit a page), so neither the match check nor the rank follows a TOAST pointer. Generated, so the indexer
--- and every other writer need not know about it. Setting the storage first makes the rewrite that the new
--- stored column forces move today's out-of-line documents back into their rows.
+-- and every other writer need not know about it. The storage is set before the rewrite that the new stored
+-- column forces, so rows written by it follow it (not verified on a catalog with out-of-line documents: the
+-- 100,000-product bench seed had none, its documents compress to about 1 kB in the row).
 alter table search_documents alter column document set storage main;
 
 alter table search_documents
