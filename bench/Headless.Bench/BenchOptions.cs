@@ -78,6 +78,8 @@ internal sealed record BenchOptions(
         return port;
     }
     public const double AimP99Ms = 10.0;
+    public const double AimUncachedListingRps = 2000;
+    public const double AimUncachedListingP99Ms = 50.0;
 
     public const string Usage = """
         Headless benchmarks (run them with ./build.sh bench): catalog reads (wrk), checkout (a C# load generator), search

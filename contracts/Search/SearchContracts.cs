@@ -14,11 +14,17 @@ public sealed record SearchResults(
     bool Corrected,
     SearchFacets? Facets);
 
+/// <summary>Counts over the whole result, or, when <c>Estimated</c>, over a bounded sample of it scaled to the total.</summary>
 public sealed record SearchFacets(
     IReadOnlyList<CategoryFacet> Categories,
     IReadOnlyList<PriceBandFacet> PriceBands,
     IReadOnlyList<OptionFacet> Options,
-    AvailabilityFacet Availability);
+    AvailabilityFacet Availability)
+{
+    /// <summary>True when the result was larger than the sample the counts were taken from (1,000 matches on the
+    /// PostgreSQL engine): each count is the sample's, scaled to the total, so it is approximate. False: exact.</summary>
+    public bool Estimated { get; init; }
+}
 
 /// <summary>Products in this category or any of its sub-categories.</summary>
 public sealed record CategoryFacet(string Slug, string Name, string? ParentSlug, long Count);

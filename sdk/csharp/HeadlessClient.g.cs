@@ -184,8 +184,12 @@ namespace Headless.Sdk
         /// <br/>alternatives, different options must all match), `tag` (repeat it; all must match), `inStock=true`
         /// <br/>(exact: checked against live stock, so a product sold a moment ago is not listed). Sorts: relevance
         /// <br/>(default with `q`; sold-out products count half), newest (default without `q`), price_asc, price_desc;
-        /// <br/>in-stock products come first in every sort. `facets=true` adds counts per category (sub-trees
-        /// <br/>included), price band, option value and availability over the whole result. `total` and the facets
+        /// <br/>in-stock products come first in every sort. Relevance ranks a bounded pool of candidates (on the
+        /// <br/>PostgreSQL engine the 300 newest in-stock title matches, topped up with up to 300 other matches when
+        /// <br/>titles match fewer): its pages end there, while `total` counts every match; sort by newest or price
+        /// <br/>to page through all of them. `facets=true` adds counts per category (sub-trees included), price band,
+        /// <br/>option value and availability: exact over the whole result up to 1,000 matches, beyond that taken
+        /// <br/>from a sample of 1,000 and scaled to `total`, with `facets.estimated` true. `total` and the facets
         /// <br/>reflect the search index, at most about a second behind the catalog.
         /// </remarks>
         /// <param name="q">Words to search for, at most 200 characters.</param>
@@ -2925,8 +2929,12 @@ namespace Headless.Sdk
         /// <br/>alternatives, different options must all match), `tag` (repeat it; all must match), `inStock=true`
         /// <br/>(exact: checked against live stock, so a product sold a moment ago is not listed). Sorts: relevance
         /// <br/>(default with `q`; sold-out products count half), newest (default without `q`), price_asc, price_desc;
-        /// <br/>in-stock products come first in every sort. `facets=true` adds counts per category (sub-trees
-        /// <br/>included), price band, option value and availability over the whole result. `total` and the facets
+        /// <br/>in-stock products come first in every sort. Relevance ranks a bounded pool of candidates (on the
+        /// <br/>PostgreSQL engine the 300 newest in-stock title matches, topped up with up to 300 other matches when
+        /// <br/>titles match fewer): its pages end there, while `total` counts every match; sort by newest or price
+        /// <br/>to page through all of them. `facets=true` adds counts per category (sub-trees included), price band,
+        /// <br/>option value and availability: exact over the whole result up to 1,000 matches, beyond that taken
+        /// <br/>from a sample of 1,000 and scaled to `total`, with `facets.estimated` true. `total` and the facets
         /// <br/>reflect the search index, at most about a second behind the catalog.
         /// </remarks>
         /// <param name="q">Words to search for, at most 200 characters.</param>
@@ -17687,6 +17695,9 @@ namespace Headless.Sdk
 
     }
 
+    /// <summary>
+    /// Counts over the whole result, or, when Estimated, over a bounded sample of it scaled to the total.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SearchFacets
     {
@@ -17706,6 +17717,13 @@ namespace Headless.Sdk
         [System.Text.Json.Serialization.JsonPropertyName("availability")]
         [System.ComponentModel.DataAnnotations.Required]
         public AvailabilityFacet Availability { get; set; } = new AvailabilityFacet();
+
+        /// <summary>
+        /// True when the result was larger than the sample the counts were taken from (1,000 matches on the
+        /// <br/>            PostgreSQL engine): each count is the sample's, scaled to the total, so it is approximate. False: exact.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("estimated")]
+        public bool? Estimated { get; set; } = default!;
 
     }
 

@@ -10464,11 +10464,15 @@ export interface IMoney {
     currency: string;
 }
 
+/** Counts over the whole result, or, when Estimated, over a bounded sample of it scaled to the total. */
 export class SearchFacets implements ISearchFacets {
     categories!: CategoryFacet[];
     priceBands!: PriceBandFacet[];
     options!: OptionFacet[];
     availability!: AvailabilityFacet;
+    /** True when the result was larger than the sample the counts were taken from (1,000 matches on the
+            PostgreSQL engine): each count is the sample's, scaled to the total, so it is approximate. False: exact. */
+    estimated?: boolean;
 
     constructor(data?: ISearchFacets) {
         if (data) {
@@ -10512,6 +10516,7 @@ export class SearchFacets implements ISearchFacets {
                 this.options = null as any;
             }
             this.availability = _data["availability"] ? AvailabilityFacet.fromJS(_data["availability"]) : new AvailabilityFacet();
+            this.estimated = _data["estimated"] !== undefined ? _data["estimated"] : null as any;
         }
     }
 
@@ -10540,15 +10545,20 @@ export class SearchFacets implements ISearchFacets {
                 data["options"].push(item ? item.toJSON() : null as any);
         }
         data["availability"] = this.availability ? this.availability.toJSON() : null as any;
+        data["estimated"] = this.estimated !== undefined ? this.estimated : null as any;
         return data;
     }
 }
 
+/** Counts over the whole result, or, when Estimated, over a bounded sample of it scaled to the total. */
 export interface ISearchFacets {
     categories: CategoryFacet[];
     priceBands: PriceBandFacet[];
     options: OptionFacet[];
     availability: AvailabilityFacet;
+    /** True when the result was larger than the sample the counts were taken from (1,000 matches on the
+            PostgreSQL engine): each count is the sample's, scaled to the total, so it is approximate. False: exact. */
+    estimated?: boolean;
 }
 
 /** Products in this category or any of its sub-categories. */

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dapper;
 using Headless.Api.Features.Catalog.Products;
 using Headless.Contracts.Search;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Headless.Api.Features.Search;
@@ -12,9 +13,11 @@ namespace Headless.Api.Features.Search;
 /// Search on PostgreSQL over `search_documents` (0006_search.sql): weighted full text (title A,
 /// categories and tags B, description C) with English stemming and accents folded, typo correction of
 /// unknown words against `search_words` by trigram distance, filters, facets and the page of candidates
-/// in ONE statement and one round trip.
+/// in ONE statement and one round trip. Relevance is ranked in two stages (0023): a first pass on the
+/// title-only vector picks a bounded pool, and ts_rank reads the weighted document of those rows only.
+/// Facets count a bounded sample (exact when the result fits in it). The total stays exact.
 /// </summary>
-public sealed class PostgresSearchEngine(NpgsqlDataSource db) : ISearchEngine
+public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOptions> options) : ISearchEngine
 {
     public string Name => "postgres";
 
@@ -42,11 +45,11 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db) : ISearchEngine
     public async Task<EngineResult> SearchAsync(SearchQuery query, int take, CancellationToken ct)
     {
         var args = new DynamicParameters();
+        // The filters other than the words: the first pass matches the words on the title vector instead.
         var where = new StringBuilder("true");
         if (query.HasWords)
         {
             args.Add("words", query.Words.ToArray());
-            where.Append(" and d.document @@ q.query");
         }
         if (query.CategorySlug is not null)
         {
@@ -113,26 +116,72 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db) : ISearchEngine
         args.Add("take", take);
         args.Add("soldOut", SearchQuery.SoldOutFactor);
 
-        // The matches are materialised once when they are ranked or counted into facets; a plain browse
-        // stays inlined so the page can walk an index in sort order.
+        var filters = where.ToString();
+        var matching = query.HasWords ? "d.document @@ q.query and " + filters : filters;
+        args.Add("pool", options.Value.RankPool);
+        args.Add("sample", options.Value.FacetSample);
+
+        // `matches` is never materialised: the total counts it with a bitmap scan, a browse walks a sort index,
+        // a sorted search takes its top rows by the narrow sort keys. Only a relevance search ranks, and only the
+        // candidates of the first pass (two stages, migration 0023): the newest in-stock title matches, topped up
+        // when titles match fewer than `pool` with the first whole-document matches the index yields (unordered:
+        // a top-up must not sort every match of a common word); then ts_rank on those rows alone.
+        var ranked = query.HasWords && query.Sort == "relevance";
         var sql = new StringBuilder("with ");
         if (query.HasWords)
         {
             sql.Append(WordsSql).Append(',');
         }
         sql.Append(CultureInfo.InvariantCulture, $"""
-             matches as {(query.HasWords || query.Facets ? "materialized" : "not materialized")} (
-                select d.product_id, d.in_stock, d.min_price, d.created_at, d.category_ids, d.options,
-                       {(query.HasWords ? "(ts_rank(d.document, q.query) * case when d.in_stock then 1 else @soldOut end)::float8" : "0::float8")} as score
+             matches as not materialized (
+                select d.product_id, d.in_stock, d.min_price, d.created_at
                 from search_documents d{(query.HasWords ? ", q" : "")}
-                where {where}
+                where {matching}
             )
+            """);
+        if (ranked)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $"""
+                ,
+                title_pool as materialized (
+                    select d.ctid as tid from search_documents d, q
+                    where d.title_document @@ q.query and {filters}
+                    order by d.in_stock desc, d.created_at desc, d.product_id desc limit @pool
+                ),
+                body_pool as materialized (
+                    select d.ctid as tid from search_documents d, q
+                    where (select count(*) from title_pool) < @pool and not (d.title_document @@ q.query) and {matching}
+                    limit @pool
+                ),
+                scored as materialized (
+                    select d.product_id, d.in_stock, (ts_rank(d.document, q.query) * case when d.in_stock then 1 else @soldOut end)::float8 as score
+                    from search_documents d, q
+                    -- by row address: one page read per candidate instead of a primary-key descent
+                    where d.ctid = any (array(select tid from title_pool union all select tid from body_pool))
+                )
+                """);
+        }
+        if (query.Facets)
+        {
+            // A bounded sample: exact when the whole result fits in it, scaled to the total (and marked estimated) when not.
+            sql.Append(CultureInfo.InvariantCulture, $"""
+                ,
+                sample as materialized (
+                    select d.category_ids, d.options, d.min_price, d.in_stock
+                    from search_documents d{(query.HasWords ? ", q" : "")}
+                    where {matching}
+                    limit @sample
+                )
+                """);
+        }
+        sql.Append(CultureInfo.InvariantCulture, $"""
+
             select (select count(*) from matches) as total,
                    {(query.HasWords ? "(select words from q)" : "'{}'::text[]")} as words,
                    {(query.HasWords ? "(select coalesce(corrected, false) from q)" : "false")} as corrected,
                    {(query.CategorySlug is null ? "true" : "exists (select 1 from categories where slug = @category)")} as category_found,
                    (select coalesce(jsonb_agg(jsonb_build_array(product_id, in_stock, key)), '[]')::text
-                    from (select product_id, in_stock, {key} as key from matches
+                    from (select product_id, in_stock, {key} as key from {(ranked ? "scored" : "matches")}
                           {(query.After is null ? "" : "where " + after)}
                           order by {order} limit @take) page) as page
             """);
@@ -142,13 +191,14 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db) : ISearchEngine
                 $"count(*) filter (where {(b.From is { } f ? $"min_price >= {f}" : "true")} and {(b.To is { } t ? $"min_price < {t}" : "true")})"));
             sql.Append(CultureInfo.InvariantCulture, $"""
                 ,
+                       (select count(*) from sample) as sampled,
                        (select coalesce(jsonb_agg(jsonb_build_array(c.slug, c.name, parent.slug, x.n) order by x.n desc, c.slug), '[]')::text
-                        from (select unnest(category_ids) as id, count(*) as n from matches group by 1) x
+                        from (select unnest(category_ids) as id, count(*) as n from sample group by 1) x
                         join categories c on c.id = x.id left join categories parent on parent.id = c.parent_id) as category_facet,
                        (select coalesce(jsonb_agg(jsonb_build_array(x.o, x.n) order by x.o), '[]')::text
-                        from (select unnest(options) as o, count(*) as n from matches group by 1) x) as option_facet,
-                       (select jsonb_build_array({bands})::text from matches) as price_facet,
-                       (select jsonb_build_array(count(*) filter (where in_stock), count(*) filter (where not in_stock))::text from matches) as availability_facet
+                        from (select unnest(options) as o, count(*) as n from sample group by 1) x) as option_facet,
+                       (select jsonb_build_array({bands})::text from sample) as price_facet,
+                       (select jsonb_build_array(count(*) filter (where in_stock), count(*) filter (where not in_stock))::text from sample) as availability_facet
                 """);
         }
 
@@ -166,26 +216,29 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db) : ISearchEngine
                 candidates.Add(new Candidate(item[0].GetGuid(), item[1].GetBoolean(), item[2].GetString()!));
             }
         }
-        return new EngineResult(candidates, row.Total, query.Facets ? ReadFacets(row) : null, row.Words, row.Corrected);
+        return new EngineResult(candidates, row.Total, query.Facets ? ReadFacets(row, row.Total) : null, row.Words, row.Corrected);
     }
 
-    private static SearchFacets ReadFacets(ResultRow row)
+    private static SearchFacets ReadFacets(ResultRow row, long total)
     {
+        var estimated = row.Sampled < total;
+        long Scale(long n) => estimated && row.Sampled > 0 ? (long)Math.Round((double)n * total / row.Sampled) : n;
         using var categories = JsonDocument.Parse(row.CategoryFacet!);
         using var options = JsonDocument.Parse(row.OptionFacet!);
         using var prices = JsonDocument.Parse(row.PriceFacet!);
         using var availability = JsonDocument.Parse(row.AvailabilityFacet!);
         return new SearchFacets(
             categories.RootElement.EnumerateArray().Select(c => new CategoryFacet(
-                c[0].GetString()!, c[1].GetString()!, c[2].ValueKind == JsonValueKind.Null ? null : c[2].GetString(), c[3].GetInt64())).ToList(),
-            PriceBands.All.Select((b, i) => new PriceBandFacet(b.Key, b.From, b.To, prices.RootElement[i].GetInt64())).ToList(),
+                c[0].GetString()!, c[1].GetString()!, c[2].ValueKind == JsonValueKind.Null ? null : c[2].GetString(), Scale(c[3].GetInt64()))).ToList(),
+            PriceBands.All.Select((b, i) => new PriceBandFacet(b.Key, b.From, b.To, Scale(prices.RootElement[i].GetInt64()))).ToList(),
             options.RootElement.EnumerateArray().Select(o =>
             {
                 var text = o[0].GetString()!;
                 var eq = text.IndexOf('=', StringComparison.Ordinal);
-                return new OptionFacet(text[..eq], text[(eq + 1)..], o[1].GetInt64());
+                return new OptionFacet(text[..eq], text[(eq + 1)..], Scale(o[1].GetInt64()));
             }).ToList(),
-            new AvailabilityFacet(availability.RootElement[0].GetInt64(), availability.RootElement[1].GetInt64()));
+            new AvailabilityFacet(Scale(availability.RootElement[0].GetInt64()), Scale(availability.RootElement[1].GetInt64())))
+        { Estimated = estimated };
     }
 
     public async Task<EngineSuggestions> SuggestAsync(IReadOnlyList<string> words, int limit, CancellationToken ct)
@@ -233,6 +286,7 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db) : ISearchEngine
         public string[] Words { get; init; } = [];
         public bool Corrected { get; init; }
         public bool CategoryFound { get; init; }
+        public long Sampled { get; init; }
         public string Page { get; init; } = "[]";
         public string? CategoryFacet { get; init; }
         public string? OptionFacet { get; init; }

@@ -11,6 +11,14 @@ public sealed class SearchOptions
 
     public OpenSearchOptions OpenSearch { get; set; } = new();
 
+    /// <summary>PostgreSQL engine: candidates per first-pass stage (title matches, then whole-document matches)
+    /// that a relevance search ranks with ts_rank; its results end after at most twice this many.</summary>
+    public int RankPool { get; set; } = 300;
+
+    /// <summary>PostgreSQL engine: facets count at most this many matches; a larger result's facets are the
+    /// sample's counts scaled to its total, marked <c>estimated</c>.</summary>
+    public int FacetSample { get; set; } = 1000;
+
     public bool UsesOpenSearch => string.Equals(Engine, "opensearch", StringComparison.OrdinalIgnoreCase);
 
     public SearchOptions Validate()
@@ -18,6 +26,10 @@ public sealed class SearchOptions
         if (!UsesOpenSearch && !string.Equals(Engine, "postgres", StringComparison.OrdinalIgnoreCase))
         {
             throw new InvalidOperationException($"Headless:Search:Engine is '{Engine}'; use 'postgres' or 'opensearch'.");
+        }
+        if (RankPool is < 1 or > 100_000 || FacetSample is < 1 or > 1_000_000)
+        {
+            throw new InvalidOperationException("Headless:Search:RankPool is 1-100000 and Headless:Search:FacetSample is 1-1000000.");
         }
         if (UsesOpenSearch && !Uri.TryCreate(OpenSearch.Url, UriKind.Absolute, out _))
         {

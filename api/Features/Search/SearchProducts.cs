@@ -25,8 +25,12 @@ public sealed class SearchProducts(SearchService search)
                 alternatives, different options must all match), `tag` (repeat it; all must match), `inStock=true`
                 (exact: checked against live stock, so a product sold a moment ago is not listed). Sorts: relevance
                 (default with `q`; sold-out products count half), newest (default without `q`), price_asc, price_desc;
-                in-stock products come first in every sort. `facets=true` adds counts per category (sub-trees
-                included), price band, option value and availability over the whole result. `total` and the facets
+                in-stock products come first in every sort. Relevance ranks a bounded pool of candidates (on the
+                PostgreSQL engine the 300 newest in-stock title matches, topped up with up to 300 other matches when
+                titles match fewer): its pages end there, while `total` counts every match; sort by newest or price
+                to page through all of them. `facets=true` adds counts per category (sub-trees included), price band,
+                option value and availability: exact over the whole result up to 1,000 matches, beyond that taken
+                from a sample of 1,000 and scaled to `total`, with `facets.estimated` true. `total` and the facets
                 reflect the search index, at most about a second behind the catalog.
                 """;
         });

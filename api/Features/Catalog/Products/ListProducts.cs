@@ -71,16 +71,13 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
         var fill = await cache.FillListingAsync(key, async () =>
         {
             await using var conn = await db.OpenConnectionAsync(CancellationToken.None);
-            Guid? categoryId = null;
-            if (query.Category is not null)
+            var (page, info) = await QueryAsync(conn, query, sort, limit, after, currency);
+            // An empty page is the only one that may mean "no such category": only then ask.
+            if (page.Items.Count == 0 && query.Category is not null
+                && !await conn.ExecuteScalarAsync<bool>("select exists (select 1 from categories where slug = @slug)", new { slug = query.Category }))
             {
-                categoryId = await conn.ExecuteScalarAsync<Guid?>("select id from categories where slug = @slug", new { slug = query.Category });
-                if (categoryId is null)
-                {
-                    return null;
-                }
+                return null;
             }
-            var (page, info) = await QueryAsync(conn, query, categoryId, sort, limit, after, currency);
             return new ListingFill(new CachedBody(JsonSerializer.SerializeToUtf8Bytes(page, ApiJsonContext.Default.ProductPage)), info);
         });
         if (fill is null)
@@ -125,23 +122,25 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
         return errors.Count > 0 ? errors : null;
     }
 
-    private static async Task<(ProductPage, ListingPageInfo)> QueryAsync(NpgsqlConnection conn, Filter query, Guid? categoryId, string sort, int limit,
+    private static async Task<(ProductPage, ListingPageInfo)> QueryAsync(NpgsqlConnection conn, Filter query, string sort, int limit,
         ProductCursor? cursor, string currency)
     {
+        var byCategory = query.Category is not null;
         // A category listing walks listing_entries (one row per product and each category whose listing shows
         // it, with the sort keys and the in-stock flag beside the category: migration 0020), one index per
-        // sort, in stock or not; the whole catalog walks the products indexes. Keyset pagination only.
-        var (table, keys) = categoryId is null ? ("products p", "p") : ("listing_entries le join products p on p.id = le.product_id", "le");
-        var id = categoryId is null ? "p.id" : "le.product_id";
+        // sort, in stock or not; the whole catalog walks the products indexes. Keyset pagination only, and one
+        // statement per page: the category's slug is resolved inside it (an init plan, then one index walk).
+        var (table, keys) = !byCategory ? ("products p", "p") : ("listing_entries le join products p on p.id = le.product_id", "le");
+        var id = !byCategory ? "p.id" : "le.product_id";
         var sql = new StringBuilder($"""
             select p.id, p.slug, p.title, p.images -> 0 ->> 'url' as image_url, p.images -> 0 ->> 'alt' as image_alt,
                    (p.images -> 0 ->> 'width')::int as image_width, (p.images -> 0 ->> 'height')::int as image_height,
                    p.tags, p.min_price, p.created_at, p.available_total > 0 as in_stock
             from {table}
             """);
-        sql.AppendLine(categoryId is null
+        sql.AppendLine(!byCategory
             ? " where p.status = 'active' and p.min_price is not null"
-            : " where le.category_id = @categoryId");
+            : " where le.category_id = (select c.id from categories c where c.slug = @category)");
         if (query.MinPrice is not null)
         {
             sql.AppendLine($" and {keys}.min_price >= @minPrice");
@@ -152,7 +151,7 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
         }
         if (query.InStock == true)
         {
-            sql.AppendLine(categoryId is null ? " and p.available_total > 0" : " and le.in_stock");
+            sql.AppendLine(!byCategory ? " and p.available_total > 0" : " and le.in_stock");
         }
         var (after, order) = sort switch
         {
@@ -169,7 +168,7 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
 
         var rows = (await conn.QueryAsync<ProductSummaryRow>(sql.ToString(), new
         {
-            categoryId,
+            category = query.Category,
             minPrice = query.MinPrice,
             maxPrice = query.MaxPrice,
             keyLong = cursor is not null && sort.StartsWith("price", StringComparison.Ordinal) ? cursor.LongKey : 0L,
