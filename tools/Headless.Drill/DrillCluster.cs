@@ -55,7 +55,6 @@ public static class DrillCluster
         Database = ClusterTopology.Database,
         TargetSessionAttributes = "primary",
         HostRecheckSeconds = 1,
-        Timeout = 3,
     }.ConnectionString;
 
     private static string NewSecret(string path)
