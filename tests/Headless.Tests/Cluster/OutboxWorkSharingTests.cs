@@ -46,7 +46,17 @@ public sealed partial class OutboxWorkSharingTests(ClusterFixture cluster) : ICl
             return SentBy(first).Count > 0 && SentBy(second).Count > 0;
         }, TimeSpan.FromSeconds(120), "both workers have sent mail");
 
-        // The survivor takes over: events after the kill are all sent, by the second worker.
+        // The survivor takes over: events after the kill are all sent, by the second worker. The kill waits
+        // until every send so far is recorded: a SIGKILL between the SMTP server's 250 and the delivery row
+        // sends that mail again (same Message-ID; delivery is at-least-once), which is not what this proves.
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            await using var db = await cluster.Db.OpenConnectionAsync();
+            return await db.ExecuteScalarAsync<bool>("""
+                select not exists (select 1 from outbox o where o.topic = 'email.requested'
+                                   and not exists (select 1 from email_deliveries d where d.outbox_id = o.id))
+                """);
+        }, TimeSpan.FromSeconds(30), "every mail asked for so far is recorded as sent");
         first.Kill();
         var bySecond = SentBy(second).Count;
         var beforeKill = registered.Count;
