@@ -719,4 +719,42 @@ Task("dr-drill")
     BackupTool("dr-drill", "products", "orders", "seconds", "workers", "archive-timeout", "pg-port", "api-port");
 });
 
+// Drills on the cluster topology (tools/Headless.Drill; .data/drill, ports 56600+): docs/benchmarks.md and docs/operations.md.
+void DrillTool(string command, params string[] options)
+{
+    DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release", Verbosity = DotNetVerbosity.Quiet, NoLogo = true });
+    DotNetBuild("tools/Headless.Drill/Headless.Drill.csproj", new DotNetBuildSettings { Configuration = "Release", Verbosity = DotNetVerbosity.Quiet, NoLogo = true });
+    var start = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = root.FullPath };
+    start.ArgumentList.Add(root.CombineWithFilePath("tools/Headless.Drill/bin/Release/net10.0/Headless.Drill.dll").FullPath);
+    start.ArgumentList.Add(command);
+    foreach (var option in options.Where(o => HasArgument(o)))
+    {
+        start.ArgumentList.Add($"--{option}={Argument<string>(option)}");
+    }
+    Console.CancelKeyPress += (_, e) => e.Cancel = true;
+    using var process = System.Diagnostics.Process.Start(start);
+    process.WaitForExit();
+    if (process.ExitCode != 0) Environment.Exit(process.ExitCode);
+}
+
+Task("drill")
+    .Description("Black Friday drill on the cluster topology for --minutes=5: the shopper mix from wrk (browse 70 %, search 15 %, cart 10 %, checkout 5 %) at the sale peak × 50 (--rate=R overrides), --instances=3, with an instance SIGKILLed and restarted, PostgreSQL restarted and SMTP down; checks orders, stock, email, 5xx/503 and alerts (Prometheus), writes its section of docs/benchmarks.md; fails if a must fails.")
+    .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-haproxy")
+    .IsDependentOn("ensure-libvips")
+    .IsDependentOn("ensure-prometheus")
+    .IsDependentOn("ensure-npm")
+    .Does(() =>
+{
+    if (!FileExists("/usr/bin/wrk")) AptInstall("wrk");
+    DrillTool("drill", "minutes", "rate", "instances", "base-port", "no-docs");
+});
+
+Task("failover-drill")
+    .Description("Standby failover drill on the cluster topology: steady checkouts (--shoppers=4, --instances=2) for --seconds=30, SIGKILL to the primary, promotes the hot standby (the instances' multi-host connection strings find it) and reports RPO (confirmed orders lost) and RTO (kill to checkouts confirmed again).")
+    .IsDependentOn("ensure-postgres")
+    .IsDependentOn("ensure-haproxy")
+    .IsDependentOn("ensure-libvips")
+    .Does(() => DrillTool("failover-drill", "seconds", "shoppers", "instances", "base-port"));
+
 RunTarget(target);

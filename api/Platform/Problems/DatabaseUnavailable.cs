@@ -21,6 +21,9 @@ public static class DatabaseUnavailable
         PostgresErrorCodes.TooManyConnections,
     };
 
+    // Npgsql gives this case no error code or exception type of its own, only its message.
+    private const string NoSuitableHost = "No suitable host was found";
+
     public static bool Is(Exception exception)
     {
         for (var e = exception; e is not null; e = e.InnerException)
@@ -33,6 +36,10 @@ public static class DatabaseUnavailable
                     // Refused or broken connections, and a pool with no free connection in time.
                     return true;
                 case NpgsqlException { InnerException: null } npgsql when npgsql.IsTransient:
+                    return true;
+                case NpgsqlException { InnerException: null } npgsql when npgsql.Message.StartsWith(NoSuitableHost, StringComparison.Ordinal):
+                    // A multi-host pool (primary, standby; Target Session Attributes=primary) between the
+                    // primary's death and the standby's promotion: every host answered, none is a primary.
                     return true;
                 default:
                     continue;
