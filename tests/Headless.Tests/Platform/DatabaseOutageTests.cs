@@ -100,4 +100,25 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         }
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
     }
+
+    [Fact]
+    public async Task After_a_restart_every_request_but_the_first_succeeds_whatever_the_pool_held_before()
+    {
+        var client = _api.CreateClient();
+        // Fill the pool: concurrent requests each hold a connection, which then sit idle in the pool.
+        var warm = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => client.PostAsync("/api/v1/carts", null)));
+        Assert.All(warm, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+
+        await _pg.StopAsync();
+        _pg = await LocalPostgres.StartAsync(Directory, Port, null, TextWriter.Null);
+
+        // One request at a time: the first may meet a connection from before the restart (a 503); none after it
+        // may, however many connections the pool held (Npgsql drops the dead ones when it hands them out).
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 12; i++)
+        {
+            statuses.Add((await client.PostAsync("/api/v1/carts", null)).StatusCode);
+        }
+        Assert.True(statuses.Skip(1).All(s => s == HttpStatusCode.Created), $"after a restart: {string.Join(", ", statuses.Select(s => (int)s))}");
+    }
 }
