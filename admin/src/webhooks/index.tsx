@@ -159,7 +159,7 @@ function DeliveriesLink() {
 }
 
 const WebhookEndpointList = () => (
-  <List title="Webhooks" perPage={25} exporter={false} sort={{ field: "id", order: "ASC" }} actions={<TopToolbar><CreateButton label="New endpoint" /></TopToolbar>}>
+  <List title="Webhooks" perPage={25} exporter={false} empty={false} sort={{ field: "id", order: "ASC" }} actions={<TopToolbar><CreateButton label="New endpoint" /></TopToolbar>}>
     <Datagrid bulkActionButtons={false} rowClick={false}>
       <TextField source="url" label="URL" sortable={false} />
       <FunctionField label="Events" render={(r: any) => (r.eventTypes ?? []).join(", ")} />
@@ -413,6 +413,7 @@ const WebhookDeliveries = () => {
         disableSyncWithLocation
         sort={{ field: "id", order: "DESC" }}
         actions={false}
+        empty={false}
       >
         <Datagrid bulkActionButtons={false} rowClick={false}>
           <TextField source="eventType" label="Event" sortable={false} />
