@@ -94,7 +94,15 @@ public sealed class WebhookSender : BackgroundService
                 errorDelay = TimeSpan.FromMilliseconds(200);
                 if (claimed.Count > 0 && claimed.Count == free)
                 {
-                    await Task.WhenAny(inFlight);
+                    // Saturated: refill in batches (ClaimBatch), not one claim statement per finished send.
+                    var slots = Math.Max(1, _options.Concurrency);
+                    var batch = Math.Clamp(_options.ClaimBatch, 1, slots);
+                    inFlight.RemoveAll(t => t.IsCompleted);
+                    while (inFlight.Count > slots - batch)
+                    {
+                        await Task.WhenAny(inFlight);
+                        inFlight.RemoveAll(t => t.IsCompleted);
+                    }
                     continue;
                 }
                 using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
