@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using Headless.Contracts.Admin;
 using Headless.Tests.Email;
 using Headless.Tests.Infrastructure;
 using Headless.Tests.Webhooks;
@@ -32,7 +35,7 @@ public sealed class WebhookScreenTests(AdminBrowser admin)
         await page.GetByRole(AriaRole.Button, new() { Name = "Create endpoint" }).FocusAsync();
         await page.Keyboard.PressAsync("Enter");
 
-        var secretField = page.GetByLabel("Signing secret");
+        var secretField = page.GetByRole(AriaRole.Textbox, new() { Name = "Signing secret" });
         await Assertions.Expect(secretField).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^whsec_"));
         var secret = await secretField.InputValueAsync();
         await Assertions.Expect(page.GetByText("it is shown only this once")).ToBeVisibleAsync();
@@ -86,6 +89,52 @@ public sealed class WebhookScreenTests(AdminBrowser admin)
         await UntilShownAsync(page, logRows.Filter(new() { HasText = "succeeded" }), 2);
 
         Assert.DoesNotContain(errors, e => e.StartsWith("page error", StringComparison.Ordinal));
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task A_stale_edit_says_reload_rotation_shows_the_new_secret_once_and_delete_asks_first()
+    {
+        var api = admin.Admin();
+        var created = await api.CreateWebhookEndpointAsync("http://127.0.0.1:56403/hook", "order.paid");
+        var id = created.Endpoint.Id;
+        var staff = await admin.StaffAsync();
+        var page = await admin.NewPageAsync();
+        await admin.SignInAsync(page, staff);
+        await page.GotoAsync($"/admin/webhook-endpoints/{id}");
+        await Assertions.Expect(page.GetByLabel("URL")).ToHaveValueAsync("http://127.0.0.1:56403/hook");
+
+        // A colleague saves first: this form's version is stale, and the 412 says what to do.
+        var put = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/admin/webhook-endpoints/{id}")
+        {
+            Content = JsonContent.Create(new UpdateWebhookEndpointRequest("http://127.0.0.1:56403/hook", "changed elsewhere", ["order.paid"], true), options: Http.Json),
+        };
+        put.Headers.TryAddWithoutValidation("If-Match", AdminIfMatch.ETag(created.Endpoint.Version));
+        Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(put)).StatusCode);
+        await page.GetByLabel("Description").FillAsync("mine");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save endpoint" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Reload to see their version, compare")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Reload" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Description")).ToHaveValueAsync("changed elsewhere");
+
+        // Rotation: explained, confirmed, the new secret shown once; the old one keeps signing for the overlap.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate secret" }).ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Assertions.Expect(dialog).ToContainTextAsync("two signatures");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Rotate secret" }).ClickAsync();
+        var secretField = page.GetByRole(AriaRole.Textbox, new() { Name = "Signing secret" });
+        await Assertions.Expect(secretField).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("^whsec_"));
+        Assert.NotEqual(created.Secret, await secretField.InputValueAsync());
+        var rotated = await (await api.GetAsync($"/api/v1/admin/webhook-endpoints/{id}")).ReadAsync<WebhookEndpoint>();
+        Assert.NotNull(rotated.PreviousSecretUntil);
+
+        // Delete asks first.
+        await page.GotoAsync("/admin/webhook-endpoints");
+        var row = page.Locator(".RaDatagrid-tbody tr").Filter(new() { HasText = "127.0.0.1:56403" });
+        await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Delete endpoint" }).ClickAsync();
+        await Assertions.Expect(page.GetByText("Webhook endpoint deleted.")).ToBeVisibleAsync();
+        Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/v1/admin/webhook-endpoints/{id}")).StatusCode);
         await page.Context.CloseAsync();
     }
 
