@@ -17,6 +17,8 @@ public sealed class WebhookRetryRaceTests(WebhookRetryRaceTests.OneSlotApi api) 
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Headless:Webhooks:Concurrency", "1");
+            // The held send must outlast the test's steps on a busy machine, never time out on its own.
+            builder.UseSetting("Headless:Webhooks:Timeout", "00:05:00");
         }
     }
 
