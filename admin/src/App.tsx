@@ -23,6 +23,7 @@ import { inventoryScreens } from "./inventory";
 import { bulkScreens } from "./bulk";
 import { importScreens } from "./imports";
 import { jobScreens } from "./jobs";
+import { webhookEndpointScreens } from "./webhooks";
 
 export function App() {
   // Real paths (/admin/discount-codes/...), not react-admin's default hash routes: the API host answers
@@ -57,6 +58,7 @@ export function App() {
       <Resource name="bulk" options={{ label: "Bulk changes" }} {...bulkScreens} />
       <Resource name="imports" options={{ label: "Imports" }} {...importScreens} />
       <Resource name="jobs" options={{ label: "Jobs" }} {...jobScreens} />
+      <Resource name="webhook-endpoints" options={{ label: "Webhooks" }} {...webhookEndpointScreens} />
     </Admin>
     </BrowserRouter>
   );

@@ -37,6 +37,7 @@ internal sealed record BenchOptions(
     public bool RunsReadsUnderWrites => Only is null or "reads-under-writes";
     public bool RunsImages => Only is null or "images";
     public bool RunsImport => Only is null or "import";
+    public bool RunsWebhooks => Only is null or "webhooks";
 
     /// <summary>Products in the generated import file (<c>--import-products=N</c>; default 20,000 × 5 variants =
     /// 100,000 rows, 1,000 with --quick).</summary>
@@ -93,6 +94,7 @@ internal sealed record BenchOptions(
           --only=reads-under-writes  the listing and product mix while checkouts run at 100/s and 300/s (p50/p99, cache hit ratio)
           --only=images     only the image pipeline: every size of a 12 MP JPEG per format and in all (no database)
           --only=import     only the Shopify CSV import (POST → job done, rows/s; the same file again; the export), on its own
+          --only=webhooks   only webhook fan-out: 1,000 events/s to 10 local receivers (deliveries/s, commit→delivery lag p50/p95/p99)
                             fresh database; --import-products=N sets the file's size (N products × 5 variants, default 20,000)
           --cache-on-only   catalog reads with the read cache on only (the shipped configuration); figures go to .data/bench-logs
           --help            this text
@@ -137,9 +139,9 @@ internal sealed record BenchOptions(
             }
         }
         only = string.IsNullOrWhiteSpace(only) ? null : only.Trim().ToLowerInvariant();
-        if (only is not (null or "catalog" or "checkout" or "search" or "storefront" or "admin" or "reads-under-writes" or "images" or "import"))
+        if (only is not (null or "catalog" or "checkout" or "search" or "storefront" or "admin" or "reads-under-writes" or "images" or "import" or "webhooks"))
         {
-            throw new ArgumentException($"--only={only}: use catalog, checkout, search, storefront, admin, reads-under-writes, images or import.\n{Usage}");
+            throw new ArgumentException($"--only={only}: use catalog, checkout, search, storefront, admin, reads-under-writes, images, import or webhooks.\n{Usage}");
         }
         var importSize = importProducts ?? (quick ? 1_000 : ImportBench.DefaultProducts);
         return quick

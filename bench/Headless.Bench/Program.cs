@@ -101,6 +101,13 @@ internal sealed class BenchRun(BenchOptions options)
             await new ImportBench(options).RunAsync(importDb, apiDll, _logDirectory, await CodeVersionAsync(ct), ct);
             return 0;
         }
+        if (options.Only == "webhooks")
+        {
+            // Its own fresh database and local receivers: neither the catalog nor wrk is needed.
+            await using var webhookDb = await BenchDatabase.OpenAsync(ct);
+            await new WebhookBench(options).RunAsync(webhookDb, apiDll, _logDirectory, await CodeVersionAsync(ct), ct);
+            return 0;
+        }
         var rawWrkLog = Path.Combine(_logDirectory, "wrk.log");
         File.WriteAllText(rawWrkLog, "");
         var work = Directory.CreateTempSubdirectory("headless-bench-");
@@ -197,6 +204,10 @@ internal sealed class BenchRun(BenchOptions options)
             if (options.RunsImport)
             {
                 await new ImportBench(options).RunAsync(db, apiDll, _logDirectory, await CodeVersionAsync(ct), ct);
+            }
+            if (options.RunsWebhooks)
+            {
+                await new WebhookBench(options).RunAsync(db, apiDll, _logDirectory, await CodeVersionAsync(ct), ct);
             }
             return 0;
         }

@@ -13,6 +13,7 @@ import { inventory } from "../inventory/handlers";
 import { bulkJobs } from "../bulk/handlers";
 import { imports } from "../imports/handlers";
 import { jobs } from "../jobs/handlers";
+import { webhookDeliveries, webhookEndpoints } from "../webhooks/handlers";
 
 const handlers: Record<string, ResourceHandler> = {
   "discount-codes": discountCodes,
@@ -29,6 +30,8 @@ const handlers: Record<string, ResourceHandler> = {
   bulk: bulkJobs,
   imports,
   jobs,
+  "webhook-endpoints": webhookEndpoints,
+  "webhook-deliveries": webhookDeliveries,
 };
 
 export const staleMessage =

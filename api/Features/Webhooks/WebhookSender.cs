@@ -17,8 +17,9 @@ namespace Headless.Api.Features.Webhooks;
 /// specification (`webhook-id` = the delivery's id, the same on every retry; `webhook-timestamp`;
 /// `webhook-signature` with a `v1,` signature per valid secret, two during a rotation's overlap).
 /// <para>Claims are leases, not open transactions: one short statement picks due deliveries with
-/// `FOR UPDATE SKIP LOCKED` (so instances never pick the same one) and pushes their due time past the
-/// attempt's timeout, then commits before anything is sent. Holding the row lock through a 10-second send
+/// `FOR UPDATE SKIP LOCKED` (so instances never pick the same one), pushes their due time past the
+/// attempt's timeout and gives each a fresh lease token, then commits before anything is sent. A send's
+/// outcome settles the delivery only if its token is still the delivery's: a staff retry clears it. Holding the row lock through a 10-second send
 /// would hold a transaction id that long, and a running transaction id stalls the outbox for every consumer
 /// (see <see cref="OutboxConsumer"/>). A sender that dies mid-send leaves the lease to run out; another
 /// instance then sends the same delivery again with the same `webhook-id`, which is what receivers dedupe on.</para>
@@ -93,7 +94,15 @@ public sealed class WebhookSender : BackgroundService
                 errorDelay = TimeSpan.FromMilliseconds(200);
                 if (claimed.Count > 0 && claimed.Count == free)
                 {
-                    await Task.WhenAny(inFlight);
+                    // Saturated: refill in batches (ClaimBatch), not one claim statement per finished send.
+                    var slots = Math.Max(1, _options.Concurrency);
+                    var batch = Math.Clamp(_options.ClaimBatch, 1, slots);
+                    inFlight.RemoveAll(t => t.IsCompleted);
+                    while (inFlight.Count > slots - batch)
+                    {
+                        await Task.WhenAny(inFlight);
+                        inFlight.RemoveAll(t => t.IsCompleted);
+                    }
                     continue;
                 }
                 using var poll = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
@@ -141,10 +150,10 @@ public sealed class WebhookSender : BackgroundService
                 limit @take
                 for update of d skip locked)
             update webhook_deliveries d
-            set next_attempt_at = now() + @Lease, attempts = d.attempts + 1, updated_at = now()
+            set next_attempt_at = now() + @Lease, attempts = d.attempts + 1, lease = gen_random_uuid(), updated_at = now()
             from due, webhook_endpoints e
             where d.id = due.id and e.id = d.endpoint_id
-            returning d.id as Id, d.endpoint_id as EndpointId, d.payload as Payload, d.attempts as Attempt, e.url as Url,
+            returning d.id as Id, d.endpoint_id as EndpointId, d.lease as LeaseToken, d.payload as Payload, d.attempts as Attempt, e.url as Url,
                       e.secret as Secret, case when e.previous_secret_until > now() then e.previous_secret end as PreviousSecret
             """, new { take, Lease }, cancellationToken: ct))).AsList();
     }
@@ -252,16 +261,17 @@ public sealed class WebhookSender : BackgroundService
             values (@Id, @Attempt, @Status, @latencyMs, @Snippet, @Error)
             """, new { d.Id, d.Attempt, r.Status, latencyMs, r.Snippet, r.Error }, tx, cancellationToken: ct));
         // Only the holder of the current lease settles the delivery: a late answer to a lease that ran out
-        // (and was claimed again) is logged as an attempt and changes nothing else.
+        // (and was claimed again), or to a send a staff retry superseded (the retry clears the lease), is
+        // logged as an attempt and changes nothing else, so the retry still goes out.
         await conn.ExecuteAsync(new CommandDefinition("""
             update webhook_deliveries
             set status = case when @succeeded then 'succeeded'
                               when @gone or created_at + @GiveUpAfter < now() + @wait then 'failed'
                               else 'pending' end,
                 next_attempt_at = case when @succeeded or @gone then next_attempt_at else now() + @wait end,
-                last_status = @Status, last_error = @Error, updated_at = now()
-            where id = @Id and attempts = @Attempt and status = 'pending'
-            """, new { succeeded, gone, _options.GiveUpAfter, wait, r.Status, r.Error, d.Id, d.Attempt }, tx, cancellationToken: ct));
+                last_status = @Status, last_error = @Error, lease = null, updated_at = now()
+            where id = @Id and lease = @LeaseToken and status = 'pending'
+            """, new { succeeded, gone, _options.GiveUpAfter, wait, r.Status, r.Error, d.Id, d.LeaseToken }, tx, cancellationToken: ct));
 
         string? disabledFor = null;
         if (succeeded)
@@ -336,7 +346,7 @@ public sealed class WebhookSender : BackgroundService
         base.Dispose();
     }
 
-    private sealed record Claimed(Guid Id, Guid EndpointId, string Payload, int Attempt, string Url, string Secret, string? PreviousSecret);
+    private sealed record Claimed(Guid Id, Guid EndpointId, Guid LeaseToken, string Payload, int Attempt, string Url, string Secret, string? PreviousSecret);
 
     private sealed record Result(int? Status, string? Snippet, string? Error, TimeSpan? RetryAfter);
 }

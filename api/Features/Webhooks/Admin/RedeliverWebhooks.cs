@@ -48,7 +48,7 @@ public sealed class RedeliverWebhooks(NpgsqlDataSource db, WebhookSender sender)
         }
         var since = req.Body.Since!.Value.UtcDateTime;
         var queued = await conn.ExecuteAsync("""
-            update webhook_deliveries set status = 'pending', next_attempt_at = now(), updated_at = now()
+            update webhook_deliveries set status = 'pending', next_attempt_at = now(), lease = null, updated_at = now()
             where endpoint_id = @Id and status = 'failed' and event_at >= @since
             """, new { req.Id, since }, tx);
         await new WriteLog(conn, tx, Actor.From(HttpContext)).AuditAsync("webhook_endpoint.redelivered", "webhook_endpoint", req.Id.ToString(), null,

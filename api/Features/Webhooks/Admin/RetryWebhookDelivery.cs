@@ -42,7 +42,7 @@ public sealed class RetryWebhookDelivery(NpgsqlDataSource db, WebhookSender send
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var queued = await conn.ExecuteAsync("""
-            update webhook_deliveries set status = 'pending', next_attempt_at = now(), updated_at = now()
+            update webhook_deliveries set status = 'pending', next_attempt_at = now(), lease = null, updated_at = now()
             where id = @DeliveryId and endpoint_id = @Id
             """, new { req.Id, req.DeliveryId }, tx);
         if (queued == 0)
