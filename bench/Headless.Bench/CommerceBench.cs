@@ -46,6 +46,8 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
     public const string StartMarker = "<!-- bench:checkout -->";
     public const string EndMarker = "<!-- /bench:checkout -->";
     public const double AimCheckoutsPerSecond = 1000;
+    public const double AimAddToCartPerSecond = 3000;
+    public const double AimAddToCartP99Ms = 20;
     private const int HotStock = 1_000_000;
     private const int ScarceStock = 100;
     private const int ScarceCheckouts = 500;
@@ -488,6 +490,10 @@ internal sealed class CommerceBench(BenchOptions options, BenchDatabase db, Mach
         md.AppendLine(Inv, $"Measured {startedUtc:yyyy-MM-dd HH:mm} UTC with `./build.sh bench --only=checkout{(options.Quick ? " --quick" : "")}` (took {duration.TotalMinutes:F1} min; code {code}). `./build.sh bench` runs this section after the catalog reads.");
         md.AppendLine();
         md.AppendLine(Inv, $"**Aim (≥ {AimCheckoutsPerSecond:N0} checkouts/s on spread SKUs, {options.Connections} in flight, PostgreSQL on the same machine): {(aimMet ? "met" : "NOT met")}** — {BenchReport.Rps(spread.MedianRps)} checkouts/s, p99 {BenchReport.Ms(spread.MedianP99)}.");
+        md.AppendLine();
+        var add = scenarios.Single(s => s.Key == "add-to-cart");
+        var addAimMet = add.MedianRps >= AimAddToCartPerSecond && add.MedianP99 < AimAddToCartP99Ms;
+        md.AppendLine(Inv, $"**Aim (≥ {AimAddToCartPerSecond:N0} adds to cart/s with p99 under {AimAddToCartP99Ms:N0} ms, {options.Connections} in flight): {(addAimMet ? "met" : "NOT met")}** — {BenchReport.Rps(add.MedianRps)} requests/s, p99 {BenchReport.Ms(add.MedianP99)}.");
         md.AppendLine();
         md.AppendLine(Inv, $"| Scenario | Requests/s | p50 | p90 | p99 | max | Requests per run | Outcomes (median run) | Spread of {options.Runs} runs: req/s · p99 |");
         md.AppendLine("|---|--:|--:|--:|--:|--:|--:|---|---|");

@@ -3,6 +3,7 @@ using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Pricing;
 using Headless.Api.Platform.Endpoints;
+using Headless.Api.Platform.Http;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -34,10 +35,40 @@ public sealed class AddCartLine(NpgsqlDataSource db, PricingRules rules)
 
     public sealed class Validator(IValidator<AddCartLineRequest> rules) : JsonBodyValidator<Request, AddCartLineRequest>(rules);
 
+    // Continues CartStore.WriteAsync's WITH (the locked open cart). Adds the quantity when the SKU is on sale
+    // with enough stock for the line's new quantity, within the cart's limits, and only then bumps the version.
+    private static readonly string AddSql = $"""
+        current as (select l.quantity from cart_lines l where l.cart_id = (select id from cart) and l.sku = @sku),
+        sellable as (
+            select coalesce(i.on_hand - i.reserved, 0) as available
+            from variants v join products p on p.id = v.product_id left join inventory i on i.sku = v.sku
+            where v.sku = @sku and v.status = 'active' and p.status = 'active'),
+        stored as (
+            insert into cart_lines (cart_id, sku, quantity)
+            select cart.id, @sku, @delta from cart
+            where coalesce((select quantity from current), 0) + @delta <= (select available from sellable)
+              and (exists (select 1 from current) or (select count(*) from cart_lines l where l.cart_id = cart.id) < {CartWrites.MaxLines})
+            on conflict (cart_id, sku) do update set quantity = cart_lines.quantity + excluded.quantity
+            where cart_lines.quantity + excluded.quantity <= {CartWrites.MaxQuantity}
+            returning cart_id)
+        update carts set version = version + 1, updated_at = now() where id in (select cart_id from stored) returning 1
+        """;
+
     public override async Task<Results<Ok<Cart>, ProblemHttpResult>> ExecuteAsync(Request req, CancellationToken ct)
     {
         var (cartToken, request, http) = (req.CartToken, req.Body, HttpContext);
         await using var conn = await db.OpenConnectionAsync(ct);
+        // One round trip when the line can be added; anything else takes the long way below, which says why.
+        var args = new DynamicParameters(new { sku = request.Sku!, delta = request.Quantity!.Value });
+        if (await CartStore.WriteAsync(conn, cartToken, http.User, Versions.ParseIfMatch(http.Request.Headers.IfMatch), AddSql, args) is { } added)
+        {
+            return await CartPricing.OkAsync(conn, rules, http, added, ct);
+        }
+        return await RefuseOrAddAsync(conn, cartToken, request, http, ct);
+    }
+
+    private async Task<Results<Ok<Cart>, ProblemHttpResult>> RefuseOrAddAsync(NpgsqlConnection conn, string cartToken, AddCartLineRequest request, HttpContext http, CancellationToken ct)
+    {
         var (cart, problem) = await CartStore.ResolveAsync(conn, cartToken, http.User);
         if ((problem ?? CartWrites.CheckWritable(http, cart!)) is { } refused)
         {

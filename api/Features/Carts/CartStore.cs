@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Dapper;
 using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -52,6 +53,51 @@ public static class CartStore
         return cart is null || cart.Row.CustomerId is not null
             ? (null, Problems.NotFound("No cart has this token. Create one with POST /api/v1/carts."))
             : (cart, null);
+    }
+
+    /// <summary>
+    /// A line write and the cart it leaves, in one round trip: the write, then the cart read back, batched in
+    /// one implicit transaction, so the read sees the write. <paramref name="writeSql"/> continues a WITH whose
+    /// first query, <c>cart</c>, is the open cart the token names at the version If-Match names (if sent),
+    /// locked; it must write only through that cart and return a row only when it wrote. Null when it did not
+    /// write, or when the request cannot name a writable cart at all: the caller then takes the long way,
+    /// which says why (404, 401, 409, 412, ...).
+    /// </summary>
+    public static async Task<LoadedCart?> WriteAsync(NpgsqlConnection conn, string cartToken, ClaimsPrincipal user, IfMatch ifMatch,
+        string writeSql, DynamicParameters args)
+    {
+        string where;
+        if (ifMatch.IsInvalid)
+        {
+            return null;
+        }
+        if (cartToken == Mine)
+        {
+            if (user.UserId() is not { } customerId)
+            {
+                return null;
+            }
+            where = "c.customer_id = @customerId";
+            args.Add("customerId", customerId);
+        }
+        else if (CartTokens.LooksValid(cartToken))
+        {
+            where = "c.token_hash = @tokenHash and c.customer_id is null";
+            args.Add("tokenHash", CartTokens.Hash(cartToken));
+        }
+        else
+        {
+            return null;
+        }
+        args.Add("ifMatch", ifMatch.Version);
+        var read = cartToken == Mine ? ByCustomer : ByToken;
+        using var grid = await conn.QueryMultipleAsync(
+            $"with cart as materialized (select c.id from carts c where {where} and c.status = 'open' and (@ifMatch::int is null or c.version = @ifMatch) for update), " +
+            writeSql + ";\n" + read, args);
+        var wrote = (await grid.ReadAsync<int>()).Any();
+        var row = await grid.ReadSingleOrDefaultAsync<CartRow>();
+        var lines = (await grid.ReadAsync<LineRow>()).ToList();
+        return wrote && row is not null ? new LoadedCart(cartToken, row, lines) : null;
     }
 
     private static async Task<LoadedCart?> LoadAsync(NpgsqlConnection conn, string sql, object args, string token, NpgsqlTransaction? tx)

@@ -10,8 +10,9 @@ namespace Headless.Api.Features.Catalog;
 /// </summary>
 public static class StockLedger
 {
+    /// <summary>The note as SQL, to batch with the stock change itself. Parameters: @stockReason, @stockActor.</summary>
+    public const string NoteSql = "select set_config('headless.stock_reason', @stockReason, true), set_config('headless.stock_actor', @stockActor, true);";
+
     public static Task NoteAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string reason, string actor) =>
-        conn.ExecuteAsync(
-            "select set_config('headless.stock_reason', @reason, true), set_config('headless.stock_actor', @actor, true)",
-            new { reason, actor }, tx);
+        conn.ExecuteAsync(NoteSql, new { stockReason = reason, stockActor = actor }, tx);
 }

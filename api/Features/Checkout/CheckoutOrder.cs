@@ -16,12 +16,13 @@ using Order = Headless.Contracts.Commerce.Order;
 namespace Headless.Api.Features.Checkout;
 
 /// <summary>
-/// Checkout step 3: the order and its stock reservation, in one short transaction of three round trips
-/// (the key and the cart; the order's rows; the reservation, last, so a hot SKU's row is locked for as
-/// short a time as possible). Stock for every line is reserved by a conditional update on rows locked in
-/// SKU order (<see cref="Reservations"/>), so concurrent checkouts never take more than there is and
-/// never deadlock. Whatever refuses, the whole transaction rolls back. Nothing here talks to the payment
-/// provider: the answer stored under the Idempotency-Key is provisional (202) until the intent is attached.
+/// Checkout step 3: the order and its stock reservation, in one short transaction of two round trips and
+/// a commit (the key and the cart; then the order's rows with the reservation last, so a hot SKU's row is
+/// locked for as short a time as possible). Stock for every line is reserved by a conditional update on
+/// rows locked in SKU order (<see cref="Reservations"/>), so concurrent checkouts never take more than
+/// there is and never deadlock. Whatever refuses, the whole transaction rolls back. Nothing here talks to
+/// the payment provider: the answer stored under the Idempotency-Key is provisional (202) until the intent
+/// is attached.
 /// </summary>
 public static class CheckoutOrder
 {
@@ -47,9 +48,6 @@ public static class CheckoutOrder
 
         insert into order_events (order_id, from_status, to_status, actor, note)
         values (@orderId, null, 'pending_payment', @actor, 'checkout');
-
-        insert into outbox (topic, aggregate_type, aggregate_id, payload, trace_parent)
-        values ('order.created', 'order', @orderId::text, jsonb_build_object(), @traceParent);
         """;
 
     /// <summary>A stored answer with this status means: the order exists, its payment is not attached yet.</summary>
@@ -110,16 +108,20 @@ public static class CheckoutOrder
         }
 
         var result = Result(draft, orderId, "HL-" + number.ToString(CultureInfo.InvariantCulture), orderToken, expiresAt, attempt, payments);
-        // Round trip 2: the order, its lines, history, event and the provisional answer.
-        await conn.ExecuteAsync(InsertOrderSql + Platform.Http.Idempotency.StoreSql, Parameters(draft, result, orderToken, attempt, location, idempotency), tx);
-
-        // Round trip 3, last before commit.
-        var lines = cart.Lines;
-        var shortages = await Reservations.ReserveAsync(conn, tx, orderId, lines.Select(l => (l.Sku, l.Quantity)).ToList());
-        if (shortages.Count > 0)
+        // Round trip 2: the order, its lines and history, the provisional answer, then (last before commit)
+        // the stock ledger's note, the reservation and the outbox rows.
+        var lines = cart.Lines.Select(l => (l.Sku, l.Quantity)).ToList();
+        HashSet<string> reserved;
+        using (var second = await conn.QueryMultipleAsync(InsertOrderSql + Platform.Http.Idempotency.StoreSql + Catalog.StockLedger.NoteSql + Reservations.ReserveSql,
+            Parameters(draft, result, orderToken, attempt, location, idempotency), tx))
+        {
+            await second.ReadAsync();
+            reserved = (await second.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
+        }
+        if (reserved.Count != lines.Count)
         {
             await tx.RollbackAsync(ct);
-            return new(CheckoutStep.Of(OutOfStock(shortages)));
+            return new(CheckoutStep.Of(OutOfStock(await Reservations.ShortagesAsync(conn, lines, reserved))));
         }
         await tx.CommitAsync(ct);
         HeadlessMetrics.OrderCreated();
@@ -191,13 +193,15 @@ public static class CheckoutOrder
             unitPrices = lines.Select(l => l.UnitPrice).ToArray(),
             quantities = lines.Select(l => l.Quantity).ToArray(),
             actor = attempt.Actor,
+            stockReason = $"reserved for order {result.Order.Id}",
+            stockActor = "checkout",
+            traceParent = TraceContext.Current,
             idemScope = attempt.Scope,
             idemKey = attempt.Key,
             idemHash = attempt.Fingerprint,
             idemStatus = AwaitingPayment,
             idemLocation = location,
             idemResponse = idempotency.Protect(result, ApiJsonContext.Default.CheckoutResult),
-            traceParent = TraceContext.Current,
         };
     }
 

@@ -22,7 +22,7 @@ namespace Headless.Api.Features.Checkout;
 /// a row lock or a pooled connection:
 /// 1. resolve the cart (or find the answer a retry is asking for again),
 /// 2. price it,
-/// 3. reserve its stock and create the order in one short transaction (three round trips; see
+/// 3. reserve its stock and create the order in one short transaction (two round trips and a commit; see
 ///    <see cref="CheckoutOrder"/>), storing a provisional answer under the Idempotency-Key,
 /// 4. with the connection back in the pool, create the PaymentIntent under a key derived from the order
 ///    and attach it (<see cref="CheckoutPayment"/>),

@@ -9,40 +9,41 @@ public static class Reservations
     public sealed record Shortage(string Sku, int Available);
 
     /// <summary>
-    /// Reserves every line or reports which fall short. Rows are locked in SKU order first, so two
-    /// checkouts with overlapping lines wait for each other instead of deadlocking; the update then only
-    /// takes what is available, so stock never goes below zero however many checkouts race.
+    /// Reserves every line that has the stock, in one statement batched with the order's rows, and returns
+    /// the SKUs it reserved; the caller rolls the whole transaction back unless that is every line. Rows are
+    /// locked in SKU order first (the materialized <c>locked</c>), so two checkouts with overlapping lines
+    /// wait for each other instead of deadlocking; the update re-reads each locked row at its latest version
+    /// and only takes what is available, so stock never goes below zero however many checkouts race. The
+    /// order's outbox rows (order.created and one inventory.changed per product) are one multi-row insert.
+    /// Parameters: @skus, @quantities, @orderId, @traceParent.
     /// </summary>
-    public static async Task<IReadOnlyList<Shortage>> ReserveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid orderId, IReadOnlyList<(string Sku, int Quantity)> lines)
-    {
-        var skus = lines.Select(l => l.Sku).ToArray();
-        var quantities = lines.Select(l => l.Quantity).ToArray();
-        await Catalog.StockLedger.NoteAsync(conn, tx, $"reserved for order {orderId}", "checkout");
-        // The availability events ride along in the same statement: if any line falls short, the caller
-        // rolls the whole transaction back, events included.
-        using var grid = await conn.QueryMultipleAsync("""
-            select sku from inventory where sku = any(@skus) order by sku for update;
+    public const string ReserveSql = """
+        with locked as materialized (
+            select sku from inventory where sku = any(@skus) order by sku for update),
+        reserved as (
+            update inventory i set reserved = i.reserved + l.quantity, version = i.version + 1, updated_at = now()
+            from unnest(@skus, @quantities) as l(sku, quantity)
+            where i.sku = l.sku and i.sku in (select sku from locked) and i.on_hand - i.reserved >= l.quantity
+            returning i.sku),
+        events as (
+            insert into outbox (topic, aggregate_type, aggregate_id, payload, trace_parent)
+            select 'order.created', 'order', @orderId::text, jsonb_build_object(), @traceParent
+            union all
+            select distinct 'inventory.changed', 'product', v.product_id::text, jsonb_build_object('order', @orderId::text), @traceParent
+            from variants v where v.sku in (select sku from reserved))
+        select sku from reserved;
+        """;
 
-            with reserved as (
-                update inventory i set reserved = i.reserved + l.quantity, version = i.version + 1, updated_at = now()
-                from unnest(@skus, @quantities) as l(sku, quantity)
-                where i.sku = l.sku and i.on_hand - i.reserved >= l.quantity
-                returning i.sku),
-            events as (
-                insert into outbox (topic, aggregate_type, aggregate_id, payload, trace_parent)
-                select distinct 'inventory.changed', 'product', v.product_id::text, jsonb_build_object('order', @orderId::text), @traceParent
-                from variants v where v.sku in (select sku from reserved))
-            select sku from reserved;
-            """, new { skus, quantities, orderId, traceParent = Platform.Telemetry.TraceContext.Current }, tx);
-        await grid.ReadAsync<string>();
-        var reserved = (await grid.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
-        if (reserved.Count == lines.Count)
+    /// <summary>The lines <see cref="ReserveSql"/> could not reserve, with what is left of each.</summary>
+    public static async Task<IReadOnlyList<Shortage>> ShortagesAsync(NpgsqlConnection conn, IReadOnlyList<(string Sku, int Quantity)> lines, IReadOnlySet<string> reserved)
+    {
+        var short_ = lines.Where(l => !reserved.Contains(l.Sku)).Select(l => l.Sku).ToArray();
+        if (short_.Length == 0)
         {
             return [];
         }
-        var short_ = lines.Where(l => !reserved.Contains(l.Sku)).Select(l => l.Sku).ToArray();
         var available = (await conn.QueryAsync<(string Sku, int Available)>(
-            "select sku, on_hand - reserved from inventory where sku = any(@short_)", new { short_ }, tx)).ToDictionary(r => r.Sku, r => r.Available);
+            "select sku, on_hand - reserved from inventory where sku = any(@short_)", new { short_ })).ToDictionary(r => r.Sku, r => r.Available);
         return short_.Select(s => new Shortage(s, available.GetValueOrDefault(s))).ToList();
     }
 }

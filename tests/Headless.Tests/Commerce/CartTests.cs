@@ -123,6 +123,65 @@ public sealed class CartTests(ApiFactory factory) : IClassFixture<ApiFactory>
     }
 
     [Fact]
+    public async Task Adds_at_once_to_one_cart_all_count_and_each_answer_is_the_whole_priced_cart_at_its_version()
+    {
+        await Shop.PricingAsync(factory);
+        var admin = factory.Admin();
+        var (sku, other) = (await Shop.SkuAsync(admin, stock: 100, price: 1000), await Shop.SkuAsync(admin, stock: 5, price: 250));
+        var shopper = factory.CreateClient();
+        var cart = await Shop.NewCartAsync(shopper, (other, 2));
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            factory.CreateClient().PostAsJsonAsync($"/api/v1/carts/{cart.Token}/lines", new AddCartLineRequest(sku, 1), Http.Json)));
+
+        var versions = new List<int>();
+        foreach (var response in responses)
+        {
+            var answer = await response.ReadAsync<Cart>();
+            Assert.Equal($"\"v{answer.Version}\"", response.Headers.ETag!.Tag);
+            Assert.Equal([other, sku], answer.Lines.Select(l => l.Sku));
+            Assert.Equal(2, answer.Lines[0].Quantity);
+            var line = answer.Lines[1];
+            Assert.Equal(line.Quantity * 1000 + 500, answer.Totals.Subtotal.Amount);
+            versions.Add(answer.Version);
+        }
+        Assert.Equal(Enumerable.Range(cart.Version + 1, 20), versions.Order());
+        var after = await (await shopper.GetAsync($"/api/v1/carts/{cart.Token}")).ReadAsync<Cart>();
+        Assert.Equal(20, after.Lines.Single(l => l.Sku == sku).Quantity);
+        Assert.Equal(cart.Version + 20, after.Version);
+    }
+
+    [Fact]
+    public async Task An_add_that_cannot_go_through_changes_nothing_and_says_why()
+    {
+        await Shop.PricingAsync(factory);
+        var admin = factory.Admin();
+        var sku = await Shop.SkuAsync(admin, stock: 3);
+        var shopper = factory.CreateClient();
+        var cart = await Shop.NewCartAsync(shopper, (sku, 2));
+        var url = $"/api/v1/carts/{cart.Token}/lines";
+
+        var stale = await shopper.SendJsonAsync(HttpMethod.Post, url, new AddCartLineRequest(sku, 1), ifMatch: $"\"v{cart.Version - 1}\"");
+        await stale.ProblemAsync(HttpStatusCode.PreconditionFailed);
+        var beyondStock = await shopper.PostAsJsonAsync(url, new AddCartLineRequest(sku, 2), Http.Json);
+        Assert.Contains("Only 1", (await beyondStock.ProblemAsync(HttpStatusCode.Conflict))["detail"]!.GetValue<string>());
+        var unknown = await shopper.PostAsJsonAsync(url, new AddCartLineRequest("NO-SUCH-SKU", 1), Http.Json);
+        await unknown.ProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal(HttpStatusCode.NotFound, (await shopper.PostAsJsonAsync($"/api/v1/carts/{new string('a', 43)}/lines", new AddCartLineRequest(sku, 1), Http.Json)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await shopper.PostAsJsonAsync("/api/v1/carts/mine/lines", new AddCartLineRequest(sku, 1), Http.Json)).StatusCode);
+        var unchanged = await (await shopper.GetAsync($"/api/v1/carts/{cart.Token}")).ReadAsync<Cart>();
+        Assert.Equal(cart.Version, unchanged.Version);
+        Assert.Equal(2, unchanged.Lines.Single().Quantity);
+
+        var current = await shopper.SendJsonAsync(HttpMethod.Post, url, new AddCartLineRequest(sku, 1), ifMatch: $"\"v{cart.Version}\"");
+        Assert.Equal(3, (await current.ReadAsync<Cart>()).Lines.Single().Quantity);
+        await Shop.CheckOutAsync(shopper, cart.Token);
+        var closed = await shopper.PostAsJsonAsync(url, new AddCartLineRequest(sku, 1), Http.Json);
+        await closed.ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal(3, await Shop.CountAsync(factory, "select quantity from cart_lines where cart_id = @id", new { id = cart.Id }));
+    }
+
+    [Fact]
     public async Task Unknown_skus_too_many_units_bad_tokens_and_foreign_currencies_are_refused()
     {
         await Shop.PricingAsync(factory);

@@ -40,6 +40,45 @@ public sealed class CheckoutConcurrencyTests(ApiFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Carts_of_the_same_three_skus_in_every_order_racing_for_the_last_units_neither_deadlock_nor_oversell()
+    {
+        await Shop.PricingAsync(factory);
+        var admin = factory.Admin();
+        string[] skus = [await Shop.SkuAsync(admin, stock: 12), await Shop.SkuAsync(admin, stock: 12), await Shop.SkuAsync(admin, stock: 12)];
+        int[][] orders = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+        var shopper = factory.CreateClient();
+        var carts = new List<Cart>();
+        for (var i = 0; i < 60; i++)
+        {
+            // Each cart's lines in another order, so the batched reservation receives its SKUs in every order.
+            carts.Add(await Shop.NewCartAsync(shopper, orders[i % orders.Length].Select(s => (skus[s], 1)).ToArray()));
+        }
+
+        var responses = await Task.WhenAll(carts.Select(c => Shop.CheckoutAsync(factory.CreateClient(), Shop.CheckoutBody(c.Token))));
+
+        var created = responses.Where(r => r.StatusCode == HttpStatusCode.Created).ToList();
+        Assert.Equal(12, created.Count);
+        foreach (var response in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+        {
+            Assert.EndsWith("/out-of-stock", (await response.ProblemAsync(HttpStatusCode.Conflict))["type"]!.GetValue<string>());
+        }
+        foreach (var sku in skus)
+        {
+            Assert.Equal((12, 12), await Shop.StockAsync(factory, sku));
+        }
+        var orderIds = new List<string>();
+        foreach (var response in created)
+        {
+            orderIds.Add((await response.ReadAsync<CheckoutResult>(HttpStatusCode.Created)).Order.Id.ToString());
+        }
+        // Every created order has its three lines and its order.created event; the refused left nothing behind.
+        Assert.Equal(36, await Shop.CountAsync(factory, "select count(*) from order_lines where sku = any(@skus)", new { skus }));
+        Assert.Equal(12, await Shop.CountAsync(factory, "select count(*) from outbox where topic = 'order.created' and aggregate_id = any(@orderIds)", new { orderIds }));
+        Assert.Equal(12, await Shop.CountAsync(factory, "select count(distinct order_id) from order_lines where sku = any(@skus)", new { skus }));
+        Assert.Equal(0, await Shop.CountAsync(factory, "select count(*) from inventory where reserved > on_hand or on_hand < 0"));
+    }
+
+    [Fact]
     public async Task The_same_checkout_retried_twenty_times_at_once_creates_one_order()
     {
         await Shop.PricingAsync(factory);
