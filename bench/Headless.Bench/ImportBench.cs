@@ -167,7 +167,7 @@ internal sealed class ImportBench(BenchOptions options)
         sb.Append(inv, $"Measured {started:yyyy-MM-dd HH:mm} UTC in {took.TotalMinutes:F1} min, code {code}, on {Environment.ProcessorCount} cores; ");
         sb.Append(inv, $"{database.Replace(BenchDatabase.DatabaseName, DatabaseName, StringComparison.Ordinal)}, empty before the first import. A generated file of ");
         sb.Append(inv, $"{products:N0} products × {VariantsPerProduct} variants = {rows:N0} rows ({bytes / 1024.0 / 1024.0:F1} MiB), posted as text/csv with an API key; ");
-        sb.AppendLine("end to end = POST → job succeeded (polled every 100 ms); in the job = the job's own start → finish (validate the whole file, then one transaction per product).");
+        sb.AppendLine("end to end = POST → job succeeded (polled every 100 ms); in the job = the job's own start → finish (validate the whole file, then 50 products per transaction, multi-row statements per product).");
         sb.AppendLine();
         sb.AppendLine("| run | end to end | in the job | rows/s (end to end) | result |");
         sb.AppendLine("|---|---:|---:|---:|---|");

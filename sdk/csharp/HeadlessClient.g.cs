@@ -658,11 +658,11 @@ namespace Headless.Sdk
         /// List products of every status for the dashboard, with search, filters, sorts and cursor pagination
         /// </summary>
         /// <remarks>
-        /// `q` matches a fragment of the title, slug, vendor or a variant's SKU, case-insensitively. Filters: `status` (draft, active, archived), `categoryId` (products assigned to that category), `stock` (in_stock: something available; sold_out: nothing available; low: a variant at or below its low-stock threshold). Sorts: `updated` (default, newest first), `title`, `price` (the lowest active variant price; products without one first), `stock` (units available over active variants); `order` asc or desc (default: desc for updated, asc otherwise). Pass `nextCursor` back as `cursor` with the same sort and order.
+        /// `q` matches a fragment of the title, slug, vendor or a variant's SKU, case-insensitively. Filters: `status` (draft, active, archived), `categoryId` (products assigned to that category or to any category below it, as the storefront's category pages list them), `stock` (in_stock: something available; sold_out: nothing available; low: a variant at or below its low-stock threshold). Sorts: `updated` (default, newest first), `title`, `price` (the lowest active variant price; products without one first), `stock` (units available over active variants); `order` asc or desc (default: desc for updated, asc otherwise). Pass `nextCursor` back as `cursor` with the same sort and order.
         /// </remarks>
         /// <param name="q">A fragment of the title, slug, vendor or a SKU (1-100 characters), any case.</param>
         /// <param name="status">draft, active or archived; all when absent.</param>
-        /// <param name="categoryId">Only products assigned to this category.</param>
+        /// <param name="categoryId">Only products assigned to this category or one of its sub-categories (any depth).</param>
         /// <param name="stock">in_stock, sold_out or low.</param>
         /// <param name="sort">updated (default), title, price or stock.</param>
         /// <param name="order">asc or desc; default desc for updated, asc for the others.</param>
@@ -8941,11 +8941,11 @@ namespace Headless.Sdk
         /// List products of every status for the dashboard, with search, filters, sorts and cursor pagination
         /// </summary>
         /// <remarks>
-        /// `q` matches a fragment of the title, slug, vendor or a variant's SKU, case-insensitively. Filters: `status` (draft, active, archived), `categoryId` (products assigned to that category), `stock` (in_stock: something available; sold_out: nothing available; low: a variant at or below its low-stock threshold). Sorts: `updated` (default, newest first), `title`, `price` (the lowest active variant price; products without one first), `stock` (units available over active variants); `order` asc or desc (default: desc for updated, asc otherwise). Pass `nextCursor` back as `cursor` with the same sort and order.
+        /// `q` matches a fragment of the title, slug, vendor or a variant's SKU, case-insensitively. Filters: `status` (draft, active, archived), `categoryId` (products assigned to that category or to any category below it, as the storefront's category pages list them), `stock` (in_stock: something available; sold_out: nothing available; low: a variant at or below its low-stock threshold). Sorts: `updated` (default, newest first), `title`, `price` (the lowest active variant price; products without one first), `stock` (units available over active variants); `order` asc or desc (default: desc for updated, asc otherwise). Pass `nextCursor` back as `cursor` with the same sort and order.
         /// </remarks>
         /// <param name="q">A fragment of the title, slug, vendor or a SKU (1-100 characters), any case.</param>
         /// <param name="status">draft, active or archived; all when absent.</param>
-        /// <param name="categoryId">Only products assigned to this category.</param>
+        /// <param name="categoryId">Only products assigned to this category or one of its sub-categories (any depth).</param>
         /// <param name="stock">in_stock, sold_out or low.</param>
         /// <param name="sort">updated (default), title, price or stock.</param>
         /// <param name="order">asc or desc; default desc for updated, asc for the others.</param>

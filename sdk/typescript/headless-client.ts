@@ -4439,7 +4439,7 @@ export class HeadlessClient {
      * List products of every status for the dashboard, with search, filters, sorts and cursor pagination
      * @param q (optional) A fragment of the title, slug, vendor or a SKU (1-100 characters), any case.
      * @param status (optional) draft, active or archived; all when absent.
-     * @param categoryId (optional) Only products assigned to this category.
+     * @param categoryId (optional) Only products assigned to this category or one of its sub-categories (any depth).
      * @param stock (optional) in_stock, sold_out or low.
      * @param sort (optional) updated (default), title, price or stock.
      * @param order (optional) asc or desc; default desc for updated, asc for the others.

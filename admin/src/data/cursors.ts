@@ -31,8 +31,10 @@ export async function cursorPaging<T extends RaRecord>(
     result = await fetchPage(cursors[known - 1], perPage);
   }
   if (result.nextCursor) cursors[known] = result.nextCursor;
+  // On the last page the count is known: without it react-admin shows "1-50 of 50" for 7 rows.
   return {
     data: result.items,
+    total: result.nextCursor ? undefined : (known - 1) * perPage + result.items.length,
     pageInfo: { hasNextPage: Boolean(result.nextCursor), hasPreviousPage: known > 1 },
   };
 }

@@ -8,7 +8,6 @@ import {
   NumberField,
   Show,
   TextField,
-  Title,
   useGetOne,
   useNotify,
   useRedirect,
@@ -112,7 +111,6 @@ function UploadPanel() {
 
 const ImportList = () => (
   <>
-    <Title title="Imports" />
     <UploadPanel />
     <List
       title="Imports"

@@ -17,6 +17,7 @@ import {
   useRecordContext,
 } from "react-admin";
 import { Box, Chip, Grid, Table, TableBody, TableCell, TableHead, TableRow, Typography } from "@mui/material";
+import { Link } from "react-router";
 import OrdersIcon from "@mui/icons-material/ShoppingCart";
 import { OrderActions } from "./OrderActions";
 import { formatMoney } from "./money";
@@ -40,9 +41,17 @@ const filters = [
 export const StatusChip = ({ status }: { status?: string }) => <Chip size="small" label={(status ?? "").replace("_", " ")} />;
 
 const OrderList = () => (
-  <List title="Orders" filters={filters} perPage={25} sort={{ field: "createdAt", order: "DESC" }} exporter={false}>
+  <List
+    title="Orders"
+    filters={filters}
+    perPage={25}
+    sort={{ field: "createdAt", order: "DESC" }}
+    exporter={false}
+    empty={<Typography sx={{ p: 2 }}>No orders yet: orders placed in the shop show here, newest first.</Typography>}
+  >
     <Datagrid rowClick="show" bulkActionButtons={false}>
-      <TextField source="number" sortable={false} />
+      {/* a link, not only the row's click: keyboard users reach it with Tab and open it with Enter */}
+      <FunctionField label="Number" render={(r: any) => <Link to={`/orders/${r.id}/show`} onClick={(e) => e.stopPropagation()}>{r.number}</Link>} />
       <DateField source="createdAt" label="Placed" showTime sortable={false} />
       <FunctionField label="Status" render={(r: any) => <StatusChip status={r.status} />} />
       <TextField source="email" label="Customer" sortable={false} />

@@ -100,6 +100,25 @@ public sealed class AdminProductListTests(ApiFactory api) : IClassFixture<ApiFac
     }
 
     [Fact]
+    public async Task A_category_filter_includes_the_products_of_its_sub_categories_at_any_depth()
+    {
+        var token = "zc" + Guid.NewGuid().ToString("N")[..8];
+        var parent = await _admin.CreateCategoryAsync(CatalogSeed.Unique("parent"));
+        var child = await _admin.CreateCategoryAsync(CatalogSeed.Unique("child"), parent.Id);
+        var grandchild = await _admin.CreateCategoryAsync(CatalogSeed.Unique("grandchild"), child.Id);
+        var sibling = await _admin.CreateCategoryAsync(CatalogSeed.Unique("sibling"));
+        foreach (var (title, category, status) in new[] { ("Anvil", parent, "active"), ("Bellows", child, "draft"), ("Chisel", grandchild, "active"), ("Dowel", sibling, "active") })
+        {
+            await _admin.CreateProductAsync(CatalogSeed.Product(status: status, categories: [category.Id]) with { Title = $"{title} {token}" });
+        }
+
+        Assert.Equal(["Anvil", "Bellows", "Chisel"], Titles(await AllAsync($"q={token}&categoryId={parent.Id}&sort=title")));
+        Assert.Equal(["Bellows", "Chisel"], Titles(await AllAsync($"q={token}&categoryId={child.Id}&sort=title")));
+        Assert.Equal(["Chisel"], Titles(await AllAsync($"q={token}&categoryId={grandchild.Id}")));
+        Assert.Equal(["Bellows"], Titles(await AllAsync($"q={token}&categoryId={parent.Id}&status=draft")));
+    }
+
+    [Fact]
     public async Task Search_finds_a_title_word_slug_vendor_or_sku_fragment_in_any_case_and_follows_renames_at_once()
     {
         var token = "zs" + Guid.NewGuid().ToString("N")[..8];

@@ -89,7 +89,8 @@ public sealed class CatalogScreenTests(AdminBrowser admin)
         var product = await api.CreateProductAsync(CatalogSeed.Product(variants: CatalogSeed.Variant(stock: 4)));
         var sku = product.Variants[0].Sku;
         var page = await admin.NewPageAsync();
-        await admin.SignInAsync(page, await admin.StaffAsync());
+        var staff = await admin.StaffAsync();
+        await admin.SignInAsync(page, staff);
 
         await page.GotoAsync($"/admin/inventory?filter={Uri.EscapeDataString($"{{\"q\":\"{sku}\",\"lowStock\":true}}")}");
         var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = sku });
@@ -107,6 +108,10 @@ public sealed class CatalogScreenTests(AdminBrowser admin)
         await AdminBrowser.AssertNoSeriousAxeViolationsAsync(page, "inventory edit and ledger");
         var level = await (await api.GetAsync($"/api/v1/admin/inventory/{sku}")).ReadAsync<StockLevel>();
         Assert.Equal(16, level.OnHand);
+
+        var entry = await AuditLogScreen.FindAsync(page, sku, "inventory.changed", $"user:{staff.Id}");
+        await AuditLogScreen.ExpectChangeAsync(entry, "onHand", "4", "16");
+        await Assertions.Expect(AuditLogScreen.Field(entry, "reason").Locator("ins")).ToHaveTextAsync("delivery");
         await page.Context.CloseAsync();
     }
 }

@@ -38,7 +38,8 @@ public sealed class OrdersCustomersStaffUiTests(AdminBrowser admin)
 
         var errors = new List<string>();
         var page = await admin.NewPageAsync(errors);
-        await admin.SignInAsync(page, await admin.StaffAsync());
+        var staff = await admin.StaffAsync();
+        await admin.SignInAsync(page, staff);
         await page.GotoAsync("/admin/orders");
         await Assertions.Expect(page.GetByText(checkout.Order.Number)).ToBeVisibleAsync();
         await AxeAsync(page, "orders list");
@@ -64,6 +65,16 @@ public sealed class OrdersCustomersStaffUiTests(AdminBrowser admin)
         Assert.Equal(("partially_refunded", 250L), (await ScalarAsync<string>("select status from orders where id = @id", new { id = checkout.Order.Id }),
             await ScalarAsync<long>("select refunded_total from orders where id = @id", new { id = checkout.Order.Id })));
         Assert.Equal("JD014600006281230701", await ScalarAsync<string>("select tracking_number from orders where id = @id", new { id = checkout.Order.Id }));
+
+        // Both actions in the audit log, each with what it changed.
+        var orderId = checkout.Order.Id.ToString();
+        var shipped = await AuditLogScreen.FindAsync(page, orderId, "order.shipped", $"user:{staff.Id}");
+        await AuditLogScreen.ExpectChangeAsync(shipped, "status", "paid", "fulfilled");
+        await AuditLogScreen.ExpectChangeAsync(shipped, "trackingNumber", "null", "JD014600006281230701");
+        await AxeAsync(page, "audit log");
+        var refunded = await AuditLogScreen.FindAsync(page, orderId, "order.refunded", $"user:{staff.Id}");
+        await AuditLogScreen.ExpectChangeAsync(refunded, "status", "fulfilled", "partially_refunded");
+        await AuditLogScreen.ExpectChangeAsync(refunded, "refundedTotal", "0", "250");
         Assert.DoesNotContain(errors, e => e.StartsWith("page error", StringComparison.Ordinal));
         await page.Context.CloseAsync();
     }
@@ -73,7 +84,8 @@ public sealed class OrdersCustomersStaffUiTests(AdminBrowser admin)
     {
         var customer = await admin.StaffAsync(AccountRoles.Customer);
         var page = await admin.NewPageAsync();
-        await admin.SignInAsync(page, await admin.StaffAsync());
+        var staff = await admin.StaffAsync();
+        await admin.SignInAsync(page, staff);
         await page.GotoAsync("/admin/customers");
         await Assertions.Expect(page.GetByText(customer.Email)).ToBeVisibleAsync();
         await AxeAsync(page, "customers list");
@@ -95,6 +107,11 @@ public sealed class OrdersCustomersStaffUiTests(AdminBrowser admin)
         await Assertions.Expect(page.GetByText("The customer's personal data was erased.")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Erase customer" })).ToHaveCountAsync(0);
         Assert.True(await ScalarAsync<bool>("select erased_at is not null from users where id = @id", new { id = customer.Id }));
+
+        // The erasure is in the audit log under the customer's id; it records no personal data, so no diff.
+        var erased = await AuditLogScreen.FindAsync(page, customer.Id.ToString(), "gdpr.erased", $"user:{staff.Id}");
+        await Assertions.Expect(erased).ToContainTextAsync("this action records no before or after");
+        await Assertions.Expect(erased).Not.ToContainTextAsync(customer.Email);
         await page.Context.CloseAsync();
     }
 

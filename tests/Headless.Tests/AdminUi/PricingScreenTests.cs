@@ -73,36 +73,23 @@ public sealed class PricingScreenTests(AdminBrowser admin)
         var page = await admin.NewPageAsync();
         await admin.SignInAsync(page, await admin.StaffAsync());
 
-        await TabUntilAsync(page, "el => el.textContent.includes('Tax rates') && el.getAttribute('role') === 'menuitem'");
+        await KeyboardNavigation.TabUntilAsync(page, "el => el.textContent.includes('Tax rates') && el.getAttribute('role') === 'menuitem'");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/admin/tax-rates$"));
         await AdminBrowser.AssertNoSeriousAxeViolationsAsync(page, "tax rates");
 
-        await TabUntilAsync(page, "el => el.getAttribute('aria-label') === 'Create' || el.textContent.trim() === 'Create'");
+        await KeyboardNavigation.TabUntilAsync(page, "el => el.getAttribute('aria-label') === 'Create' || el.textContent.trim() === 'Create'");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("input[name=country]")).ToBeVisibleAsync();
-        await TabUntilAsync(page, "el => el.name === 'country'");
+        await KeyboardNavigation.TabUntilAsync(page, "el => el.name === 'country'");
         await page.Keyboard.TypeAsync("MT");
-        await TabUntilAsync(page, "el => el.name === 'rateBasisPoints'");
+        await KeyboardNavigation.TabUntilAsync(page, "el => el.name === 'rateBasisPoints'");
         await page.Keyboard.TypeAsync("1800");
-        await TabUntilAsync(page, "el => el.type === 'submit'");
+        await KeyboardNavigation.TabUntilAsync(page, "el => el.type === 'submit'");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/admin/tax-rates$"));
         var list = await (await admin.Admin().GetAsync("/api/v1/admin/tax-rates")).ReadAsync<TaxRateList>();
         Assert.Contains(list.Items, t => t.Country == "MT" && t.Region == "" && t.RateBasisPoints == 1800);
         await page.Context.CloseAsync();
-    }
-
-    private static async Task TabUntilAsync(IPage page, string isTarget)
-    {
-        for (var i = 0; i < 150; i++)
-        {
-            await page.Keyboard.PressAsync("Tab");
-            if (await page.EvaluateAsync<bool>($"() => {{ const el = document.activeElement; return !!el && ({isTarget})(el); }}"))
-            {
-                return;
-            }
-        }
-        Assert.Fail($"Tab never reached an element where {isTarget}.");
     }
 }

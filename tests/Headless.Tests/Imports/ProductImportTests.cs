@@ -169,6 +169,36 @@ public sealed class ProductImportTests(ApiFactory api) : IClassFixture<ApiFactor
     }
 
     [Fact]
+    public async Task A_product_the_database_refuses_costs_only_that_product_of_its_transaction_chunk()
+    {
+        Assert.Equal("succeeded", (await ImportAsync(_admin, File([Row(("Handle", "k-held"), ("Title", "Held"), ("Variant SKU", "K-HELD"),
+            ("Variant Inventory Qty", "10"), ("Variant Price", "5.00"))]))).Status);
+        await using (var conn = await api.Db.OpenConnectionAsync())
+        {
+            await conn.ExecuteAsync("update inventory set reserved = 6 where sku = 'K-HELD'");
+        }
+        var held = (await ProductAsync("k-held"))!;
+
+        // Three products in one chunk (50 per transaction): the middle one sets stock below what is reserved.
+        var job = await ImportAsync(_admin, File(
+        [
+            Row(("Handle", "k-before"), ("Title", "Before"), ("Variant SKU", "K-B1"), ("Variant Inventory Qty", "1"), ("Variant Price", "1.00")),
+            Row(("Handle", "k-before"), ("Variant SKU", "K-B2"), ("Variant Inventory Qty", "2"), ("Variant Price", "2.00")),
+            Row(("Handle", "k-held"), ("Title", "Held, renamed"), ("Variant SKU", "K-HELD"), ("Variant Inventory Qty", "2"), ("Variant Price", "5.00")),
+            Row(("Handle", "k-after"), ("Title", "After"), ("Variant SKU", "K-A1"), ("Variant Inventory Qty", "3"), ("Variant Price", "3.00")),
+        ]));
+
+        var error = Assert.Single(job.Errors);
+        Assert.Equal((4, "Variant Inventory Qty", "k-held"), (error.Row!.Value, error.Column, error.Item));
+        Assert.Equal(2, job.Result!.Value.GetProperty("created").GetInt32());
+        Assert.Equal(["K-B1", "K-B2"], (await VariantsAsync("k-before")).Select(v => v.Sku));
+        Assert.Equal([3], (await VariantsAsync("k-after")).Select(v => v.On_Hand));
+        var after = (await ProductAsync("k-held"))!;
+        Assert.Equal(("Held", held.Version), (after.Title, after.Version));
+        Assert.Equal([10], (await VariantsAsync("k-held")).Select(v => v.On_Hand));
+    }
+
+    [Fact]
     public async Task Every_bad_cell_is_reported_by_row_and_column_and_nothing_is_written()
     {
         var outbox = await OutboxCountAsync();

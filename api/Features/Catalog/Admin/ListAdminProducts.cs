@@ -45,7 +45,7 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
         {
             s.Summary = "List products of every status for the dashboard, with search, filters, sorts and cursor pagination";
             s.Description = "`q` matches a fragment of the title, slug, vendor or a variant's SKU, case-insensitively. Filters: `status` (draft, active, archived), "
-                + "`categoryId` (products assigned to that category), `stock` (in_stock: something available; sold_out: nothing available; "
+                + "`categoryId` (products assigned to that category or to any category below it, as the storefront's category pages list them), `stock` (in_stock: something available; sold_out: nothing available; "
                 + "low: a variant at or below its low-stock threshold). Sorts: `updated` (default, newest first), `title`, `price` (the lowest "
                 + "active variant price; products without one first), `stock` (units available over active variants); `order` asc or desc "
                 + "(default: desc for updated, asc otherwise). Pass `nextCursor` back as `cursor` with the same sort and order.";
@@ -60,7 +60,7 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
         public string? Q { get; set; }
         /// <summary>draft, active or archived; all when absent.</summary>
         public string? Status { get; set; }
-        /// <summary>Only products assigned to this category.</summary>
+        /// <summary>Only products assigned to this category or one of its sub-categories (any depth).</summary>
         public Guid? CategoryId { get; set; }
         /// <summary>in_stock, sold_out or low.</summary>
         public string? Stock { get; set; }
@@ -175,7 +175,17 @@ public sealed class ListAdminProducts(NpgsqlDataSource db)
             sql.Append("\n and p.search_text like lower(@pattern)");
         }
         sql.Append(status is null ? "" : "\n and p.status = @status");
-        sql.Append(categoryId is null ? "" : "\n and exists (select 1 from product_categories pc where pc.product_id = p.id and pc.category_id = @categoryId)");
+        // the category and its sub-categories at any depth, collected once (an uncorrelated array), then
+        // one primary-key probe of product_categories per product row considered
+        sql.Append(categoryId is null ? "" : """
+
+             and exists (select 1 from product_categories pc where pc.product_id = p.id and pc.category_id = any (array(
+                 with recursive subtree as (
+                     select @categoryId::uuid as id
+                     union
+                     select c.id from categories c join subtree s on c.parent_id = s.id)
+                 select id from subtree)))
+            """);
         sql.Append(stock switch
         {
             "in_stock" => "\n and p.available_total > 0",

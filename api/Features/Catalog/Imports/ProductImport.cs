@@ -23,8 +23,9 @@ public sealed class ProductImportConflict(int row, string? column, string messag
 }
 
 /// <summary>
-/// Applies one imported product in one transaction: found by handle (= slug) under a row lock, its
-/// variants by SKU. Only what differs is written, so an unchanged product writes nothing at all.
+/// Applies one imported product: found by handle (= slug) under a row lock, its variants by SKU. Only
+/// what differs is written, so an unchanged product writes nothing at all. New and changed variants and
+/// their stock are written with one multi-row statement each (arrays through unnest), not one per variant.
 /// Variants the file no longer lists are archived, not deleted (orders refer to them). Stock is set to
 /// `Variant Inventory Qty` when given (the ledger says "CSV import"); an empty cell leaves stock alone.
 /// </summary>
@@ -36,21 +37,19 @@ public static class ProductImport
 
     private const string ActiveMinPrice = "(select min(price_amount) from variants where product_id = @id and status = 'active')";
 
-    public static async Task<(ImportOutcome Outcome, Guid Id)> ApplyAsync(NpgsqlDataSource db, Actor actor, ImportedProduct p, string currency, CancellationToken ct)
+    /// <summary>Applies the product inside the caller's transaction (the caller commits, or rolls back on a
+    /// <see cref="ProductImportConflict"/> or a refusal by the database).</summary>
+    public static async Task<(ImportOutcome Outcome, Guid Id)> ApplyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Actor actor, ImportedProduct p, string currency, CancellationToken ct)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
         var log = new WriteLog(conn, tx, actor);
         var current = await conn.QuerySingleOrDefaultAsync<ProductState>(new CommandDefinition("""
             select id, title, description, status, images::text as images, tags, vendor, product_type as producttype,
                    seo_title as seotitle, seo_description as seodescription, option_names as optionnames
             from products where slug = @Handle for update
             """, new { p.Handle }, tx, cancellationToken: ct));
-        var outcome = current is null
+        return current is null
             ? await CreateAsync(log, p, currency, ct)
             : await UpdateAsync(log, current, p, currency, ct);
-        await tx.CommitAsync(ct);
-        return outcome;
     }
 
     private static async Task<(ImportOutcome, Guid)> CreateAsync(WriteLog log, ImportedProduct p, string currency, CancellationToken ct)
@@ -75,10 +74,7 @@ public static class ProductImport
             OptionNames = p.OptionNames.ToArray(),
         }, log.Transaction, cancellationToken: ct));
         await StockLedger.NoteAsync(log.Connection, log.Transaction, "CSV import", log.Actor.Id);
-        for (var i = 0; i < p.Variants.Count; i++)
-        {
-            await InsertVariantAsync(log, id, p, p.Variants[i], i, currency, ct);
-        }
+        await InsertVariantsAsync(log, id, p, [.. p.Variants.Select((v, i) => (v, i))], currency, ct);
         await log.Connection.ExecuteAsync(new CommandDefinition($"""
             update products set min_price = {ActiveMinPrice} where id = @id;
             select product_stock_refresh(@id);
@@ -110,14 +106,14 @@ public static class ProductImport
         var variantsChanged = false;
         var stockChanged = new List<(string Sku, int Before, int After, int Reserved)>();
 
-        await StockLedger.NoteAsync(conn, log.Transaction, "CSV import", log.Actor.Id);
+        var added = new List<(ImportedVariant, int)>();
+        var changed = new List<(Guid Id, ImportedVariant Variant, int Position, string Options)>();
         for (var i = 0; i < p.Variants.Count; i++)
         {
             var v = p.Variants[i];
             if (!variants.TryGetValue(v.Sku, out var existing))
             {
-                await InsertVariantAsync(log, id, p, v, i, currency, ct);
-                variantsChanged = true;
+                added.Add((v, i));
                 continue;
             }
             var options = Options(p, v);
@@ -126,13 +122,7 @@ public static class ProductImport
                 && OptionsEqual(existing.Options, options);
             if (!same)
             {
-                await conn.ExecuteAsync(new CommandDefinition("""
-                    update variants
-                    set title = @title, options = @options::jsonb, price_amount = @Price, compare_at_minor = @CompareAtPrice,
-                        weight_grams = @Grams, status = 'active', position = @i, version = version + 1, updated_at = now()
-                    where id = @Id
-                    """, new { title = VariantTitle(p, v), options, v.Price, v.CompareAtPrice, v.Grams, i, existing.Id }, log.Transaction, cancellationToken: ct));
-                variantsChanged = true;
+                changed.Add((existing.Id, v, i, options));
             }
             if (v.InventoryQty is { } qty && qty != existing.OnHand)
             {
@@ -141,11 +131,47 @@ public static class ProductImport
                     throw new ProductImportConflict(v.Row, ShopifyColumns.InventoryQty,
                         $"{existing.Reserved} of {v.Sku} are reserved by open orders: the stock cannot go below that. Nothing of this product was changed.");
                 }
-                await conn.ExecuteAsync(new CommandDefinition(
-                    "update inventory set on_hand = @qty, version = version + 1, updated_at = now() where sku = @Sku",
-                    new { qty, v.Sku }, log.Transaction, cancellationToken: ct));
                 stockChanged.Add((v.Sku, existing.OnHand, qty, existing.Reserved));
             }
+        }
+        if (added.Count > 0 || stockChanged.Count > 0)
+        {
+            await StockLedger.NoteAsync(conn, log.Transaction, "CSV import", log.Actor.Id);
+        }
+        if (added.Count > 0)
+        {
+            await InsertVariantsAsync(log, id, p, added, currency, ct);
+            variantsChanged = true;
+        }
+        if (changed.Count > 0)
+        {
+            await conn.ExecuteAsync(new CommandDefinition("""
+                update variants v
+                set title = u.title, options = u.options::jsonb, price_amount = u.price, compare_at_minor = u.compare_at,
+                    weight_grams = u.grams, status = 'active', position = u.position, version = v.version + 1, updated_at = now()
+                from unnest(@ids, @titles, @options, @prices, @compareAts, @grams, @positions)
+                     as u(id, title, options, price, compare_at, grams, position)
+                where v.id = u.id
+                """, new
+            {
+                ids = changed.Select(c => c.Id).ToArray(),
+                titles = changed.Select(c => VariantTitle(p, c.Variant)).ToArray(),
+                options = changed.Select(c => c.Options).ToArray(),
+                prices = changed.Select(c => c.Variant.Price).ToArray(),
+                compareAts = changed.Select(c => c.Variant.CompareAtPrice).ToArray(),
+                grams = changed.Select(c => c.Variant.Grams).ToArray(),
+                positions = changed.Select(c => c.Position).ToArray(),
+            }, log.Transaction, cancellationToken: ct));
+            variantsChanged = true;
+        }
+        if (stockChanged.Count > 0)
+        {
+            await conn.ExecuteAsync(new CommandDefinition("""
+                update inventory i set on_hand = u.qty, version = i.version + 1, updated_at = now()
+                from unnest(@skus, @qtys) as u(sku, qty)
+                where i.sku = u.sku
+                """, new { skus = stockChanged.Select(c => c.Sku).ToArray(), qtys = stockChanged.Select(c => c.After).ToArray() },
+                log.Transaction, cancellationToken: ct));
         }
         var listed = p.Variants.Select(v => v.Sku).ToHashSet(StringComparer.Ordinal);
         var dropped = variants.Values.Where(v => v.Status == "active" && !listed.Contains(v.Sku)).Select(v => v.Id).ToArray();
@@ -201,33 +227,38 @@ public static class ProductImport
         return (ImportOutcome.Updated, id);
     }
 
-    private static async Task InsertVariantAsync(WriteLog log, Guid productId, ImportedProduct p, ImportedVariant v, int position, string currency, CancellationToken ct)
+    /// <summary>Inserts new variants and their stock with one statement each (Variant Inventory Qty, or 0).</summary>
+    private static async Task InsertVariantsAsync(WriteLog log, Guid productId, ImportedProduct p, IReadOnlyList<(ImportedVariant Variant, int Position)> added, string currency, CancellationToken ct)
     {
-        var inserted = await log.Connection.ExecuteAsync(new CommandDefinition("""
+        var skus = added.Select(a => a.Variant.Sku).ToArray();
+        var inserted = (await log.Connection.QueryAsync<string>(new CommandDefinition("""
             insert into variants (id, product_id, sku, title, options, price_amount, compare_at_minor, currency, weight_grams, position)
-            values (@id, @productId, @Sku, @title, @options::jsonb, @Price, @CompareAtPrice, @currency, @Grams, @position)
+            select u.id, @productId, u.sku, u.title, u.options::jsonb, u.price, u.compare_at, @currency, u.grams, u.position
+            from unnest(@ids, @skus, @titles, @options, @prices, @compareAts, @grams, @positions)
+                 as u(id, sku, title, options, price, compare_at, grams, position)
             on conflict (sku) do nothing
+            returning sku
             """, new
         {
-            id = Guid.CreateVersion7(),
             productId,
-            v.Sku,
-            title = VariantTitle(p, v),
-            options = Options(p, v),
-            v.Price,
-            v.CompareAtPrice,
             currency,
-            v.Grams,
-            position,
-        }, log.Transaction, cancellationToken: ct));
-        if (inserted == 0)
+            ids = added.Select(_ => Guid.CreateVersion7()).ToArray(),
+            skus,
+            titles = added.Select(a => VariantTitle(p, a.Variant)).ToArray(),
+            options = added.Select(a => Options(p, a.Variant)).ToArray(),
+            prices = added.Select(a => a.Variant.Price).ToArray(),
+            compareAts = added.Select(a => a.Variant.CompareAtPrice).ToArray(),
+            grams = added.Select(a => a.Variant.Grams).ToArray(),
+            positions = added.Select(a => a.Position).ToArray(),
+        }, log.Transaction, cancellationToken: ct))).ToHashSet(StringComparer.Ordinal);
+        if (added.FirstOrDefault(a => !inserted.Contains(a.Variant.Sku)) is { Variant: { } taken })
         {
-            throw new ProductImportConflict(v.Row, ShopifyColumns.Sku, $"The SKU {v.Sku} was taken by another product while the import ran. Nothing of this product was changed.");
+            throw new ProductImportConflict(taken.Row, ShopifyColumns.Sku, $"The SKU {taken.Sku} was taken by another product while the import ran. Nothing of this product was changed.");
         }
         await log.Connection.ExecuteAsync(new CommandDefinition("""
-            insert into inventory (sku, on_hand) values (@Sku, @qty)
+            insert into inventory (sku, on_hand) select * from unnest(@skus, @qtys)
             on conflict (sku) do update set on_hand = excluded.on_hand, version = inventory.version + 1, updated_at = now()
-            """, new { v.Sku, qty = v.InventoryQty ?? 0 }, log.Transaction, cancellationToken: ct));
+            """, new { skus, qtys = added.Select(a => a.Variant.InventoryQty ?? 0).ToArray() }, log.Transaction, cancellationToken: ct));
     }
 
     private static string VariantTitle(ImportedProduct p, ImportedVariant v) => p.OptionNames.Count == 0 ? "" : v.Title;

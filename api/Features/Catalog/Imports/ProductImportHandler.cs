@@ -14,13 +14,16 @@ namespace Headless.Api.Features.Catalog.Imports;
 /// <para>1. Validate the whole file (<see cref="ProductCsvReader"/>, then the database: a SKU that already
 /// belongs to a product with another handle). Any bad cell fails the job with every bad cell listed and
 /// nothing written.</para>
-/// <para>2. Apply product by product, each in its own transaction (<see cref="ProductImport"/>): upsert by
-/// handle and SKU, audited, with outbox events so caches, search and the storefront follow. A product
+/// <para>2. Apply in chunks of products, each chunk in one transaction (<see cref="ProductImport"/>): upsert
+/// by handle and SKU, audited, with outbox events so caches, search and the storefront follow. A product
 /// whose fields already match writes nothing (no version bump, no event), so importing the same file
-/// again changes nothing. Cancelling stops between products; each product is complete or untouched.</para>
+/// again changes nothing. When the database refuses one product of a chunk, the chunk rolls back and its
+/// products are applied again one transaction each, so the refusal costs only that product: each product
+/// is complete or untouched. Cancelling stops between chunks.</para>
 /// <para>Resumable: the apply is idempotent, so a job whose instance died runs again from the start.</para>
 /// </summary>
-public sealed class ProductImportHandler(NpgsqlDataSource db, CatalogCache cache, IOptions<CatalogOptions> catalog, ILogger<ProductImportHandler> log)
+public sealed class ProductImportHandler(NpgsqlDataSource db, CatalogCache cache, IOptions<CatalogOptions> catalog, IOptions<ImportOptions> options,
+    ILogger<ProductImportHandler> log)
     : IJobHandler
 {
     public const string JobKind = "product-import";
@@ -59,31 +62,35 @@ public sealed class ProductImportHandler(NpgsqlDataSource db, CatalogCache cache
         context.SetTotal(file.Products.Count);
         var counts = new Dictionary<ImportOutcome, int> { [ImportOutcome.Created] = 0, [ImportOutcome.Updated] = 0, [ImportOutcome.Unchanged] = 0 };
         var actor = new Actor(context.CreatedBy, null, System.Diagnostics.Activity.Current?.TraceId.ToString());
-        foreach (var product in file.Products)
+        foreach (var chunk in file.Products.Chunk(Math.Max(1, options.Value.ProductsPerTransaction)))
         {
             if (context.CancellationRequested)
             {
                 break;
             }
-            try
+            var applied = await TryApplyAsync(chunk, actor, currency, ct);
+            if (applied is null)
             {
-                var (outcome, id) = await ProductImport.ApplyAsync(db, actor, product, currency, ct);
+                applied = [];
+                foreach (var product in chunk)
+                {
+                    if (await ApplyAloneAsync(context, product, actor, currency, ct) is { } one)
+                    {
+                        applied.Add(one);
+                    }
+                }
+            }
+            else
+            {
+                await context.ReportAsync(chunk.Length, ct: ct);
+            }
+            foreach (var (outcome, id) in applied)
+            {
                 counts[outcome]++;
                 if (outcome != ImportOutcome.Unchanged)
                 {
                     cache.InvalidateProduct(id);
                 }
-                await context.ReportAsync(1, ct: ct);
-            }
-            catch (ProductImportConflict conflict)
-            {
-                await context.ReportAsync(0, 1, [new JobError(conflict.Row, conflict.Column, product.Handle, conflict.Message)], ct);
-            }
-            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.CheckViolation)
-            {
-                log.LogWarning("Import {JobId}: product at row {Row} refused by the database ({SqlState})", context.JobId, product.Row, ex.SqlState);
-                await context.ReportAsync(0, 1, [new JobError(product.Row, null, product.Handle,
-                    "This product changed while the import ran (a SKU or handle was taken, or stock was reserved). It was left as it was; import the file again.")], ct);
             }
             result["created"] = counts[ImportOutcome.Created];
             result["updated"] = counts[ImportOutcome.Updated];
@@ -92,6 +99,53 @@ public sealed class ProductImportHandler(NpgsqlDataSource db, CatalogCache cache
         result["created"] = counts[ImportOutcome.Created];
         result["updated"] = counts[ImportOutcome.Updated];
         result["unchanged"] = counts[ImportOutcome.Unchanged];
+    }
+
+    /// <summary>The chunk in one transaction; null (and nothing written) when the database refused a product of it.</summary>
+    private async Task<List<(ImportOutcome, Guid)>?> TryApplyAsync(ImportedProduct[] chunk, Actor actor, string currency, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var applied = new List<(ImportOutcome, Guid)>(chunk.Length);
+        try
+        {
+            foreach (var product in chunk)
+            {
+                applied.Add(await ProductImport.ApplyAsync(conn, tx, actor, product, currency, ct));
+            }
+            await tx.CommitAsync(ct);
+            return applied;
+        }
+        catch (Exception ex) when (chunk.Length > 1 && ex is ProductImportConflict or PostgresException { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.CheckViolation })
+        {
+            await tx.RollbackAsync(ct);
+            return null;
+        }
+    }
+
+    /// <summary>One product in its own transaction; a refusal is reported as the product's error.</summary>
+    private async Task<(ImportOutcome, Guid)?> ApplyAloneAsync(JobContext context, ImportedProduct product, Actor actor, string currency, CancellationToken ct)
+    {
+        try
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            var applied = await ProductImport.ApplyAsync(conn, tx, actor, product, currency, ct);
+            await tx.CommitAsync(ct);
+            await context.ReportAsync(1, ct: ct);
+            return applied;
+        }
+        catch (ProductImportConflict conflict)
+        {
+            await context.ReportAsync(0, 1, [new JobError(conflict.Row, conflict.Column, product.Handle, conflict.Message)], ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.CheckViolation)
+        {
+            log.LogWarning("Import {JobId}: product at row {Row} refused by the database ({SqlState})", context.JobId, product.Row, ex.SqlState);
+            await context.ReportAsync(0, 1, [new JobError(product.Row, null, product.Handle,
+                "This product changed while the import ran (a SKU or handle was taken, or stock was reserved). It was left as it was; import the file again.")], ct);
+        }
+        return null;
     }
 
     /// <summary>SKUs of the file that the catalog already has under a product with another handle.</summary>
