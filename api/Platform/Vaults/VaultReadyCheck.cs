@@ -20,6 +20,11 @@ public sealed class VaultReadyCheck(VaultRegions regions) : IHealthCheck
                 ? HealthCheckResult.Healthy($"The {region} personal-data vault answers.", data)
                 : HealthCheckResult.Degraded($"The {region} vault lacks migrations: {string.Join(", ", pending)}.", data: data);
         }
+        catch (NpgsqlException e) when (e is PostgresException { SqlState: not null } pg && !Problems.DatabaseUnavailable.Is(e))
+        {
+            // Reachable but refusing (permissions, a missing table): a configuration fault, named by its SQL state only.
+            return HealthCheckResult.Degraded($"The {region} personal-data vault answers but fails ({pg.SqlState}).", data: data);
+        }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
             return HealthCheckResult.Degraded($"The {region} personal-data vault is unreachable; personal-data routes answer 503.", data: data);

@@ -46,6 +46,16 @@ public sealed class PersonalDataVaultTests(VaultApiFactory api) : IClassFixture<
     }
 
     [Fact]
+    public async Task Ready_reports_this_region_vault_healthy_with_its_migrations_applied()
+    {
+        var ready = System.Text.Json.Nodes.JsonNode.Parse(await api.CreateClient().GetStringAsync("/health/ready"))!;
+        var vault = ready["checks"]!["vault"]!;
+        Assert.Equal("Healthy", vault["status"]!.GetValue<string>());
+        Assert.Equal("eu", vault["region"]!.GetValue<string>());
+        Assert.Equal("0", vault["migrationsPending"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_ciphertext_moved_to_another_field_or_another_person_does_not_decrypt()
     {
         var vault = api.Vault;

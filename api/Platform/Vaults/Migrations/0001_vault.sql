@@ -40,5 +40,7 @@ begin
     if exists (select 1 from pg_roles where rolname = 'headless_app') then
         grant select, insert, update, delete on vault_people, vault_fields to headless_app;
         grant select, insert on vault_kek_versions to headless_app;
+        -- The readiness check compares the applied vault migrations with the embedded ones.
+        grant select on vault_schema_migrations to headless_app;
     end if;
 end $$;
