@@ -38,6 +38,11 @@ public static class VaultSetup
                 await errors.WriteLineAsync("--batch: a number from 1 to 10000.");
                 return OperatorCommands.Usage;
             }
+            if (regions[region].Database.DataSource is null)
+            {
+                await errors.WriteLineAsync($"No {region} vault is configured: set Headless__Residency__Regions__{region}__ConnectionString (and its key settings).");
+                return OperatorCommands.Refused;
+            }
             await regions[region].Database.MigrateAsync(ct);
             var rotation = services.GetRequiredService<KekRotation>();
             var version = await rotation.RotateAsync(region, ct);

@@ -1,8 +1,8 @@
 using Headless.Api.Platform.Vaults;
 using Headless.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Configuration;
 using Npgsql;
 
 namespace Headless.Tests.Vaults;
