@@ -319,6 +319,11 @@ Task("audit-verify")
     .IsDependentOn("ensure-postgres")
     .Does(() => ApiCommand("audit-verify"));
 
+Task("vault-rotate-kek")
+    .Description("Adds a key-encryption key version to a personal-data vault (--region=eu|us, default this API's) and re-wraps every data key under it in batches (--batch=N), while the API keeps serving.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() => ApiCommand("vault-rotate-kek", "region", "batch"));
+
 Task("migrate")
     .Description("Applies pending migrations as the schema owner (Headless__Database__MigrationConnectionString; the embedded database in Development): the deploy step when the API gets only its least-privileged login.")
     .IsDependentOn("ensure-postgres")

@@ -24,6 +24,7 @@ using Headless.Api.Platform.Problems;
 using Headless.Api.Platform.Security;
 using Headless.Api.Platform.Startup;
 using Headless.Api.Platform.Telemetry;
+using Headless.Api.Platform.Vaults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -113,6 +114,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<Headless.Api.Platf
 builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddProductImages(builder.Configuration);
 builder.Services.AddJobHandler<Headless.Api.Features.Catalog.Admin.BulkProductJob>();
+builder.Services.AddPersonalDataVaults(builder.Configuration, builder.Environment);
 builder.Services.AddProductImports(builder.Configuration);
 // Keep last: gates every hosted service registered above by Headless__Role (ServerRoles says how).
 builder.Services.GateHostedServicesByRole(builder.Configuration);

@@ -38,6 +38,14 @@ internal static class ProductionSettings
             ["Headless__DataProtection__PrivateKeyPem"] = key.ExportPkcs8PrivateKeyPem(),
             ["Headless__Email__Smtp__Host"] = "127.0.0.1",
             ["Headless__Email__Smtp__Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The personal-data vaults (nothing routes to them yet): TLS-verified addresses nothing answers on, so they run Degraded.
+            ["Headless__Residency__Region"] = "eu",
+            ["Headless__Residency__Regions__eu__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=vault_eu;Username=headless_api;SSL Mode=VerifyFull;Timeout=1",
+            ["Headless__Residency__Regions__us__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=vault_us;Username=headless_api;SSL Mode=VerifyFull;Timeout=1",
+            ["Headless__Residency__Regions__eu__ApiBaseUrl"] = "https://eu.bench.example",
+            ["Headless__Residency__Regions__us__ApiBaseUrl"] = "https://us.bench.example",
+            ["Headless__Residency__Regions__eu__KeyDirectory"] = Path.Combine(scratchDirectory, "vault-keys"),
+            ["Headless__Residency__Regions__eu__BlindIndexKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
         lock (Gate)
         {

@@ -43,6 +43,7 @@ public static class OperatorCommands
         ResetAdmin.Command,
         Audit.AuditVerifyCommand.Command,
         Migrate,
+        Vaults.VaultSetup.RotateKekCommand,
     ];
 
     /// <summary>Null when the process should serve (no arguments, or only host options such as --urls).</summary>

@@ -35,8 +35,9 @@ public static class LocalLogins
             // Roles are cluster-wide and two processes (a test run and its child processes) may get here at once.
             await using var tx = await conn.BeginTransactionAsync(ct);
             await conn.ExecuteAsync("select pg_advisory_xact_lock(hashtext('headless local logins'))", transaction: tx);
-            // The owner needs CREATEROLE because migration 0009 creates headless_app, as an RDS master user would.
-            await EnsureRoleAsync(conn, tx, OwnerRole, $"login createrole password {Literal(ownerPassword)}");
+            // The owner needs CREATEROLE because migration 0009 creates headless_app, as an RDS master user would,
+            // and CREATEDB to create the personal-data vaults beside the core database (Platform/Vaults, local clusters only).
+            await EnsureRoleAsync(conn, tx, OwnerRole, $"login createrole createdb password {Literal(ownerPassword)}");
             await EnsureRoleAsync(conn, tx, "headless_app", "nologin");
             await EnsureRoleAsync(conn, tx, AppLogin, $"login password {Literal(appPassword)}");
             await conn.ExecuteAsync($"grant headless_app to {AppLogin}", transaction: tx);

@@ -30,7 +30,7 @@ public static class ServerRoles
     public const string Key = "Headless:Role";
 
     // OutboxSignal is the one LISTEN that the admin's live feed (GET /api/v1/admin/live) streams from.
-    private static readonly Type[] ServesRequests = [typeof(StartupTasks), typeof(CatalogChangeListener), typeof(Outbox.OutboxSignal)];
+    private static readonly Type[] ServesRequests = [typeof(StartupTasks), typeof(CatalogChangeListener), typeof(Outbox.OutboxSignal), typeof(Vaults.VaultStartup)];
 
     /// <summary>The configured role, or the message that refuses the start-up.</summary>
     public static (ServerRole Role, string? Error) Read(IConfiguration config)

@@ -60,6 +60,8 @@ internal sealed class BadInputExceptionHandler(IProblemDetailsService problems, 
                     Type = Problems.TypeBase + "conflict",
                     Detail = "The change conflicts with the current data. Reload and try again.",
                 },
+            Vaults.WrongRegionException wrong => Vaults.VaultProblems.WrongRegion(wrong),
+            Vaults.VaultUnavailableException vault => Vaults.VaultProblems.Unavailable(http, vault),
             _ when DatabaseUnavailable.Is(exception) => DatabaseUnavailable.Problem(http),
             _ => null,
         };

@@ -53,6 +53,7 @@ public static class StartupChecks
                 + "(with __PrivateKeyPem): no KMS key or certificate, so the data-protection keys that guard sign-in cookies, email links and "
                 + "authenticator secrets would be stored unencrypted in the database.");
         }
+        problems.AddRange(Vaults.Residency.ProductionProblems(config));
         if (config.GetSection(EmailOptions.Section).Get<EmailOptions>() is not { UsesSmtp: true })
         {
             problems.Add("Headless__Email__Smtp__Host (with __Port, __User, __Password, __EnableSsl): no SMTP relay, so mail would "

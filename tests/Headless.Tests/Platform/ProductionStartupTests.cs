@@ -144,8 +144,19 @@ public static class Configured
             ["Headless__DataProtection__CertificatePassword"] = CertificatePassword,
             ["Headless__Email__Smtp__Host"] = "127.0.0.1",
             ["Headless__Email__Smtp__Port"] = ApiBinary.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // The personal-data vaults (Platform/Vaults): TLS-verified databases nothing answers on here, so they start Degraded.
+            ["Headless__Residency__Region"] = "eu",
+            ["Headless__Residency__Regions__eu__ConnectionString"] = Vault("eu"),
+            ["Headless__Residency__Regions__us__ConnectionString"] = Vault("us"),
+            ["Headless__Residency__Regions__eu__ApiBaseUrl"] = "https://eu.shop.example",
+            ["Headless__Residency__Regions__us__ApiBaseUrl"] = "https://us.shop.example",
+            ["Headless__Residency__Regions__eu__KeyDirectory"] = Directory.CreateTempSubdirectory("headless-vault-keys-").FullName,
+            ["Headless__Residency__Regions__eu__BlindIndexKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
     }
+
+    private static string Vault(string region) =>
+        $"Host=127.0.0.1;Port={ApiBinary.FreePort()};Database=vault_{region};Username=headless_api;Password=unused;SSL Mode=VerifyFull;Timeout=3";
 
     private static readonly Lazy<string> Certificate = new(() =>
     {

@@ -1,0 +1,190 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Headless.Api.Platform.Geography;
+using Npgsql;
+
+namespace Headless.Api.Platform.Vaults;
+
+/// <summary>A person as the core database refers to them: a pseudonymous id and the region whose vault holds their data.</summary>
+public sealed record PersonRef(Guid Id, string Region);
+
+/// <summary>
+/// People's personal fields, in the vault of their region, each encrypted under the person's own data key
+/// (<see cref="FieldCipher"/>), the data key wrapped by the region's KEK (<see cref="KekRing"/>). This API serves only
+/// <see cref="Residency.Region"/>: a person of the other region raises <see cref="WrongRegionException"/> (421 naming
+/// that region's API), and a vault that cannot be reached raises <see cref="VaultUnavailableException"/> (503, Retry-After).
+/// Erasure is <see cref="ShredAsync"/>: the data key is destroyed, so every copy of the fields, in replicas and old
+/// backups of vault_fields, is ciphertext nobody can open.
+/// </summary>
+public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
+{
+    public const string EmailField = "email";
+
+    public string Region => regions.Residency.Region;
+
+    private VaultRegion Own => regions[Region];
+
+    /// <summary>A new person in the vault of <paramref name="country"/>'s region, with a fresh data key.</summary>
+    public async Task<PersonRef> CreatePersonAsync(string country, CancellationToken ct = default)
+    {
+        country = country.Trim().ToUpperInvariant();
+        if (!Countries.IsCode(country))
+        {
+            throw new ArgumentException($"'{country}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
+        }
+        var person = new PersonRef(Guid.CreateVersion7(), regions.Residency.RegionOf(country));
+        EnsureOwn(person);
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        await GuardAsync(async () =>
+        {
+            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
+            var kek = await Own.Keks.CurrentOrFirstAsync(conn, ct);
+            var wrapped = await Own.Keks.WrapAsync(kek, person.Id, dataKey, ct);
+            await conn.ExecuteAsync("insert into vault_people (id, country, kek_version, wrapped_key) values (@Id, @country, @Version, @wrapped)",
+                new { person.Id, country, kek.Version, wrapped });
+            return 0;
+        });
+        cache.Set(person.Id, dataKey);
+        return person;
+    }
+
+    /// <summary>Sets fields (a null value removes the field). The email field also sets the blind index it is found by.</summary>
+    public async Task PutAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, CancellationToken ct = default)
+    {
+        EnsureOwn(person);
+        await GuardAsync(async () =>
+        {
+            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            // Locks the person's row: a concurrent shred waits, and cannot leave fields written after it.
+            var row = await conn.QuerySingleOrDefaultAsync<KeyRow>(
+                "select kek_version as kekversion, wrapped_key as wrappedkey from vault_people where id = @Id and wrapped_key is not null for share",
+                new { person.Id }, tx) ?? throw new PersonNotFoundException();
+            var dataKey = await DataKeyAsync(conn, person.Id, row, ct);
+            foreach (var (name, value) in fields)
+            {
+                if (value is null)
+                {
+                    await conn.ExecuteAsync("delete from vault_fields where person_id = @Id and name = @name", new { person.Id, name }, tx);
+                    continue;
+                }
+                var ciphertext = FieldCipher.Encrypt(dataKey, Encoding.UTF8.GetBytes(value), FieldCipher.FieldContext(person.Id, name));
+                await conn.ExecuteAsync("""
+                    insert into vault_fields (person_id, name, ciphertext) values (@Id, @name, @ciphertext)
+                    on conflict (person_id, name) do update set ciphertext = excluded.ciphertext, updated_at = now()
+                    """, new { person.Id, name, ciphertext }, tx);
+            }
+            if (fields.TryGetValue(EmailField, out var email))
+            {
+                var index = email is null ? null : BlindIndexKey.Of(BlindKey, email);
+                await conn.ExecuteAsync("update vault_people set email_index = @index where id = @Id", new { index, person.Id }, tx);
+            }
+            await tx.CommitAsync(ct);
+            return 0;
+        });
+    }
+
+    /// <summary>The person's fields in clear; null when the vault has no such person, or the person was shredded.</summary>
+    public async Task<IReadOnlyDictionary<string, string>?> GetAsync(PersonRef person, CancellationToken ct = default)
+    {
+        EnsureOwn(person);
+        return await GuardAsync(async () =>
+        {
+            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
+            var rows = (await conn.QueryAsync<FieldRow>("""
+                select p.kek_version as kekversion, p.wrapped_key as wrappedkey, f.name, f.ciphertext
+                from vault_people p left join vault_fields f on f.person_id = p.id
+                where p.id = @Id and p.wrapped_key is not null
+                """, new { person.Id })).ToList();
+            if (rows.Count == 0)
+            {
+                return null;
+            }
+            var dataKey = await DataKeyAsync(conn, person.Id, new KeyRow(rows[0].KekVersion, rows[0].WrappedKey), ct);
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var row in rows.Where(r => r.Name is not null))
+            {
+                fields[row.Name!] = Encoding.UTF8.GetString(FieldCipher.Decrypt(dataKey, row.Ciphertext!, FieldCipher.FieldContext(person.Id, row.Name!)));
+            }
+            return (IReadOnlyDictionary<string, string>?)fields;
+        });
+    }
+
+    /// <summary>The person of this region with this email (trimmed, case-insensitive), by one query on the blind index.</summary>
+    public async Task<PersonRef?> FindByEmailAsync(string email, CancellationToken ct = default)
+    {
+        var index = BlindIndexKey.Of(BlindKey, email);
+        return await GuardAsync(async () =>
+        {
+            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
+            var id = await conn.QuerySingleOrDefaultAsync<Guid?>(FindByEmailSql, new { index });
+            return id is { } found ? new PersonRef(found, Region) : null;
+        });
+    }
+
+    public const string FindByEmailSql = "select id from vault_people where email_index = @index";
+
+    /// <summary>Erases the person: their data key, fields and email index go; a tombstone row stays. False when unknown or already shredded.</summary>
+    public async Task<bool> ShredAsync(PersonRef person, CancellationToken ct = default)
+    {
+        EnsureOwn(person);
+        cache.Evict(person.Id);
+        var shredded = await GuardAsync(async () =>
+        {
+            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            var changed = await conn.ExecuteAsync("""
+                update vault_people set wrapped_key = null, kek_version = null, email_index = null, shredded_at = now()
+                where id = @Id and wrapped_key is not null
+                """, new { person.Id }, tx);
+            await conn.ExecuteAsync("delete from vault_fields where person_id = @Id", new { person.Id }, tx);
+            await tx.CommitAsync(ct);
+            return changed == 1;
+        });
+        cache.Evict(person.Id);
+        return shredded;
+    }
+
+    private byte[] BlindKey => Own.BlindIndexKey ?? throw new InvalidOperationException($"No blind-index key is configured for the {Region} vault.");
+
+    private async Task<byte[]> DataKeyAsync(NpgsqlConnection conn, Guid person, KeyRow row, CancellationToken ct)
+    {
+        if (cache.TryGet(person, out var cached))
+        {
+            return cached;
+        }
+        var kek = await Own.Keks.VersionAsync(conn, row.KekVersion);
+        var dataKey = await Own.Keks.UnwrapAsync(kek, person, row.WrappedKey, ct);
+        cache.Set(person, dataKey);
+        return dataKey;
+    }
+
+    private void EnsureOwn(PersonRef person)
+    {
+        if (person.Region != Region)
+        {
+            throw new WrongRegionException(person.Region, regions.Residency.Regions.TryGetValue(person.Region, out var other) ? other.ApiBaseUrl : null);
+        }
+    }
+
+    private async Task<T> GuardAsync<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception e) when (Problems.DatabaseUnavailable.Is(e) || e is HttpRequestException
+            || e is Amazon.Runtime.AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError })
+        {
+            throw new VaultUnavailableException(Region, e);
+        }
+    }
+
+    private sealed record KeyRow(int KekVersion, byte[] WrappedKey);
+
+    private sealed record FieldRow(int KekVersion, byte[] WrappedKey, string? Name, byte[]? Ciphertext);
+}
+
+/// <summary>The vault has no live person with this id (never created here, or shredded).</summary>
+public sealed class PersonNotFoundException() : Exception("No such person in the vault (unknown, or erased).");

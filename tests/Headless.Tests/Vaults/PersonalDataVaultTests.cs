@@ -1,0 +1,226 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Headless.Api.Platform.Vaults;
+
+namespace Headless.Tests.Vaults;
+
+/// <summary>The vault store on real PostgreSQL: both vault databases made by the API's own Development start-up.</summary>
+public sealed class PersonalDataVaultTests(VaultApiFactory api) : IClassFixture<VaultApiFactory>
+{
+    private static string Email() => $"Person.{Guid.NewGuid():N}@Example.test";
+
+    [Fact]
+    public async Task Fields_round_trip_and_are_stored_only_as_ciphertext_with_a_fresh_nonce_each()
+    {
+        var vault = api.Vault;
+        var person = await vault.CreatePersonAsync("de");
+        var email = Email();
+        await vault.PutAsync(person, new Dictionary<string, string?> { ["email"] = email, ["name"] = "Greta Müller", ["street"] = "Hauptstraße 1", ["phone"] = "Greta Müller" });
+
+        var fields = await vault.GetAsync(person);
+        Assert.Equal(email, fields!["email"]);
+        Assert.Equal("Greta Müller", fields["name"]);
+        Assert.Equal("Hauptstraße 1", fields["street"]);
+
+        await using var db = api.VaultOwner(Residency.Eu);
+        await using var conn = await db.OpenConnectionAsync();
+        var stored = (await conn.QueryAsync<(string Name, byte[] Ciphertext)>("select name, ciphertext from vault_fields where person_id = @Id", new { person.Id }))
+            .ToDictionary(r => r.Name, r => r.Ciphertext);
+        Assert.Equal(4, stored.Count);
+        foreach (var (name, ciphertext) in stored)
+        {
+            Assert.Equal(FieldCipher.Version1, ciphertext[0]);
+            Assert.Equal(-1, ciphertext.AsSpan().IndexOf(Encoding.UTF8.GetBytes(fields[name])));
+        }
+        // The same value twice (name and phone) encrypts to different bytes: the nonces differ.
+        Assert.NotEqual(stored["name"][1..13], stored["phone"][1..13]);
+        Assert.NotEqual(stored["name"], stored["phone"]);
+        // Writing the same value again also changes the nonce.
+        await vault.PutAsync(person, new Dictionary<string, string?> { ["name"] = "Greta Müller" });
+        var rewritten = await conn.ExecuteScalarAsync<byte[]>("select ciphertext from vault_fields where person_id = @Id and name = 'name'", new { person.Id });
+        Assert.NotEqual(stored["name"][1..13], rewritten![1..13]);
+        // No plain email anywhere in the person's row either.
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            "select count(*) from vault_people p where position(convert_to(@email, 'UTF8') in coalesce(p.email_index, ''::bytea)) > 0", new { email }));
+    }
+
+    [Fact]
+    public async Task Ready_reports_this_region_vault_healthy_with_its_migrations_applied()
+    {
+        var ready = System.Text.Json.Nodes.JsonNode.Parse(await api.CreateClient().GetStringAsync("/health/ready"))!;
+        var vault = ready["checks"]!["vault"]!;
+        Assert.Equal("Healthy", vault["status"]!.GetValue<string>());
+        Assert.Equal("eu", vault["region"]!.GetValue<string>());
+        Assert.Equal("0", vault["migrationsPending"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_ciphertext_moved_to_another_field_or_another_person_does_not_decrypt()
+    {
+        var vault = api.Vault;
+        var greta = await vault.CreatePersonAsync("DE");
+        var hans = await vault.CreatePersonAsync("AT");
+        await vault.PutAsync(greta, new Dictionary<string, string?> { ["name"] = "Greta", ["street"] = "Hauptstraße 1" });
+        await vault.PutAsync(hans, new Dictionary<string, string?> { ["name"] = "Hans", ["street"] = "Ring 2" });
+        await using var db = api.VaultOwner(Residency.Eu);
+        await using var conn = await db.OpenConnectionAsync();
+
+        // Greta's name pasted over her street: same data key, other field name in the associated data.
+        await conn.ExecuteAsync("""
+            update vault_fields set ciphertext = (select ciphertext from vault_fields where person_id = @Id and name = 'name')
+            where person_id = @Id and name = 'street'
+            """, new { greta.Id });
+        await Assert.ThrowsAnyAsync<CryptographicException>(() => api.VaultServing(Residency.Eu).GetAsync(greta));
+
+        // Hans's name pasted into Greta's name: another data key and another person in the associated data.
+        await conn.ExecuteAsync("""
+            update vault_fields set ciphertext = (select ciphertext from vault_fields where person_id = @hans and name = 'name')
+            where person_id = @greta and name = 'name'
+            """, new { hans = hans.Id, greta = greta.Id });
+        await conn.ExecuteAsync("delete from vault_fields where person_id = @Id and name = 'street'", new { greta.Id });
+        await Assert.ThrowsAnyAsync<CryptographicException>(() => api.VaultServing(Residency.Eu).GetAsync(greta));
+
+        // Even with Hans's data key the pasted value fails: the associated data names Greta, not Hans.
+        var hansKey = await UnwrappedKeyAsync(conn, hans);
+        var pasted = await conn.ExecuteScalarAsync<byte[]>("select ciphertext from vault_fields where person_id = @Id and name = 'name'", new { greta.Id });
+        Assert.ThrowsAny<CryptographicException>(() => FieldCipher.Decrypt(hansKey, pasted!, FieldCipher.FieldContext(greta.Id, "name")));
+        Assert.Equal("Hans", Encoding.UTF8.GetString(FieldCipher.Decrypt(hansKey, pasted!, FieldCipher.FieldContext(hans.Id, "name"))));
+        // Hans is untouched.
+        Assert.Equal("Hans", (await vault.GetAsync(hans))!["name"]);
+    }
+
+    [Fact]
+    public async Task A_person_is_found_by_email_through_the_blind_index_in_one_indexed_query()
+    {
+        var vault = api.Vault;
+        var email = Email();
+        var person = await vault.CreatePersonAsync("FR");
+        await vault.PutAsync(person, new Dictionary<string, string?> { ["email"] = email });
+
+        Assert.Equal(person, await vault.FindByEmailAsync($"  {email.ToUpperInvariant()} "));
+        Assert.Null(await vault.FindByEmailAsync("nobody-" + email));
+
+        // Another person cannot take the same address, however it is spelled.
+        var other = await vault.CreatePersonAsync("FR");
+        var taken = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => vault.PutAsync(other, new Dictionary<string, string?> { ["email"] = email.ToLowerInvariant() }));
+        Assert.Equal(Npgsql.PostgresErrorCodes.UniqueViolation, taken.SqlState);
+
+        // The lookup is the one statement FindByEmailSql, answered from the unique index even on a vault of many people.
+        await using var db = api.VaultOwner(Residency.Eu);
+        await using var conn = await db.OpenConnectionAsync();
+        await conn.ExecuteAsync("""
+            insert into vault_people (id, country, kek_version, wrapped_key, email_index)
+            select gen_random_uuid(), 'DE', (select max(version) from vault_kek_versions), '\x01'::bytea, sha256(g::text::bytea)
+            from generate_series(1, 20000) g
+            """);
+        await conn.ExecuteAsync("analyze vault_people");
+        var index = BlindIndexKey.Of(api.Regions[Residency.Eu].BlindIndexKey!, email);
+        var plan = string.Join("\n", await conn.QueryAsync<string>("explain " + PersonalDataVault.FindByEmailSql, new { index }));
+        Assert.Contains("vault_people_email_index", plan);
+        Assert.DoesNotContain("Seq Scan", plan);
+    }
+
+    [Fact]
+    public async Task Shredding_destroys_the_data_key_so_fields_restored_from_an_old_backup_cannot_be_read()
+    {
+        var cache = new DataKeyCache();
+        var vault = api.VaultServing(Residency.Eu, cache);
+        var email = Email();
+        var person = await vault.CreatePersonAsync("IE");
+        var neighbour = await vault.CreatePersonAsync("IE");
+        await vault.PutAsync(person, new Dictionary<string, string?> { ["email"] = email, ["name"] = "Siobhan", ["street"] = "1 Quay" });
+        await using var db = api.VaultOwner(Residency.Eu);
+        await using var conn = await db.OpenConnectionAsync();
+        // What a backup taken now holds of the person's fields.
+        var backup = (await conn.QueryAsync<(string Name, byte[] Ciphertext)>("select name, ciphertext from vault_fields where person_id = @Id", new { person.Id })).ToList();
+        Assert.Equal(3, backup.Count);
+        Assert.True(cache.TryGet(person.Id, out _));
+
+        Assert.True(await vault.ShredAsync(person));
+
+        Assert.False(cache.TryGet(person.Id, out _));
+        Assert.Null(await vault.GetAsync(person));
+        Assert.Null(await vault.FindByEmailAsync(email));
+        Assert.False(await vault.ShredAsync(person));
+        await Assert.ThrowsAsync<PersonNotFoundException>(() => vault.PutAsync(person, new Dictionary<string, string?> { ["name"] = "again" }));
+        var tombstone = await conn.QuerySingleAsync<(byte[]? WrappedKey, int? KekVersion, byte[]? EmailIndex, DateTime? ShreddedAt)>(
+            "select wrapped_key, kek_version, email_index, shredded_at from vault_people where id = @Id", new { person.Id });
+        Assert.Null(tombstone.WrappedKey);
+        Assert.Null(tombstone.KekVersion);
+        Assert.Null(tombstone.EmailIndex);
+        Assert.NotNull(tombstone.ShreddedAt);
+
+        // The old backup's rows written back: still nothing readable, through the vault or with any key it holds.
+        foreach (var (name, ciphertext) in backup)
+        {
+            await conn.ExecuteAsync("insert into vault_fields (person_id, name, ciphertext) values (@Id, @name, @ciphertext)", new { person.Id, name, ciphertext });
+        }
+        Assert.Null(await vault.GetAsync(person));
+        Assert.Null(await api.VaultServing(Residency.Eu).GetAsync(person));
+        var livingKeys = new List<byte[]>();
+        foreach (var id in await conn.QueryAsync<Guid>("select id from vault_people where wrapped_key is not null and length(wrapped_key) > 1 limit 50"))
+        {
+            livingKeys.Add(await UnwrappedKeyAsync(conn, new PersonRef(id, Residency.Eu)));
+        }
+        Assert.Contains(await UnwrappedKeyAsync(conn, neighbour), livingKeys);
+        foreach (var (name, ciphertext) in backup)
+        {
+            Assert.All(livingKeys, key => Assert.ThrowsAny<CryptographicException>(() => FieldCipher.Decrypt(key, ciphertext, FieldCipher.FieldContext(person.Id, name))));
+        }
+    }
+
+    [Fact]
+    public async Task A_German_lives_in_the_eu_vault_an_American_in_the_us_vault_and_each_API_refuses_the_other_region()
+    {
+        var eu = api.VaultServing(Residency.Eu);
+        var us = api.VaultServing(Residency.Us);
+        var german = await eu.CreatePersonAsync("DE");
+        var american = await us.CreatePersonAsync("US");
+        await eu.PutAsync(german, new Dictionary<string, string?> { ["email"] = Email(), ["name"] = "Greta" });
+        await us.PutAsync(american, new Dictionary<string, string?> { ["email"] = Email(), ["name"] = "Ann" });
+        Assert.Equal(Residency.Eu, german.Region);
+        Assert.Equal(Residency.Us, american.Region);
+
+        await using var euDb = api.VaultOwner(Residency.Eu);
+        await using var usDb = api.VaultOwner(Residency.Us);
+        await using var euConn = await euDb.OpenConnectionAsync();
+        await using var usConn = await usDb.OpenConnectionAsync();
+        const string Rows = "select (select count(*) from vault_people where id = @Id) + (select count(*) from vault_fields where person_id = @Id)";
+        Assert.Equal(3, await euConn.ExecuteScalarAsync<int>(Rows, new { german.Id }));
+        Assert.Equal(0, await usConn.ExecuteScalarAsync<int>(Rows, new { german.Id }));
+        Assert.Equal(3, await usConn.ExecuteScalarAsync<int>(Rows, new { american.Id }));
+        Assert.Equal(0, await euConn.ExecuteScalarAsync<int>(Rows, new { american.Id }));
+        Assert.NotEqual(euConn.Database, usConn.Database);
+
+        // The EU API neither creates nor reads a US person: the problem names the US API.
+        var wrong = await Assert.ThrowsAsync<WrongRegionException>(() => eu.GetAsync(american));
+        Assert.Equal(Residency.Us, wrong.Region);
+        await Assert.ThrowsAsync<WrongRegionException>(() => eu.CreatePersonAsync("US"));
+        await Assert.ThrowsAsync<WrongRegionException>(() => us.ShredAsync(german));
+        Assert.Equal("Greta", (await eu.GetAsync(german))!["name"]);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task The_local_key_files_are_readable_by_the_owner_only()
+    {
+        await api.Vault.CreatePersonAsync("DE");
+        await using var db = api.VaultOwner(Residency.Eu);
+        await using var conn = await db.OpenConnectionAsync();
+        var keyRef = await conn.ExecuteScalarAsync<string>("select key_ref from vault_kek_versions order by version limit 1");
+        var directory = api.Regions[Residency.Eu].Database.Settings.KeyDirectory!;
+        foreach (var file in new[] { Path.Combine(directory, keyRef!), Path.Combine(directory, "vault-eu-blind-index.key") })
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            Assert.Equal(32, new FileInfo(file).Length);
+        }
+    }
+
+    private async Task<byte[]> UnwrappedKeyAsync(Npgsql.NpgsqlConnection conn, PersonRef person)
+    {
+        var (version, wrapped) = await conn.QuerySingleAsync<(int, byte[])>("select kek_version, wrapped_key from vault_people where id = @Id", new { person.Id });
+        var ring = api.Regions[person.Region].Keks;
+        return await ring.UnwrapAsync(await ring.VersionAsync(conn, version), person.Id, wrapped, default);
+    }
+}
