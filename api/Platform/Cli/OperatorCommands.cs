@@ -29,10 +29,18 @@ public static class OperatorCommands
     /// <summary>The deploy step of a production that gives the API only its least-privileged login: the operator
     /// command table migrates first, with Headless__Database__MigrationConnectionString, and this has nothing left to do.</summary>
     private static OperatorCommand Migrate { get; } = new(
-        "migrate", "migrate", "Applies pending migrations as the schema owner (Headless__Database__MigrationConnectionString).", [],
-        async (_, _, output, _, _) =>
+        "migrate", "migrate", "Applies pending migrations as the schema owner (Headless__Database__MigrationConnectionString), and to each personal-data vault whose MigrationConnectionString is set.", [],
+        async (services, _, output, _, ct) =>
         {
             await output.WriteLineAsync($"Schema up to date: {Migrator.All.Count} migrations, the last {Migrator.All[^1].Version}.");
+            foreach (var vault in services.GetRequiredService<Vaults.VaultRegions>().All)
+            {
+                var applied = await vault.Database.MigrateAsync(ct);
+                if (applied.Count > 0)
+                {
+                    await output.WriteLineAsync($"Vault {vault.Region}: {applied.Count} migrations applied.");
+                }
+            }
             return Done;
         });
 

@@ -44,8 +44,9 @@ public sealed record Residency(string Region, IReadOnlyDictionary<string, string
         return new Residency(string.IsNullOrEmpty(own) ? Eu : own, countries, regions);
     }
 
-    /// <summary>What production lacks to run the vaults safely: both vaults' databases over verified TLS and both
-    /// regions' API bases (the wrong-region answer names them), and this region's key-encryption and blind-index keys.</summary>
+    /// <summary>What production lacks to run the vaults safely: this region's vault database over verified TLS (the
+    /// other's too, when given), both regions' API bases (the wrong-region answer names them), and this region's
+    /// key-encryption and blind-index keys.</summary>
     public static IEnumerable<string> ProductionProblems(IConfiguration config)
     {
         var section = config.GetSection(Section);
@@ -58,9 +59,14 @@ public sealed record Residency(string Region, IReadOnlyDictionary<string, string
         {
             var prefix = $"Headless__Residency__Regions__{region}__";
             var regionSection = section.GetSection($"Regions:{region}");
+            // This region's vault is required; the other's only when given (a staff move of a customer between
+            // regions will use it): an API never serves the other region's people from here.
             if (regionSection["ConnectionString"] is not { Length: > 0 } cs || string.IsNullOrWhiteSpace(cs))
             {
-                yield return $"{prefix}ConnectionString: no personal-data vault database for {region}.";
+                if (region == own)
+                {
+                    yield return $"{prefix}ConnectionString: no personal-data vault database for {region}.";
+                }
             }
             else if (!RequiresVerifiedTls(cs))
             {

@@ -141,6 +141,8 @@ module "app" {
   rollback_alarm_names      = local.alarm_names
   test_traffic_header_value = var.test_traffic_header_value
   log_retention_days        = var.log_retention_days
+  residency_region          = var.residency_region
+  region_api_base_urls      = var.region_api_base_urls
 }
 
 module "edge" {

@@ -13,4 +13,6 @@ cost_emails                   = ["finance@shop.example.com", "oncall@shop.exampl
 monthly_budget_usd            = 1800
 activate_cost_allocation_tags = true
 operator_role_arn             = "arn:aws:iam::111111111111:role/headless-operators"
+residency_region              = "eu"
+region_api_base_urls          = { eu = "https://api-eu.shop.example.com", us = "https://api-us.shop.example.com" }
 # image_tag and test_traffic_header_value come from the pipeline (-var / TF_VAR_…).

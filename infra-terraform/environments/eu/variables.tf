@@ -134,3 +134,13 @@ variable "operator_role_arn" {
   type        = string
   description = "IAM role of the operators: OpenSearch's fine-grained master user and the KMS key administrator."
 }
+
+variable "residency_region" {
+  type        = string
+  description = "The personal-data region of this stack's customers: eu or us."
+}
+
+variable "region_api_base_urls" {
+  type        = map(string)
+  description = "Each region's own API base URL (https), keyed eu and us."
+}

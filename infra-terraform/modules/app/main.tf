@@ -32,6 +32,15 @@ locals {
     Headless__ObjectStore__PublicBaseUrl         = "${var.public_base_url}/media"
     Headless__Accounts__PublicBaseUrl            = var.public_base_url
     Headless__Http__KnownNetworks                = var.vpc_cidr_block
+    Headless__Residency__Region                  = var.residency_region
+    Headless__Residency__Regions__eu__ApiBaseUrl = var.region_api_base_urls["eu"]
+    Headless__Residency__Regions__us__ApiBaseUrl = var.region_api_base_urls["us"]
+
+    # This region's personal-data vault: a database of its own on the region's RDS instance; its data keys are
+    # wrapped by the region's KMS key. The API never connects to the other region's vault.
+    "Headless__Residency__Regions__${var.residency_region}__ConnectionString" = "Host=${var.database_host};Port=5432;Database=headless_vault_${var.residency_region};SSL Mode=VerifyFull;Root Certificate=/app/certs/rds-global-bundle.pem"
+    "Headless__Residency__Regions__${var.residency_region}__KmsKeyId"         = var.kms_key_arn
+
     OTEL_EXPORTER_OTLP_ENDPOINT                  = "http://127.0.0.1:4317"
     OTEL_SERVICE_NAME                            = "headless"
   }
@@ -46,6 +55,8 @@ locals {
     Headless__Payments__Stripe__WebhookSecret  = "${aws_secretsmanager_secret.app["stripe"].arn}:webhook_secret::"
     Headless__Email__Smtp__User                = "${aws_secretsmanager_secret.app["smtp"].arn}:user::"
     Headless__Email__Smtp__Password            = "${aws_secretsmanager_secret.app["smtp"].arn}:password::"
+
+    "Headless__Residency__Regions__${var.residency_region}__BlindIndexKey" = "${aws_secretsmanager_secret.app["vault"].arn}:blind_index_key::"
   }
 
   owner_secrets = {
@@ -132,6 +143,7 @@ resource "aws_secretsmanager_secret" "app" {
   for_each = {
     stripe = "Stripe keys: JSON with secret_key, publishable_key, webhook_secret"
     smtp   = "SMTP relay login: JSON with user, password"
+    vault  = "Personal-data vault: JSON with blind_index_key (32 random bytes, base64; never change it)"
   }
 
   name                    = "${var.name}/${each.key}"
@@ -585,6 +597,8 @@ resource "aws_ecs_task_definition" "migrate" {
     command                = ["migrate"]
     environment = [for key, value in merge(local.environment, {
       Headless__Database__MigrationConnectionString = local.environment.Headless__Database__ConnectionString
+
+      "Headless__Residency__Regions__${var.residency_region}__MigrationConnectionString" = local.environment["Headless__Residency__Regions__${var.residency_region}__ConnectionString"]
     }) : { name = key, value = value }]
     secrets     = [for key, value in local.owner_secrets : { name = key, valueFrom = value }]
     mountPoints = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]

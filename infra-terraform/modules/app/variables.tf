@@ -169,3 +169,23 @@ variable "alb_logs_retention_days" {
   description = "Days the load balancer's access logs are kept."
   default     = 90
 }
+
+variable "residency_region" {
+  type        = string
+  description = "The personal-data region this stack serves, eu or us (Headless__Residency__Region): its vault is the database headless_vault_<region> on this region's RDS instance."
+
+  validation {
+    condition     = contains(["eu", "us"], var.residency_region)
+    error_message = "residency_region is eu or us."
+  }
+}
+
+variable "region_api_base_urls" {
+  type        = map(string)
+  description = "The https base URL of each region's own API, keyed eu and us: a request for a customer of the other region is answered with that region's base."
+
+  validation {
+    condition     = alltrue([for r in ["eu", "us"] : startswith(lookup(var.region_api_base_urls, r, ""), "https://")])
+    error_message = "region_api_base_urls needs https URLs for both eu and us."
+  }
+}

@@ -17,14 +17,22 @@ public sealed class VaultStartupTests
         Assert.Equal(1, exit);
         foreach (var setting in new[]
         {
-            "Headless__Residency__Region", "Headless__Residency__Regions__eu__ConnectionString", "Headless__Residency__Regions__us__ConnectionString",
-            "Headless__Residency__Regions__eu__ApiBaseUrl", "Headless__Residency__Regions__us__ApiBaseUrl",
+            "Headless__Residency__Region", "Headless__Residency__Regions__eu__ApiBaseUrl", "Headless__Residency__Regions__us__ApiBaseUrl",
         })
         {
             Assert.Contains(setting, run.Stderr);
         }
         Assert.DoesNotContain("Headless__Database__ConnectionString", run.Stderr);
         Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
+
+        // Once the region is known, its own vault and keys are required; the other region's vault is not.
+        settings["Headless__Residency__Region"] = "us";
+        (exit, run) = await ApiBinary.RunAsync(settings);
+        Assert.Equal(1, exit);
+        Assert.Contains("Headless__Residency__Regions__us__ConnectionString", run.Stderr);
+        Assert.Contains("Headless__Residency__Regions__us__BlindIndexKey", run.Stderr);
+        Assert.DoesNotContain("Headless__Residency__Regions__eu__ConnectionString", run.Stderr);
+        Assert.DoesNotContain("Headless__Residency__Region:", run.Stderr);
     }
 
     [Fact]
