@@ -34,8 +34,8 @@ public sealed class ShopFactory : ApiFactory, IAsyncLifetime
         WidgetsOutputDirectory = Path.Combine(Root, "widgets"),
     };
 
-    public SiteGenerator Generator(ISitePublisher? publisher = null, StorefrontOptions? options = null) =>
-        new(new Headless.Sdk.HeadlessClient(CreateClient()), options ?? Options(), publisher ?? new LocalFolderPublisher(SiteDirectory));
+    public SiteGenerator Generator(ISitePublisher? publisher = null, StorefrontOptions? options = null, TextWriter? log = null) =>
+        new(new Headless.Sdk.HeadlessClient(CreateClient()), options ?? Options(), publisher ?? new LocalFolderPublisher(SiteDirectory), log);
 
     public string File(string path) => System.IO.File.ReadAllText(Path.Combine(SiteDirectory, path));
 
