@@ -95,6 +95,15 @@ public sealed class ShopFactory : ApiFactory, IAsyncLifetime
         }
     }
 
+    /// <summary>Applies whatever the change feed still holds (a write's follow-ups), then waits for the sitemaps and the feed.</summary>
+    public static async Task CaughtUpAsync(SiteGenerator generator)
+    {
+        while (await generator.PollAsync() is not null)
+        {
+        }
+        await generator.CatalogFilesWrittenAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>The listing page (1-based) of each category, with its ancestors, that holds a product.</summary>
     public async Task<HashSet<string>> ListingPagesHoldingAsync(ProductDetail product, int pageSize = 24)
     {
