@@ -40,9 +40,9 @@ public sealed partial class StorefrontBurstTests : IAsyncLifetime
             await release.Task;
         };
         var listed = await _shop.ListAsync();
-        var first = await _shop.ProductAsync(listed[10].Slug);
-        var second = await _shop.ProductAsync(listed[20].Slug);
-        var archived = await _shop.ProductAsync(listed[30].Slug);
+        var first = await _shop.ProductAsync(listed[40].Slug);
+        var second = await _shop.ProductAsync(listed[50].Slug);
+        var archived = await _shop.ProductAsync(listed[60].Slug);
 
         // The first edit's pages are published and its sitemap/feed rewrite starts, and is held there.
         await _shop.RenameAsync(first, "Burst One Apron");
