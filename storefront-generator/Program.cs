@@ -30,6 +30,8 @@ internal static class Cli
                   --s3-bucket NAME      publish to S3 instead (with --s3-region, --s3-prefix, --s3-service-url)
                   --cloudfront ID       invalidate changed pages in this CloudFront distribution after publishing
                   --poll-ms N           change-feed poll interval for watch (default 200)
+                  --metrics-port N      watch serves Prometheus metrics at http://127.0.0.1:N/metrics
+                                        (HEADLESS_STOREFRONT_METRICS_PORT; publish lag, see docs/operations.md)
                   --test-mode           the API takes test payments only: every page says TEST MODE
                                         (also when Headless__Payments__Provider=test is set, as for the API)
                 AWS credentials come from the SDK's usual chain (AWS_ACCESS_KEY_ID, profiles, instance roles).
@@ -103,6 +105,9 @@ internal static class Cli
         };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.Cancel();
 
+        using var metrics = command == "watch" && Option("metrics-port", "HEADLESS_STOREFRONT_METRICS_PORT") is { } metricsPort
+            ? MetricsEndpoint.Serve(int.Parse(metricsPort, System.Globalization.CultureInfo.InvariantCulture))
+            : null;
         Console.Error.WriteLine($"Storefront: reading {api}, publishing to {publisher.Describe}.");
         void Report(BuildReport report)
         {

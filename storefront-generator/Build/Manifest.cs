@@ -27,7 +27,18 @@ public sealed class Manifest
         return manifest;
     }
 
+    private readonly Lock _saving = new();
+
+    /// <summary>Writes the manifest (a page rebuild and the sitemap/feed worker both save it: one at a time).</summary>
     public void Save(string path)
+    {
+        lock (_saving)
+        {
+            SaveNow(path);
+        }
+    }
+
+    private void SaveNow(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var temp = path + ".tmp";

@@ -21,8 +21,8 @@ public sealed record BuildReport(string Kind, int Products, int Rendered, int Ht
 /// <summary>
 /// The pipeline: catalog in (through the API), pages out, published only where their content hash changed.
 /// A full build renders everything; <see cref="ApplyAsync"/> re-renders only what a set of change-feed
-/// events touches (the product page, the listing pages it sits on or shifted, home, sitemaps, feed) and
-/// removes pages of products no longer for sale.
+/// events touches (the product page, the listing pages it sits on or shifted, home) and removes pages of
+/// products no longer for sale; the sitemaps and the feed follow on a worker of their own, behind the pages.
 /// </summary>
 public sealed class SiteGenerator
 {
@@ -72,6 +72,7 @@ public sealed class SiteGenerator
 
     private async Task<BuildReport> FullBuildAsync(string kind, CancellationToken ct)
     {
+        await DrainCatalogFilesAsync();
         var watch = Stopwatch.StartNew();
         // The feed position first: whatever changes while we read the catalog is applied again afterwards.
         var (_, cursor) = await _reader.ChangesAsync(_manifest.FeedCursor, ct);
@@ -272,7 +273,7 @@ public sealed class SiteGenerator
             }
         }
         files.Add(renderer.Home(_listings));
-        // Pages first, published at once; the catalog-wide files after them.
+        // Pages only: the sitemaps and the feed follow behind, so a page never waits for them.
         await run.EmitAsync(files, _publisher, ct, isHtml: true);
         var deleted = toDelete.Where(_manifest.Files.ContainsKey).Order(StringComparer.Ordinal).ToList();
         await _publisher.DeleteAsync(deleted, ct);
@@ -280,19 +281,129 @@ public sealed class SiteGenerator
         {
             _manifest.Files.TryRemove(path, out _);
         }
-        var sitemaps = renderer.Sitemaps(_listings.ToDictionary(l => l.Key, l => l.Value.Count)).ToList();
-        await run.EmitAsync([.. sitemaps, renderer.Feed()], _publisher, ct);
+        var written = run.Written.Order(StringComparer.Ordinal).ToList();
+        await _publisher.CompleteAsync([.. written, .. deleted], ct);
+        var published = DateTimeOffset.UtcNow;
+        foreach (var change in changes.Where(c => c.EntityType == "product"))
+        {
+            Metrics.Published(change.OccurredAt, published);
+        }
+        QueueCatalogFiles(renderer, catalog);
+        return new BuildReport($"rebuild after {changes.Count} change(s)", catalog.Products.Count, run.Rendered, run.HtmlPages, written, deleted, watch.Elapsed);
+    }
+
+    // ---- sitemaps and feed, behind the pages -----------------------------------------------------------
+
+    /// <summary>
+    /// The catalog's state for the sitemaps and the feed, taken under the gate. Rewriting them at 100,000 products
+    /// takes seconds (the feed has an item per variant), longer than an edit may wait, so they are rewritten on a
+    /// worker of their own while the next changes' pages are published. Snapshots coalesce: a burst of edits
+    /// leads to one rewrite after the running one, from the newest catalog, not one per edit.
+    /// </summary>
+    private sealed record CatalogFilesSnapshot(SiteRenderer Renderer, ProductDetail[] Products, Dictionary<Guid, int> ListingSizes);
+
+    private readonly Lock _catalogFilesLock = new();
+    private CatalogFilesSnapshot? _pendingCatalogFiles;
+    private bool _catalogFilesRunning;
+    private Task _catalogFilesWorker = Task.CompletedTask;
+
+    /// <summary>Runs before each rewrite of the sitemaps and the feed (a test holds it to prove pages do not wait).</summary>
+    internal Func<Task>? BeforeCatalogFiles { get; set; }
+
+    /// <summary>Reports each background rewrite of the sitemaps and the feed (watch prints them).</summary>
+    public Action<BuildReport>? CatalogFilesReport { get; set; }
+
+    /// <summary>The publish lag and the background rewrites, for the generator's /metrics.</summary>
+    public StorefrontMetrics Metrics { get; } = new();
+
+    private void QueueCatalogFiles(SiteRenderer renderer, CatalogSnapshot catalog)
+    {
+        // A reference copy (milliseconds at 100,000 products); the id-order sort happens on the worker.
+        var snapshot = new CatalogFilesSnapshot(renderer, [.. catalog.Products.Values], _listings.ToDictionary(l => l.Key, l => l.Value.Count));
+        lock (_catalogFilesLock)
+        {
+            _pendingCatalogFiles = snapshot;
+            // The flag, not the task's state: a worker that found nothing more to do ends under the lock.
+            if (!_catalogFilesRunning)
+            {
+                _catalogFilesRunning = true;
+                _catalogFilesWorker = Task.Run(CatalogFilesLoopAsync);
+            }
+        }
+    }
+
+    /// <summary>Completes when the sitemaps and the feed show every change applied so far.</summary>
+    public Task CatalogFilesWrittenAsync()
+    {
+        lock (_catalogFilesLock)
+        {
+            return _catalogFilesWorker;
+        }
+    }
+
+    private async Task CatalogFilesLoopAsync()
+    {
+        while (true)
+        {
+            CatalogFilesSnapshot? snapshot;
+            lock (_catalogFilesLock)
+            {
+                snapshot = _pendingCatalogFiles;
+                _pendingCatalogFiles = null;
+                if (snapshot is null)
+                {
+                    _catalogFilesRunning = false;
+                    return;
+                }
+            }
+            try
+            {
+                if (BeforeCatalogFiles is { } hold)
+                {
+                    await hold();
+                }
+                CatalogFilesReport?.Invoke(await WriteCatalogFilesAsync(snapshot));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException or Amazon.Runtime.AmazonServiceException)
+            {
+                // The manifest keeps the old hashes, so the next rewrite (or full build) writes them again.
+                _log.WriteLine($"sitemaps and feed: {e.Message} (written again with the next change)");
+            }
+        }
+    }
+
+    private async Task<BuildReport> WriteCatalogFilesAsync(CatalogFilesSnapshot snapshot)
+    {
+        var watch = Stopwatch.StartNew();
+        var byId = snapshot.Products;
+        Array.Sort(byId, (a, b) => a.Id.CompareTo(b.Id));
+        var run = new Run(_manifest.Files, incremental: true);
+        var sitemaps = snapshot.Renderer.Sitemaps(snapshot.ListingSizes, byId).ToList();
+        await run.EmitAsync([.. sitemaps, snapshot.Renderer.Feed(byId)], _publisher, CancellationToken.None);
         // Sitemap files beyond the new last one.
-        var staleSitemaps = _manifest.Files.Keys.Where(k => k.StartsWith("sitemap-", StringComparison.Ordinal) && sitemaps.All(s => s.Path != k)).ToList();
-        await _publisher.DeleteAsync(staleSitemaps, ct);
-        foreach (var path in staleSitemaps)
+        var stale = _manifest.Files.Keys.Where(k => k.StartsWith("sitemap-", StringComparison.Ordinal) && sitemaps.All(s => s.Path != k)).Order(StringComparer.Ordinal).ToList();
+        await _publisher.DeleteAsync(stale, CancellationToken.None);
+        foreach (var path in stale)
         {
             _manifest.Files.TryRemove(path, out _);
         }
-        deleted.AddRange(staleSitemaps);
         var written = run.Written.Order(StringComparer.Ordinal).ToList();
-        await _publisher.CompleteAsync([.. written, .. deleted], ct);
-        return new BuildReport($"rebuild after {changes.Count} change(s)", catalog.Products.Count, run.Rendered, run.HtmlPages, written, deleted, watch.Elapsed);
+        await _publisher.CompleteAsync([.. written, .. stale], CancellationToken.None);
+        _manifest.Save(_options.ManifestPath);
+        Metrics.CatalogFilesRewritten(watch.Elapsed);
+        return new BuildReport("sitemaps and feed", byId.Length, run.Rendered, 0, written, stale, watch.Elapsed);
+    }
+
+    /// <summary>Waits for a rewrite in progress and drops a queued one: a full build is about to write them all.</summary>
+    private async Task DrainCatalogFilesAsync()
+    {
+        Task worker;
+        lock (_catalogFilesLock)
+        {
+            _pendingCatalogFiles = null;
+            worker = _catalogFilesWorker;
+        }
+        await worker;
     }
 
     // ---- watch ---------------------------------------------------------------------------------------
@@ -301,6 +412,7 @@ public sealed class SiteGenerator
     /// reported and retried from the same feed position.</summary>
     public async Task WatchAsync(Action<BuildReport> report, CancellationToken ct)
     {
+        CatalogFilesReport ??= report;
         report(await BuildAsync(ct));
         while (!ct.IsCancellationRequested)
         {
@@ -328,6 +440,7 @@ public sealed class SiteGenerator
                 break;
             }
         }
+        await CatalogFilesWrittenAsync();
     }
 
     /// <summary>One build's bookkeeping: the new manifest entries, what was written, counts.</summary>

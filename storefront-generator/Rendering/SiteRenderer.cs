@@ -219,7 +219,11 @@ public sealed class SiteRenderer
         return hash;
     }
 
-    private CardVm Card(ProductDetail p)
+    /// <summary>Listing cards loaded at once: the first row on a phone (two columns), where the first card's image
+    /// is the page's largest paint; the rest are lazy. Only the first is fetched with high priority.</summary>
+    public const int EagerCards = 2;
+
+    private CardVm Card(ProductDetail p, int position = int.MaxValue)
     {
         var prices = p.Variants.Where(v => v.Status == "active").Select(v => v.Price).ToList();
         var min = prices.Count == 0 ? null : prices.MinBy(m => m.Amount);
@@ -229,7 +233,7 @@ public sealed class SiteRenderer
             Title = p.Title,
             Price = min is null ? "" : (prices.Any(m => m.Amount != min.Amount) ? "From " : "") + MoneyText.Format(min.Amount, min.Currency),
             InStock = p.InStock,
-            Image = Image(p.Slug, p.Images.FirstOrDefault(), p.Title, 0, 320, lazy: true, CardSizes),
+            Image = Image(p.Slug, p.Images.FirstOrDefault(), p.Title, 0, 320, lazy: position >= EagerCards, CardSizes, priority: position == 0),
         };
     }
 
@@ -260,7 +264,7 @@ public sealed class SiteRenderer
                 Description = category.Description,
                 Breadcrumbs = crumbs,
                 Subcategories = subcategories,
-                Products = slice.Select(Card).ToList(),
+                Products = slice.Select((p, i) => Card(p, i)).ToList(),
                 Total = products.Count,
                 PageNumber = n,
                 PageCount = pages,
@@ -334,8 +338,8 @@ public sealed class SiteRenderer
         var model = new HomeVm
         {
             Categories = _catalog.Roots.Select(c => new CategoryTileVm(c.Name, c.Url, Summary(c.Description), listings.TryGetValue(c.Id, out var l) ? l.Count : 0)).ToList(),
-            Featured = featured.Select(Card).ToList(),
-            Newest = newest.Select(Card).ToList(),
+            Featured = featured.Select(p => Card(p)).ToList(),
+            Newest = newest.Select(p => Card(p)).ToList(),
         };
         var page = new PageVm
         {
@@ -420,7 +424,11 @@ public sealed class SiteRenderer
 
     /// <summary>sitemap.xml is an index of sitemap-N.xml files: the static pages and categories, then products
     /// in id order (new products land in the last file), <see cref="StorefrontOptions.SitemapChunk"/> URLs each.</summary>
-    public IEnumerable<RenderedFile> Sitemaps(Dictionary<Guid, int> listingSizes)
+    public IEnumerable<RenderedFile> Sitemaps(Dictionary<Guid, int> listingSizes) =>
+        Sitemaps(listingSizes, [.. _catalog.Products.Values.OrderBy(p => p.Id)]);
+
+    /// <summary>The sitemaps of a given set of products (in id order): a snapshot taken while the catalog moves on.</summary>
+    public IEnumerable<RenderedFile> Sitemaps(Dictionary<Guid, int> listingSizes, IReadOnlyList<ProductDetail> productsById)
     {
         var urls = new List<(string Url, DateTimeOffset? LastMod)> { ("/", null), ("/search/", null) };
         foreach (var c in _catalog.Categories.Values.OrderBy(c => c.Slug, StringComparer.Ordinal))
@@ -431,7 +439,7 @@ public sealed class SiteRenderer
                 urls.Add((SitePaths.UrlOf(SitePaths.Category(c.Slug, n)), null));
             }
         }
-        urls.AddRange(_catalog.Products.Values.OrderBy(p => p.Id).Select(p => ($"/products/{p.Slug}/", (DateTimeOffset?)p.UpdatedAt)));
+        urls.AddRange(productsById.Select(p => ($"/products/{p.Slug}/", (DateTimeOffset?)p.UpdatedAt)));
         var files = new List<string>();
         for (var i = 0; i * _options.SitemapChunk < urls.Count; i++)
         {
@@ -467,7 +475,10 @@ public sealed class SiteRenderer
     }
 
     /// <summary>The product feed (RSS 2.0 with Google Merchant Center's g: fields), one item per variant.</summary>
-    public RenderedFile Feed()
+    public RenderedFile Feed() => Feed([.. _catalog.Products.Values.OrderBy(p => p.Id)]);
+
+    /// <summary>The feed of a given set of products (in id order).</summary>
+    public RenderedFile Feed(IReadOnlyList<ProductDetail> productsById)
     {
         const string g = "http://base.google.com/ns/1.0";
         return new RenderedFile("feed.xml", Xml(w =>
@@ -479,7 +490,7 @@ public sealed class SiteRenderer
             w.WriteElementString("title", _options.ShopName);
             w.WriteElementString("link", BaseUrl + "/");
             w.WriteElementString("description", $"Products of {_options.ShopName}");
-            foreach (var p in _catalog.Products.Values.OrderBy(p => p.Id))
+            foreach (var p in productsById)
             {
                 var image = p.Images.FirstOrDefault()?.Url;
                 // The same for every variant of the product: made once.

@@ -34,8 +34,8 @@ public sealed class ShopFactory : ApiFactory, IAsyncLifetime
         WidgetsOutputDirectory = Path.Combine(Root, "widgets"),
     };
 
-    public SiteGenerator Generator(ISitePublisher? publisher = null, StorefrontOptions? options = null) =>
-        new(new Headless.Sdk.HeadlessClient(CreateClient()), options ?? Options(), publisher ?? new LocalFolderPublisher(SiteDirectory));
+    public SiteGenerator Generator(ISitePublisher? publisher = null, StorefrontOptions? options = null, TextWriter? log = null) =>
+        new(new Headless.Sdk.HeadlessClient(CreateClient()), options ?? Options(), publisher ?? new LocalFolderPublisher(SiteDirectory), log);
 
     public string File(string path) => System.IO.File.ReadAllText(Path.Combine(SiteDirectory, path));
 
@@ -93,6 +93,15 @@ public sealed class ShopFactory : ApiFactory, IAsyncLifetime
             Assert.True(deadline.Elapsed < timeout, $"The change feed showed no change within {timeout.TotalSeconds:0.#} s.");
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Applies whatever the change feed still holds (a write's follow-ups), then waits for the sitemaps and the feed.</summary>
+    public static async Task CaughtUpAsync(SiteGenerator generator)
+    {
+        while (await generator.PollAsync() is not null)
+        {
+        }
+        await generator.CatalogFilesWrittenAsync().WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     /// <summary>The listing page (1-based) of each category, with its ancestors, that holds a product.</summary>
