@@ -13,6 +13,7 @@ public sealed partial class AlertRulesTests
     [
         "HeadlessHighErrorRatio", "HeadlessHighLatencyP99", "HeadlessCheckoutFailureRatio", "HeadlessPaymentProviderErrors",
         "HeadlessOutboxLag", "HeadlessOutboxDeadLetters", "HeadlessDatabasePoolSaturation", "HeadlessReplicaLag", "HeadlessDiskFilling",
+        "HeadlessStorefrontPublishLag",
     ];
 
     private static string Folder => Path.Combine(RepoPaths.Root, "ops", "prometheus");
