@@ -33,6 +33,7 @@ import { Alert, Box, Button, Dialog, DialogActions, DialogContent, DialogTitle, 
 import BadgeIcon from "@mui/icons-material/Badge";
 import KeyIcon from "@mui/icons-material/VpnKey";
 import { api } from "../data/http";
+import { ConfirmButton } from "../layout/ConfirmButton";
 import { toHttpError } from "../data/index";
 import { useSaveErrorHandler } from "../data/saveErrors";
 
@@ -41,44 +42,6 @@ const staffRoleChoices = [
   { id: "staff", name: "Staff (catalog, orders, pricing)" },
   { id: "admin", name: "Admin (also people, keys and customer data)" },
 ];
-
-function ConfirmButton(props: { label: string; title: string; text: string; confirm: string; onConfirm: () => Promise<void> }) {
-  const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const id = `confirm-${props.title.replace(/\W+/g, "-").toLowerCase()}`;
-  return (
-    <>
-      <Button size="small" color="error" onClick={(e) => { e.stopPropagation(); setOpen(true); }}>
-        {props.label}
-      </Button>
-      <Dialog open={open} onClose={() => setOpen(false)} aria-labelledby={id} onClick={(e) => e.stopPropagation()}>
-        <DialogTitle id={id}>{props.title}</DialogTitle>
-        <DialogContent>
-          <Typography>{props.text}</Typography>
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => setOpen(false)}>Close</Button>
-          <Button
-            color="error"
-            variant="contained"
-            disabled={busy}
-            onClick={async () => {
-              setBusy(true);
-              try {
-                await props.onConfirm();
-                setOpen(false);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            {props.confirm}
-          </Button>
-        </DialogActions>
-      </Dialog>
-    </>
-  );
-}
 
 function RevokeStaffButton() {
   const user = useRecordContext<any>();

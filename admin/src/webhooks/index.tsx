@@ -33,51 +33,13 @@ import {
 import { Link, useParams } from "react-router";
 import { Alert, Box, Button, Chip, Dialog, DialogActions, DialogContent, DialogTitle, Stack, TextField as MuiTextField, Typography } from "@mui/material";
 import WebhookIcon from "@mui/icons-material/Webhook";
+import { ConfirmButton } from "../layout/ConfirmButton";
 import { toHttpError } from "../data/index";
 import { useSaveErrorHandler } from "../data/saveErrors";
 import { redeliverFailedSince, retryDelivery, rotateSecret, webhookEventTypes } from "./handlers";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const eventChoices = webhookEventTypes.map((t) => ({ id: t, name: t }));
-
-function ConfirmButton(props: { label: string; title: string; text: string; confirm: string; color?: "error" | "primary"; onConfirm: () => Promise<void> }) {
-  const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const id = `confirm-${props.title.replace(/\W+/g, "-").toLowerCase()}`;
-  const color = props.color ?? "error";
-  return (
-    <>
-      <Button size="small" color={color} onClick={(e) => { e.stopPropagation(); setOpen(true); }}>
-        {props.label}
-      </Button>
-      <Dialog open={open} onClose={() => setOpen(false)} aria-labelledby={id} onClick={(e) => e.stopPropagation()}>
-        <DialogTitle id={id}>{props.title}</DialogTitle>
-        <DialogContent>
-          <Typography>{props.text}</Typography>
-        </DialogContent>
-        <DialogActions>
-          <Button onClick={() => setOpen(false)}>Close</Button>
-          <Button
-            color={color}
-            variant="contained"
-            disabled={busy}
-            onClick={async () => {
-              setBusy(true);
-              try {
-                await props.onConfirm();
-                setOpen(false);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            {props.confirm}
-          </Button>
-        </DialogActions>
-      </Dialog>
-    </>
-  );
-}
 
 /** The secret, this once: a warning, a read-only field and a copy button. */
 function ShownOnceSecret(props: { secret: string; what: string }) {

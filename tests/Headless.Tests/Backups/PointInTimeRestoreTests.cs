@@ -113,15 +113,7 @@ public sealed class BackupCluster : IAsyncLifetime
         {
             return;
         }
-        if (File.Exists(Path.Combine(_directory, "superuser-password")))
-        {
-            // A run that was killed may have left it running.
-            await (await LocalPostgres.StartAsync(_directory, Port, null, TextWriter.Null)).StopAsync();
-        }
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        await StartAfreshAsync(_directory);
         var repository = BackupRepository.Folder(Path.Combine(_directory, "backups"));
         Backups = new ClusterBackups(_directory, Port, repository, TextWriter.Null);
         _pg = await LocalPostgres.StartAsync(_directory, Port, null, TextWriter.Null, default, Backups.Tool);
@@ -131,6 +123,34 @@ public sealed class BackupCluster : IAsyncLifetime
         while (await ScalarAsync<DateTime>("select clock_timestamp()") < backup.RestorableFrom.UtcDateTime)
         {
             await ScalarAsync<DateTime>("select clock_timestamp() from pg_sleep(0.05)");
+        }
+    }
+
+    /// <summary>Removes what an earlier run left in <paramref name="directory"/>, killing its server first if it still
+    /// runs (a run that was killed may have left it running). Not started and stopped: a clean stop waits for its
+    /// last WAL segment to be archived, and an earlier run's repository (an S3 server of that run) may be gone.</summary>
+    public static async Task StartAfreshAsync(string directory)
+    {
+        var pidFile = Path.Combine(directory, "data", "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid))
+        {
+            try
+            {
+                using var server = System.Diagnostics.Process.GetProcessById(pid);
+                if (server.ProcessName == "postgres")
+                {
+                    server.Kill(entireProcessTree: true);
+                    await server.WaitForExitAsync();
+                }
+            }
+            catch (ArgumentException)
+            {
+                // Not running any more.
+            }
+        }
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
         }
     }
 

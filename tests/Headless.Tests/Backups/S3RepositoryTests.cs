@@ -36,14 +36,7 @@ public sealed class S3RepositoryTests : IAsyncLifetime
         {
             return;
         }
-        if (File.Exists(Path.Combine(_directory, "superuser-password")))
-        {
-            await (await LocalPostgres.StartAsync(_directory, Port, null, TextWriter.Null)).StopAsync();
-        }
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        await BackupCluster.StartAfreshAsync(_directory);
         Directory.CreateDirectory(ObjectsDirectory);
         var (key, cert) = WriteSelfSignedCertificate(_directory);
         _s3 = await NodeTool.StartAsync("tests/tools/s3rver.mjs", "0", ObjectsDirectory, Bucket, key, cert);
