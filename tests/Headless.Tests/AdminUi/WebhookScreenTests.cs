@@ -18,7 +18,7 @@ public sealed class WebhookScreenTests(AdminBrowser admin)
     [Fact]
     public async Task Subscribe_see_the_secret_once_watch_deliveries_and_retry_a_held_back_one()
     {
-        await using var receiver = await GatedReceiver.StartAsync(56402);
+        await using var receiver = await GatedReceiver.StartAsync(26402);
         var errors = new List<string>();
         var staff = await admin.StaffAsync();
         var page = await admin.NewPageAsync(errors);
@@ -96,18 +96,18 @@ public sealed class WebhookScreenTests(AdminBrowser admin)
     public async Task A_stale_edit_says_reload_rotation_shows_the_new_secret_once_and_delete_asks_first()
     {
         var api = admin.Admin();
-        var created = await api.CreateWebhookEndpointAsync("http://127.0.0.1:56403/hook", "order.paid");
+        var created = await api.CreateWebhookEndpointAsync("http://127.0.0.1:26403/hook", "order.paid");
         var id = created.Endpoint.Id;
         var staff = await admin.StaffAsync();
         var page = await admin.NewPageAsync();
         await admin.SignInAsync(page, staff);
         await page.GotoAsync($"/admin/webhook-endpoints/{id}");
-        await Assertions.Expect(page.GetByLabel("URL")).ToHaveValueAsync("http://127.0.0.1:56403/hook");
+        await Assertions.Expect(page.GetByLabel("URL")).ToHaveValueAsync("http://127.0.0.1:26403/hook");
 
         // A colleague saves first: this form's version is stale, and the 412 says what to do.
         var put = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/admin/webhook-endpoints/{id}")
         {
-            Content = JsonContent.Create(new UpdateWebhookEndpointRequest("http://127.0.0.1:56403/hook", "changed elsewhere", ["order.paid"], true), options: Http.Json),
+            Content = JsonContent.Create(new UpdateWebhookEndpointRequest("http://127.0.0.1:26403/hook", "changed elsewhere", ["order.paid"], true), options: Http.Json),
         };
         put.Headers.TryAddWithoutValidation("If-Match", AdminIfMatch.ETag(created.Endpoint.Version));
         Assert.Equal(HttpStatusCode.OK, (await api.SendAsync(put)).StatusCode);
@@ -130,7 +130,7 @@ public sealed class WebhookScreenTests(AdminBrowser admin)
 
         // Delete asks first.
         await page.GotoAsync("/admin/webhook-endpoints");
-        var row = page.Locator(".RaDatagrid-tbody tr").Filter(new() { HasText = "127.0.0.1:56403" });
+        var row = page.Locator(".RaDatagrid-tbody tr").Filter(new() { HasText = "127.0.0.1:26403" });
         await row.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
         await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Delete endpoint" }).ClickAsync();
         await Assertions.Expect(page.GetByText("Webhook endpoint deleted.")).ToBeVisibleAsync();

@@ -9,7 +9,7 @@ namespace Headless.Tests.Backups;
 
 /// <summary>
 /// Real pgBackRest on a real private cluster of its own (<c>.data/test-backup-pg-PORT</c>, port
-/// HEADLESS_TEST_BACKUP_PG_PORT or 54359), archiving its WAL to a folder repository: one full backup, then
+/// HEADLESS_TEST_BACKUP_PG_PORT or 24359), archiving its WAL to a folder repository: one full backup, then
 /// restores to a noted time and to latest, and the refusals that must leave the cluster alone.
 /// </summary>
 [Collection(BackupCluster.Name)]
@@ -99,7 +99,7 @@ public sealed class BackupCluster : IAsyncLifetime
 {
     public const string Name = "pgBackRest cluster";
 
-    private static readonly int Port = int.Parse(Environment.GetEnvironmentVariable("HEADLESS_TEST_BACKUP_PG_PORT") ?? "54359", CultureInfo.InvariantCulture);
+    private static readonly int Port = int.Parse(Environment.GetEnvironmentVariable("HEADLESS_TEST_BACKUP_PG_PORT") ?? "24359", CultureInfo.InvariantCulture);
     private readonly string _directory = Path.Combine(RepoPaths.Data, $"test-backup-pg-{Port}");
     private LocalPostgres? _pg;
 

@@ -15,13 +15,13 @@ namespace Headless.Tests.Backups;
 /// The production repository type: pgBackRest archiving WAL to and backing up into S3, here a real
 /// S3-compatible server (npm s3rver on 127.0.0.1 over HTTPS, since pgBackRest speaks to S3 only over TLS),
 /// then a restore to latest read back from it. A cluster of its own (<c>.data/test-backup-s3-pg-PORT</c>, port
-/// HEADLESS_TEST_BACKUP_S3_PG_PORT or 54358). The certificate is self-signed and made here, so TLS
+/// HEADLESS_TEST_BACKUP_S3_PG_PORT or 24358). The certificate is self-signed and made here, so TLS
 /// verification is off for this repository (<c>S3VerifyTls=false</c>); AWS's S3 is verified.
 /// </summary>
 public sealed class S3RepositoryTests : IAsyncLifetime
 {
     private const string Bucket = "headless-backups";
-    private static readonly int Port = int.Parse(Environment.GetEnvironmentVariable("HEADLESS_TEST_BACKUP_S3_PG_PORT") ?? "54358", CultureInfo.InvariantCulture);
+    private static readonly int Port = int.Parse(Environment.GetEnvironmentVariable("HEADLESS_TEST_BACKUP_S3_PG_PORT") ?? "24358", CultureInfo.InvariantCulture);
     private readonly string _directory = Path.Combine(RepoPaths.Data, $"test-backup-s3-pg-{Port}");
     private NodeTool? _s3;
     private LocalPostgres? _pg;

@@ -22,7 +22,7 @@ public sealed class ClusterFactAttribute : FactAttribute
 /// The real scale-out topology, started once for the class by the same code as `./build.sh cluster`:
 /// PostgreSQL primary + streaming hot standby, one worker and three web API processes (the built
 /// Headless.Api.dll), HAProxy in front, mail to a real SMTP server. Everything under a temporary folder,
-/// on ports 56450–56499.
+/// on ports 26450–26499.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
@@ -43,7 +43,7 @@ public sealed class ClusterFixture : IAsyncLifetime
         var configuration = AppContext.BaseDirectory.Contains("/bin/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
         Topology = await ClusterTopology.StartAsync(new ClusterOptions(
             Directory: Root,
-            BasePort: 56450,
+            BasePort: 26450,
             WebInstances: 3,
             ApiDll: Path.Combine(RepoPaths.Root, "api", "bin", configuration, "net10.0", "Headless.Api.dll"),
             HaproxyTemplate: Path.Combine(RepoPaths.Root, "ops", "haproxy", "haproxy.cfg"))

@@ -124,7 +124,7 @@ public sealed class PublishedImageTests(PublishedApi published) : IClassFixture<
 /// </summary>
 public sealed class PublishedApi : IAsyncLifetime
 {
-    private static int _nextPort = 56600;
+    private static int _nextPort = 26600;
     private readonly string _root = Path.Combine(Path.GetTempPath(), $"headless-published-{Guid.NewGuid():N}");
 
     public string Folder => Path.Combine(_root, "app");
@@ -137,13 +137,13 @@ public sealed class PublishedApi : IAsyncLifetime
         return path;
     }
 
-    /// <summary>A free port from this work's range (56600–56699).</summary>
+    /// <summary>A free port from this work's range (26600–26699).</summary>
     public static int PortFromOurRange()
     {
         while (true)
         {
             var port = Interlocked.Increment(ref _nextPort);
-            Assert.True(port < 56700, "no free port left in 56600-56699");
+            Assert.True(port < 26700, "no free port left in 26600-26699");
             try
             {
                 using var listener = new TcpListener(IPAddress.Loopback, port);

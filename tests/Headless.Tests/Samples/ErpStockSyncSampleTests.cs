@@ -10,11 +10,11 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Headless.Tests.Samples;
 
-/// <summary>The API on Kestrel at a real port of this session's range (56500-56599), for samples that call it
+/// <summary>The API on Kestrel at a real port of this session's range (26500-26599), for samples that call it
 /// over HTTP the way a third party's program does.</summary>
 public sealed class LiveApi : ApiFactory, IAsyncLifetime
 {
-    public LiveApi() => UseKestrel(56510);
+    public LiveApi() => UseKestrel(26510);
 
     /// <summary>http://127.0.0.1:port, no trailing slash.</summary>
     public string BaseUrl { get; private set; } = "";

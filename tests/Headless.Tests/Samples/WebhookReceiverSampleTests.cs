@@ -84,7 +84,7 @@ public sealed class NodeReceiverSample : IAsyncDisposable
 /// <summary>samples/webhook-receiver-node receiving real deliveries from an endpoint made through the admin API.</summary>
 public sealed class WebhookReceiverSampleTests(ApiFactory api) : IClassFixture<ApiFactory>
 {
-    private const int Port = 56521;
+    private const int Port = 26521;
 
     [Fact]
     public async Task The_node_sample_accepts_real_signed_deliveries_and_refuses_a_tampered_one()
@@ -152,7 +152,7 @@ public sealed class WebhookReceiverSampleTests(ApiFactory api) : IClassFixture<A
             UseShellExecute = false,
         };
         start.Environment.Remove("WEBHOOK_SECRET");
-        start.Environment["PORT"] = "56522";
+        start.Environment["PORT"] = "26522";
         using var node = Process.Start(start)!;
         var errors = await node.StandardError.ReadToEndAsync();
         await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));

@@ -107,7 +107,7 @@ public sealed partial class StorefrontBurstTests : IAsyncLifetime
             }
         });
         listener.Start();
-        using var endpoint = MetricsEndpoint.Serve(56311);
+        using var endpoint = MetricsEndpoint.Serve(26311);
 
         await generator.BuildAsync();
         Assert.Empty(lags);
@@ -123,7 +123,7 @@ public sealed partial class StorefrontBurstTests : IAsyncLifetime
             Assert.All(lags, lag => Assert.InRange(lag, 0, waited + 1));
         }
         using var http = new HttpClient();
-        var scrape = await http.GetStringAsync("http://127.0.0.1:56311/metrics");
+        var scrape = await http.GetStringAsync("http://127.0.0.1:26311/metrics");
         var count = Regex.Match(scrape, @"^headless_storefront_publish_lag_seconds_count(\{[^}]*\})? (?<n>\d+)", RegexOptions.Multiline);
         Assert.True(count.Success, scrape);
         Assert.True(int.Parse(count.Groups["n"].Value, CultureInfo.InvariantCulture) >= 1, scrape);

@@ -13,7 +13,7 @@ namespace Headless.Tests.Vaults;
 /// pipeline, /health/ready says Degraded (still 200), and browsing the catalog goes on.</summary>
 public sealed class VaultOutageTests(VaultApiFactory api) : IClassFixture<VaultApiFactory>
 {
-    private const int VaultPort = 56810;
+    private const int VaultPort = 26810;
 
     [Fact]
     public async Task A_stopped_vault_answers_503_with_Retry_After_and_ready_reports_it_degraded_while_browsing_works()

@@ -10,7 +10,7 @@ public sealed class WebhookCrashTests(ApiFactory db) : IClassFixture<ApiFactory>
     [Fact]
     public async Task Killing_the_sender_mid_delivery_loses_nothing_and_the_duplicate_keeps_its_webhook_id()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(56708);
+        await using var receiver = await WebhookReceiver.StartAsync(26708);
         Guid endpointId;
         string secret;
         await using (var first = new WebhookHost(db))

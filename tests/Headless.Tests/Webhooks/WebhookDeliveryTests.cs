@@ -22,7 +22,7 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
     [Fact]
     public async Task Every_delivery_is_signed_to_the_standard_and_verified_by_the_npm_package()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(56701);
+        await using var receiver = await WebhookReceiver.StartAsync(26701);
         var admin = api.Admin();
         var created = await admin.CreateWebhookEndpointAsync(receiver.Url, "product.created", "order.shipped");
         await receiver.SetAsync([created.Secret]);
@@ -67,7 +67,7 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
     public async Task A_receiver_that_was_down_gets_everything_once_back_in_event_order_per_resource()
     {
         var admin = api.Admin();
-        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:56702/hook", "order.paid", "order.refunded");
+        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:26702/hook", "order.paid", "order.refunded");
         var (a, b) = (Resource(), Resource());
         await api.Db.EmitAsync("order.paid", "order", a);
         await api.Db.EmitAsync("order.paid", "order", b);
@@ -83,7 +83,7 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
         Assert.All(waiting.Items.Where(d => d.Attempts > 0), d => Assert.StartsWith("connection:", d.LastError));
         Assert.Equal(3, waiting.Items.Count(d => d.Attempts == 0));
 
-        await using var receiver = await WebhookReceiver.StartAsync(56702);
+        await using var receiver = await WebhookReceiver.StartAsync(26702);
         await receiver.SetAsync([created.Secret]);
         await api.Db.MakeDueAsync(created.Endpoint.Id);
 
@@ -102,7 +102,7 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
     [Fact]
     public async Task A_410_disables_the_endpoint_and_enabling_and_redelivering_sends_the_same_webhook_id()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(56703);
+        await using var receiver = await WebhookReceiver.StartAsync(26703);
         var admin = api.Admin();
         var created = await admin.CreateWebhookEndpointAsync(receiver.Url, "order.paid");
         await receiver.SetAsync([created.Secret], status: 410);
@@ -147,7 +147,7 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
     [Fact]
     public async Task Retry_after_of_a_429_sets_the_next_attempt_and_a_503_without_it_follows_the_schedule()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(56704);
+        await using var receiver = await WebhookReceiver.StartAsync(26704);
         var admin = api.Admin();
         var created = await admin.CreateWebhookEndpointAsync(receiver.Url, "order.paid");
         await receiver.SetAsync([created.Secret], status: 429, retryAfter: "120");
@@ -175,7 +175,7 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
     [Fact]
     public async Task During_a_rotation_both_secrets_verify_and_after_the_overlap_only_the_new_one()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(56705);
+        await using var receiver = await WebhookReceiver.StartAsync(26705);
         var admin = api.Admin();
         var created = await admin.CreateWebhookEndpointAsync(receiver.Url, "order.paid");
         var old = created.Secret;
@@ -211,7 +211,7 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
     public async Task An_endpoint_failing_for_three_days_is_disabled_and_the_admins_are_emailed()
     {
         var admin = api.Admin();
-        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:56706/hook", "order.paid");
+        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:26706/hook", "order.paid");
         var adminEmail = $"admin-{Guid.NewGuid():N}@example.test";
         await using (var conn = await api.Db.OpenConnectionAsync())
         {
@@ -237,7 +237,7 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
     public async Task Deliveries_older_than_three_days_fail_and_the_log_is_pruned_after_30_days()
     {
         var admin = api.Admin();
-        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:56709/hook", "order.paid");
+        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:26709/hook", "order.paid");
         await api.Db.EmitAsync("order.paid", "order", Resource());
         await Eventually.WaitUntilAsync(async () => (await DeliveriesAsync(admin, created.Endpoint.Id)).Items.Count == 1, WebhookTestKit.Within, "the delivery is queued");
         await using (var conn = await api.Db.OpenConnectionAsync())

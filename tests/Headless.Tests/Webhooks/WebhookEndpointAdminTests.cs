@@ -14,7 +14,7 @@ public sealed class WebhookEndpointAdminTests(ApiFactory api) : IClassFixture<Ap
     public async Task Create_list_get_update_and_delete_with_versions_if_match_and_audit_and_the_secret_shown_once()
     {
         var admin = api.Admin();
-        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:56712/in", "order.paid", "order.paid", "product.created");
+        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:26712/in", "order.paid", "order.paid", "product.created");
         Assert.StartsWith("whsec_", created.Secret);
         Assert.True(Convert.FromBase64String(created.Secret["whsec_".Length..]).Length >= 24);
         Assert.Equal(["order.paid", "product.created"], created.Endpoint.EventTypes);
@@ -35,7 +35,7 @@ public sealed class WebhookEndpointAdminTests(ApiFactory api) : IClassFixture<Ap
         {
             var request = new HttpRequestMessage(HttpMethod.Put, url)
             {
-                Content = JsonContent.Create(new UpdateWebhookEndpointRequest("http://127.0.0.1:56712/v2", "v2", ["customer.created"], false), options: Http.Json),
+                Content = JsonContent.Create(new UpdateWebhookEndpointRequest("http://127.0.0.1:26712/v2", "v2", ["customer.created"], false), options: Http.Json),
             };
             if (ifMatch is not null)
             {
@@ -46,7 +46,7 @@ public sealed class WebhookEndpointAdminTests(ApiFactory api) : IClassFixture<Ap
         await (await put(null)).ProblemAsync(HttpStatusCode.PreconditionRequired);
         await (await put("\"v7\"")).ProblemAsync(HttpStatusCode.PreconditionFailed);
         var updated = await (await put("\"v1\"")).ReadAsync<WebhookEndpoint>();
-        Assert.Equal((2, false, "http://127.0.0.1:56712/v2"), (updated.Version, updated.Enabled, updated.Url));
+        Assert.Equal((2, false, "http://127.0.0.1:26712/v2"), (updated.Version, updated.Enabled, updated.Url));
 
         Assert.Equal(HttpStatusCode.PreconditionRequired, (await admin.DeleteAsync(url)).StatusCode);
         Assert.Equal(HttpStatusCode.PreconditionFailed, (await admin.DeleteWithIfMatchAsync(url, "\"v1\"")).StatusCode);
@@ -65,7 +65,7 @@ public sealed class WebhookEndpointAdminTests(ApiFactory api) : IClassFixture<Ap
         var admin = api.Admin();
         for (var i = 0; i < 3; i++)
         {
-            await admin.CreateWebhookEndpointAsync($"http://127.0.0.1:56712/page{i}", "order.paid");
+            await admin.CreateWebhookEndpointAsync($"http://127.0.0.1:26712/page{i}", "order.paid");
         }
         var seen = new List<Guid>();
         string? cursor = null;
@@ -83,8 +83,8 @@ public sealed class WebhookEndpointAdminTests(ApiFactory api) : IClassFixture<Ap
     }
 
     [Theory]
-    [InlineData("""{"url":"http://127.0.0.1:56712/x","eventTypes":["order.teleported"]}""", "eventTypes[0]")]
-    [InlineData("""{"url":"http://127.0.0.1:56712/x","eventTypes":[]}""", "eventTypes")]
+    [InlineData("""{"url":"http://127.0.0.1:26712/x","eventTypes":["order.teleported"]}""", "eventTypes[0]")]
+    [InlineData("""{"url":"http://127.0.0.1:26712/x","eventTypes":[]}""", "eventTypes")]
     [InlineData("""{"eventTypes":["order.paid"]}""", "url")]
     [InlineData("""{"url":"ftp://x.example/y","eventTypes":["order.paid"]}""", "url")]
     [InlineData("""{"url":"http://10.0.0.1/y","eventTypes":["order.paid"]}""", "url")]
@@ -104,7 +104,7 @@ public sealed class WebhookEndpointAdminTests(ApiFactory api) : IClassFixture<Ap
     public async Task Bad_list_queries_are_400_problems(string query)
     {
         await (await api.Admin().GetAsync(Root + query)).ProblemAsync(HttpStatusCode.BadRequest);
-        var created = await api.Admin().CreateWebhookEndpointAsync("http://127.0.0.1:56712/q", "order.paid");
+        var created = await api.Admin().CreateWebhookEndpointAsync("http://127.0.0.1:26712/q", "order.paid");
         await (await api.Admin().GetAsync($"{Root}/{created.Endpoint.Id}/deliveries{query}")).ProblemAsync(HttpStatusCode.BadRequest);
     }
 
@@ -112,7 +112,7 @@ public sealed class WebhookEndpointAdminTests(ApiFactory api) : IClassFixture<Ap
     public async Task Deliveries_status_filter_redelivery_body_and_unknown_endpoints_are_checked()
     {
         var admin = api.Admin();
-        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:56712/r", "order.paid");
+        var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:26712/r", "order.paid");
         await (await admin.GetAsync($"{Root}/{created.Endpoint.Id}/deliveries?status=lost")).ProblemAsync(HttpStatusCode.BadRequest);
         await (await admin.PostAsync($"{Root}/{created.Endpoint.Id}/redelivery", new StringContent("{}", Encoding.UTF8, "application/json")))
             .ProblemAsync(HttpStatusCode.BadRequest);

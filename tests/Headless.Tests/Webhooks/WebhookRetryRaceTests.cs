@@ -25,7 +25,7 @@ public sealed class WebhookRetryRaceTests(WebhookRetryRaceTests.OneSlotApi api) 
     [Fact]
     public async Task A_retry_during_an_in_flight_send_is_sent_after_it_with_the_same_webhook_id()
     {
-        await using var receiver = await GatedReceiver.StartAsync(56401);
+        await using var receiver = await GatedReceiver.StartAsync(26401);
         var admin = api.Admin();
         var created = await admin.CreateWebhookEndpointAsync(receiver.Url, "order.paid");
         var url = $"/api/v1/admin/webhook-endpoints/{created.Endpoint.Id}";

@@ -42,8 +42,8 @@ public sealed class WebhookSsrfTests(ApiFactory api) : IClassFixture<ApiFactory>
 
     [Theory]
     [InlineData("http://hooks.example.com/in")]
-    [InlineData("https://127.0.0.1:56710/hook")]
-    [InlineData("https://localhost:56710/hook")]
+    [InlineData("https://127.0.0.1:26710/hook")]
+    [InlineData("https://localhost:26710/hook")]
     [InlineData("https://169.254.169.254/latest/meta-data")]
     [InlineData("https://10.0.0.7/hook")]
     [InlineData("https://[fd00::1]/hook")]
@@ -63,7 +63,7 @@ public sealed class WebhookSsrfTests(ApiFactory api) : IClassFixture<ApiFactory>
     [Fact]
     public async Task A_name_resolving_to_loopback_is_refused_at_connect_time_by_a_production_configured_sender()
     {
-        await using var receiver = await WebhookReceiver.StartAsync(56711);
+        await using var receiver = await WebhookReceiver.StartAsync(26711);
         await using var host = new WebhookHost(api, ("Headless:Webhooks:AllowLocalReceivers", "false"));
         _ = host.Admin();
         // Saved as if its name had resolved to a public address then (DNS rebinding): only the connect-time check stands.

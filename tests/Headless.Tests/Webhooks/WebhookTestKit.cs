@@ -18,7 +18,7 @@ public sealed record ReceivedWebhook(string? Id, string? Timestamp, string? Sign
     public string EventId => Json.GetProperty("id").GetString()!;
 }
 
-/// <summary>tests/tools/webhook-receiver.mjs on 127.0.0.1 at a port of this session's range (56700-56799).</summary>
+/// <summary>tests/tools/webhook-receiver.mjs on 127.0.0.1 at a port of this session's range (26700-26799).</summary>
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly NodeTool _tool;
