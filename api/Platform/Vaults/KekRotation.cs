@@ -73,7 +73,7 @@ public sealed class KekRotation(VaultRegions regions)
     }
 }
 
-/// <summary>Finishes any rotation in the background (this API's region): every few minutes, the data keys still under an
+/// <summary>Finishes any rotation in the background (the regions this API serves): every few minutes, the data keys still under an
 /// older KEK version are re-wrapped in batches. A rotation started by `vault-rotate-kek` is finished by that command; this
 /// catches the keys that instances still on the old version wrapped meanwhile.</summary>
 public sealed class KekRewrapService(KekRotation rotation, VaultRegions regions, ILogger<KekRewrapService> log) : BackgroundService
@@ -85,18 +85,21 @@ public sealed class KekRewrapService(KekRotation rotation, VaultRegions regions,
         using var timer = new PeriodicTimer(Interval);
         do
         {
-            try
+            foreach (var region in regions.Residency.Served)
             {
-                var moved = await rotation.RewrapAllAsync(regions.Residency.Region, KekRotation.DefaultBatchSize, stoppingToken);
-                if (moved > 0)
+                try
                 {
-                    log.LogInformation("Vault {Region}: {Moved} data keys re-wrapped under the newest KEK version", regions.Residency.Region, moved);
+                    var moved = await rotation.RewrapAllAsync(region, KekRotation.DefaultBatchSize, stoppingToken);
+                    if (moved > 0)
+                    {
+                        log.LogInformation("Vault {Region}: {Moved} data keys re-wrapped under the newest KEK version", region, moved);
+                    }
                 }
-            }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or System.Security.Cryptography.CryptographicException
-                or HttpRequestException or Amazon.Runtime.AmazonServiceException)
-            {
-                log.LogWarning("Vault {Region}: re-wrap did not run ({Error}); retried in {Interval}", regions.Residency.Region, e.GetType().Name, Interval);
+                catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException or System.Security.Cryptography.CryptographicException
+                    or HttpRequestException or Amazon.Runtime.AmazonServiceException)
+                {
+                    log.LogWarning("Vault {Region}: re-wrap did not run ({Error}); retried in {Interval}", region, e.GetType().Name, Interval);
+                }
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));

@@ -12,8 +12,9 @@ public sealed record PersonRef(Guid Id, string Region);
 /// <summary>
 /// People's personal fields, in the vault of their region, each encrypted under the person's own data key
 /// (<see cref="FieldCipher"/>), the data key wrapped by the region's KEK (<see cref="KekRing"/>). This API serves only
-/// <see cref="Residency.Region"/>: a person of the other region raises <see cref="WrongRegionException"/> (421 naming
-/// that region's API), and a vault that cannot be reached raises <see cref="VaultUnavailableException"/> (503, Retry-After).
+/// <see cref="Residency.Served"/> (its own region; both in a local run): a person of another region raises
+/// <see cref="WrongRegionException"/> (421 naming that region's API), and a vault that cannot be reached raises
+/// <see cref="VaultUnavailableException"/> (503, Retry-After).
 /// Erasure is <see cref="ShredAsync"/>: the data key is destroyed, so every copy of the fields, in replicas and old
 /// backups of vault_fields, is ciphertext nobody can open.
 /// </summary>
@@ -22,8 +23,6 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
     public const string EmailField = "email";
 
     public string Region => regions.Residency.Region;
-
-    private VaultRegion Own => regions[Region];
 
     /// <summary>A new person in the vault of <paramref name="country"/>'s region, with a fresh data key.</summary>
     public async Task<PersonRef> CreatePersonAsync(string country, CancellationToken ct = default)
@@ -34,13 +33,13 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
             throw new ArgumentException($"'{country}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
         }
         var person = new PersonRef(Guid.CreateVersion7(), regions.Residency.RegionOf(country));
-        EnsureOwn(person);
+        var vault = Served(person);
         var dataKey = RandomNumberGenerator.GetBytes(32);
-        await GuardAsync(async () =>
+        await GuardAsync(vault, async () =>
         {
-            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
-            var kek = await Own.Keks.CurrentOrFirstAsync(conn, ct);
-            var wrapped = await Own.Keks.WrapAsync(kek, person.Id, dataKey, ct);
+            await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
+            var kek = await vault.Keks.CurrentOrFirstAsync(conn, ct);
+            var wrapped = await vault.Keks.WrapAsync(kek, person.Id, dataKey, ct);
             await conn.ExecuteAsync("insert into vault_people (id, country, kek_version, wrapped_key) values (@Id, @country, @Version, @wrapped)",
                 new { person.Id, country, kek.Version, wrapped });
             return 0;
@@ -52,16 +51,16 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
     /// <summary>Sets fields (a null value removes the field). The email field also sets the blind index it is found by.</summary>
     public async Task PutAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, CancellationToken ct = default)
     {
-        EnsureOwn(person);
-        await GuardAsync(async () =>
+        var vault = Served(person);
+        await GuardAsync(vault, async () =>
         {
-            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
+            await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             // Locks the person's row: a concurrent shred waits, and cannot leave fields written after it.
             var row = await conn.QuerySingleOrDefaultAsync<KeyRow>(
                 "select kek_version as kekversion, wrapped_key as wrappedkey from vault_people where id = @Id and wrapped_key is not null for share",
                 new { person.Id }, tx) ?? throw new PersonNotFoundException();
-            var dataKey = await DataKeyAsync(conn, person.Id, row, ct);
+            var dataKey = await DataKeyAsync(vault, conn, person.Id, row, ct);
             foreach (var (name, value) in fields)
             {
                 if (value is null)
@@ -77,7 +76,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
             }
             if (fields.TryGetValue(EmailField, out var email))
             {
-                var index = email is null ? null : BlindIndexKey.Of(BlindKey, email);
+                var index = email is null ? null : BlindIndexKey.Of(BlindKey(vault), email);
                 await conn.ExecuteAsync("update vault_people set email_index = @index where id = @Id", new { index, person.Id }, tx);
             }
             await tx.CommitAsync(ct);
@@ -88,10 +87,10 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
     /// <summary>The person's fields in clear; null when the vault has no such person, or the person was shredded.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> GetAsync(PersonRef person, CancellationToken ct = default)
     {
-        EnsureOwn(person);
-        return await GuardAsync(async () =>
+        var vault = Served(person);
+        return await GuardAsync(vault, async () =>
         {
-            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
+            await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
             var rows = (await conn.QueryAsync<FieldRow>("""
                 select p.kek_version as kekversion, p.wrapped_key as wrappedkey, f.name, f.ciphertext
                 from vault_people p left join vault_fields f on f.person_id = p.id
@@ -101,7 +100,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
             {
                 return null;
             }
-            var dataKey = await DataKeyAsync(conn, person.Id, new KeyRow(rows[0].KekVersion, rows[0].WrappedKey), ct);
+            var dataKey = await DataKeyAsync(vault, conn, person.Id, new KeyRow(rows[0].KekVersion, rows[0].WrappedKey), ct);
             var fields = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var row in rows.Where(r => r.Name is not null))
             {
@@ -111,16 +110,47 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
         });
     }
 
-    /// <summary>The person of this region with this email (trimmed, case-insensitive), by one query on the blind index.</summary>
+    /// <summary>The person with this email (trimmed, case-insensitive) in the vaults this API serves, by one query on the
+    /// blind index per vault; null when none holds them (a person of a region served elsewhere is not found here).</summary>
     public async Task<PersonRef?> FindByEmailAsync(string email, CancellationToken ct = default)
     {
-        var index = BlindIndexKey.Of(BlindKey, email);
-        return await GuardAsync(async () =>
+        foreach (var region in regions.Residency.Served)
         {
-            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
-            var id = await conn.QuerySingleOrDefaultAsync<Guid?>(FindByEmailSql, new { index });
-            return id is { } found ? new PersonRef(found, Region) : null;
-        });
+            var vault = regions[region];
+            var index = BlindIndexKey.Of(BlindKey(vault), email);
+            var found = await GuardAsync(vault, async () =>
+            {
+                await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
+                return await conn.QuerySingleOrDefaultAsync<Guid?>(FindByEmailSql, new { index });
+            });
+            if (found is { } id)
+            {
+                return new PersonRef(id, region);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The person with this email if a served vault holds them (wherever they live now: moving is a staff action),
+    /// otherwise a new person in <paramref name="country"/>'s region with the email set. Safe under concurrency: two
+    /// first orders with one email end with one person (the blind index is unique).</summary>
+    public async Task<PersonRef> FindOrCreateByEmailAsync(string email, string country, CancellationToken ct = default)
+    {
+        if (await FindByEmailAsync(email, ct) is { } existing)
+        {
+            return existing;
+        }
+        var person = await CreatePersonAsync(country, ct);
+        try
+        {
+            await PutAsync(person, new Dictionary<string, string?> { [EmailField] = email.Trim() }, ct);
+            return person;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await ShredAsync(person, ct);
+            return await FindByEmailAsync(email, ct) ?? throw new PersonNotFoundException();
+        }
     }
 
     public const string FindByEmailSql = "select id from vault_people where email_index = @index";
@@ -128,11 +158,11 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
     /// <summary>Erases the person: their data key, fields and email index go; a tombstone row stays. False when unknown or already shredded.</summary>
     public async Task<bool> ShredAsync(PersonRef person, CancellationToken ct = default)
     {
-        EnsureOwn(person);
+        var vault = Served(person);
         cache.Evict(person.Id);
-        var shredded = await GuardAsync(async () =>
+        var shredded = await GuardAsync(vault, async () =>
         {
-            await using var conn = await Own.Database.Open().OpenConnectionAsync(ct);
+            await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             var changed = await conn.ExecuteAsync("""
                 update vault_people set wrapped_key = null, kek_version = null, email_index = null, shredded_at = now()
@@ -146,29 +176,31 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
         return shredded;
     }
 
-    private byte[] BlindKey => Own.BlindIndexKey ?? throw new InvalidOperationException($"No blind-index key is configured for the {Region} vault.");
+    private static byte[] BlindKey(VaultRegion vault) =>
+        vault.BlindIndexKey ?? throw new InvalidOperationException($"No blind-index key is configured for the {vault.Region} vault.");
 
-    private async Task<byte[]> DataKeyAsync(NpgsqlConnection conn, Guid person, KeyRow row, CancellationToken ct)
+    private async Task<byte[]> DataKeyAsync(VaultRegion vault, NpgsqlConnection conn, Guid person, KeyRow row, CancellationToken ct)
     {
         if (cache.TryGet(person, out var cached))
         {
             return cached;
         }
-        var kek = await Own.Keks.VersionAsync(conn, row.KekVersion);
-        var dataKey = await Own.Keks.UnwrapAsync(kek, person, row.WrappedKey, ct);
+        var kek = await vault.Keks.VersionAsync(conn, row.KekVersion);
+        var dataKey = await vault.Keks.UnwrapAsync(kek, person, row.WrappedKey, ct);
         cache.Set(person, dataKey);
         return dataKey;
     }
 
-    private void EnsureOwn(PersonRef person)
+    private VaultRegion Served(PersonRef person)
     {
-        if (person.Region != Region)
+        if (!regions.Residency.Serves(person.Region))
         {
             throw new WrongRegionException(person.Region, regions.Residency.Regions.TryGetValue(person.Region, out var other) ? other.ApiBaseUrl : null);
         }
+        return regions[person.Region];
     }
 
-    private async Task<T> GuardAsync<T>(Func<Task<T>> work)
+    private static async Task<T> GuardAsync<T>(VaultRegion vault, Func<Task<T>> work)
     {
         try
         {
@@ -177,7 +209,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
         catch (Exception e) when (Problems.DatabaseUnavailable.Is(e) || e is HttpRequestException
             || e is Amazon.Runtime.AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError })
         {
-            throw new VaultUnavailableException(Region, e);
+            throw new VaultUnavailableException(vault.Region, e);
         }
     }
 

@@ -10,6 +10,15 @@ namespace Headless.Api.Platform.Vaults;
 /// </summary>
 public sealed record Residency(string Region, IReadOnlyDictionary<string, string> CountryRegions, IReadOnlyDictionary<string, RegionSettings> Regions)
 {
+    /// <summary>True in Development when no region is configured: the one local process plays both regions' APIs, so
+    /// `./build.sh run` serves German and American customers alike, each from their own vault. Production names its region.</summary>
+    public bool ServesAllRegions { get; init; }
+
+    /// <summary>The regions whose vaults this API reads and writes, its own first.</summary>
+    public IReadOnlyList<string> Served => ServesAllRegions ? [Region, .. AllRegions.Where(r => r != Region)] : [Region];
+
+    public bool Serves(string region) => ServesAllRegions ? AllRegions.Contains(region) : region == Region;
+
     public const string Section = "Headless:Residency";
     public const string Eu = "eu";
     public const string Us = "us";
@@ -41,7 +50,7 @@ public sealed record Residency(string Region, IReadOnlyDictionary<string, string
         }
         var regions = AllRegions.ToDictionary(r => r, r => RegionSettings.From(config, section.GetSection($"Regions:{r}"), r, env), StringComparer.Ordinal);
         var own = section["Region"]?.Trim().ToLowerInvariant();
-        return new Residency(string.IsNullOrEmpty(own) ? Eu : own, countries, regions);
+        return new Residency(string.IsNullOrEmpty(own) ? Eu : own, countries, regions) { ServesAllRegions = string.IsNullOrEmpty(own) && env.IsDevelopment() };
     }
 
     /// <summary>What production lacks to run the vaults safely: this region's vault database over verified TLS (the

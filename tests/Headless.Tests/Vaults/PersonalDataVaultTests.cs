@@ -46,13 +46,15 @@ public sealed class PersonalDataVaultTests(VaultApiFactory api) : IClassFixture<
     }
 
     [Fact]
-    public async Task Ready_reports_this_region_vault_healthy_with_its_migrations_applied()
+    public async Task Ready_reports_the_served_vaults_healthy_with_their_migrations_applied()
     {
+        // A local run names no region, so it plays both regions' APIs, each region's people in its own vault.
         var ready = System.Text.Json.Nodes.JsonNode.Parse(await api.CreateClient().GetStringAsync("/health/ready"))!;
         var vault = ready["checks"]!["vault"]!;
         Assert.Equal("Healthy", vault["status"]!.GetValue<string>());
-        Assert.Equal("eu", vault["region"]!.GetValue<string>());
-        Assert.Equal("0", vault["migrationsPending"]!.GetValue<string>());
+        Assert.Equal("eu,us", vault["region"]!.GetValue<string>());
+        Assert.Equal("0", vault["eu.migrationsPending"]!.GetValue<string>());
+        Assert.Equal("0", vault["us.migrationsPending"]!.GetValue<string>());
     }
 
     [Fact]
@@ -199,6 +201,37 @@ public sealed class PersonalDataVaultTests(VaultApiFactory api) : IClassFixture<
         await Assert.ThrowsAsync<WrongRegionException>(() => eu.CreatePersonAsync("US"));
         await Assert.ThrowsAsync<WrongRegionException>(() => us.ShredAsync(german));
         Assert.Equal("Greta", (await eu.GetAsync(german))!["name"]);
+    }
+
+    [Fact]
+    public async Task Concurrent_first_orders_with_one_email_end_with_one_person_in_the_country_region()
+    {
+        var email = Email();
+        var start = DateTime.UtcNow.AddSeconds(-1);
+        var people = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => api.Vault.FindOrCreateByEmailAsync(email, "US"))));
+        Assert.Single(people.Distinct());
+        Assert.Equal(Residency.Us, people[0].Region);
+        Assert.Equal(email, (await api.Vault.GetAsync(people[0]))![PersonalDataVault.EmailField]);
+
+        // The losers' extra people were shredded: no live person without an email is left behind by the race.
+        await using var usDb = api.VaultOwner(Residency.Us);
+        await using var conn = await usDb.OpenConnectionAsync();
+        Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
+            "select count(*) from vault_people where wrapped_key is not null and email_index is null and created_at >= @start", new { start }));
+
+        // The same email later with another country finds the same person (moving region is a staff action).
+        Assert.Equal(people[0], await api.Vault.FindOrCreateByEmailAsync(email.ToUpperInvariant(), "DE"));
+    }
+
+    [Fact]
+    public async Task The_local_run_serves_both_regions_each_from_its_own_vault()
+    {
+        Assert.True(api.Regions.Residency.ServesAllRegions);
+        var german = await api.Vault.CreatePersonAsync("DE");
+        var american = await api.Vault.CreatePersonAsync("US");
+        await api.Vault.PutAsync(american, new Dictionary<string, string?> { ["name"] = "Ada" });
+        Assert.Equal((Residency.Eu, Residency.Us), (german.Region, american.Region));
+        Assert.Equal("Ada", (await api.Vault.GetAsync(american))!["name"]);
     }
 
     [Fact]

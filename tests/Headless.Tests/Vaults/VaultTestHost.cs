@@ -15,9 +15,9 @@ public sealed class VaultApiFactory : ApiFactory
 
     public PersonalDataVault Vault => Services.GetRequiredService<PersonalDataVault>();
 
-    /// <summary>The API of another region (or with its own cache) on the same two vault databases.</summary>
+    /// <summary>The API of one region only (as in production), or with its own cache, on the same two vault databases.</summary>
     public PersonalDataVault VaultServing(string region, DataKeyCache? cache = null) =>
-        new(new VaultRegions(Regions.Residency with { Region = region }, Residency.AllRegions.ToDictionary(r => r, r => Regions[r])), cache ?? new DataKeyCache());
+        new(new VaultRegions(Regions.Residency with { Region = region, ServesAllRegions = false }, Residency.AllRegions.ToDictionary(r => r, r => Regions[r])), cache ?? new DataKeyCache());
 
     /// <summary>The vault database as its owner, for inspection.</summary>
     public NpgsqlDataSource VaultOwner(string region) => NpgsqlDataSource.Create(Regions[region].Database.Settings.MigrationConnectionString!);
