@@ -110,6 +110,38 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
         });
     }
 
+    /// <summary>Many people's fields in clear, one query per region (a list screen's page); shredded or unknown people are
+    /// absent from the answer.</summary>
+    public async Task<IReadOnlyDictionary<PersonRef, IReadOnlyDictionary<string, string>>> GetManyAsync(IEnumerable<PersonRef> people, CancellationToken ct = default)
+    {
+        var answer = new Dictionary<PersonRef, IReadOnlyDictionary<string, string>>();
+        foreach (var group in people.Distinct().GroupBy(p => p.Region))
+        {
+            var vault = Served(group.First());
+            var ids = group.Select(p => p.Id).ToArray();
+            await GuardAsync(vault, async () =>
+            {
+                await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
+                var rows = await conn.QueryAsync<PersonFieldRow>("""
+                    select p.id, p.kek_version as kekversion, p.wrapped_key as wrappedkey, f.name, f.ciphertext
+                    from vault_people p left join vault_fields f on f.person_id = p.id
+                    where p.id = any(@ids) and p.wrapped_key is not null
+                    """, new { ids });
+                foreach (var person in rows.GroupBy(r => r.Id))
+                {
+                    var first = person.First();
+                    var dataKey = await DataKeyAsync(vault, conn, person.Key, new KeyRow(first.KekVersion, first.WrappedKey), ct);
+                    answer[new PersonRef(person.Key, vault.Region)] = person.Where(r => r.Name is not null).ToDictionary(
+                        r => r.Name!,
+                        r => Encoding.UTF8.GetString(FieldCipher.Decrypt(dataKey, r.Ciphertext!, FieldCipher.FieldContext(person.Key, r.Name!))),
+                        StringComparer.Ordinal);
+                }
+                return 0;
+            });
+        }
+        return answer;
+    }
+
     /// <summary>The person with this email (trimmed, case-insensitive) in the vaults this API serves, by one query on the
     /// blind index per vault; null when none holds them (a person of a region served elsewhere is not found here).</summary>
     public async Task<PersonRef?> FindByEmailAsync(string email, CancellationToken ct = default)
@@ -216,6 +248,8 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
     private sealed record KeyRow(int KekVersion, byte[] WrappedKey);
 
     private sealed record FieldRow(int KekVersion, byte[] WrappedKey, string? Name, byte[]? Ciphertext);
+
+    private sealed record PersonFieldRow(Guid Id, int KekVersion, byte[] WrappedKey, string? Name, byte[]? Ciphertext);
 }
 
 /// <summary>The vault has no live person with this id (never created here, or shredded).</summary>
