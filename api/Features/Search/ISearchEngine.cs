@@ -26,6 +26,10 @@ public interface ISearchIndex
     /// <summary>Re-reads these products from the catalog and writes or removes their documents.</summary>
     Task IndexProductsAsync(IReadOnlyCollection<Guid> productIds, CancellationToken ct);
 
+    /// <summary>These products' stock changed and nothing else did: brings their in-stock flag up to date,
+    /// writing only what that changes.</summary>
+    Task IndexStockAsync(IReadOnlyCollection<Guid> productIds, CancellationToken ct);
+
     /// <summary>Rebuilds the whole index from the catalog.</summary>
     Task<SearchReindexResult> RebuildAsync(CancellationToken ct);
 

@@ -57,6 +57,36 @@ public sealed class PostgresSearchIndex(NpgsqlDataSource db) : ISearchIndex
         await conn.ExecuteAsync(new CommandDefinition(UpsertSql, new { ids = productIds.ToArray() }, cancellationToken: ct));
     }
 
+    // A stock change moves at most the in-stock flag: only documents whose flag differs from the stock now
+    // are written (most checkouts leave a product in stock), and only that column. An indexable product
+    // without a document (one removed by hand, say) comes back in full.
+    private const string StockSql = """
+        with stock as (
+            select p.id, p.status = 'active' and p.min_price is not null as indexable,
+                   exists (select 1 from variant_availability va where va.product_id = p.id and va.available > 0) as in_stock
+            from products p where p.id = any(@ids)),
+        flipped as (
+            update search_documents d set in_stock = s.in_stock, indexed_at = now()
+            from stock s where d.product_id = s.id and d.in_stock <> s.in_stock
+            returning d.product_id)
+        select s.id from stock s
+        where s.indexable and not exists (select 1 from search_documents d where d.product_id = s.id)
+        """;
+
+    public async Task IndexStockAsync(IReadOnlyCollection<Guid> productIds, CancellationToken ct)
+    {
+        if (productIds.Count == 0)
+        {
+            return;
+        }
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var missing = (await conn.QueryAsync<Guid>(new CommandDefinition(StockSql, new { ids = productIds.ToArray() }, cancellationToken: ct))).ToArray();
+        if (missing.Length > 0)
+        {
+            await conn.ExecuteAsync(new CommandDefinition(UpsertSql, new { ids = missing }, cancellationToken: ct));
+        }
+    }
+
     public async Task<SearchReindexResult> RebuildAsync(CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();

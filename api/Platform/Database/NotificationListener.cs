@@ -23,15 +23,22 @@ public static class NotificationListener
             {
                 await using var conn = await db.OpenConnectionAsync(stop);
                 conn.Notification += (_, e) => onNotification(e.Payload);
-                await using (var listen = new NpgsqlCommand($"listen {channel}", conn))
+                try
                 {
-                    await listen.ExecuteNonQueryAsync(stop);
+                    await using (var listen = new NpgsqlCommand($"listen {channel}", conn))
+                    {
+                        await listen.ExecuteNonQueryAsync(stop);
+                    }
+                    onListening();
+                    delay = FirstDelay;
+                    while (!stop.IsCancellationRequested)
+                    {
+                        await conn.WaitAsync(stop);
+                    }
                 }
-                onListening();
-                delay = FirstDelay;
-                while (!stop.IsCancellationRequested)
+                finally
                 {
-                    await conn.WaitAsync(stop);
+                    await UnlistenAsync(conn);
                 }
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -51,6 +58,25 @@ public static class NotificationListener
                 }
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
             }
+        }
+    }
+
+    // The pool does not reset connections (Database.CreateDataSource: NoResetOnClose), so one that listened
+    // must stop before it goes back, or an idle pooled connection would keep receiving every notification.
+    private static async Task UnlistenAsync(NpgsqlConnection conn)
+    {
+        if (conn.State != System.Data.ConnectionState.Open)
+        {
+            return;
+        }
+        try
+        {
+            await using var unlisten = new NpgsqlCommand("unlisten *", conn) { CommandTimeout = 5 };
+            await unlisten.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            // Broken: a broken connection is not returned to the pool anyway.
         }
     }
 }

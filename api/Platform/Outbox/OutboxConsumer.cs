@@ -62,6 +62,11 @@ public abstract class OutboxConsumer : BackgroundService
     /// <summary>Handles one event. Must be idempotent: an event can arrive more than once.</summary>
     protected abstract Task HandleAsync(OutboxEvent e, CancellationToken ct);
 
+    /// <summary>Called once per round after its events were handed to <see cref="HandleAsync"/> and before the
+    /// position moves past them: a consumer that collects work per event does it here in one go. Throwing
+    /// leaves the position where it was, so the same events come again.</summary>
+    protected virtual Task EndRoundAsync(CancellationToken ct) => Task.CompletedTask;
+
     /// <summary>Rounds that read the outbox so far (diagnostics, and a way for tests to know a round ran).</summary>
     public long Rounds => Interlocked.Read(ref _rounds);
 
@@ -149,6 +154,20 @@ public abstract class OutboxConsumer : BackgroundService
             """, new { Name, StartFromBeginning }, cancellationToken: ct));
     }
 
+    // Payloads are only fetched for the topics we handle; the rest are read to move past them. The columns
+    // are qualified: a bare `order by txid` names the output column `TxId` (a bigint), which no index can
+    // supply, and the generic plan of that (auto-prepared) scanned and sorted the whole outbox on every poll.
+    internal const string ReadSql = """
+        select id as Id, txid::text::bigint as TxId, topic as Topic, aggregate_type as AggregateType,
+               aggregate_id as AggregateId, case when topic = any(@Topics) then payload::text end as Payload,
+               created_at as CreatedAt, trace_parent as TraceParent
+        from outbox o
+        where (o.txid, o.id) > (@TxId::text::xid8, @Id)
+          and o.txid < pg_snapshot_xmin(pg_current_snapshot())
+        order by o.txid, o.id
+        limit @Take
+        """;
+
     private async Task<Round> RunRoundAsync(CancellationToken stop)
     {
         await using var conn = await _db.OpenConnectionAsync(stop);
@@ -177,17 +196,8 @@ public abstract class OutboxConsumer : BackgroundService
             return new Round(Outcome.RetryLater, retryAt - state.Now);
         }
 
-        // Payloads are only fetched for the topics we handle; the rest are read to move past them.
-        var rows = (await conn.QueryAsync<Row>(new CommandDefinition("""
-            select id as Id, txid::text::bigint as TxId, topic as Topic, aggregate_type as AggregateType,
-                   aggregate_id as AggregateId, case when topic = any(@Topics) then payload::text end as Payload,
-                   created_at as CreatedAt, trace_parent as TraceParent
-            from outbox
-            where (txid, id) > (@TxId::text::xid8, @Id)
-              and txid < pg_snapshot_xmin(pg_current_snapshot())
-            order by txid, id
-            limit @Take
-            """, new { Topics = _topics, TxId = state.TxId.ToString(CultureInfo.InvariantCulture), state.Id, Take = _options.BatchSize },
+        var rows = (await conn.QueryAsync<Row>(new CommandDefinition(ReadSql,
+            new { Topics = _topics, TxId = state.TxId.ToString(CultureInfo.InvariantCulture), state.Id, Take = _options.BatchSize },
             tx, cancellationToken: stop))).AsList();
         Interlocked.Increment(ref _rounds);
 
@@ -243,6 +253,10 @@ public abstract class OutboxConsumer : BackgroundService
             }
             reached = (row.TxId, row.Id);
         }
+
+        // Work the handlers deferred to the end of the round (a batch) is done before the position moves
+        // past its events; if it fails, nothing is committed and the round is read again.
+        await EndRoundAsync(stop);
 
         // Saved even when stopping, so events already handled are not handed out again. The position
         // only moves from where this round found it: a reset made by hand meanwhile wins.

@@ -28,9 +28,11 @@ public sealed class OutboxConsumerTests : IAsyncLifetime
 
     private sealed class RecordingConsumer(
         NpgsqlDataSource db, string name, string topic, bool fromBeginning = false,
-        Func<OutboxEvent, Task>? onEvent = null, OutboxConsumerOptions? options = null)
+        Func<OutboxEvent, Task>? onEvent = null, OutboxConsumerOptions? options = null, Func<Task>? onEndRound = null)
         : OutboxConsumer(db, options ?? Fast(), NullLogger.Instance)
     {
+        protected override Task EndRoundAsync(CancellationToken ct) => onEndRound?.Invoke() ?? Task.CompletedTask;
+
         public ConcurrentQueue<OutboxEvent> Handled { get; } = new();
 
         public override string Name => name;
@@ -286,5 +288,54 @@ public sealed class OutboxConsumerTests : IAsyncLifetime
         {
             await StopAsync(restarted);
         }
+    }
+
+    [Fact]
+    public async Task When_the_end_of_a_round_fails_the_position_stays_and_its_events_come_again()
+    {
+        var failures = 1;
+        // The first round that hands out an event fails at its end (a batch write that failed); later ones succeed.
+        RecordingConsumer failing = null!;
+        failing = new RecordingConsumer(_db, "end-of-round", "test.batch", onEndRound: () =>
+            !failing.Handled.IsEmpty && Interlocked.Exchange(ref failures, 0) == 1
+                ? Task.FromException(new InvalidOperationException("the batch could not be written"))
+                : Task.CompletedTask);
+        await StartedAsync(failing);
+        try
+        {
+            await InsertAsync("test.batch", "a");
+            await Eventually.WaitUntilAsync(() => failing.Handled.Count >= 2, Timeout, "the event is handed out again after the failed end of round");
+            await NextRoundAsync(failing);
+            Assert.Equal(["a", "a"], failing.HandledIds);
+        }
+        finally
+        {
+            await StopAsync(failing);
+        }
+    }
+
+    [Fact]
+    public async Task The_poll_walks_the_outbox_index_even_as_a_generic_plan()
+    {
+        var logins = await TestDatabase.CreateAsync();
+        await using (var owner = new NpgsqlConnection(logins.Owner))
+        {
+            await owner.OpenAsync();
+            await owner.ExecuteAsync("""
+                insert into outbox (topic, aggregate_type, aggregate_id)
+                select 'test.plan', 'test', n::text from generate_series(1, 20000) n;
+                analyze outbox;
+                """);
+        }
+        await using var conn = new NpgsqlConnection(logins.App);
+        await conn.OpenAsync();
+        // What Npgsql's auto-prepared statement turns into after a few executions: one plan for any position.
+        var sql = OutboxConsumer.ReadSql.Replace("@Topics", "$1", StringComparison.Ordinal).Replace("@TxId", "$2", StringComparison.Ordinal)
+            .Replace("@Id", "$3", StringComparison.Ordinal).Replace("@Take", "$4", StringComparison.Ordinal);
+        await conn.ExecuteAsync($"set plan_cache_mode = force_generic_plan; prepare poll (text[], text, bigint, int) as {sql}");
+        var plan = string.Join("\n", await conn.QueryAsync<string>("explain execute poll ('{test.plan}', '0', 0, 100)"));
+        Assert.DoesNotContain("Sort", plan, StringComparison.Ordinal);
+        Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
+        Assert.Contains("Index Scan using outbox_txid", plan, StringComparison.Ordinal);
     }
 }

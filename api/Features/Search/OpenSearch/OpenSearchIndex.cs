@@ -30,6 +30,9 @@ public sealed class OpenSearchIndex(OpenSearchClient client, NpgsqlDataSource db
         }
     }
 
+    // The documents' flags are not at hand here to compare with, so a stock change rewrites its documents.
+    public Task IndexStockAsync(IReadOnlyCollection<Guid> productIds, CancellationToken ct) => IndexProductsAsync(productIds, ct);
+
     private async Task<int> WriteAsync(string index, Guid[] ids, bool refresh, CancellationToken ct)
     {
         List<SearchDocuments.Row> docs;
