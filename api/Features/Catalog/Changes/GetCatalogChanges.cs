@@ -58,12 +58,13 @@ public sealed class GetCatalogChanges(NpgsqlDataSource db)
         }
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<ChangeRow>("""
-            select id, txid::text::bigint as txid, topic, aggregate_type, aggregate_id, created_at
-            from outbox
-            where aggregate_type in ('product', 'category', 'catalog')
-              and (txid, id) > (@txid::text::xid8, @id)
-              and txid < pg_snapshot_xmin(pg_current_snapshot())
-            order by txid, id
+            select o.id, o.txid::text::bigint as txid, o.topic, o.aggregate_type, o.aggregate_id, o.created_at
+            from outbox o
+            where o.aggregate_type in ('product', 'category', 'catalog')
+              and (o.txid, o.id) > (@txid::text::xid8, @id)
+              and o.txid < pg_snapshot_xmin(pg_current_snapshot())
+            -- the table's columns, not the bigint alias above: only they are in the outbox_txid index's order
+            order by o.txid, o.id
             limit @take
             """, new { txid = position.TxId.ToString(CultureInfo.InvariantCulture), id = position.Id, take = take + 1 })).ToList();
         var changes = rows.Take(take)
