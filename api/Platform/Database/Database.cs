@@ -20,6 +20,12 @@ public static class Database
         {
             csb.MaxAutoPrepare = 64;
         }
+        // Npgsql otherwise resets every pooled connection on its next use (RESET ALL, UNLISTEN *, advisory unlock,
+        // ...) as a statement of its own: one more transaction and round trip per request, half the commits of an
+        // add to cart. Nothing here leaves session state behind: advisory locks are xact locks, set_config is
+        // local, and the LISTEN connections are held for the host's life (one dropped after an error may keep
+        // hearing its channel until the pool prunes it; nobody reads those notifications).
+        csb.NoResetOnClose = true;
         csb.ApplicationName ??= "headless-api";
         // The pool's name in the Npgsql metrics (db_client_connection_*): short, stable, and never the connection string.
         builder.Name = "headless-api";
