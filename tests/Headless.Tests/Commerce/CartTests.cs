@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Dapper;
 using Headless.Contracts.Commerce;
 using Headless.Tests.Infrastructure;
 
@@ -84,6 +85,23 @@ public sealed class CartTests(ApiFactory factory) : IClassFixture<ApiFactory>
         var refused = await Shop.CheckoutAsync(shopper, Shop.CheckoutBody(cart.Token));
         Assert.EndsWith("/out-of-stock", (await refused.ProblemAsync(HttpStatusCode.Conflict))["type"]!.GetValue<string>());
         Assert.Equal((1, 0), await Shop.StockAsync(factory, sku));
+    }
+
+    // Migration 0033: the foreign key to variants locked the variant's row on every new line (a write to the
+    // catalog per add, and one multixact shared by every shopper adding a hot SKU at once).
+    [Fact]
+    public async Task Adding_a_line_leaves_the_variants_row_untouched()
+    {
+        var admin = factory.Admin();
+        var sku = await Shop.SkuAsync(admin, stock: 10);
+        const string rowVersion = "select xmin::text || '/' || xmax::text from variants where sku = @sku";
+        await using var conn = await factory.Db.OpenConnectionAsync();
+        var before = await conn.ExecuteScalarAsync<string>(rowVersion, new { sku });
+
+        var cart = await Shop.NewCartAsync(factory.CreateClient(), (sku, 2));
+
+        Assert.Equal(2, cart.Lines.Single().Quantity);
+        Assert.Equal(before, await conn.ExecuteScalarAsync<string>(rowVersion, new { sku }));
     }
 
     [Fact]
