@@ -330,6 +330,11 @@ Task("vault-rotate-kek")
     .IsDependentOn("ensure-postgres")
     .Does(() => ApiCommand("vault-rotate-kek", "region", "batch"));
 
+Task("vault-reapply-erasures")
+    .Description("Re-applies the erasure journal to every personal-data vault: people erased after a restored backup was taken are shredded again (./build.sh restore runs it).")
+    .IsDependentOn("ensure-postgres")
+    .Does(() => ApiCommand("vault-reapply-erasures"));
+
 Task("migrate")
     .Description("Applies pending migrations as the schema owner (Headless__Database__MigrationConnectionString; the embedded database in Development): the deploy step when the API gets only its least-privileged login.")
     .IsDependentOn("ensure-postgres")

@@ -168,8 +168,9 @@ public sealed class ErasureJournalTests
         var name = new NpgsqlConnectionStringBuilder(owner).Database!;
         await using (var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(await TestDatabase.SuperuserAsync(owner)) { Database = "postgres", Pooling = false }.ConnectionString))
         {
-            await conn.ExecuteAsync($"drop database \"{name}\" with (force)");
-            await conn.ExecuteAsync($"create database \"{name}\" owner {LocalLogins.OwnerRole}");
+            // Both wait for a checkpoint, which takes long on a busy machine: no 30 s command limit.
+            await conn.ExecuteAsync($"drop database \"{name}\" with (force)", commandTimeout: 0);
+            await conn.ExecuteAsync($"create database \"{name}\" owner {LocalLogins.OwnerRole}", commandTimeout: 0);
         }
         NpgsqlConnection.ClearAllPools();
         await PgAsync("pg_restore", owner, "--exit-on-error", "--single-transaction", dump);
