@@ -194,8 +194,13 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         var vault = Served(person);
         if (journal is not null)
         {
-            // Journaled before the key goes: a shred that fails after this is finished by the next re-apply.
-            await journal.RecordAsync(person, ct);
+            // Journaled before the key goes: a shred that fails after this is finished by the next re-apply. A journal
+            // that cannot be written (core database or archive down) answers 503, as a vault that is down does.
+            await GuardAsync(vault, async () =>
+            {
+                await journal.RecordAsync(person, ct);
+                return 0;
+            });
         }
         cache.Evict(person.Id);
         var shredded = await GuardAsync(vault, async () =>
