@@ -205,6 +205,12 @@ Task("run")
         WorkingDirectory = root.Combine($"api/bin/{configuration}/net10.0").FullPath,
     };
     apiStart.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+    if (HasArgument("https"))
+    {
+        // Also HTTPS, with a development certificate generated under .data/dev-https/ (TransportSecurity.cs).
+        apiStart.Environment["Headless__Http__DevelopmentHttpsUrl"] = "https://127.0.0.1:5443";
+        Information("HTTPS too: https://127.0.0.1:5443 (certificate .data/dev-https/localhost.crt; browsers warn, it is self-signed).");
+    }
     using var api = System.Diagnostics.Process.Start(apiStart);
     var url = ApiUrl();
     if (!WaitUntilReady(url, api.WaitForExit))
@@ -323,6 +329,11 @@ Task("vault-rotate-kek")
     .Description("Adds a key-encryption key version to a personal-data vault (--region=eu|us, default this API's) and re-wraps every data key under it in batches (--batch=N), while the API keeps serving.")
     .IsDependentOn("ensure-postgres")
     .Does(() => ApiCommand("vault-rotate-kek", "region", "batch"));
+
+Task("vault-reapply-erasures")
+    .Description("Re-applies the erasure journal to every personal-data vault: people erased after a restored backup was taken are shredded again (./build.sh restore runs it).")
+    .IsDependentOn("ensure-postgres")
+    .Does(() => ApiCommand("vault-reapply-erasures"));
 
 Task("migrate")
     .Description("Applies pending migrations as the schema owner (Headless__Database__MigrationConnectionString; the embedded database in Development): the deploy step when the API gets only its least-privileged login.")
@@ -712,7 +723,12 @@ Task("restore")
     .Description("Restores the local cluster to --to=<ISO 8601 time with offset|latest> (stop the API first): pgBackRest --delta restore, WAL replay, promotion; prints what it restored to.")
     .IsDependentOn("ensure-postgres")
     .IsDependentOn("ensure-pgbackrest")
-    .Does(() => BackupTool("restore", "to"));
+    .Does(() =>
+    {
+        BackupTool("restore", "to");
+        // People erased after the restored backup was taken are shredded again (docs/operations.md, "Erasure and restores").
+        ApiCommand("vault-reapply-erasures");
+    });
 
 Task("dr-drill")
     .Description("Disaster-recovery drill on a cluster of its own: loads --products=100000 --orders=1000000, backs up, places orders through the API for --seconds=90, kills and deletes PostgreSQL, restores to latest and reports RPO and RTO (--archive-timeout=60, --workers=4, --pg-port, --api-port).")

@@ -83,6 +83,7 @@ builder.WebHost.ConfigureKestrel(k =>
     k.Limits.MaxRequestBodySize = BodySizeLimit.MaxBytes;
     k.AddServerHeader = false;
 });
+builder.ServeDevelopmentHttps();
 
 builder.Services.Configure<CatalogOptions>(builder.Configuration.GetSection(CatalogOptions.Section));
 builder.Services.AddSingleton(_ => Database.CreateDataSource(builder.Configuration));
@@ -115,6 +116,7 @@ builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddProductImages(builder.Configuration);
 builder.Services.AddJobHandler<Headless.Api.Features.Catalog.Admin.BulkProductJob>();
 builder.Services.AddPersonalDataVaults(builder.Configuration, builder.Environment);
+builder.Services.AddTransportSecurity(builder.Configuration);
 builder.Services.AddProductImports(builder.Configuration);
 // Keep last: gates every hosted service registered above by Headless__Role (ServerRoles says how).
 builder.Services.GateHostedServicesByRole(builder.Configuration);
@@ -148,6 +150,7 @@ if (!app.Environment.IsDevelopment()
 app.Services.GetRequiredService<SearchLag>().PublishMetric();
 
 app.UseClientAddresses();
+app.UseTransportSecurity();
 app.UseServerRole();
 app.MapMetrics();
 app.UseExceptionHandler();

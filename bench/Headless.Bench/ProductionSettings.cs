@@ -46,6 +46,9 @@ internal static class ProductionSettings
             ["Headless__Residency__Regions__us__ApiBaseUrl"] = "https://us.bench.example",
             ["Headless__Residency__Regions__eu__KeyDirectory"] = Path.Combine(scratchDirectory, "vault-keys"),
             ["Headless__Residency__Regions__eu__BlindIndexKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Headless__ErasureJournal__Directory"] = Path.Combine(scratchDirectory, "erasures"),
+            // wrk speaks plain HTTP to 127.0.0.1: TLS is the load balancer's, not what the bench measures.
+            ["Headless__Http__RequireHttps"] = "false",
         };
         lock (Gate)
         {

@@ -52,6 +52,7 @@ public static class OperatorCommands
         Audit.AuditVerifyCommand.Command,
         Migrate,
         Vaults.VaultSetup.RotateKekCommand,
+        Vaults.VaultSetup.ReapplyErasuresCommand,
     ];
 
     /// <summary>Null when the process should serve (no arguments, or only host options such as --urls).</summary>

@@ -54,6 +54,7 @@ public static class StartupChecks
                 + "authenticator secrets would be stored unencrypted in the database.");
         }
         problems.AddRange(Vaults.Residency.ProductionProblems(config));
+        problems.AddRange(Vaults.ErasureArchives.ProductionProblems(config));
         if (config.GetSection(EmailOptions.Section).Get<EmailOptions>() is not { UsesSmtp: true })
         {
             problems.Add("Headless__Email__Smtp__Host (with __Port, __User, __Password, __EnableSsl): no SMTP relay, so mail would "
@@ -70,6 +71,18 @@ public static class StartupChecks
         if (!env.IsDevelopment() && string.IsNullOrWhiteSpace(config["Headless:Database:ConnectionString"]))
         {
             yield return "Headless__Database__ConnectionString: no database. The private local PostgreSQL under .data/ runs only in Development.";
+        }
+        if (env.IsDevelopment())
+        {
+            yield break;
+        }
+        foreach (var key in new[] { "Headless:Database:ConnectionString", "Headless:Database:MigrationConnectionString" })
+        {
+            if (config[key] is { Length: > 0 } cs && !DatabaseTls.IsVerifiedOrLocal(cs))
+            {
+                yield return $"{key.Replace(":", "__", StringComparison.Ordinal)}: the core database must be reached over TLS with the server's certificate "
+                    + "verified (SSL Mode=VerifyFull), as the vaults are; only a loopback or Unix-socket host may go without.";
+            }
         }
     }
 

@@ -16,9 +16,10 @@ public sealed record PersonRef(Guid Id, string Region);
 /// <see cref="WrongRegionException"/> (421 naming that region's API), and a vault that cannot be reached raises
 /// <see cref="VaultUnavailableException"/> (503, Retry-After).
 /// Erasure is <see cref="ShredAsync"/>: the data key is destroyed, so every copy of the fields, in replicas and old
-/// backups of vault_fields, is ciphertext nobody can open.
+/// backups of vault_fields, is ciphertext nobody can open; and the <see cref="ErasureJournal"/> (when given: the API's
+/// vault always has one) keeps the erasure outside the vault, so a restored backup's copy of the key is shredded again.
 /// </summary>
-public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
+public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, ErasureJournal? journal = null)
 {
     public const string EmailField = "email";
 
@@ -191,6 +192,16 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache)
     public async Task<bool> ShredAsync(PersonRef person, CancellationToken ct = default)
     {
         var vault = Served(person);
+        if (journal is not null)
+        {
+            // Journaled before the key goes: a shred that fails after this is finished by the next re-apply. A journal
+            // that cannot be written (core database or archive down) answers 503, as a vault that is down does.
+            await GuardAsync(vault, async () =>
+            {
+                await journal.RecordAsync(person, ct);
+                return 0;
+            });
+        }
         cache.Evict(person.Id);
         var shredded = await GuardAsync(vault, async () =>
         {

@@ -4,8 +4,9 @@ using Npgsql;
 namespace Headless.Api.Platform.Vaults;
 
 /// <summary>The vaults this API serves in /health/ready: Healthy when each answers with every vault migration applied;
-/// otherwise Degraded (still 200), because browsing, search and the catalog do not need personal data.</summary>
-public sealed class VaultReadyCheck(VaultRegions regions) : IHealthCheck
+/// otherwise Degraded (still 200), because browsing, search and the catalog do not need personal data. A vault the
+/// erasure journal has not been re-applied to yet (it was down at start) gets it re-applied here first.</summary>
+public sealed class VaultReadyCheck(VaultRegions regions, ErasureJournal journal, DataKeyCache cache) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
@@ -31,7 +32,11 @@ public sealed class VaultReadyCheck(VaultRegions regions) : IHealthCheck
             await using var conn = await regions[region].Database.Open().OpenConnectionAsync(ct);
             var pending = await VaultDatabase.PendingAsync(conn);
             data[$"{region}.migrationsPending"] = pending.Count;
-            return pending.Count == 0 ? null : $"The {region} vault lacks migrations: {string.Join(", ", pending)}.";
+            if (pending.Count > 0)
+            {
+                return $"The {region} vault lacks migrations: {string.Join(", ", pending)}.";
+            }
+            return await JournalProblemAsync(region, ct);
         }
         catch (NpgsqlException e) when (e is PostgresException { SqlState: not null } pg && !Problems.DatabaseUnavailable.Is(e))
         {
@@ -41,6 +46,19 @@ public sealed class VaultReadyCheck(VaultRegions regions) : IHealthCheck
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
             return $"The {region} personal-data vault is unreachable; personal-data routes answer 503.";
+        }
+    }
+
+    private async Task<string?> JournalProblemAsync(string region, CancellationToken ct)
+    {
+        try
+        {
+            await journal.EnsureReappliedAsync(regions[region], cache, ct);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return $"The erasure journal is not yet re-applied to the {region} vault ({e.GetType().Name}); erased people a restore brought back may be readable.";
         }
     }
 }

@@ -10,6 +10,8 @@ public static class VaultSetup
         services.AddSingleton(_ => Residency.From(config, env));
         services.AddSingleton(sp => VaultRegions.From(sp.GetRequiredService<Residency>()));
         services.AddSingleton(_ => new DataKeyCache());
+        services.AddSingleton(_ => ErasureArchives.From(config));
+        services.AddSingleton<ErasureJournal>();
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<KekRotation>();
         services.AddHostedService<VaultStartup>();
@@ -50,5 +52,33 @@ public static class VaultSetup
             var moved = await rotation.RewrapAllAsync(region, batch, ct);
             await output.WriteLineAsync($"Vault {region}: {moved} data keys re-wrapped; every live data key is now under version {version.Version}.");
             return OperatorCommands.Done;
+        });
+
+    /// <summary>`vault-reapply-erasures`: after a restore (`./build.sh restore` runs it), shreds again every journaled
+    /// person whose data key the restored vault holds, in each vault this API can reach.</summary>
+    public static OperatorCommand ReapplyErasuresCommand { get; } = new(
+        "vault-reapply-erasures", "vault-reapply-erasures",
+        "Re-applies the erasure journal (core table and archive) to every configured personal-data vault: people erased after a restored backup was taken are shredded again.", [],
+        async (services, _, output, errors, ct) =>
+        {
+            var regions = services.GetRequiredService<VaultRegions>();
+            var journal = services.GetRequiredService<ErasureJournal>();
+            var cache = services.GetRequiredService<DataKeyCache>();
+            var failed = false;
+            foreach (var vault in regions.All.Where(v => v.Database.DataSource is not null))
+            {
+                try
+                {
+                    await vault.Database.MigrateAsync(ct);
+                    var again = await journal.ReapplyAsync(vault, cache, ct);
+                    await output.WriteLineAsync($"Vault {vault.Region}: {again.Count} erased people were back and are shredded again.");
+                }
+                catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+                {
+                    await errors.WriteLineAsync($"Vault {vault.Region}: unreachable ({e.Message.TrimEnd('.')}); run vault-reapply-erasures again once it answers (the API also re-applies at start).");
+                    failed = true;
+                }
+            }
+            return failed ? OperatorCommands.Refused : OperatorCommands.Done;
         });
 }

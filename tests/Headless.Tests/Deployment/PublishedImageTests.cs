@@ -102,6 +102,7 @@ public sealed class PublishedImageTests(PublishedApi published) : IClassFixture<
             ["Headless__Admin__Directory"] = published.Writable("admin"),
             ["Headless__Storefront__SiteDirectory"] = published.Writable("site"),
             ["Headless__ObjectStore__Directory"] = published.Writable("objects"),
+            ["Headless__ErasureJournal__Directory"] = published.Writable("erasures"),
             ["TMPDIR"] = published.Writable("tmp"),
         };
     }

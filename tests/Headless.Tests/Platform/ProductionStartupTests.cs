@@ -152,6 +152,9 @@ public static class Configured
             ["Headless__Residency__Regions__us__ApiBaseUrl"] = "https://us.shop.example",
             ["Headless__Residency__Regions__eu__KeyDirectory"] = Directory.CreateTempSubdirectory("headless-vault-keys-").FullName,
             ["Headless__Residency__Regions__eu__BlindIndexKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["Headless__ErasureJournal__Directory"] = Directory.CreateTempSubdirectory("headless-erasures-").FullName,
+            // These tests talk plain HTTP to 127.0.0.1; HttpsTests cover the production default (redirect and HSTS).
+            ["Headless__Http__RequireHttps"] = "false",
         };
     }
 
