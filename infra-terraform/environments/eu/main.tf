@@ -133,6 +133,8 @@ module "app" {
   opensearch_url            = module.search.endpoint_url
   images_bucket             = module.edge.bucket_names["images"]
   images_bucket_arn         = module.edge.bucket_arns["images"]
+  erasures_bucket           = module.edge.bucket_names["erasures"]
+  erasures_bucket_arn       = module.edge.bucket_arns["erasures"]
   site_bucket_arn           = module.edge.bucket_arns["site"]
   public_base_url           = "https://${var.site_hostname}"
   smtp_host                 = var.smtp_host

@@ -30,6 +30,8 @@ locals {
     Headless__ObjectStore__S3Bucket              = var.images_bucket
     Headless__ObjectStore__S3Region              = var.region
     Headless__ObjectStore__PublicBaseUrl         = "${var.public_base_url}/media"
+    Headless__ErasureJournal__S3Bucket           = var.erasures_bucket
+    Headless__ErasureJournal__S3Region           = var.region
     Headless__Accounts__PublicBaseUrl            = var.public_base_url
     Headless__Http__KnownNetworks                = var.vpc_cidr_block
     Headless__Residency__Region                  = var.residency_region
@@ -233,7 +235,14 @@ data "aws_iam_policy_document" "task" {
   statement {
     sid       = "ListObjects"
     actions   = ["s3:ListBucket"]
-    resources = [var.images_bucket_arn, var.site_bucket_arn]
+    resources = [var.images_bucket_arn, var.site_bucket_arn, var.erasures_bucket_arn]
+  }
+
+  # The erasure journal is append-only for the API: it writes and reads erasures, never deletes them.
+  statement {
+    sid       = "ErasureJournal"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${var.erasures_bucket_arn}/erasures/*"]
   }
 
   statement {

@@ -73,6 +73,16 @@ variable "images_bucket_arn" {
   description = "ARN of the images bucket."
 }
 
+variable "erasures_bucket" {
+  type        = string
+  description = "Private S3 bucket of the erasure journal's copy outside the databases (Headless__ErasureJournal__S3Bucket)."
+}
+
+variable "erasures_bucket_arn" {
+  type        = string
+  description = "ARN of the erasure journal bucket."
+}
+
 variable "site_bucket_arn" {
   type        = string
   description = "ARN of the storefront site bucket the worker publishes to."

@@ -11,7 +11,12 @@ locals {
     site    = "storefront pages and assets"
     images  = "product images and other uploads"
     backups = "database exports and restore points"
+    # The erasure journal's copy outside the databases (pseudonymous person ids): re-applied after a restore.
+    erasures = "erasure journal"
   }
+
+  # Only these are read by CloudFront; the others are never served to browsers.
+  served_buckets = ["site", "images"]
 
   waf_rules = [
     { name = "AWSManagedRulesAmazonIpReputationList", priority = 10 },
@@ -51,7 +56,7 @@ module "alb_certificate" {
 # ---------------------------------------------------------------- buckets
 
 data "aws_iam_policy_document" "bucket" {
-  for_each = local.buckets
+  for_each = toset(local.served_buckets)
 
   statement {
     sid       = "CloudFrontReadsThroughOriginAccessControl"
@@ -101,8 +106,8 @@ module "bucket" {
 
   attach_deny_insecure_transport_policy = true
   attach_require_latest_tls_policy      = true
-  attach_policy                         = each.key != "backups"
-  policy                                = each.key != "backups" ? data.aws_iam_policy_document.bucket[each.key].json : null
+  attach_policy                         = contains(local.served_buckets, each.key)
+  policy                                = contains(local.served_buckets, each.key) ? data.aws_iam_policy_document.bucket[each.key].json : null
 
   lifecycle_rule = each.key == "backups" ? [{
     id                                     = "backups-to-cold-storage"
