@@ -34,6 +34,9 @@ public sealed class WriteLog(NpgsqlConnection conn, NpgsqlTransaction tx, Actor 
     public NpgsqlTransaction Transaction => tx;
     public Actor Actor => actor;
 
+    /// <summary>The personal-data vaults, for writes that queue mail (its content is kept in the recipient's vault).</summary>
+    public Vaults.PersonalDataVault? Vault { get; init; }
+
     public Task EventAsync(string topic, string aggregateType, string aggregateId, JsonObject? payload = null) =>
         conn.ExecuteAsync("""
             insert into outbox (topic, aggregate_type, aggregate_id, payload, trace_parent)

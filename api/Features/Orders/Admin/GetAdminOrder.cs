@@ -1,6 +1,7 @@
 using FastEndpoints;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
+using Headless.Api.Platform.Vaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
@@ -8,7 +9,7 @@ using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public sealed class GetAdminOrder(NpgsqlDataSource db) : Endpoint<GetAdminOrder.Request, Results<Ok<Order>, ProblemHttpResult>>
+public sealed class GetAdminOrder(NpgsqlDataSource db, PersonalDataVault vault) : Endpoint<GetAdminOrder.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -36,6 +37,6 @@ public sealed class GetAdminOrder(NpgsqlDataSource db) : Endpoint<GetAdminOrder.
             return NotFound($"No order {orderId}.");
         }
         Versions.SetETag(http, order.Row.Version);
-        return TypedResults.Ok(order.ToContract());
+        return TypedResults.Ok(await order.ToContractAsync(vault, ct));
     }
 }
