@@ -48,6 +48,7 @@ public sealed class CreateCheckout(
             .ProducesProblem(StatusCodes.Status402PaymentRequired)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status421MisdirectedRequest)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
@@ -56,7 +57,10 @@ public sealed class CreateCheckout(
             s.Summary = "Check out a cart: reserve its stock, create the order (pending payment) and its payment";
             s.Description = "Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one. " +
                 "If the payment could not be set up (503 or 409 with Retry-After, 402, 422, 502), the order exists with its stock held for " +
-                "the reservation period: retrying with the same key and body sets up the payment of that same order.";
+                "the reservation period: retrying with the same key and body sets up the payment of that same order. " +
+                "The email and addresses are kept in the personal-data vault of the customer's region (a guest's first checkout's shipping country " +
+                "decides it): 421 names the API of the customer's region when this API serves the other one; 503 with Retry-After when the vault " +
+                "cannot be reached.";
         });
     }
 

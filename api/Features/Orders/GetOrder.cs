@@ -16,8 +16,16 @@ public sealed class GetOrder(NpgsqlDataSource db, PersonalDataVault vault) : End
         Get("/orders/{orderId:guid}");
         Group<PublicApi>();
         AllowAnonymous();
-        Description(b => b.WithName("GetOrder").WithTags("Orders").ProducesProblem(StatusCodes.Status404NotFound));
-        Summary(s => s.Summary = "Read an order: as the signed-in customer who placed it, or with its order token in X-Order-Token");
+        Description(b => b.WithName("GetOrder").WithTags("Orders").ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status421MisdirectedRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
+        Summary(s =>
+        {
+            s.Summary = "Read an order: as the signed-in customer who placed it, or with its order token in X-Order-Token";
+            s.Description = "The contact email and addresses are read from the personal-data vault of the customer's region. An erased customer's " +
+                "order shows contactErased with blank contact fields (amounts, lines and the shipping country stay). 421: the customer's data is " +
+                "kept in the other region (the problem names its API); 503 (Retry-After): the vault cannot be reached for a moment.";
+        });
     }
 
     public sealed class Request
