@@ -40,6 +40,8 @@ public sealed record Shipment(string Carrier, string TrackingNumber);
 
 public sealed record OrderEvent(string? From, string To, string Actor, string Note, DateTimeOffset At);
 
+/// <summary>An order. ContactErased: its customer was erased (GDPR); Email and the addresses are blank but for the
+/// shipping country and region, while amounts, lines and number stay (tax law keeps them).</summary>
 public sealed record Order(
     Guid Id,
     string Number,
@@ -59,9 +61,11 @@ public sealed record Order(
     IReadOnlyList<OrderEvent> History,
     int Version,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? PaidAt);
+    DateTimeOffset? PaidAt,
+    bool ContactErased = false);
 
-public sealed record OrderSummary(Guid Id, string Number, string Status, string Email, Money Total, int ItemCount, DateTimeOffset CreatedAt);
+/// <summary>An order in a list. ContactErased: its customer was erased and Email is blank.</summary>
+public sealed record OrderSummary(Guid Id, string Number, string Status, string Email, Money Total, int ItemCount, DateTimeOffset CreatedAt, bool ContactErased = false);
 
 public sealed record OrderPage(IReadOnlyList<OrderSummary> Items, string? NextCursor);
 

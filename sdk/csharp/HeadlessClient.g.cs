@@ -338,6 +338,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Read an order: as the signed-in customer who placed it, or with its order token in X-Order-Token
         /// </summary>
+        /// <remarks>
+        /// The contact email and addresses are read from the personal-data vault of the customer's region. An erased customer's order shows contactErased with blank contact fields (amounts, lines and the shipping country stay). 421: the customer's data is kept in the other region (the problem names its API); 503 (Retry-After): the vault cannot be reached for a moment.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<Order> GetOrderAsync(System.Guid orderId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -346,6 +349,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Your order history, newest first
         /// </summary>
+        /// <remarks>
+        /// Emails are read from your region's personal-data vault: 421 names the API of your region when this is the other region's API; 503 (with Retry-After) when the vault cannot be reached for a moment.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<OrderPage> ListMyOrdersAsync(string? cursor = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -365,6 +371,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Read any order with its lines, payment state and full history
         /// </summary>
+        /// <remarks>
+        /// The contact email and addresses are read from the customer's personal-data vault, and the read is audited (order.personal_data_read, naming the order only). An erased customer's order shows contactErased, blank contact fields and the shipping country. 421: the customer's data is kept in the other region (the problem names its API); 503 (Retry-After): the vault cannot be reached for a moment.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<Order> GetAdminOrderAsync(System.Guid orderId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -396,10 +405,10 @@ namespace Headless.Sdk
         /// List orders, newest first, by status, placed date, customer (email or account id), total range or order number
         /// </summary>
         /// <remarks>
-        /// Filters combine. Totals are minor units of the order's currency. Pages are keyset-paginated (cursor = the previous page's nextCursor, limit 1-100, default 20).
+        /// Filters combine. Totals are minor units of the order's currency. Pages are keyset-paginated (cursor = the previous page's nextCursor, limit 1-100, default 20). Emails are read from the customers' personal-data vaults (one query per region and page); the email filter finds the person by the vault's blind index, so it matches whole addresses only, and orders placed before the vaults are not found by it. An erased customer's order shows contactErased and no email. 421: an order on the page belongs to a person of the region this API does not serve; 503 (Retry-After): a vault cannot be reached.
         /// </remarks>
         /// <param name="status">One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.</param>
-        /// <param name="email">Exact customer email (case-insensitive).</param>
+        /// <param name="email">Exact customer email (case-insensitive), looked up in the personal-data vaults' blind index.</param>
         /// <param name="number">An order number such as HL-100001.</param>
         /// <param name="customerId">The customer's account id (orders placed while signed in).</param>
         /// <param name="totalMin">Only orders with a total of at least this many minor units.</param>
@@ -461,7 +470,7 @@ namespace Headless.Sdk
         /// Check out a cart: reserve its stock, create the order (pending payment) and its payment
         /// </summary>
         /// <remarks>
-        /// Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one. If the payment could not be set up (503 or 409 with Retry-After, 402, 422, 502), the order exists with its stock held for the reservation period: retrying with the same key and body sets up the payment of that same order.
+        /// Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one. If the payment could not be set up (503 or 409 with Retry-After, 402, 422, 502), the order exists with its stock held for the reservation period: retrying with the same key and body sets up the payment of that same order. The email and addresses are kept in the personal-data vault of the customer's region (a guest's first checkout's shipping country decides it): 421 names the API of the customer's region when this API serves the other one; 503 with Retry-After when the vault cannot be reached.
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -4892,6 +4901,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Read an order: as the signed-in customer who placed it, or with its order token in X-Order-Token
         /// </summary>
+        /// <remarks>
+        /// The contact email and addresses are read from the personal-data vault of the customer's region. An erased customer's order shows contactErased with blank contact fields (amounts, lines and the shipping country stay). 421: the customer's data is kept in the other region (the problem names its API); 503 (Retry-After): the vault cannot be reached for a moment.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<Order> GetOrderAsync(System.Guid orderId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -4957,6 +4969,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 421)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 500)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -4965,6 +4987,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -4990,6 +5022,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Your order history, newest first
         /// </summary>
+        /// <remarks>
+        /// Emails are read from your region's personal-data vault: 421 names the API of your region when this is the other region's API; 503 (with Retry-After) when the vault cannot be reached for a moment.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<OrderPage> ListMyOrdersAsync(string? cursor = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -5071,6 +5106,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 421)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 500)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -5079,6 +5124,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -5310,6 +5365,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Read any order with its lines, payment state and full history
         /// </summary>
+        /// <remarks>
+        /// The contact email and addresses are read from the customer's personal-data vault, and the read is audited (order.personal_data_read, naming the order only). An erased customer's order shows contactErased, blank contact fields and the shipping country. 421: the customer's data is kept in the other region (the problem names its API); 503 (Retry-After): the vault cannot be reached for a moment.
+        /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<Order> GetAdminOrderAsync(System.Guid orderId, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -5395,6 +5453,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 421)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 500)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -5403,6 +5471,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -5658,10 +5736,10 @@ namespace Headless.Sdk
         /// List orders, newest first, by status, placed date, customer (email or account id), total range or order number
         /// </summary>
         /// <remarks>
-        /// Filters combine. Totals are minor units of the order's currency. Pages are keyset-paginated (cursor = the previous page's nextCursor, limit 1-100, default 20).
+        /// Filters combine. Totals are minor units of the order's currency. Pages are keyset-paginated (cursor = the previous page's nextCursor, limit 1-100, default 20). Emails are read from the customers' personal-data vaults (one query per region and page); the email filter finds the person by the vault's blind index, so it matches whole addresses only, and orders placed before the vaults are not found by it. An erased customer's order shows contactErased and no email. 421: an order on the page belongs to a person of the region this API does not serve; 503 (Retry-After): a vault cannot be reached.
         /// </remarks>
         /// <param name="status">One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.</param>
-        /// <param name="email">Exact customer email (case-insensitive).</param>
+        /// <param name="email">Exact customer email (case-insensitive), looked up in the personal-data vaults' blind index.</param>
         /// <param name="number">An order number such as HL-100001.</param>
         /// <param name="customerId">The customer's account id (orders placed while signed in).</param>
         /// <param name="totalMin">Only orders with a total of at least this many minor units.</param>
@@ -5791,6 +5869,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 421)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 500)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -5799,6 +5887,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -6468,7 +6566,7 @@ namespace Headless.Sdk
         /// Check out a cart: reserve its stock, create the order (pending payment) and its payment
         /// </summary>
         /// <remarks>
-        /// Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one. If the payment could not be set up (503 or 409 with Retry-After, 402, 422, 502), the order exists with its stock held for the reservation period: retrying with the same key and body sets up the payment of that same order.
+        /// Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one. If the payment could not be set up (503 or 409 with Retry-After, 402, 422, 502), the order exists with its stock held for the reservation period: retrying with the same key and body sets up the payment of that same order. The email and addresses are kept in the personal-data vault of the customer's region (a guest's first checkout's shipping country decides it): 421 names the API of the customer's region when this API serves the other one; 503 with Retry-After when the vault cannot be reached.
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -6569,6 +6667,16 @@ namespace Headless.Sdk
                         }
                         else
                         if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 421)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
                             if (objectResponse_.Object == null)
@@ -18163,6 +18271,10 @@ namespace Headless.Sdk
 
     }
 
+    /// <summary>
+    /// An order. ContactErased: its customer was erased (GDPR); Email and the addresses are blank but for the
+    /// <br/>            shipping country and region, while amounts, lines and number stay (tax law keeps them).
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class Order
     {
@@ -18238,6 +18350,9 @@ namespace Headless.Sdk
 
         [System.Text.Json.Serialization.JsonPropertyName("paidAt")]
         public System.DateTimeOffset? PaidAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("contactErased")]
+        public bool? ContactErased { get; set; } = default!;
 
     }
 
@@ -18429,6 +18544,9 @@ namespace Headless.Sdk
 
     }
 
+    /// <summary>
+    /// An order in a list. ContactErased: its customer was erased and Email is blank.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class OrderSummary
     {
@@ -18459,6 +18577,9 @@ namespace Headless.Sdk
         [System.Text.Json.Serialization.JsonPropertyName("createdAt")]
         [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
         public System.DateTimeOffset CreatedAt { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("contactErased")]
+        public bool? ContactErased { get; set; } = default!;
 
     }
 

@@ -2119,12 +2119,26 @@ export class HeadlessClient {
             result404 = ProblemDetails.fromJS(resultData404);
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 421) {
+            return response.text().then((_responseText) => {
+            let result421: any = null;
+            let resultData421 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result421 = ProblemDetails.fromJS(resultData421);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result421);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2184,12 +2198,26 @@ export class HeadlessClient {
             result401 = ProblemDetails.fromJS(resultData401);
             return throwException("Unauthorized", status, _responseText, _headers, result401);
             });
+        } else if (status === 421) {
+            return response.text().then((_responseText) => {
+            let result421: any = null;
+            let resultData421 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result421 = ProblemDetails.fromJS(resultData421);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result421);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2383,12 +2411,26 @@ export class HeadlessClient {
             result404 = ProblemDetails.fromJS(resultData404);
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 421) {
+            return response.text().then((_responseText) => {
+            let result421: any = null;
+            let resultData421 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result421 = ProblemDetails.fromJS(resultData421);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result421);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -2529,7 +2571,7 @@ export class HeadlessClient {
     /**
      * List orders, newest first, by status, placed date, customer (email or account id), total range or order number
      * @param status (optional) One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.
-     * @param email (optional) Exact customer email (case-insensitive).
+     * @param email (optional) Exact customer email (case-insensitive), looked up in the personal-data vaults' blind index.
      * @param number (optional) An order number such as HL-100001.
      * @param customerId (optional) The customer's account id (orders placed while signed in).
      * @param totalMin (optional) Only orders with a total of at least this many minor units.
@@ -2607,12 +2649,26 @@ export class HeadlessClient {
             result403 = ProblemDetails.fromJS(resultData403);
             return throwException("Forbidden", status, _responseText, _headers, result403);
             });
+        } else if (status === 421) {
+            return response.text().then((_responseText) => {
+            let result421: any = null;
+            let resultData421 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result421 = ProblemDetails.fromJS(resultData421);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result421);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -3073,6 +3129,13 @@ export class HeadlessClient {
             let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result409 = ProblemDetails.fromJS(resultData409);
             return throwException("A server side error occurred.", status, _responseText, _headers, result409);
+            });
+        } else if (status === 421) {
+            return response.text().then((_responseText) => {
+            let result421: any = null;
+            let resultData421 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result421 = ProblemDetails.fromJS(resultData421);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result421);
             });
         } else if (status === 422) {
             return response.text().then((_responseText) => {
@@ -11719,6 +11782,7 @@ export interface IUpdateShippingMethodRequest {
     rates?: ShippingRateInput[] | null;
 }
 
+/** An order. ContactErased: its customer was erased (GDPR); Email and the addresses are blank but for the            shipping country and region, while amounts, lines and number stay (tax law keeps them). */
 export class Order implements IOrder {
     id!: string;
     number!: string;
@@ -11739,6 +11803,7 @@ export class Order implements IOrder {
     version!: number;
     createdAt!: Date;
     paidAt!: Date | null;
+    contactErased?: boolean;
 
     constructor(data?: IOrder) {
         if (data) {
@@ -11791,6 +11856,7 @@ export class Order implements IOrder {
             this.version = _data["version"] !== undefined ? _data["version"] : null as any;
             this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
             this.paidAt = _data["paidAt"] ? new Date(_data["paidAt"].toString()) : null as any;
+            this.contactErased = _data["contactErased"] !== undefined ? _data["contactErased"] : null as any;
         }
     }
 
@@ -11830,10 +11896,12 @@ export class Order implements IOrder {
         data["version"] = this.version !== undefined ? this.version : null as any;
         data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
         data["paidAt"] = this.paidAt ? this.paidAt.toISOString() : null as any;
+        data["contactErased"] = this.contactErased !== undefined ? this.contactErased : null as any;
         return data;
     }
 }
 
+/** An order. ContactErased: its customer was erased (GDPR); Email and the addresses are blank but for the            shipping country and region, while amounts, lines and number stay (tax law keeps them). */
 export interface IOrder {
     id: string;
     number: string;
@@ -11854,6 +11922,7 @@ export interface IOrder {
     version: number;
     createdAt: Date;
     paidAt: Date | null;
+    contactErased?: boolean;
 }
 
 export class OrderAddress implements IOrderAddress {
@@ -12252,6 +12321,7 @@ export interface IOrderPage {
     nextCursor: string | null;
 }
 
+/** An order in a list. ContactErased: its customer was erased and Email is blank. */
 export class OrderSummary implements IOrderSummary {
     id!: string;
     number!: string;
@@ -12260,6 +12330,7 @@ export class OrderSummary implements IOrderSummary {
     total!: Money;
     itemCount!: number;
     createdAt!: Date;
+    contactErased?: boolean;
 
     constructor(data?: IOrderSummary) {
         if (data) {
@@ -12282,6 +12353,7 @@ export class OrderSummary implements IOrderSummary {
             this.total = _data["total"] ? Money.fromJS(_data["total"]) : new Money();
             this.itemCount = _data["itemCount"] !== undefined ? _data["itemCount"] : null as any;
             this.createdAt = _data["createdAt"] ? new Date(_data["createdAt"].toString()) : null as any;
+            this.contactErased = _data["contactErased"] !== undefined ? _data["contactErased"] : null as any;
         }
     }
 
@@ -12301,10 +12373,12 @@ export class OrderSummary implements IOrderSummary {
         data["total"] = this.total ? this.total.toJSON() : null as any;
         data["itemCount"] = this.itemCount !== undefined ? this.itemCount : null as any;
         data["createdAt"] = this.createdAt ? this.createdAt.toISOString() : null as any;
+        data["contactErased"] = this.contactErased !== undefined ? this.contactErased : null as any;
         return data;
     }
 }
 
+/** An order in a list. ContactErased: its customer was erased and Email is blank. */
 export interface IOrderSummary {
     id: string;
     number: string;
@@ -12313,6 +12387,7 @@ export interface IOrderSummary {
     total: Money;
     itemCount: number;
     createdAt: Date;
+    contactErased?: boolean;
 }
 
 export class CancelOrderRequest implements ICancelOrderRequest {

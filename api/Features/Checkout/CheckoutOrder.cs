@@ -1,11 +1,12 @@
 using System.Globalization;
-using System.Text.Json;
 using Dapper;
 using Headless.Api.Features.Carts;
+using Headless.Api.Features.Orders;
 using Headless.Api.Features.Payments;
 using Headless.Api.Features.Pricing;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Telemetry;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Catalog;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -34,11 +35,11 @@ public static class CheckoutOrder
         """;
 
     private const string InsertOrderSql = """
-        insert into orders (id, number, cart_id, customer_id, access_token_hash, status, email, shipping_address, billing_address,
+        insert into orders (id, number, cart_id, customer_id, access_token_hash, status, person_id, person_region, ship_country, ship_region,
             currency, subtotal, discount_total, shipping_total, tax_total, total, prices_include_tax, tax_rate_basis_points,
             shipping_method, shipping_method_name, discount_code, reservation, reservation_expires_at)
-        values (@orderId, @number, @cartId, @customerId, @tokenHash, 'pending_payment', @email,
-            @shipTo::jsonb, @billTo::jsonb, @currency, @subtotal, @discountTotal, @shipping, @tax, @total, @taxIncluded, @taxRate,
+        values (@orderId, @number, @cartId, @customerId, @tokenHash, 'pending_payment', @personId, @personRegion,
+            @shipCountry, @shipRegion, @currency, @subtotal, @discountTotal, @shipping, @tax, @total, @taxIncluded, @taxRate,
             @method, @methodName, @discountCode, 'held', @expiresAt);
 
         insert into order_lines (order_id, sku, product_id, product_slug, title, variant_title, unit_price, quantity, line_total)
@@ -53,7 +54,9 @@ public static class CheckoutOrder
     /// <summary>A stored answer with this status means: the order exists, its payment is not attached yet.</summary>
     public const int AwaitingPayment = StatusCodes.Status202Accepted;
 
-    public sealed record Draft(CartStore.LoadedCart Cart, CartPricing.Priced Priced, string Email, OrderAddress ShipTo, OrderAddress BillTo);
+    /// <summary>The order to create. Its id is made up front: the contact and addresses are already in the person's
+    /// vault under that id (<see cref="OrderContact"/>); the core row names only the person.</summary>
+    public sealed record Draft(Guid OrderId, CartStore.LoadedCart Cart, CartPricing.Priced Priced, PersonRef Person, string Email, OrderAddress ShipTo, OrderAddress BillTo);
 
     /// <summary>The order waiting for its payment, or a refusal; or, when another request with the same key
     /// got there first, what it stored (<paramref name="Raced"/>).</summary>
@@ -63,7 +66,7 @@ public static class CheckoutOrder
         Platform.Http.Idempotency idempotency, IPaymentProvider payments, int reservationMinutes, CancellationToken ct)
     {
         var (cart, priced) = (draft.Cart, draft.Priced);
-        var orderId = Guid.CreateVersion7();
+        var orderId = draft.OrderId;
         var orderToken = CartTokens.New();
         var expiresAt = DateTime.UtcNow.AddMinutes(reservationMinutes);
         var location = $"/api/v1/orders/{orderId}";
@@ -170,9 +173,10 @@ public static class CheckoutOrder
             cartId = draft.Cart.Row.Id,
             customerId = attempt.CustomerId,
             tokenHash = CartTokens.Hash(orderToken),
-            email = draft.Email,
-            shipTo = JsonSerializer.Serialize(draft.ShipTo, ApiJsonContext.Default.OrderAddress),
-            billTo = JsonSerializer.Serialize(draft.BillTo, ApiJsonContext.Default.OrderAddress),
+            personId = draft.Person.Id,
+            personRegion = draft.Person.Region,
+            shipCountry = draft.ShipTo.Country,
+            shipRegion = draft.ShipTo.Region,
             currency = draft.Cart.Row.Currency.Trim(),
             subtotal = t.Subtotal,
             discountTotal = t.Discount,

@@ -2,6 +2,7 @@ using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Carts;
+using Headless.Api.Features.Orders;
 using Headless.Api.Features.Payments;
 using Headless.Api.Features.Pricing;
 using Headless.Api.Platform.Endpoints;
@@ -9,6 +10,7 @@ using Headless.Api.Platform.Geography;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Telemetry;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -32,7 +34,8 @@ namespace Headless.Api.Features.Checkout;
 /// for the same order, and if nobody retries the reservation sweeper releases it.
 /// </summary>
 public sealed class CreateCheckout(
-    NpgsqlDataSource db, PricingRules rules, IPaymentProvider payments, Idempotency idempotency, IOptions<CheckoutOptions> options, ILogger<CreateCheckout> log)
+    NpgsqlDataSource db, PricingRules rules, IPaymentProvider payments, Idempotency idempotency, IOptions<CheckoutOptions> options,
+    PersonalDataVault vault, ILogger<CreateCheckout> log)
     : Endpoint<CreateCheckout.Request, Results<Created<CheckoutResult>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -45,6 +48,7 @@ public sealed class CreateCheckout(
             .ProducesProblem(StatusCodes.Status402PaymentRequired)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status421MisdirectedRequest)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status502BadGateway)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
@@ -53,7 +57,10 @@ public sealed class CreateCheckout(
             s.Summary = "Check out a cart: reserve its stock, create the order (pending payment) and its payment";
             s.Description = "Requires an Idempotency-Key: a retry with the same key and body returns the same order; never a second one. " +
                 "If the payment could not be set up (503 or 409 with Retry-After, 402, 422, 502), the order exists with its stock held for " +
-                "the reservation period: retrying with the same key and body sets up the payment of that same order.";
+                "the reservation period: retrying with the same key and body sets up the payment of that same order. " +
+                "The email and addresses are kept in the personal-data vault of the customer's region (a guest's first checkout's shipping country " +
+                "decides it): 421 names the API of the customer's region when this API serves the other one; 503 with Retry-After when the vault " +
+                "cannot be reached.";
         });
     }
 
@@ -103,13 +110,20 @@ public sealed class CreateCheckout(
             return await FindEarlierAsync(conn, attempt) ?? CheckoutStep.Of(cartProblem ?? CartClosed(cart!.Row.Status));
         }
         var email = request.Email;
-        if (string.IsNullOrEmpty(email))
+        PersonRef? person = null;
+        if (attempt.CustomerId is { } id)
         {
-            email = attempt.CustomerId is { } id ? await conn.ExecuteScalarAsync<string?>("select email from users where id = @id", new { id }) : null;
+            var account = await conn.QuerySingleOrDefaultAsync<(string? Email, Guid? PersonId, string? PersonRegion)>(
+                "select email, person_id, person_region from users where id = @id", new { id });
+            person = account.PersonId is { } personId && account.PersonRegion is { } region ? new PersonRef(personId, region) : null;
             if (string.IsNullOrEmpty(email))
             {
-                return CheckoutStep.Of(Validation("email", "An email address is required, for the order confirmation."));
+                email = account.Email ?? (person is null ? null : (await vault.GetAsync(person, ct))?.GetValueOrDefault(PersonalDataVault.EmailField));
             }
+        }
+        if (string.IsNullOrEmpty(email))
+        {
+            return CheckoutStep.Of(Validation("email", "An email address is required, for the order confirmation."));
         }
         var priced = await PriceAsync(conn, request, cart, ct);
         if (Refusal(priced) is { } refusal)
@@ -118,7 +132,12 @@ public sealed class CreateCheckout(
         }
         var shipTo = Normalize(request.ShippingAddress!);
         var billTo = request.BillingAddress is { } billing ? Normalize(billing) : shipTo;
-        var created = await CheckoutOrder.CreateAsync(conn, new CheckoutOrder.Draft(cart, priced, email, shipTo, billTo), attempt,
+        // The contact goes to the person's vault before the core transaction; a guest's first checkout's shipping
+        // country decides the region of the person it creates.
+        var orderId = Guid.CreateVersion7();
+        person ??= await vault.FindOrCreateByEmailAsync(email, shipTo.Country, ct);
+        await new OrderContact(email, shipTo, billTo).SaveAsync(vault, person, orderId, ct);
+        var created = await CheckoutOrder.CreateAsync(conn, new CheckoutOrder.Draft(orderId, cart, priced, person, email, shipTo, billTo), attempt,
             idempotency, payments, options.Value.ReservationMinutes, ct);
         return created.Raced is { } raced ? await ResumeOrReplayAsync(conn, raced, attempt) : created.Step;
     }

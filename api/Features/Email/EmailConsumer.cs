@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Dapper;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -7,9 +9,11 @@ namespace Headless.Api.Features.Email;
 
 /// <summary>Sends the mails queued with <see cref="EmailQueue"/>. Starts from the first outbox row the
 /// first time, so mail queued before the sender ever ran still goes out. A redelivered event is not
-/// sent twice: `email_deliveries` is checked before sending and written right after.</summary>
+/// sent twice: `email_deliveries` is checked before sending and written right after. The mail itself is read
+/// from the recipient's vault at send time and deleted there once sent; a shredded recipient's mail is dropped.</summary>
 public sealed class EmailConsumer(
-    NpgsqlDataSource db, EmailSender sender, IOptions<EmailOptions> options, OutboxConsumerOptions consumerOptions, ILogger<EmailConsumer> log)
+    NpgsqlDataSource db, EmailSender sender, IOptions<EmailOptions> options, PersonalDataVault vault, OutboxConsumerOptions consumerOptions,
+    ILogger<EmailConsumer> log)
     : OutboxConsumer(db, consumerOptions, log)
 {
     public const string ConsumerName = "email";
@@ -39,7 +43,20 @@ public sealed class EmailConsumer(
             }
         }
 
-        if (EmailQueue.FromPayload(e.Payload, e.AggregateId) is not { } request)
+        var vaulted = EmailQueue.VaultedMail(e.Payload);
+        JsonObject? content = null;
+        if (vaulted is { } at)
+        {
+            // A shredded person (or a field already deleted) leaves nothing to send: the mail is dropped, not retried.
+            var fields = await vault.GetAsync(at.Person, ct);
+            if (fields?.GetValueOrDefault(at.Field) is not { } stored)
+            {
+                log.LogInformation("Email for outbox event {OutboxId} was erased before it was sent; skipped", e.Id);
+                return;
+            }
+            content = JsonNode.Parse(stored) as JsonObject ?? throw new OutboxEventRejectedException("The queued mail in the vault is not an object.");
+        }
+        if (EmailQueue.FromPayload(e.Payload, e.AggregateId, content) is not { } request)
         {
             log.LogInformation("Email for outbox event {OutboxId} was erased before it was sent; skipped", e.Id);
             return;
@@ -56,6 +73,23 @@ public sealed class EmailConsumer(
                 on conflict (outbox_id) do nothing
                 """, new { e.Id, request.Template });
         }
+        if (vaulted is { } done)
+        {
+            // Mail is kept no longer than it takes to send it.
+            await DeleteSentAsync(done.Person, done.Field);
+        }
         log.LogInformation("Email {Template} for outbox event {OutboxId} sent", request.Template, e.Id);
+    }
+
+    private async Task DeleteSentAsync(PersonRef person, string field)
+    {
+        try
+        {
+            await vault.PutAsync(person, new Dictionary<string, string?> { [field] = null }, CancellationToken.None);
+        }
+        catch (PersonNotFoundException)
+        {
+            // Shredded meanwhile: the field went with the person.
+        }
     }
 }

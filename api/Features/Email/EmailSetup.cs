@@ -18,6 +18,7 @@ public static class EmailSetup
             sp.GetRequiredService<NpgsqlDataSource>(),
             sp.GetRequiredService<EmailSender>(),
             sp.GetRequiredService<IOptions<EmailOptions>>(),
+            sp.GetRequiredService<Platform.Vaults.PersonalDataVault>(),
             OutboxConsumerOptions.For(sp.GetRequiredService<IConfiguration>(), EmailConsumer.ConsumerName),
             sp.GetRequiredService<ILogger<EmailConsumer>>()));
         services.AddHostedService(sp => sp.GetRequiredService<EmailConsumer>());

@@ -2,6 +2,7 @@ using FastEndpoints;
 using Headless.Api.Features.Payments;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
@@ -9,7 +10,7 @@ using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders;
 
-public sealed class ConfirmOrderPayment(NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync)
+public sealed class ConfirmOrderPayment(NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync, PersonalDataVault vault)
     : Endpoint<ConfirmOrderPayment.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -58,6 +59,6 @@ public sealed class ConfirmOrderPayment(NpgsqlDataSource db, IPaymentProvider pa
             order = await OrderStore.LoadAsync(conn, orderId);
         }
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(order!.ToContract());
+        return TypedResults.Ok(await order!.ToContractAsync(vault, ct));
     }
 }

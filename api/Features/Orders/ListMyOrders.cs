@@ -2,13 +2,14 @@ using Dapper;
 using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
 namespace Headless.Api.Features.Orders;
 
-public sealed class ListMyOrders(NpgsqlDataSource db) : Endpoint<ListMyOrders.Request, Results<Ok<OrderPage>, ProblemHttpResult>>
+public sealed class ListMyOrders(NpgsqlDataSource db, PersonalDataVault vault) : Endpoint<ListMyOrders.Request, Results<Ok<OrderPage>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -18,9 +19,16 @@ public sealed class ListMyOrders(NpgsqlDataSource db) : Endpoint<ListMyOrders.Re
         Description(b => b.WithName("ListMyOrders").WithTags("Orders")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status421MisdirectedRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             // FastEndpoints documents a 403 for every route with a policy; this route never had one.
             .ClearDefaultProduces(StatusCodes.Status403Forbidden));
-        Summary(s => s.Summary = "Your order history, newest first");
+        Summary(s =>
+        {
+            s.Summary = "Your order history, newest first";
+            s.Description = "Emails are read from your region's personal-data vault: 421 names the API of your region when this is the other " +
+                "region's API; 503 (with Retry-After) when the vault cannot be reached for a moment.";
+        });
     }
 
     public sealed class Request
@@ -44,6 +52,6 @@ public sealed class ListMyOrders(NpgsqlDataSource db) : Endpoint<ListMyOrders.Re
             {OrderQueries.Newest}
             """, new { customerId = http.User.UserId(), page.AfterAt, page.AfterId, take = page.Limit + 1 })).ToList();
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(OrderQueries.ToPage(rows, page.Limit));
+        return TypedResults.Ok(await OrderQueries.ToPageAsync(rows, page.Limit, vault, ct));
     }
 }

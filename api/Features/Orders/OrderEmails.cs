@@ -5,14 +5,21 @@ using Headless.Api.Platform.Outbox;
 namespace Headless.Api.Features.Orders;
 
 /// <summary>Order mail (confirmation on payment, shipping notice), queued in the transaction that
-/// changes the order, with everything the template shows, so the mail says what the order was then.</summary>
+/// changes the order, with everything the template shows, so the mail says what the order was then. The contact is
+/// read from the order's person's vault, and the mail is kept there until it is sent (<see cref="EmailQueue"/>).</summary>
 public static class OrderEmails
 {
-    public static async Task QueueAsync(WriteLog log, string template, Guid orderId, string email, Guid? customerId)
+    public static async Task QueueAsync(WriteLog log, string template, Guid orderId, Guid? customerId)
     {
         var order = await OrderStore.LoadAsync(log.Connection, orderId, log.Transaction)
             ?? throw new InvalidOperationException("The order vanished inside its own transaction.");
-        var o = order.ToContract();
+        var vault = log.Vault ?? throw new InvalidOperationException("Order mail needs the personal-data vault: create the WriteLog with its Vault.");
+        if (await OrderContact.ReadAsync(vault, order.Row, CancellationToken.None) is not { } contact)
+        {
+            // The customer was erased: there is nobody to write to.
+            return;
+        }
+        var o = order.ToContract(contact);
         var model = new JsonObject
         {
             ["number"] = o.Number,
@@ -37,7 +44,8 @@ public static class OrderEmails
             ["carrier"] = o.Shipment?.Carrier,
             ["trackingNumber"] = o.Shipment?.TrackingNumber,
         };
-        await EmailQueue.EnqueueAsync(log, new EmailRequest(template, email, o.ShippingAddress.FullName, model, customerId?.ToString()));
+        await EmailQueue.EnqueueAsync(log, new EmailRequest(template, contact.Email, o.ShippingAddress.FullName, model, customerId?.ToString(),
+            OrderContact.PersonOf(order.Row)));
     }
 
     public static string Format(long minor, string currency) => Headless.Contracts.Commerce.MinorUnits.WithCode(minor, currency);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Catalog;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -11,7 +12,7 @@ namespace Headless.Api.Features.Orders;
 public static class OrderQueries
 {
     public const string SummarySelect = """
-        select o.id, o.number, o.status, o.email, o.total, o.currency, o.created_at,
+        select o.id, o.number, o.status, o.email, o.person_id, o.person_region, o.total, o.currency, o.created_at,
                (select coalesce(sum(quantity), 0)::int from order_lines l where l.order_id = o.id) as item_count
         from orders o
         """;
@@ -44,10 +45,18 @@ public static class OrderQueries
         }
     }
 
-    public static OrderPage ToPage(List<SummaryRow> rows, int limit)
+    /// <summary>The page, each order's email read from its person's vault: one vault query per region for the whole page.
+    /// An erased customer's order shows a blank email and ContactErased.</summary>
+    public static async Task<OrderPage> ToPageAsync(List<SummaryRow> rows, int limit, PersonalDataVault vault, CancellationToken ct)
     {
-        var items = rows.Take(limit).Select(r => new OrderSummary(r.Id, r.Number, r.Status, r.Email, new Money(r.Total, r.Currency.Trim()),
-            r.ItemCount, OrderStore.Utc(r.CreatedAt))).ToList();
+        var page = rows.Take(limit).ToList();
+        var people = await vault.GetManyAsync(page.Select(r => r.Person).OfType<PersonRef>(), ct);
+        string? EmailOf(SummaryRow r) =>
+            r.Person is { } person ? people.GetValueOrDefault(person)?.GetValueOrDefault(OrderContact.EmailField(r.Id)) : r.Email;
+        var items = page.Select(r => EmailOf(r) is { } email
+            ? new OrderSummary(r.Id, r.Number, r.Status, email, new Money(r.Total, r.Currency.Trim()), r.ItemCount, OrderStore.Utc(r.CreatedAt))
+            : new OrderSummary(r.Id, r.Number, r.Status, "", new Money(r.Total, r.Currency.Trim()), r.ItemCount, OrderStore.Utc(r.CreatedAt), ContactErased: true))
+            .ToList();
         string? next = null;
         if (rows.Count > limit)
         {
@@ -63,7 +72,11 @@ public static class OrderQueries
         public Guid Id { get; init; }
         public string Number { get; init; } = "";
         public string Status { get; init; } = "";
-        public string Email { get; init; } = "";
+        /// <summary>Only orders placed before the vaults have a plain email.</summary>
+        public string? Email { get; init; }
+        public Guid? PersonId { get; init; }
+        public string? PersonRegion { get; init; }
+        public PersonRef? Person => PersonId is { } id && PersonRegion is { } region ? new PersonRef(id, region) : null;
         public long Total { get; init; }
         public string Currency { get; init; } = "";
         public DateTime CreatedAt { get; init; }

@@ -1,6 +1,5 @@
-using System.Text.Json;
 using Dapper;
-using Headless.Api.Platform.Json;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Catalog;
 using Headless.Contracts.Commerce;
 using Npgsql;
@@ -12,6 +11,7 @@ public static class OrderStore
 {
     private const string Sql = """
         select o.id, o.number, o.customer_id, o.access_token_hash, o.status, o.email, o.shipping_address::text, o.billing_address::text,
+               o.person_id, o.person_region, o.ship_country, o.ship_region,
                o.currency, o.subtotal, o.discount_total, o.shipping_total, o.tax_total, o.total, o.refunded_total,
                o.prices_include_tax, o.tax_rate_basis_points, o.shipping_method, o.shipping_method_name, o.discount_code,
                o.reservation, o.reservation_expires_at, o.carrier, o.tracking_number, o.version, o.created_at, o.paid_at,
@@ -34,25 +34,27 @@ public static class OrderStore
 
     public sealed record LoadedOrder(OrderRow Row, List<LineRow> Lines, List<EventRow> Events)
     {
-        public Order ToContract()
+        /// <summary>The order as the API shows it, its contact read from the person's vault (see <see cref="OrderContact"/>).</summary>
+        public async Task<Order> ToContractAsync(PersonalDataVault vault, CancellationToken ct) =>
+            ToContract(await OrderContact.ReadAsync(vault, Row, ct));
+
+        /// <summary>The order with this contact; null shows it as erased (<see cref="Order.ContactErased"/>).</summary>
+        public Order ToContract(OrderContact? contact)
         {
             var r = Row;
+            var shown = contact ?? OrderContact.Erased(r.ShipCountry, r.ShipRegion);
             var currency = r.Currency.Trim();
             Money M(long amount) => new(amount, currency);
             return new Order(
-                r.Id, r.Number, r.Status, r.Email,
-                Address(r.ShippingAddress), Address(r.BillingAddress),
+                r.Id, r.Number, r.Status, shown.Email, shown.ShipTo, shown.BillTo,
                 Lines.Select(l => new OrderLine(l.Sku, l.ProductId, l.ProductSlug, l.Title, l.VariantTitle, M(l.UnitPrice), l.Quantity, M(l.LineTotal))).ToList(),
                 new OrderTotals(M(r.Subtotal), M(r.DiscountTotal), M(r.ShippingTotal), M(r.TaxTotal), M(r.Total), M(r.RefundedTotal), r.PricesIncludeTax, r.TaxRateBasisPoints),
                 r.ShippingMethod, r.ShippingMethodName, r.DiscountCode, r.PaymentStatus, r.Reservation,
                 Utc(r.ReservationExpiresAt),
                 r.Carrier is null ? null : new Shipment(r.Carrier, r.TrackingNumber ?? ""),
                 Events.Select(e => new OrderEvent(e.FromStatus, e.ToStatus, e.Actor, e.Note, Utc(e.At))).ToList(),
-                r.Version, Utc(r.CreatedAt), r.PaidAt is { } paid ? Utc(paid) : null);
+                r.Version, Utc(r.CreatedAt), r.PaidAt is { } paid ? Utc(paid) : null, ContactErased: contact is null);
         }
-
-        private static OrderAddress Address(string json) =>
-            JsonSerializer.Deserialize(json, ApiJsonContext.Default.OrderAddress) ?? new OrderAddress("", "", "", "", "", "", "", "");
     }
 
     public static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
@@ -64,9 +66,14 @@ public static class OrderStore
         public Guid? CustomerId { get; init; }
         public byte[] AccessTokenHash { get; init; } = [];
         public string Status { get; init; } = "";
-        public string Email { get; init; } = "";
-        public string ShippingAddress { get; init; } = "{}";
-        public string BillingAddress { get; init; } = "{}";
+        /// <summary>Plain contact columns: only orders placed before the vaults have them (see <see cref="OrderContact"/>).</summary>
+        public string? Email { get; init; }
+        public string? ShippingAddress { get; init; }
+        public string? BillingAddress { get; init; }
+        public Guid? PersonId { get; init; }
+        public string? PersonRegion { get; init; }
+        public string? ShipCountry { get; init; }
+        public string? ShipRegion { get; init; }
         public string Currency { get; init; } = "";
         public long Subtotal { get; init; }
         public long DiscountTotal { get; init; }

@@ -37,10 +37,10 @@ public static class OrderTransitions
                 $"{source}: payment of {intent.AmountReceived} {intent.Currency} does not match the order's {p.Amount} {p.Currency.Trim()}; not marked paid");
             return (PaidOutcome.AmountMismatch, p.OrderId);
         }
-        var order = await conn.QuerySingleOrDefaultAsync<(string Number, string Email, Guid? CustomerId)?>("""
+        var order = await conn.QuerySingleOrDefaultAsync<(string Number, Guid? CustomerId)?>("""
             update orders set status = 'paid', reservation = 'committed', paid_at = now(), version = version + 1, updated_at = now()
             where id = @id and status = 'pending_payment' and reservation = 'held'
-            returning number, email, customer_id
+            returning number, customer_id
             """, new { id = p.OrderId }, tx);
         if (order is not { } o)
         {
@@ -56,7 +56,7 @@ public static class OrderTransitions
             """, new { id = p.OrderId }, tx);
         await EventAsync(conn, tx, p.OrderId, OrderStatus.PendingPayment, OrderStatus.Paid, log.Actor.Id, source);
         await log.EventAsync("order.paid", "order", p.OrderId.ToString(), new JsonObject { ["number"] = o.Number });
-        await OrderEmails.QueueAsync(log, "order-confirmation", p.OrderId, o.Email, o.CustomerId);
+        await OrderEmails.QueueAsync(log, "order-confirmation", p.OrderId, o.CustomerId);
         return (PaidOutcome.Paid, p.OrderId);
     }
 

@@ -9,7 +9,8 @@ namespace Headless.Api.Features.Orders;
 
 /// <summary>Applies what the payment provider says about an intent to its order. The webhook, the
 /// browser's return and the sweeper all come through here, in any order and any number of times.</summary>
-public sealed class PaymentSync(NpgsqlDataSource db, IPaymentProvider payments, IOptions<CheckoutOptions> options, ILogger<PaymentSync> log)
+public sealed class PaymentSync(
+    NpgsqlDataSource db, IPaymentProvider payments, IOptions<CheckoutOptions> options, Platform.Vaults.PersonalDataVault vault, ILogger<PaymentSync> log)
 {
     public async Task ApplyAsync(PaymentIntentInfo intent, Actor actor, string source, CancellationToken ct)
     {
@@ -18,7 +19,7 @@ public sealed class PaymentSync(NpgsqlDataSource db, IPaymentProvider payments, 
         await using (var conn = await db.OpenConnectionAsync(ct))
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
-            var writeLog = new WriteLog(conn, tx, actor);
+            var writeLog = new WriteLog(conn, tx, actor) { Vault = vault };
             switch (intent.Status)
             {
                 case "succeeded":

@@ -43,13 +43,16 @@ public sealed class WebhookSender : BackgroundService
     private readonly WebhooksOptions _options;
     private readonly bool _allowLocal;
     private readonly ILogger<WebhookSender> _log;
+    private readonly Platform.Vaults.PersonalDataVault _vault;
     private readonly HttpClient _http;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private long _attempts;
 
-    public WebhookSender(NpgsqlDataSource db, WebhookSecrets secrets, IOptions<WebhooksOptions> options, IHostEnvironment env, ILogger<WebhookSender> log)
+    public WebhookSender(NpgsqlDataSource db, WebhookSecrets secrets, IOptions<WebhooksOptions> options, IHostEnvironment env,
+        Platform.Vaults.PersonalDataVault vault, ILogger<WebhookSender> log)
     {
         _db = db;
+        _vault = vault;
         _secrets = secrets;
         _options = options.Value;
         _allowLocal = _options.AllowLocalReceivers ?? env.IsDevelopment();
@@ -295,7 +298,7 @@ public sealed class WebhookSender : BackgroundService
         }
         if (disabledFor is not null)
         {
-            await DisableAsync(new WriteLog(conn, tx, Actor.System("webhooks")), d.EndpointId, disabledFor, ct);
+            await DisableAsync(new WriteLog(conn, tx, Actor.System("webhooks")) { Vault = _vault }, d.EndpointId, disabledFor, ct);
         }
         await tx.CommitAsync(ct);
         if (disabledFor is not null)

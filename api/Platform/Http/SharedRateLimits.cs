@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Threading.RateLimiting;
 using Dapper;
 using Npgsql;
@@ -9,10 +11,24 @@ namespace Headless.Api.Platform.Http;
 /// every API instance behind the load balancer instead of one per process. An attempt is one upsert that
 /// returns the window's count; a partition's window starts at its first attempt by the database's clock,
 /// never an instance's, so instances whose clocks drift still share it. Ended windows are deleted at most once a minute per
-/// process.
+/// process. Partitions are client addresses: they are stored only as a keyed hash (<see cref="StoredPartition"/>).
 /// </summary>
-public sealed class SharedRateLimits(NpgsqlDataSource db, TimeProvider clock)
+public sealed class SharedRateLimits(NpgsqlDataSource db, TimeProvider clock, Vaults.VaultRegions regions)
 {
+    private byte[]? _partitionKey;
+
+    /// <summary>What `partition_key` holds for a partition: HMAC-SHA256 under a key derived (HKDF) from this region's
+    /// blind-index key, a secret every instance of the region shares, so the budget stays shared while the table names
+    /// no client address (nor can one be found by hashing guessed addresses without the key).</summary>
+    public string StoredPartition(string partition)
+    {
+        _partitionKey ??= HKDF.DeriveKey(HashAlgorithmName.SHA256,
+            regions[regions.Residency.Region].BlindIndexKey ?? throw new InvalidOperationException(
+                $"No blind-index key is configured for the {regions.Residency.Region} vault; rate-limit partitions are keyed by it."),
+            32, info: "headless rate-limit partition v1"u8.ToArray());
+        return Convert.ToHexStringLower(HMACSHA256.HashData(_partitionKey, Encoding.UTF8.GetBytes(partition)));
+    }
+
     private static readonly TimeSpan SweepEvery = TimeSpan.FromMinutes(1);
     private long _nextSweepTicks;
 
@@ -21,6 +37,7 @@ public sealed class SharedRateLimits(NpgsqlDataSource db, TimeProvider clock)
     /// advisory lock makes concurrent first attempts from one partition share one window.</summary>
     public async Task<int> HitAsync(string limit, string partition, TimeSpan window, CancellationToken ct)
     {
+        partition = StoredPartition(partition);
         await using var conn = await db.OpenConnectionAsync(ct);
         await SweepIfDueAsync(conn, ct);
         await using var tx = await conn.BeginTransactionAsync(ct);

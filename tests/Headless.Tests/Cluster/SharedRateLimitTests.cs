@@ -64,6 +64,8 @@ public sealed class SharedRateLimitTests(TwoHostsOneDatabase hosts) : IClassFixt
         await using var conn = await hosts.Db.OpenConnectionAsync();
         var windows = (await conn.QueryAsync<int>("select hits from rate_limit_windows where limit_name = 'login'")).ToList();
         Assert.Equal(statuses.Count, windows.Sum());
+        // The client address is stored only as its keyed hash, the same on both instances.
+        Assert.All(await conn.QueryAsync<string>("select partition_key from rate_limit_windows"), key => Assert.Matches("^[0-9a-f]{64}$", key));
         if (windows.Count > 1)
         {
             return;

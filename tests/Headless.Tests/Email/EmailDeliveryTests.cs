@@ -95,7 +95,7 @@ public sealed class EmailDeliveryTests(EmailApiFactory api) : IClassFixture<Emai
         await using (var conn = await api.Db.OpenConnectionAsync())
         {
             await using var tx = await conn.BeginTransactionAsync();
-            await EmailQueue.EnqueueAsync(new WriteLog(conn, tx, Actor.System("test")), Confirm(erased, "https://shop.example/erased"));
+            await EmailQueue.EnqueueAsync(new WriteLog(conn, tx, Actor.System("test")) { Vault = api.Vault }, Confirm(erased, "https://shop.example/erased"));
             // What a GDPR erasure does to the queued mail of the person it erases.
             await conn.ExecuteAsync("update outbox set payload = '{\"erased\": true}' where txid = pg_current_xact_id()", transaction: tx);
             malformedId = await conn.ExecuteScalarAsync<long>(
@@ -124,7 +124,7 @@ public sealed class EmailDeliveryTests(EmailApiFactory api) : IClassFixture<Emai
     {
         await using var conn = await api.Db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
-        var log = new WriteLog(conn, tx, Actor.System("test"));
+        var log = new WriteLog(conn, tx, Actor.System("test")) { Vault = api.Vault };
 
         var unknown = await Assert.ThrowsAsync<ArgumentException>(() =>
             EmailQueue.EnqueueAsync(log, new EmailRequest("confirm-emial", Recipient(), null, [])));
@@ -226,6 +226,76 @@ public sealed class EmailDeliveryTests(EmailApiFactory api) : IClassFixture<Emai
                 Directory.Delete(folder, recursive: true);
             }
         }
+    }
+
+    [Fact]
+    public async Task The_outbox_payload_names_nobody_and_the_vaulted_mail_is_deleted_once_sent()
+    {
+        var to = Recipient();
+        var person = await api.Vault.CreatePersonAsync("US");
+        var id = await api.EnqueueAsync(new EmailRequest("mfa-enabled", to, "Grace Hopper", new JsonObject { ["name"] = "Grace Hopper" }, Person: person));
+
+        await using var conn = await api.Db.OpenConnectionAsync();
+        var payload = JsonNode.Parse(await conn.ExecuteScalarAsync<string>("select payload::text from outbox where id = @id", new { id }) ?? "{}")!.AsObject();
+        Assert.DoesNotContain(to, payload.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Grace", payload.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("mfa-enabled", payload["template"]!.GetValue<string>());
+        Assert.Equal(person.Id.ToString(), payload["person"]!["id"]!.GetValue<string>());
+        Assert.Equal("us", payload["person"]!["region"]!.GetValue<string>());
+        var field = payload["mail"]!.GetValue<string>();
+        Assert.Matches("^mail\\.[0-9a-f]{32}$", field);
+
+        var mail = await api.Sink.WaitForMailAsync(m => m.To.Contains(to), Timeout);
+        Assert.Contains("Hi Grace Hopper,", mail.Text);
+        // Kept no longer than needed: the field goes once the mail is sent.
+        await Eventually.WaitUntilAsync(async () => !(await api.Vault.GetAsync(person))!.ContainsKey(field), Timeout, "the sent mail leaves the vault");
+    }
+
+    [Fact]
+    public async Task Without_a_person_the_recipient_is_found_or_created_by_email_in_the_apis_region()
+    {
+        var to = Recipient();
+        var existing = await api.Vault.FindOrCreateByEmailAsync(to, "US");
+        var id = await api.EnqueueAsync(Confirm(to, "https://shop.example/found"));
+        await using var conn = await api.Db.OpenConnectionAsync();
+        var payload = JsonNode.Parse(await conn.ExecuteScalarAsync<string>("select payload::text from outbox where id = @id", new { id }) ?? "{}")!;
+        Assert.Equal(existing.Id.ToString(), payload["person"]!["id"]!.GetValue<string>());
+        await api.Sink.WaitForMailAsync(m => m.To.Contains(to), Timeout);
+
+        var stranger = Recipient();
+        var strangerId = await api.EnqueueAsync(Confirm(stranger, "https://shop.example/new"));
+        var created = await api.Vault.FindByEmailAsync(stranger);
+        Assert.NotNull(created);
+        // A local run's own region is eu.
+        Assert.Equal("eu", created.Region);
+        var strangerPayload = JsonNode.Parse(await conn.ExecuteScalarAsync<string>("select payload::text from outbox where id = @strangerId", new { strangerId }) ?? "{}")!;
+        Assert.Equal(created.Id.ToString(), strangerPayload["person"]!["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_shredded_persons_queued_mail_is_dropped_not_sent_and_not_dead_lettered()
+    {
+        var to = Recipient();
+        var person = await api.Vault.CreatePersonAsync("DE");
+        long erasedId;
+        await using (var conn = await api.Db.OpenConnectionAsync())
+        {
+            await using var tx = await conn.BeginTransactionAsync();
+            await EmailQueue.EnqueueAsync(new WriteLog(conn, tx, Actor.System("test")) { Vault = api.Vault },
+                new EmailRequest("confirm-email", to, "Greta", new JsonObject { ["name"] = "Greta", ["link"] = "https://shop.example/shredded" }, Person: person));
+            erasedId = await conn.ExecuteScalarAsync<long>("select max(id) from outbox where txid = pg_current_xact_id()", transaction: tx);
+            // Erased while the mail waits (before the consumer can see it).
+            Assert.True(await api.Vault.ShredAsync(person));
+            await tx.CommitAsync();
+        }
+        var later = Recipient();
+        await api.EnqueueAsync(Confirm(later, "https://shop.example/after-shred"));
+
+        await api.Sink.WaitForMailAsync(m => m.To.Contains(later), Timeout);
+        Assert.DoesNotContain(api.Sink.Received(), m => m.To.Contains(to));
+        await using var check = await api.Db.OpenConnectionAsync();
+        Assert.False(await check.ExecuteScalarAsync<bool>("select exists (select 1 from outbox_failures where outbox_id = @erasedId)", new { erasedId }));
+        Assert.False(await check.ExecuteScalarAsync<bool>("select exists (select 1 from email_deliveries where outbox_id = @erasedId)", new { erasedId }));
     }
 
     private static async Task<ReceivedMail> ParseEmlAsync(string file)

@@ -1,6 +1,7 @@
 using Dapper;
 using Headless.Api.Features.Email;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -40,13 +41,15 @@ public class EmailHostFactory : ApiFactory
 
     public EmailConsumer EmailConsumer => Services.GetRequiredService<EmailConsumer>();
 
+    public PersonalDataVault Vault => Services.GetRequiredService<PersonalDataVault>();
+
     /// <summary>Queues an email in a transaction the way a feature does; returns its outbox id.</summary>
     public async Task<long> EnqueueAsync(EmailRequest email, bool commit = true)
     {
         _ = Services; // the host, and with it the email sender, runs from here on
         await using var conn = await Db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
-        await EmailQueue.EnqueueAsync(new WriteLog(conn, tx, Actor.System("test")), email);
+        await EmailQueue.EnqueueAsync(new WriteLog(conn, tx, Actor.System("test")) { Vault = Vault }, email);
         var id = await conn.ExecuteScalarAsync<long>(
             "select id from outbox where topic = 'email.requested' and txid = pg_current_xact_id() order by id desc limit 1", transaction: tx);
         if (commit)

@@ -5,6 +5,7 @@ using Dapper;
 using Headless.Contracts.Accounts;
 using Headless.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Headless.Tests.Platform;
 
@@ -42,7 +43,7 @@ public abstract class KestrelApi : ApiFactory
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         await using var conn = await Db.OpenConnectionAsync();
         return await conn.QuerySingleAsync<string>(
-            "select host(client_ip) from audit_log where action like 'category.%' and after->>'slug' = @slug", new { slug });
+            "select client_ip::text from audit_log where action like 'category.%' and after->>'slug' = @slug", new { slug });
     }
 
     public async Task<HttpStatusCode> LoginAsync(string forwardedFor) =>
@@ -67,9 +68,11 @@ public sealed class TrustedProxyTests(BehindTrustedProxy api) : IClassFixture<Be
     [Fact]
     public async Task Audit_rows_record_the_client_address_the_trusted_proxy_forwarded()
     {
-        Assert.Equal("198.51.100.23", await api.AuditedClientIpAsync("198.51.100.23"));
+        // Only the client's network is kept (/24 for IPv4), never the full address.
+        Assert.Equal("198.51.100.0/24", await api.AuditedClientIpAsync("198.51.100.23"));
         // A shopper's own X-Forwarded-For entry sits left of what the proxy appended: it does not count.
-        Assert.Equal("198.51.100.24", await api.AuditedClientIpAsync("6.6.6.6, 198.51.100.24"));
+        Assert.Equal("198.51.100.0/24", await api.AuditedClientIpAsync("6.6.6.6, 198.51.100.24"));
+        Assert.Equal("2001:db8:42::/48", await api.AuditedClientIpAsync("2001:db8:42:7::1"));
     }
 
     [Fact]
@@ -80,6 +83,11 @@ public sealed class TrustedProxyTests(BehindTrustedProxy api) : IClassFixture<Be
         Assert.Equal(HttpStatusCode.TooManyRequests, await api.LoginAsync("203.0.113.10"));
         // Another shopper behind the same load balancer has their own allowance.
         Assert.Equal(HttpStatusCode.Unauthorized, await api.LoginAsync("203.0.113.11"));
+        // The addresses are counted under a keyed hash, never stored themselves.
+        await using var conn = await api.Db.OpenConnectionAsync();
+        var keys = (await conn.QueryAsync<string>("select partition_key from rate_limit_windows where limit_name = 'login'")).ToList();
+        Assert.Contains(api.Services.GetRequiredService<Headless.Api.Platform.Http.SharedRateLimits>().StoredPartition("203.0.113.10"), keys);
+        Assert.DoesNotContain(keys, k => k.Contains("203.0.113", StringComparison.Ordinal));
     }
 }
 
@@ -89,7 +97,7 @@ public sealed class UntrustedProxyTests(NotBehindTrustedProxy api) : IClassFixtu
     public async Task A_spoofed_forwarded_for_from_an_untrusted_peer_is_ignored_in_audit_rows()
     {
         var recorded = await api.AuditedClientIpAsync("198.51.100.23");
-        Assert.True(IPAddress.IsLoopback(IPAddress.Parse(recorded)), recorded);
+        Assert.True(recorded is "127.0.0.0/24" or "::/48", recorded);
     }
 
     [Fact]

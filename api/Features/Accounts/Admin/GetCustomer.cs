@@ -11,7 +11,7 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Accounts.Admin;
 
-public sealed class GetCustomer(NpgsqlDataSource db) : Endpoint<GetCustomer.Request, Results<Ok<CustomerDetail>, ProblemHttpResult>>
+public sealed class GetCustomer(NpgsqlDataSource db, Platform.Vaults.PersonalDataVault vault) : Endpoint<GetCustomer.Request, Results<Ok<CustomerDetail>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -55,7 +55,7 @@ public sealed class GetCustomer(NpgsqlDataSource db) : Endpoint<GetCustomer.Requ
             """, new { id })).ToList();
         var detail = new CustomerDetail(user.Id, user.Email, user.FirstName, user.LastName, user.EmailConfirmed, user.Roles,
             OrderStore.Utc(user.CreatedAt), user.ErasedAt is { } erased ? OrderStore.Utc(erased) : null, user.OrderCount,
-            OrderQueries.ToPage(orders, 50).Items, await AddressRules.ListAsync(conn, id), await ConsentQueries.HistoryAsync(conn, id));
+            (await OrderQueries.ToPageAsync(orders, 50, vault, ct)).Items, await AddressRules.ListAsync(conn, id), await ConsentQueries.HistoryAsync(conn, id));
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(detail);
     }

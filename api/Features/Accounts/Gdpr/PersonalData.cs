@@ -47,7 +47,9 @@ public static class PersonalData
         var owner = new { userId, email = user.Email, confirmed = user.EmailConfirmed };
         foreach (var orderId in await conn.QueryAsync<Guid>($"select id from orders where {OwnOrders} order by created_at", owner, tx))
         {
-            orders.Add((await Orders.OrderStore.LoadAsync(conn, orderId, tx))!.ToContract());
+            var order = (await Orders.OrderStore.LoadAsync(conn, orderId, tx))!;
+            // An order placed since the vaults has its contact in the person's vault (fields order.<idN>.*), exported from there.
+            orders.Add(order.ToContract(Orders.OrderContact.InCore(order.Row)));
         }
         var emails = (await conn.QueryAsync<(string Template, string To, DateTime QueuedAt, DateTime? SentAt, string Payload)>($$"""
             select o.payload->>'template', o.payload->>'to', o.created_at, d.sent_at, coalesce(o.payload->'model', '{}')::text

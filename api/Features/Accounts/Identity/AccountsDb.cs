@@ -7,7 +7,7 @@ namespace Headless.Api.Features.Accounts.Identity;
 /// Lets an endpoint run Identity's UserManager calls, its own SQL, the audit row and queued emails in
 /// one transaction: while a unit of work is open, the user store uses its connection and transaction.
 /// </summary>
-public sealed class AccountsDb(NpgsqlDataSource db) : IAsyncDisposable, IDisposable
+public sealed class AccountsDb(NpgsqlDataSource db, Platform.Vaults.PersonalDataVault vault) : IAsyncDisposable, IDisposable
 {
     private NpgsqlConnection? _conn;
     private NpgsqlTransaction? _tx;
@@ -22,7 +22,8 @@ public sealed class AccountsDb(NpgsqlDataSource db) : IAsyncDisposable, IDisposa
         }
         _conn = await db.OpenConnectionAsync(ct);
         _tx = await _conn.BeginTransactionAsync(ct);
-        return new WriteLog(_conn, _tx, actor);
+        // The vault keeps the mail an account write queues (EmailQueue).
+        return new WriteLog(_conn, _tx, actor) { Vault = vault };
     }
 
     public async Task CommitAsync(CancellationToken ct = default)

@@ -3,6 +3,7 @@ using FluentValidation;
 using Headless.Api.Features.Payments;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -11,7 +12,7 @@ using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync)
+public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, PaymentSync sync, PersonalDataVault vault)
     : Endpoint<CancelOrder.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -143,6 +144,6 @@ public sealed class CancelOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                 : Refunds.StaysPending(e) ? "The order is canceled and restocked; its refund is pending. Cancel it again to complete the refund."
                 : "The order is canceled and restocked, but its refund was refused; refund the payment in the payment service's dashboard.");
         }
-        return TypedResults.Ok((await OrderStore.LoadAsync(conn, orderId))!.ToContract());
+        return TypedResults.Ok(await (await OrderStore.LoadAsync(conn, orderId))!.ToContractAsync(vault, ct));
     }
 }

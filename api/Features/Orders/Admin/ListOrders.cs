@@ -1,6 +1,7 @@
 using Dapper;
 using FastEndpoints;
 using Headless.Api.Platform.Endpoints;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -8,7 +9,7 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Request, Results<Ok<OrderPage>, ProblemHttpResult>>
+public sealed class ListOrders(NpgsqlDataSource db, PersonalDataVault vault) : Endpoint<ListOrders.Request, Results<Ok<OrderPage>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -16,11 +17,17 @@ public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Reques
         Group<AdminApi>();
         Policies(Platform.Security.Policies.OrderStaff);
         Description(b => b.WithName("ListOrders").WithTags("Admin orders")
-            .ProducesValidationProblem());
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status421MisdirectedRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
         Summary(s =>
         {
             s.Summary = "List orders, newest first, by status, placed date, customer (email or account id), total range or order number";
-            s.Description = "Filters combine. Totals are minor units of the order's currency. Pages are keyset-paginated (cursor = the previous page's nextCursor, limit 1-100, default 20).";
+            s.Description = "Filters combine. Totals are minor units of the order's currency. Pages are keyset-paginated (cursor = the previous page's nextCursor, limit 1-100, default 20). " +
+                "Emails are read from the customers' personal-data vaults (one query per region and page); the email filter finds the person by the vault's " +
+                "blind index, so it matches whole addresses only, and orders placed before the vaults are not found by it. An erased customer's order shows " +
+                "contactErased and no email. 421: an order on the page belongs to a person of the region this API does not serve; 503 (Retry-After): a vault " +
+                "cannot be reached.";
         });
     }
 
@@ -28,7 +35,7 @@ public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Reques
     {
         /// <summary>One of pending_payment, paid, fulfilled, delivered, canceled, refunded, partially_refunded.</summary>
         public string? Status { get; set; }
-        /// <summary>Exact customer email (case-insensitive).</summary>
+        /// <summary>Exact customer email (case-insensitive), looked up in the personal-data vaults' blind index.</summary>
         public string? Email { get; set; }
         /// <summary>An order number such as HL-100001.</summary>
         public string? Number { get; set; }
@@ -75,11 +82,16 @@ public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Reques
         {
             return page.Problem;
         }
+        PersonRef? person = null;
+        if (email is not null && (person = await vault.FindByEmailAsync(email, ct)) is null)
+        {
+            return TypedResults.Ok(new OrderPage([], null));
+        }
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<OrderQueries.SummaryRow>($"""
             {OrderQueries.SummarySelect}
             where (@status::text is null or o.status = @status)
-              and (@email::text is null or lower(o.email) = lower(@email))
+              and (@personId::uuid is null or (o.person_id = @personId and o.person_region = @personRegion))
               and (@number::text is null or o.number = upper(@number))
               and (@customerId::uuid is null or o.customer_id = @customerId)
               and (@totalMin::bigint is null or o.total >= @totalMin)
@@ -88,7 +100,7 @@ public sealed class ListOrders(NpgsqlDataSource db) : Endpoint<ListOrders.Reques
               and (@createdTo::timestamptz is null or o.created_at < @createdTo)
               {OrderQueries.AfterCursor}
             {OrderQueries.Newest}
-            """, new { status, email, number, customerId, totalMin, totalMax, createdFrom = createdFrom?.UtcDateTime, createdTo = createdTo?.UtcDateTime, page.AfterAt, page.AfterId, take = page.Limit + 1 })).ToList();
-        return TypedResults.Ok(OrderQueries.ToPage(rows, page.Limit));
+            """, new { status, personId = person?.Id, personRegion = person?.Region, number, customerId, totalMin, totalMax, createdFrom = createdFrom?.UtcDateTime, createdTo = createdTo?.UtcDateTime, page.AfterAt, page.AfterId, take = page.Limit + 1 })).ToList();
+        return TypedResults.Ok(await OrderQueries.ToPageAsync(rows, page.Limit, vault, ct));
     }
 }

@@ -2,6 +2,7 @@ using Dapper;
 using FastEndpoints;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 using static Headless.Api.Platform.Problems.Problems;
@@ -9,7 +10,7 @@ using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrderDelivered.Request, Results<Ok<Order>, ProblemHttpResult>>
+public sealed class MarkOrderDelivered(NpgsqlDataSource db, PersonalDataVault vault) : Endpoint<MarkOrderDelivered.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -46,7 +47,7 @@ public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrder
         {
             return precondition;
         }
-        var log = new WriteLog(conn, tx, Actor.From(http));
+        var log = new WriteLog(conn, tx, Actor.From(http)) { Vault = vault };
         var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
         var moved = await conn.ExecuteAsync("""
             update orders set status = 'delivered', version = version + 1, updated_at = now() where id = @orderId and status = 'fulfilled'
@@ -60,6 +61,6 @@ public sealed class MarkOrderDelivered(NpgsqlDataSource db) : Endpoint<MarkOrder
         await log.EventAsync("order.delivered", "order", orderId.ToString());
         await log.AuditAsync("order.delivered", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId));
         await tx.CommitAsync(ct);
-        return TypedResults.Ok((await OrderStore.LoadAsync(conn, orderId))!.ToContract());
+        return TypedResults.Ok(await (await OrderStore.LoadAsync(conn, orderId))!.ToContractAsync(vault, ct));
     }
 }

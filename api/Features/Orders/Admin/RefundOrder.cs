@@ -6,6 +6,7 @@ using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Http;
 using Headless.Api.Platform.Json;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Catalog;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,7 +15,7 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, Idempotency idempotency)
+public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, Idempotency idempotency, PersonalDataVault vault)
     : Endpoint<RefundOrder.Request, Results<Created<RefundResult>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -126,7 +127,7 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                 }
                 pending = await Refunds.OpenAsync(new WriteLog(conn, tx, actor), orderId, o.PaymentRef, amount, reason);
                 var provisional = new RefundResult(new Refund(pending.Id, new Money(amount, o.Currency.Trim()), reason, "pending", DateTimeOffset.UtcNow),
-                    (await OrderStore.LoadAsync(conn, orderId, tx))!.ToContract());
+                    await (await OrderStore.LoadAsync(conn, orderId, tx))!.ToContractAsync(vault, ct));
                 await idempotency.StoreAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status202Accepted, location, provisional, ApiJsonContext.Default.RefundResult);
             }
             await tx.CommitAsync(ct);
@@ -161,7 +162,7 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
             await log.AuditAsync("order.refunded", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId, pending.Amount));
             var loaded = await OrderStore.LoadAsync(conn, orderId, tx);
             var result = new RefundResult(new Refund(pending.Id, new Money(pending.Amount, loaded!.Row.Currency.Trim()), pending.Reason, refund.Status, DateTimeOffset.UtcNow),
-                loaded.ToContract());
+                await loaded.ToContractAsync(vault, ct));
             await idempotency.StoreAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status201Created, location, result, ApiJsonContext.Default.RefundResult);
             await tx.CommitAsync(ct);
             return TypedResults.Created(location, result);

@@ -3,6 +3,7 @@ using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -11,7 +12,7 @@ using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Orders.Admin;
 
-public sealed class ShipOrder(NpgsqlDataSource db) : Endpoint<ShipOrder.Request, Results<Ok<Order>, ProblemHttpResult>>
+public sealed class ShipOrder(NpgsqlDataSource db, PersonalDataVault vault) : Endpoint<ShipOrder.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -49,12 +50,12 @@ public sealed class ShipOrder(NpgsqlDataSource db) : Endpoint<ShipOrder.Request,
         {
             return precondition;
         }
-        var log = new WriteLog(conn, tx, Actor.From(http));
+        var log = new WriteLog(conn, tx, Actor.From(http)) { Vault = vault };
         var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
-        var shipped = await conn.QuerySingleOrDefaultAsync<(string Email, Guid? CustomerId)?>("""
+        var shipped = await conn.QuerySingleOrDefaultAsync<(string Number, Guid? CustomerId)?>("""
             update orders set status = 'fulfilled', carrier = @carrier, tracking_number = @trackingNumber, version = version + 1, updated_at = now()
             where id = @orderId and status = 'paid'
-            returning email, customer_id
+            returning number, customer_id
             """, new { orderId, carrier = request.Carrier!.Trim(), trackingNumber = request.TrackingNumber!.Trim() }, tx);
         if (shipped is not { } s)
         {
@@ -64,9 +65,9 @@ public sealed class ShipOrder(NpgsqlDataSource db) : Endpoint<ShipOrder.Request,
         await OrderTransitions.EventAsync(conn, tx, orderId, OrderStatus.Paid, OrderStatus.Fulfilled, log.Actor.Id, $"shipped with {request.Carrier}, tracking {request.TrackingNumber}");
         await log.EventAsync("order.fulfilled", "order", orderId.ToString());
         await log.AuditAsync("order.shipped", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId));
-        await OrderEmails.QueueAsync(log, "order-shipped", orderId, s.Email, s.CustomerId);
+        await OrderEmails.QueueAsync(log, "order-shipped", orderId, s.CustomerId);
         await tx.CommitAsync(ct);
-        return TypedResults.Ok((await OrderStore.LoadAsync(conn, orderId))!.ToContract());
+        return TypedResults.Ok(await (await OrderStore.LoadAsync(conn, orderId))!.ToContractAsync(vault, ct));
     }
 }
 

@@ -3,6 +3,7 @@ using FluentValidation;
 using Headless.Api.Features.Orders;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -11,7 +12,7 @@ using Order = Headless.Contracts.Commerce.Order;
 
 namespace Headless.Api.Features.Payments.TestProvider;
 
-public sealed class ConfirmTestPayment(IPaymentProvider payments, NpgsqlDataSource db, PaymentSync sync)
+public sealed class ConfirmTestPayment(IPaymentProvider payments, NpgsqlDataSource db, PaymentSync sync, PersonalDataVault vault)
     : Endpoint<ConfirmTestPayment.Request, Results<Ok<Order>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -72,7 +73,7 @@ public sealed class ConfirmTestPayment(IPaymentProvider payments, NpgsqlDataSour
         await sync.ApplyAsync(intent with { Status = "succeeded", AmountReceived = intent.Amount }, actor, "test payment", ct);
         var orderId = await Dapper.SqlMapper.ExecuteScalarAsync<Guid>(conn, "select order_id from payments where provider_ref = @paymentIntentId", new { paymentIntentId });
         var order = await OrderStore.LoadAsync(conn, orderId);
-        return TypedResults.Ok(order!.ToContract());
+        return TypedResults.Ok(await order!.ToContractAsync(vault, ct));
     }
 }
 
