@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Headless.Api.Features.Email;
 using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Hosting;
+using Headless.Api.Platform.Outbox;
 using Headless.Tests.Email;
 using Headless.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Headless.Tests.Platform;
@@ -174,5 +177,148 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         await using var conn = await source.OpenConnectionAsync();
         await using var cmd = new NpgsqlCommand("select 1", conn);
         Assert.Equal(1, await cmd.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task An_email_sent_while_the_database_goes_down_is_sent_once()
+    {
+        // The SMTP server stops PostgreSQL before it acknowledges the first message: the consumer's record of
+        // the send (email_deliveries) meets a database that is down, and must not give the event back to be sent again.
+        await using var smtp = new HoldingSmtpServer(async () =>
+        {
+            await _pg.StopAsync();
+        });
+        smtp.AfterFirstSession = async () => _pg = await LocalPostgres.StartAsync(Directory, Port, null, TextWriter.Null);
+        await using var api = _api.WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Headless:Email:Smtp:Host", "127.0.0.1");
+            b.UseSetting("Headless:Email:Smtp:Port", smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            b.UseSetting("Headless:Outbox:Consumers:email:PollInterval", "00:00:00.200");
+            b.UseSetting("Headless:Outbox:Consumers:email:RetryBaseDelay", "00:00:00.100");
+            b.UseSetting("Headless:Outbox:Consumers:email:RetryMaxDelay", "00:00:00.500");
+            b.UseSetting("Headless:Outbox:Consumers:email:MaxAttempts", "60");
+        });
+        var db = api.Services.GetRequiredService<NpgsqlDataSource>();
+        await using (var conn = await db.OpenConnectionAsync())
+        await using (var tx = await conn.BeginTransactionAsync())
+        {
+            await EmailQueue.EnqueueAsync(new WriteLog(conn, tx, Actor.System("test")),
+                new EmailRequest("password-changed", "once@example.com", null, []));
+            await tx.CommitAsync();
+        }
+
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                await using var conn = await db.OpenConnectionAsync();
+                await using var cmd = new NpgsqlCommand("select count(*) from email_deliveries", conn);
+                return (long)(await cmd.ExecuteScalarAsync())! == 1;
+            }
+            catch (NpgsqlException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60), "the email's delivery is recorded");
+        // A second send would come within the consumer's retry delays (100–500 ms): wait for its next rounds.
+        var consumer = api.Services.GetRequiredService<EmailConsumer>();
+        var rounds = consumer.Rounds;
+        await Eventually.WaitUntilAsync(() => consumer.Rounds >= rounds + 3, TimeSpan.FromSeconds(30), "the consumer ran three more rounds");
+        Assert.Single(smtp.MessageIds);
+    }
+
+    /// <summary>
+    /// Just enough of an SMTP server for System.Net.Mail: runs <c>beforeFirstAck</c> after the first message's
+    /// data has arrived and before its 250, and <see cref="AfterFirstSession"/> once that session has ended.
+    /// </summary>
+    private sealed class HoldingSmtpServer : IAsyncDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly Func<Task> _beforeFirstAck;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _accepting;
+        private int _sessions;
+
+        public HoldingSmtpServer(Func<Task> beforeFirstAck)
+        {
+            _beforeFirstAck = beforeFirstAck;
+            _listener.Start();
+            _accepting = AcceptAsync();
+        }
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public Func<Task>? AfterFirstSession { get; set; }
+
+        public ConcurrentQueue<string> MessageIds { get; } = new();
+
+        private async Task AcceptAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                System.Net.Sockets.TcpClient client;
+                try
+                {
+                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+                var first = Interlocked.Increment(ref _sessions) == 1;
+                await SessionAsync(client, first);
+                if (first && AfterFirstSession is { } after)
+                {
+                    await after();
+                }
+            }
+        }
+
+        private async Task SessionAsync(System.Net.Sockets.TcpClient client, bool first)
+        {
+            using var _ = client;
+            var stream = client.GetStream();
+            using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+            await using var writer = new StreamWriter(stream, System.Text.Encoding.ASCII) { NewLine = "\r\n", AutoFlush = true };
+            await writer.WriteLineAsync("220 holding-smtp");
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                var verb = line.Split(' ')[0].ToUpperInvariant();
+                switch (verb)
+                {
+                    case "DATA":
+                        await writer.WriteLineAsync("354 end with <CRLF>.<CRLF>");
+                        string? messageId = null;
+                        while (await reader.ReadLineAsync() is { } data && data != ".")
+                        {
+                            if (data.StartsWith("Message-ID:", StringComparison.OrdinalIgnoreCase))
+                            {
+                                messageId = data["Message-ID:".Length..].Trim();
+                            }
+                        }
+                        if (first && MessageIds.IsEmpty)
+                        {
+                            await _beforeFirstAck();
+                        }
+                        MessageIds.Enqueue(messageId ?? "(none)");
+                        await writer.WriteLineAsync("250 queued");
+                        break;
+                    case "QUIT":
+                        await writer.WriteLineAsync("221 bye");
+                        return;
+                    default:
+                        await writer.WriteLineAsync("250 ok");
+                        break;
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _listener.Stop();
+            await _accepting;
+            _stop.Dispose();
+        }
     }
 }
