@@ -734,7 +734,7 @@ void DrillTool(string command, params string[] options)
     start.ArgumentList.Add(command);
     foreach (var option in options.Where(o => HasArgument(o)))
     {
-        start.ArgumentList.Add($"--{option}={Argument<string>(option)}");
+        start.ArgumentList.Add($"--{option}={Argument<string>(option, "true")}");
     }
     Console.CancelKeyPress += (_, e) => e.Cancel = true;
     using var process = System.Diagnostics.Process.Start(start);

@@ -78,7 +78,7 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
             await payer.CatchUpAsync(TimeSpan.FromSeconds(60), ct);
             Step("Waiting for the email consumer to catch up (at most 3 min) ...");
             await DrainMailAsync(db, firstOutboxId, ct);
-            var alerts = prometheus is null ? null : await CoolDownAsync(prometheus, rules, loadStart, ct);
+            (IReadOnlyList<PrometheusServer.Firing> Firings, IReadOnlyList<string> Active)? alerts = prometheus is null ? null : await CoolDownAsync(prometheus, rules, loadStart, ct);
             var paid = payer.Paid;
             await payer.DisposeAsync();
             var report = await CheckAsync(cluster, smtp, mix, paid, outcomes, stockBefore, firstOutboxId, rate, started, loadStart, loadEnd, alerts, rules, ct);
@@ -288,7 +288,7 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
 
     /// <summary>After the load: waits until Prometheus has no alert pending or firing (at most the rules'
     /// reach plus a minute), then reads every firing spell of the run.</summary>
-    private async Task<IReadOnlyList<PrometheusServer.Firing>> CoolDownAsync(PrometheusServer prometheus, DrillRules rules, DateTimeOffset loadStart, CancellationToken ct)
+    private async Task<(IReadOnlyList<PrometheusServer.Firing> Firings, IReadOnlyList<string> Active)> CoolDownAsync(PrometheusServer prometheus, DrillRules rules, DateTimeOffset loadStart, CancellationToken ct)
     {
         var limit = rules.Reach + TimeSpan.FromMinutes(1);
         Step($"Cool-down: waiting until no alert is active (at most {limit.TotalSeconds:F0} s) ...");
@@ -304,7 +304,7 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
             await Task.Delay(TimeSpan.FromSeconds(PrometheusServer.IntervalSeconds), ct);
         }
         Step(active.Count == 0 ? $"  no alert active after {clock.Elapsed.TotalSeconds:F0} s." : $"  still active at the end: {string.Join(", ", active)}.");
-        return await prometheus.FiringsAsync(loadStart, DateTimeOffset.UtcNow, ct);
+        return (await prometheus.FiringsAsync(loadStart, DateTimeOffset.UtcNow, ct), active);
     }
 
     // ---- Checks and report -------------------------------------------------------------------------
@@ -313,7 +313,7 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
 
     private async Task<Report> CheckAsync(ClusterTopology cluster, SmtpSinkProcess smtp, ShopperMix mix, int paid, Dictionary<string, WrkOutcome?> outcomes,
         Dictionary<string, int> stockBefore, long firstOutboxId, double rate, DateTimeOffset started, DateTimeOffset loadStart, DateTimeOffset loadEnd,
-        IReadOnlyList<PrometheusServer.Firing>? alerts, DrillRules rules, CancellationToken ct)
+        (IReadOnlyList<PrometheusServer.Firing> Firings, IReadOnlyList<string> Active)? alerts, DrillRules rules, CancellationToken ct)
     {
         var db = new NpgsqlConnectionStringBuilder(cluster.Logins.Owner) { Pooling = false }.ConnectionString;
         var answers = mix.Answers();
@@ -387,7 +387,7 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
         var seconds = (loadEnd - loadStart).TotalSeconds;
         if (alerts is not null)
         {
-            checks.AddRange(AlertChecks(alerts, rules, loadStart, DateTimeOffset.UtcNow));
+            checks.AddRange(AlertChecks(alerts.Value.Firings, alerts.Value.Active, rules, loadStart));
         }
         var failures = checks.Count(c => c.Must && !c.Passed) + (alerts is null ? 1 : 0);
 
@@ -443,11 +443,12 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
         ("instance", "HeadlessHighErrorRatio", null, false),
     ];
 
-    private IEnumerable<(bool Must, bool Passed, string What)> AlertChecks(IReadOnlyList<PrometheusServer.Firing> firings, DrillRules rules, DateTimeOffset loadStart, DateTimeOffset end)
+    /// <param name="active">"name state" of the alerts still active when the cool-down ended (none when it ended by itself).</param>
+    private IEnumerable<(bool Must, bool Passed, string What)> AlertChecks(IReadOnlyList<PrometheusServer.Firing> firings, IReadOnlyList<string> active, DrillRules rules, DateTimeOffset loadStart)
     {
         string At(DateTimeOffset t) => string.Create(CultureInfo.InvariantCulture, $"+{(t - loadStart).TotalSeconds:F0} s");
         bool Reaches(FaultWindow f, PrometheusServer.Firing a) => a.First >= f.From && a.First <= f.To + rules.Reach;
-        var cleared = end - TimeSpan.FromSeconds(3 * PrometheusServer.IntervalSeconds);
+        bool Cleared(PrometheusServer.Firing a) => !active.Any(x => x.StartsWith(a.Name + " ", StringComparison.Ordinal));
         foreach (var (kind, alert, consumer, _) in Expected.Where(e => e.Required))
         {
             var fault = _faults.FirstOrDefault(f => f.Kind == kind);
@@ -467,9 +468,9 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
             var label = $"{alert}{(consumer is null ? "" : $"{{consumer=\"{consumer}\"}}")}";
             yield return fired.Count == 0
                 ? (true, false, $"alert {label} did not fire during {fault.What} ({At(fault.From)} to {At(fault.To)})")
-                : (true, fired.All(a => a.Last < cleared),
+                : (true, fired.All(Cleared),
                     $"alert {label} fired during {fault.What} ({At(fault.From)} to {At(fault.To)}): firing {string.Join(", ", fired.Select(a => $"{At(a.First)} to {At(a.Last)}"))}, "
-                    + (fired.All(a => a.Last < cleared) ? "cleared before the end" : "still firing at the end"));
+                    + (fired.All(Cleared) ? "cleared before the end" : "still active at the end of the cool-down"));
         }
         var explained = firings.Where(a => _faults.Any(f => Expected.Any(e => e.Fault == f.Kind && e.Alert == a.Name && (e.Consumer is null || e.Consumer == a.Consumer)) && Reaches(f, a))).ToList();
         var others = firings.Except(explained).ToList();
@@ -477,10 +478,9 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
         yield return (true, others.Count == 0, others.Count == 0
             ? "no other alert fired" + (allowed.Count == 0 ? "" : $" (consequences of a fault, allowed: {string.Join(", ", allowed.Select(a => $"{a.Name} {At(a.First)} to {At(a.Last)}"))})")
             : $"other alerts fired: {string.Join(", ", others.Select(a => $"{a.Name}{(a.Consumer is null ? "" : $"{{consumer=\"{a.Consumer}\"}}")} {At(a.First)} to {At(a.Last)}"))}");
-        var stillFiring = firings.Where(a => a.Last >= cleared).ToList();
-        yield return (true, stillFiring.Count == 0, stillFiring.Count == 0
+        yield return (true, active.Count == 0, active.Count == 0
             ? "every alert that fired cleared before the end of the cool-down"
-            : $"alerts still firing at the end: {string.Join(", ", stillFiring.Select(a => a.Name))}");
+            : $"alerts still active at the end of the cool-down: {string.Join(", ", active)}");
     }
 
     private async Task WriteDocsSectionAsync(string report, CancellationToken ct)
