@@ -740,7 +740,7 @@ Task("dr-drill")
     BackupTool("dr-drill", "products", "orders", "seconds", "workers", "archive-timeout", "pg-port", "api-port");
 });
 
-// Drills on the cluster topology (tools/Headless.Drill; .data/drill, ports 56600+): docs/benchmarks.md and docs/operations.md.
+// Drills on the cluster topology (tools/Headless.Drill; .data/drill, ports 28600+): docs/benchmarks.md and docs/operations.md.
 void DrillTool(string command, params string[] options)
 {
     DotNetBuild("api/Headless.Api.csproj", new DotNetBuildSettings { Configuration = "Release", Verbosity = DotNetVerbosity.Quiet, NoLogo = true });
@@ -750,7 +750,7 @@ void DrillTool(string command, params string[] options)
     start.ArgumentList.Add(command);
     foreach (var option in options.Where(o => HasArgument(o)))
     {
-        start.ArgumentList.Add($"--{option}={Argument<string>(option)}");
+        start.ArgumentList.Add($"--{option}={Argument<string>(option, "true")}");
     }
     Console.CancelKeyPress += (_, e) => e.Cancel = true;
     using var process = System.Diagnostics.Process.Start(start);

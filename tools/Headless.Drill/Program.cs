@@ -4,7 +4,7 @@ using Headless.Api.Platform.Hosting;
 namespace Headless.Drill;
 
 // ./build.sh drill [--minutes=5 --rate=R --instances=3] | failover-drill [--seconds=30 --shoppers=4 --instances=2]
-// Both on the cluster topology in .data/drill/<name>, ports 56600+ (--base-port moves them).
+// Both on the cluster topology in .data/drill/<name>, ports 28600+ (--base-port moves them).
 public static class DrillProgram
 {
     public static async Task<int> Main(string[] args)
@@ -32,7 +32,7 @@ public static class DrillProgram
         };
         try
         {
-            var basePort = Int("base-port", 56600, 1025, 64900);
+            var basePort = Int("base-port", 28600, 1025, 64900);
             switch (command)
             {
                 case "failover-drill":
@@ -47,7 +47,7 @@ public static class DrillProgram
                         Int("minutes", 5, 1, 120), rate, Int("instances", 3, 1, 8), basePort,
                         Path.Combine(RepoPaths.Data, "drill", "black-friday"), !options.ContainsKey("no-docs")), Console.Out).RunAsync(cancel.Token);
                 default:
-                    Console.Error.WriteLine("Usage: Headless.Drill drill [--minutes=5 --rate=R --instances=3 --no-docs] | failover-drill [--seconds=30 --shoppers=4 --instances=2] [--base-port=56600]");
+                    Console.Error.WriteLine("Usage: Headless.Drill drill [--minutes=5 --rate=R --instances=3 --no-docs] | failover-drill [--seconds=30 --shoppers=4 --instances=2] [--base-port=28600]");
                     return 2;
             }
         }

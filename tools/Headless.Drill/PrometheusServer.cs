@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Headless.Api.Platform.Hosting;
 
 namespace Headless.Drill;
 
 /// <summary>
-/// Debian's Prometheus server for the drill: scrapes every instance's /metrics every 5 s (loopback, which
-/// the API answers by default) with ops/prometheus/alerts.yml loaded and evaluated every 5 s. The drill reads
-/// the ALERTS series over the run from its HTTP API to say which alerts went pending or fired, and cleared.
+/// Debian's Prometheus server for the drill: scrapes every instance's /metrics (loopback, which the API answers
+/// by default) and evaluates a copy of ops/prometheus/alerts.yml scaled to the run (<see cref="DrillRules"/>),
+/// written next to its data at run time. The drill reads the ALERTS series from its HTTP API to say which alerts
+/// fired, when, and whether they cleared. The real durations stay proven by `promtool test rules`.
 /// </summary>
 public sealed class PrometheusServer : IAsyncDisposable
 {
@@ -23,7 +23,9 @@ public sealed class PrometheusServer : IAsyncDisposable
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    public static async Task<PrometheusServer?> StartIfInstalledAsync(string directory, int port, IReadOnlyList<string> targets, TextWriter log, CancellationToken ct)
+    public const int IntervalSeconds = 2;
+
+    public static async Task<PrometheusServer?> StartIfInstalledAsync(string directory, int port, IReadOnlyList<string> targets, DrillRules rules, TextWriter log, CancellationToken ct)
     {
         if (!File.Exists(Binary))
         {
@@ -32,13 +34,14 @@ public sealed class PrometheusServer : IAsyncDisposable
         }
         Directory.CreateDirectory(directory);
         var config = Path.Combine(directory, "prometheus.yml");
-        var rules = Path.Combine(RepoPaths.Root, "ops", "prometheus", "alerts.yml");
+        var rulesFile = Path.Combine(directory, "alerts.drill.yml");
+        await File.WriteAllTextAsync(rulesFile, rules.Text, ct);
         await File.WriteAllTextAsync(config, $"""
             global:
-              scrape_interval: 5s
-              evaluation_interval: 5s
+              scrape_interval: {IntervalSeconds}s
+              evaluation_interval: {IntervalSeconds}s
             rule_files:
-              - {rules}
+              - {rulesFile}
             scrape_configs:
               - job_name: headless
                 static_configs:
@@ -61,7 +64,7 @@ public sealed class PrometheusServer : IAsyncDisposable
             {
                 if ((await server._http.GetAsync("-/ready", ct)).IsSuccessStatusCode)
                 {
-                    log.WriteLine($"Prometheus at http://127.0.0.1:{port} scraping {targets.Count} instances, rules {rules}");
+                    log.WriteLine($"Prometheus at http://127.0.0.1:{port} scraping {targets.Count} instances every {IntervalSeconds} s, rules {rulesFile} ({rules.Scaling})");
                     return server;
                 }
             }
@@ -73,30 +76,47 @@ public sealed class PrometheusServer : IAsyncDisposable
         throw new DrillError($"Prometheus did not become ready in 30 s: {logFile}");
     }
 
-    /// <summary>An alert seen in the ALERTS series during the run.</summary>
-    public sealed record AlertSeen(string Name, string HighestState, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, bool ActiveAtEnd);
+    /// <summary>One alert (name, and the consumer label where it has one) firing from First to Last; pending time is left out.</summary>
+    public sealed record Firing(string Name, string? Consumer, DateTimeOffset First, DateTimeOffset Last);
 
-    public async Task<IReadOnlyList<AlertSeen>> AlertsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    /// <summary>Every firing spell in the ALERTS series between the two times, one per alert and label set and gap-free stretch.</summary>
+    public async Task<IReadOnlyList<Firing>> FiringsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
     {
         var url = string.Create(CultureInfo.InvariantCulture,
-            $"api/v1/query_range?query=ALERTS&start={from.ToUnixTimeSeconds()}&end={to.ToUnixTimeSeconds()}&step=5");
+            $"api/v1/query_range?query={Uri.EscapeDataString("ALERTS{alertstate=\"firing\"}")}&start={from.ToUnixTimeSeconds()}&end={to.ToUnixTimeSeconds()}&step={IntervalSeconds}");
         using var doc = JsonDocument.Parse(await _http.GetStringAsync(url, ct));
-        var seen = new List<(string Name, string State, DateTimeOffset At)>();
+        var firings = new List<Firing>();
         foreach (var series in doc.RootElement.GetProperty("data").GetProperty("result").EnumerateArray())
         {
             var metric = series.GetProperty("metric");
             var name = metric.GetProperty("alertname").GetString()!;
-            var state = metric.GetProperty("alertstate").GetString()!;
+            var consumer = metric.TryGetProperty("consumer", out var c) ? c.GetString() : null;
+            DateTimeOffset? first = null, last = null;
             foreach (var point in series.GetProperty("values").EnumerateArray())
             {
-                seen.Add((name, state, DateTimeOffset.FromUnixTimeMilliseconds((long)(point[0].GetDouble() * 1000))));
+                var at = DateTimeOffset.FromUnixTimeMilliseconds((long)(point[0].GetDouble() * 1000));
+                if (last is { } l && at - l > TimeSpan.FromSeconds(3 * IntervalSeconds))
+                {
+                    firings.Add(new Firing(name, consumer, first!.Value, l));
+                    first = null;
+                }
+                first ??= at;
+                last = at;
+            }
+            if (first is { } f && last is { } end)
+            {
+                firings.Add(new Firing(name, consumer, f, end));
             }
         }
-        return seen.GroupBy(s => s.Name, StringComparer.Ordinal)
-            .Select(g => new AlertSeen(g.Key, g.Any(s => s.State == "firing") ? "fired" : "pending only",
-                g.Min(s => s.At), g.Max(s => s.At), g.Max(s => s.At) >= to.AddSeconds(-10)))
-            .OrderBy(a => a.FirstSeen)
-            .ToList();
+        return [.. firings.OrderBy(f => f.First)];
+    }
+
+    /// <summary>The alerts pending or firing right now.</summary>
+    public async Task<IReadOnlyList<string>> ActiveAsync(CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(await _http.GetStringAsync("api/v1/alerts", ct));
+        return [.. doc.RootElement.GetProperty("data").GetProperty("alerts").EnumerateArray()
+            .Select(a => $"{a.GetProperty("labels").GetProperty("alertname").GetString()} {a.GetProperty("state").GetString()}")];
     }
 
     public async ValueTask DisposeAsync()

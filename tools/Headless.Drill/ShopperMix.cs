@@ -113,9 +113,12 @@ public sealed class ShopperMix(string workDirectory, double targetRate)
         .SelectMany(file => File.ReadLines(file).Select(line => (Kind: Path.GetFileName(file).Split('-')[0], Fields: line.Split(' '))))
         .Where(l => l.Fields.Length >= 4 && long.TryParse(l.Fields[0], CultureInfo.InvariantCulture, out _) && int.TryParse(l.Fields[2], CultureInfo.InvariantCulture, out _))
         .Select(l => new Answer(l.Kind, long.Parse(l.Fields[0], CultureInfo.InvariantCulture), l.Fields[1], int.Parse(l.Fields[2], CultureInfo.InvariantCulture),
-            l.Fields[3] == "-" ? null : l.Fields[3], l.Fields.Length > 4 && l.Fields[4].Length > 0 ? l.Fields[4] : null))
+            Field(l.Fields, 3), Field(l.Fields, 4), Field(l.Fields, 5)))
         .ToList();
+
+    private static string? Field(string[] fields, int i) => fields.Length > i && fields[i].Length > 0 && fields[i] != "-" ? fields[i] : null;
 }
 
-/// <summary>One answer a shopper logged: its type, when (epoch second), which step, the status, Retry-After, the order number of a 201 checkout.</summary>
-public sealed record Answer(string Kind, long At, string Step, int Status, string? RetryAfter, string? Order);
+/// <summary>One answer a shopper logged: its type, when (epoch second), which step, the status, Retry-After, the
+/// order number of a 201 checkout, the problem type's last part of a refusal (database-unavailable, …).</summary>
+public sealed record Answer(string Kind, long At, string Step, int Status, string? RetryAfter, string? Order, string? Problem);

@@ -7,6 +7,11 @@ namespace Headless.Drill;
 /// <summary>
 /// The tests' SMTP sink (<c>node tests/tools/smtp-sink.mjs</c>) on a fixed port, appending every message to
 /// one file; stopped and started again on the same port and file for the "SMTP unreachable" fault.
+/// <para>The fault is the "SMTP unreachable": <see cref="StopAcceptingAsync"/> closes the listener
+/// (connections are refused from then on) and lets the sessions in flight finish, so every message the sink
+/// stored was acknowledged. Killing it mid-DATA instead would store a message whose 250 never reached the
+/// sender, which the sender rightly sends again (same Message-ID): at-least-once delivery, which a receiving
+/// server de-duplicates by Message-ID. That is a crash of the receiver, not an unreachable one.</para>
 /// </summary>
 public sealed class SmtpSinkProcess(int port, string file) : IAsyncDisposable
 {
@@ -40,7 +45,34 @@ public sealed class SmtpSinkProcess(int port, string file) : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills it: connections are refused until it is started again.</summary>
+    /// <summary>Stops listening (new connections are refused) and waits for the sessions in flight to end
+    /// (smtp-server's close on stdin's end); a sink that has not exited after a minute is killed, and said so.</summary>
+    public async Task<string> StopAcceptingAsync()
+    {
+        if (_node is not { HasExited: false } node)
+        {
+            return "it was not running";
+        }
+        node.StandardInput.Close();
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await node.WaitForExitAsync(grace.Token);
+            return "it closed its port and let the sessions in flight finish";
+        }
+        catch (OperationCanceledException)
+        {
+            await StopAsync();
+            return "sessions in flight did not finish within 60 s, so it was killed";
+        }
+        finally
+        {
+            _node?.Dispose();
+            _node = null;
+        }
+    }
+
+    /// <summary>Kills it (the end of the run).</summary>
     public async Task StopAsync()
     {
         if (_node is { HasExited: false } node)
@@ -52,7 +84,7 @@ public sealed class SmtpSinkProcess(int port, string file) : IAsyncDisposable
         _node = null;
     }
 
-    /// <summary>The Message-ID of every message received, one entry per message (duplicates kept).</summary>
+    /// <summary>The Message-ID of every message received, one entry per message (a redelivery is a second entry).</summary>
     public IReadOnlyList<string> MessageIds()
     {
         if (!File.Exists(file))

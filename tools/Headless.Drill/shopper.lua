@@ -1,6 +1,7 @@
 -- One shopper type of the Black Friday drill, run by wrk (tools/Headless.Drill/ShopperMix.cs fills the @…@ values).
 -- Every connection is its own wrk thread (-t N -c N), so the cart/checkout steps of one connection never mix
--- with another's. Each answer is written to this thread's log as "epoch-seconds step status retry-after [order]";
+-- with another's. Each answer is written to this thread's log as "epoch-seconds step status retry-after order
+-- problem" ("-" for none; problem is the last part of an RFC 9457 type, so a 503 says whose it was);
 -- done() prints wrk's own latency percentiles for the process (one process per shopper type).
 local kind = "@KIND@"
 local out_dir = "@OUT@"
@@ -100,7 +101,12 @@ function response(status, headers, body)
       step = 0
     end
   end
-  log:write(os.time(), " ", current, " ", status, " ", retry_after, " ", order, "\n")
+  local problem = "-"
+  if status >= 400 and body then
+    problem = body:match('"type"%s*:%s*"[^"]*/([%w%-]+)"') or "-"
+  end
+  if order == "" then order = "-" end
+  log:write(os.time(), " ", current, " ", status, " ", retry_after, " ", order, " ", problem, "\n")
 end
 
 function done(summary, latency, requests)

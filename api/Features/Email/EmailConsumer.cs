@@ -9,8 +9,10 @@ namespace Headless.Api.Features.Email;
 
 /// <summary>Sends the mails queued with <see cref="EmailQueue"/>. Starts from the first outbox row the
 /// first time, so mail queued before the sender ever ran still goes out. A redelivered event is not
-/// sent twice: `email_deliveries` is checked before sending and written right after. The mail itself is read
-/// from the recipient's vault at send time and deleted there once sent; a shredded recipient's mail is dropped.</summary>
+/// sent twice: `email_deliveries` is checked before sending and written right after; a database that is down
+/// at that moment (a restart) is waited for, since giving up would hand the event out again and send it twice.
+/// The mail itself is read from the recipient's vault at send time and deleted there once sent; a shredded
+/// recipient's mail is dropped.</summary>
 public sealed class EmailConsumer(
     NpgsqlDataSource db, EmailSender sender, IOptions<EmailOptions> options, PersonalDataVault vault, OutboxConsumerOptions consumerOptions,
     ILogger<EmailConsumer> log)
@@ -66,19 +68,42 @@ public sealed class EmailConsumer(
 
         // Recorded as soon as it is sent, outside the consumer's transaction, so even a round that fails
         // to commit later does not send it again.
-        await using (var conn = await Db.OpenConnectionAsync(CancellationToken.None))
-        {
-            await conn.ExecuteAsync("""
-                insert into email_deliveries (outbox_id, template, sent_at) values (@Id, @Template, now())
-                on conflict (outbox_id) do nothing
-                """, new { e.Id, request.Template });
-        }
+        await RecordSentAsync(e.Id, request.Template, ct);
         if (vaulted is { } done)
         {
             // Mail is kept no longer than it takes to send it.
             await DeleteSentAsync(done.Person, done.Field);
         }
         log.LogInformation("Email {Template} for outbox event {OutboxId} sent", request.Template, e.Id);
+    }
+
+    /// <summary>How long a sent email's record waits for a database that is down before the event is given
+    /// back (and sent again: at-least-once, with the same Message-ID).</summary>
+    private static readonly TimeSpan RecordPatience = TimeSpan.FromMinutes(2);
+
+    private async Task RecordSentAsync(long outboxId, string template, CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                await using var conn = await Db.OpenConnectionAsync(CancellationToken.None);
+                await conn.ExecuteAsync("""
+                    insert into email_deliveries (outbox_id, template, sent_at) values (@outboxId, @template, now())
+                    on conflict (outbox_id) do nothing
+                    """, new { outboxId, template });
+                return;
+            }
+            catch (Exception ex) when (Platform.Problems.DatabaseUnavailable.Is(ex) && clock.Elapsed < RecordPatience && !ct.IsCancellationRequested)
+            {
+                log.LogWarning("Email for outbox event {OutboxId} was sent but the database is unavailable to record it ({Error}); retrying in {DelayMs} ms",
+                    outboxId, OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds);
+            }
+            await Task.Delay(delay, ct);
+            delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 5000));
+        }
     }
 
     private async Task DeleteSentAsync(PersonRef person, string field)

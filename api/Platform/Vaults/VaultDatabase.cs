@@ -18,7 +18,10 @@ public sealed class VaultDatabase(RegionSettings settings) : IAsyncDisposable
 
     public RegionSettings Settings => settings;
 
-    public NpgsqlDataSource? DataSource { get; } = settings.ConnectionString is { } cs ? Build(cs, settings.Region) : null;
+    // A vault's pool has no LISTEN connection to notice a restart: the watch clears it (PoolWatch says why).
+    private readonly (NpgsqlDataSource Source, Database.PoolWatch Watch)? _pool = settings.ConnectionString is { } cs ? Watched(Build(cs, settings.Region)) : null;
+
+    public NpgsqlDataSource? DataSource => _pool?.Source;
 
     public static IReadOnlyList<(string Version, string Sql, string Checksum)> Migrations { get; } = Load();
 
@@ -37,7 +40,14 @@ public sealed class VaultDatabase(RegionSettings settings) : IAsyncDisposable
             .ToList();
     }
 
-    public NpgsqlDataSource Open() => DataSource ?? throw new InvalidOperationException($"No vault database is configured for {Region}.");
+    public NpgsqlDataSource Open()
+    {
+        var (source, watch) = _pool ?? throw new InvalidOperationException($"No vault database is configured for {Region}.");
+        watch.EnsureStarted();
+        return source;
+    }
+
+    private static (NpgsqlDataSource, Database.PoolWatch) Watched(NpgsqlDataSource source) => (source, new Database.PoolWatch(source));
 
     /// <summary>Creates the database (Development) and applies pending migrations as the owner; returns the versions applied.</summary>
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken ct)
@@ -130,9 +140,10 @@ public sealed class VaultDatabase(RegionSettings settings) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (DataSource is not null)
+        if (_pool is { } pool)
         {
-            await DataSource.DisposeAsync();
+            await pool.Watch.DisposeAsync();
+            await pool.Source.DisposeAsync();
         }
     }
 }
