@@ -526,7 +526,7 @@ public sealed class SiteRenderer
 
     private static byte[] Xml(Action<XmlWriter> write)
     {
-        using var stream = new MemoryStream();
+        using var stream = new ChunkedStream();
         using (var w = XmlWriter.Create(stream, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true }))
         {
             w.WriteStartDocument();
@@ -534,5 +534,72 @@ public sealed class SiteRenderer
             w.WriteEndDocument();
         }
         return stream.ToArray();
+    }
+}
+
+/// <summary>
+/// A write-only stream into pooled 1 MiB chunks, copied once into an array of the exact size. The feed is hundreds
+/// of MB at 100,000 products: a MemoryStream would double its buffer a dozen times (about twice the feed's size
+/// in large-object allocations and copies) before copying it out once more.
+/// </summary>
+internal sealed class ChunkedStream : Stream
+{
+    private const int ChunkSize = 1 << 20;
+    private readonly List<byte[]> _chunks = [];
+    private int _used = ChunkSize;
+    private long _length;
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => _length;
+    public override long Position { get => _length; set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            if (_used == ChunkSize)
+            {
+                _chunks.Add(ArrayPool<byte>.Shared.Rent(ChunkSize));
+                _used = 0;
+            }
+            var n = Math.Min(buffer.Length, ChunkSize - _used);
+            buffer[..n].CopyTo(_chunks[^1].AsSpan(_used));
+            _used += n;
+            _length += n;
+            buffer = buffer[n..];
+        }
+    }
+
+    public byte[] ToArray()
+    {
+        var bytes = GC.AllocateUninitializedArray<byte>(checked((int)_length));
+        for (var i = 0; i < _chunks.Count; i++)
+        {
+            var n = i < _chunks.Count - 1 ? ChunkSize : _used;
+            _chunks[i].AsSpan(0, n).CopyTo(bytes.AsSpan(i * ChunkSize));
+        }
+        return bytes;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        foreach (var chunk in _chunks)
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+        _chunks.Clear();
+        base.Dispose(disposing);
     }
 }
