@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using Scriban;
 using Scriban.Parsing;
 using Scriban.Runtime;
@@ -8,6 +9,18 @@ namespace Headless.Storefront.Rendering;
 
 /// <summary>HTML written as it is: what the template filter <c>raw</c> returns.</summary>
 public sealed record RawHtml(string Html);
+
+/// <summary>The layout's <c>body</c>: the page rendered into the context's buffer, copied into the layout's
+/// output from there (<c>{{ body | raw }}</c>) without becoming a string first.</summary>
+internal sealed class RenderedBody(StringBuilder html)
+{
+    public StringBuilder Html { get; } = html;
+
+    public override string ToString() => Html.ToString();
+}
+
+/// <summary><c>body | raw</c>.</summary>
+internal sealed record RawBody(RenderedBody Body);
 
 /// <summary>
 /// The Scriban context the theme renders in: one per thread at a time (a context is not thread-safe),
@@ -39,9 +52,66 @@ internal sealed class HtmlTemplateContext : LiquidTemplateContext
         AutoIndent = false;
 
         var helpers = new ScriptObject();
-        helpers.Import("raw", new Func<object?, RawHtml?>(value => value is null ? null : new RawHtml(value as string ?? ObjectToString(value) ?? "")));
+        helpers.Import("raw", new Func<object?, object?>(value => value switch
+        {
+            null => null,
+            RenderedBody body => new RawBody(body),
+            _ => new RawHtml(value as string ?? ObjectToString(value) ?? ""),
+        }));
         helpers.SetValue("include", new IncludeInPlace(), readOnly: true);
         PushGlobal(helpers);
+    }
+
+    private static readonly Template StartOutputCount = Template.ParseLiquid("");
+    private readonly StringBuilderOutput _body = new();
+    private readonly StringBuilderOutput _page = new();
+    private readonly Encoder _utf8 = new UTF8Encoding(false).GetEncoder();
+
+    /// <summary>Renders a page template into this context's body buffer (valid until the next page).</summary>
+    public StringBuilder RenderBody(Template template) => RenderInto(template, _body);
+
+    /// <summary>Renders the layout into this context's page buffer and returns the page as UTF-8.</summary>
+    public byte[] RenderPage(Template layout)
+    {
+        var html = RenderInto(layout, _page);
+        var count = 0;
+        foreach (var chunk in html.GetChunks())
+        {
+            count += _utf8.GetByteCount(chunk.Span, flush: false);
+        }
+        count += _utf8.GetByteCount([], flush: true);
+        var bytes = new byte[count];
+        var at = 0;
+        foreach (var chunk in html.GetChunks())
+        {
+            at += _utf8.GetBytes(chunk.Span, bytes.AsSpan(at), flush: false);
+        }
+        _utf8.GetBytes([], bytes.AsSpan(at), flush: true);
+        return bytes;
+    }
+
+    /// <summary>What <see cref="Template.Render(TemplateContext)"/> does, into a buffer of ours instead of a string.</summary>
+    private StringBuilder RenderInto(Template template, StringBuilderOutput output)
+    {
+        // Scriban counts what a context writes against its output limit (LimitToString, 1 MiB) from one
+        // Template.Render to the next, and only Render starts the count afresh: an empty template's does that here.
+        StartOutputCount.Render(this);
+        output.Builder.Clear();
+        PushOutput(output);
+        if (template.SourceFilePath is { } file)
+        {
+            PushSourceFile(file);
+        }
+        if (template.Page is { } page && Evaluate(page) is { } result && EnableOutput)
+        {
+            Write(page.Span, result);
+        }
+        if (template.SourceFilePath is not null)
+        {
+            PopSourceFile();
+        }
+        PopOutput();
+        return output.Builder;
     }
 
     public override TemplateContext Write(SourceSpan span, object? textAsObject)
@@ -49,6 +119,15 @@ internal sealed class HtmlTemplateContext : LiquidTemplateContext
         if (textAsObject is RawHtml raw)
         {
             return Write(raw.Html);
+        }
+        if (textAsObject is RawBody { Body.Html: var body })
+        {
+            if (Output is StringBuilderOutput { Builder: var into })
+            {
+                into.Append(body);
+                return this;
+            }
+            return Write(body.ToString());
         }
         if (ObjectToString(textAsObject) is { } text)
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using System.Text;
 using Scriban;
 using Scriban.Runtime;
 
@@ -55,7 +56,14 @@ public sealed class Theme
     public bool HasPage(string name) => _pages.ContainsKey(name);
 
     /// <summary>Renders a page template inside the layout. Thread-safe.</summary>
-    public string Render(string page, PageVm meta, object model, SiteVm site)
+    public string Render(string page, PageVm meta, object model, SiteVm site) => Encoding.UTF8.GetString(RenderUtf8(page, meta, model, site));
+
+    /// <summary>
+    /// Renders a page template inside the layout, as the UTF-8 bytes of the file. Thread-safe. The page and the
+    /// layout are written into the context's own reused buffers and the bytes are encoded from them: no string
+    /// of the body or of the whole page is made (they were two thirds of a full build's allocations).
+    /// </summary>
+    public byte[] RenderUtf8(string page, PageVm meta, object model, SiteVm site)
     {
         if (!_pages.TryGetValue(page, out var template))
         {
@@ -64,8 +72,8 @@ public sealed class Theme
         var context = _contexts.TryTake(out var idle) ? idle : new HtmlTemplateContext(_partials, _parsedPartials);
         var globals = new ScriptObject { ["site"] = site, ["page"] = meta, ["model"] = model };
         context.PushGlobal(globals);
-        globals["body"] = template.Render(context);
-        var html = _layout.Render(context);
+        globals["body"] = new RenderedBody(context.RenderBody(template));
+        var html = context.RenderPage(_layout);
         context.PopGlobal();
         // A render that threw may have left scopes or outputs pushed: its context is dropped, not reused.
         _contexts.Add(context);

@@ -32,6 +32,10 @@ public sealed partial class StorefrontBurstTests : IAsyncLifetime
         var reports = new List<string>();
         generator.CatalogFilesReport = r => reports.Add(r + " " + string.Join(",", r.Written));
         await generator.BuildAsync();
+        Assert.Matches(@"full build costs: .*s CPU .*MiB allocated", log.ToString());
+        var manifestPath = _shop.Options().ManifestPath;
+        var savedByTheBuild = File.ReadAllText(manifestPath);
+        var cursorOfTheBuild = Manifest.Load(manifestPath).FeedCursor;
         var rewriting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         generator.BeforeCatalogFiles = async () =>
@@ -61,9 +65,12 @@ public sealed partial class StorefrontBurstTests : IAsyncLifetime
         Assert.False(_shop.Exists(SitePaths.Product(archived.Slug)));
         Assert.DoesNotContain("Burst Two Basket", _shop.File("feed.xml"), StringComparison.Ordinal);
         Assert.False(generator.CatalogFilesWrittenAsync().IsCompleted, "the rewrite is still held");
+        // Nor did those polls wait to save the manifest: the held worker saves it after its rewrite.
+        Assert.Equal(savedByTheBuild, File.ReadAllText(manifestPath));
 
         release.SetResult();
         await ShopFactory.CaughtUpAsync(generator);
+        Assert.NotEqual(cursorOfTheBuild, Manifest.Load(manifestPath).FeedCursor);
 
         // Afterwards the sitemaps and the feed show all three changes.
         var urls = Directory.GetFiles(_shop.SiteDirectory, "sitemap-*.xml")
