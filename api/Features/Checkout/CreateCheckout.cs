@@ -1,4 +1,3 @@
-using Dapper;
 using FastEndpoints;
 using FluentValidation;
 using Headless.Api.Features.Carts;
@@ -32,7 +31,8 @@ namespace Headless.Api.Features.Checkout;
 /// for the same order, and if nobody retries the reservation sweeper releases it.
 /// </summary>
 public sealed class CreateCheckout(
-    NpgsqlDataSource db, PricingRules rules, IPaymentProvider payments, Idempotency idempotency, IOptions<CheckoutOptions> options, ILogger<CreateCheckout> log)
+    NpgsqlDataSource db, PricingRules rules, IPaymentProvider payments, Idempotency idempotency, IOptions<CheckoutOptions> options, ILogger<CreateCheckout> log,
+    Platform.Vaults.PersonalDataVault vault)
     : Endpoint<CreateCheckout.Request, Results<Created<CheckoutResult>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -105,7 +105,7 @@ public sealed class CreateCheckout(
         var email = request.Email;
         if (string.IsNullOrEmpty(email))
         {
-            email = attempt.CustomerId is { } id ? await conn.ExecuteScalarAsync<string?>("select email from users where id = @id", new { id }) : null;
+            email = attempt.CustomerId is { } id ? await Accounts.Identity.AccountPeople.EmailOfAsync(conn, vault, id, ct: ct) : null;
             if (string.IsNullOrEmpty(email))
             {
                 return CheckoutStep.Of(Validation("email", "An email address is required, for the order confirmation."));
