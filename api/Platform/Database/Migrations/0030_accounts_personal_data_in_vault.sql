@@ -3,8 +3,9 @@
 -- key; sign-in finds them by the vault's blind index, then the users row by person_id.
 --
 -- Expand/contract: this release stops writing the plain columns and makes them nullable; it does not drop them, so the
--- release before it can still run against this schema during a blue/green switch. A later release drops them once no
--- running release reads them (and once the start-up move of old rows, AccountsVaultMove, has emptied them).
+-- release before it can still read this schema during a blue/green switch. A later release drops them once no running
+-- release reads them and the rows written before this release have been moved into the vault (not built yet: such rows
+-- have no person_id, and this release does not find them by email).
 
 -- users: the plain email and names. Uniqueness of an account per person is users_person (0029); the email's
 -- uniqueness is the vault's blind index (vault_people_email_index).
