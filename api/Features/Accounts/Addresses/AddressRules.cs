@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Dapper;
+using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Vaults;
-using FluentValidation;
 using Headless.Contracts.Accounts;
 using Npgsql;
 

@@ -66,8 +66,12 @@ public sealed class AcceptStaffInvitation(UserManager<HeadlessUser> users, Accou
         }
         var user = new HeadlessUser
         {
-            Email = email, EmailConfirmed = true, FirstName = request.FirstName?.Trim(), LastName = request.LastName?.Trim(),
-            PersonId = person.Id, PersonRegion = person.Region,
+            Email = email,
+            EmailConfirmed = true,
+            FirstName = request.FirstName?.Trim(),
+            LastName = request.LastName?.Trim(),
+            PersonId = person.Id,
+            PersonRegion = person.Region,
         };
         var created = await users.CreateAsync(user, request.Password!);
         if (created.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.DuplicateEmail)))
