@@ -2,7 +2,9 @@ namespace Headless.Contracts.Accounts;
 
 // Request fields are nullable so a missing field becomes a field error, not a silent default.
 
-public sealed record RegisterRequest(string? Email, string? Password, string? FirstName, string? LastName, bool? MarketingConsent);
+/// <summary>Country: ISO 3166-1 alpha-2, optional; it decides the region whose vault keeps the account's personal data
+/// (EU/EEA, UK and Switzerland: eu; elsewhere: us). Without it, the region of the API that receives the registration.</summary>
+public sealed record RegisterRequest(string? Email, string? Password, string? FirstName, string? LastName, bool? MarketingConsent, string? Country = null);
 
 public sealed record ConfirmEmailRequest(Guid? UserId, string? Code);
 
@@ -107,7 +109,12 @@ public sealed record PersonalDataExport(
     IReadOnlyList<SessionInfo> Sessions,
     IReadOnlyList<ActivityEntry> Activity,
     IReadOnlyList<Headless.Contracts.Commerce.Order> Orders,
-    IReadOnlyList<EmailRecord> Emails);
+    IReadOnlyList<EmailRecord> Emails,
+    IReadOnlyList<OrderPersonalData> OrderContacts);
+
+/// <summary>What the person's vault holds for one of their orders (contact email, shipping and billing address, ...),
+/// decrypted: each vault field order.&lt;order id&gt;.&lt;name&gt; as Fields[name].</summary>
+public sealed record OrderPersonalData(Guid OrderId, IReadOnlyDictionary<string, string> Fields);
 
 public sealed record Erasure(Guid UserId, DateTimeOffset ErasedAt);
 

@@ -1060,6 +1060,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered
         /// </summary>
+        /// <remarks>
+        /// country (optional, ISO 3166-1 alpha-2) decides where the account's personal data is kept: the eu vault for the EU/EEA, the UK and Switzerland, the us vault for everyone else; without it, this API's own region. A bad code is a 400 naming the field, with nothing written. An API that serves one region only answers a registration for the other region with 421 wrong-region, naming that region's API in apiBase. Someone who ordered as a guest with this email becomes the same person. 503 vault-unavailable (with Retry-After) while the region's personal-data vault cannot be reached.
+        /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<Accepted> RegisterAsync(RegisterRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
@@ -1140,7 +1143,7 @@ namespace Headless.Sdk
         /// A customer's profile, latest orders, addresses and consent history
         /// </summary>
         /// <remarks>
-        /// Orders: the 50 newest placed while signed in or, once the email is confirmed, as a guest with that email (orderCount counts all). Consent history: every grant and withdrawal with its policy version and time, oldest first. An erased account shows only what erasure kept.
+        /// Orders: the 50 newest placed while signed in or, once the email is confirmed, as a guest with that email (orderCount counts all). Consent history: every grant and withdrawal with its policy version and time, oldest first. An erased account shows only what erasure kept. Email, names and addresses are decrypted from the customer's regional vault, and each read is recorded in the audit log (customer.personal_data_viewed, naming the account id and the staff member, nothing personal). 421 wrong-region when the customer's data is kept in the region another API serves; 503 vault-unavailable (Retry-After) while the vault cannot be reached.
         /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -1151,7 +1154,7 @@ namespace Headless.Sdk
         /// Invite a staff member by email with roles (staff, admin): a one-time link valid 72 hours sets their password
         /// </summary>
         /// <remarks>
-        /// Only an admin signed in with two-factor authentication may invite (an API key gets 403). The link's token is stored hashed. 409 when an account already uses the address (set its roles instead) or an invitation to it is still open (revoke that one first). The new staff member must turn on two-factor authentication before any admin route answers them.
+        /// Only an admin signed in with two-factor authentication may invite (an API key gets 403). The link's token is stored hashed. 409 when an account already uses the address (set its roles instead) or an invitation to it is still open (revoke that one first). The new staff member must turn on two-factor authentication before any admin route answers them. The address is kept in the personal-data vault of this API's region (a person from the invitation on), not in the core database.
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -1173,12 +1176,12 @@ namespace Headless.Sdk
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// List customer accounts, newest first, optionally searched by email or name
+        /// List customer accounts, newest first, optionally found by their exact email address
         /// </summary>
         /// <remarks>
-        /// Registered accounts with the customer role (guest orders are found by email in GET /api/v1/admin/orders). q matches a part of the email, first or last name, any case (at least 2 characters). Cursor pagination: limit 1-100, default 50.
+        /// Registered accounts with the customer role (guest orders are found by email in GET /api/v1/admin/orders). q is a whole email address, any case: the account with it, found through the personal-data vault's blind index. Names and parts of addresses cannot be searched: they are kept encrypted in the customer's regional vault. Cursor pagination: limit 1-100, default 50. 503 vault-unavailable (Retry-After) while a vault cannot be reached.
         /// </remarks>
-        /// <param name="q">Part of an email address or name, 2-100 characters.</param>
+        /// <param name="q">A whole email address (exact match, any case).</param>
         /// <param name="cursor">The nextCursor of the previous page.</param>
         /// <param name="limit">Page size, 1-100, default 50.</param>
         /// <returns>Success</returns>
@@ -1189,6 +1192,9 @@ namespace Headless.Sdk
         /// <summary>
         /// List accounts, newest first, optionally only those with a role
         /// </summary>
+        /// <remarks>
+        /// Emails and names are decrypted from each person's regional vault, one vault query per region and page. 503 vault-unavailable (Retry-After) while a vault cannot be reached.
+        /// </remarks>
         /// <param name="role">customer, staff or admin</param>
         /// <param name="cursor">The nextCursor of the previous page.</param>
         /// <param name="limit">Page size, 1-100, default 50.</param>
@@ -14347,6 +14353,9 @@ namespace Headless.Sdk
         /// <summary>
         /// Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered
         /// </summary>
+        /// <remarks>
+        /// country (optional, ISO 3166-1 alpha-2) decides where the account's personal data is kept: the eu vault for the EU/EEA, the UK and Switzerland, the us vault for everyone else; without it, this API's own region. A bad code is a 400 naming the field, with nothing written. An API that serves one region only answers a registration for the other region with 421 wrong-region, naming that region's API in apiBase. Someone who ordered as a guest with this email becomes the same person. 503 vault-unavailable (with Retry-After) while the region's personal-data vault cannot be reached.
+        /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         public virtual async System.Threading.Tasks.Task<Accepted> RegisterAsync(RegisterRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
@@ -14415,6 +14424,16 @@ namespace Headless.Sdk
                             throw new ApiException<HttpValidationProblemDetails>("Bad Request", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 421)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 429)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -14433,6 +14452,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -15399,7 +15428,7 @@ namespace Headless.Sdk
         /// A customer's profile, latest orders, addresses and consent history
         /// </summary>
         /// <remarks>
-        /// Orders: the 50 newest placed while signed in or, once the email is confirmed, as a guest with that email (orderCount counts all). Consent history: every grant and withdrawal with its policy version and time, oldest first. An erased account shows only what erasure kept.
+        /// Orders: the 50 newest placed while signed in or, once the email is confirmed, as a guest with that email (orderCount counts all). Consent history: every grant and withdrawal with its policy version and time, oldest first. An erased account shows only what erasure kept. Email, names and addresses are decrypted from the customer's regional vault, and each read is recorded in the audit log (customer.personal_data_viewed, naming the account id and the staff member, nothing personal). 421 wrong-region when the customer's data is kept in the region another API serves; 503 vault-unavailable (Retry-After) while the vault cannot be reached.
         /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -15486,6 +15515,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Not Found", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 421)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A server side error occurred.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         if (status_ == 500)
                         {
                             var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
@@ -15494,6 +15533,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -15520,7 +15569,7 @@ namespace Headless.Sdk
         /// Invite a staff member by email with roles (staff, admin): a one-time link valid 72 hours sets their password
         /// </summary>
         /// <remarks>
-        /// Only an admin signed in with two-factor authentication may invite (an API key gets 403). The link's token is stored hashed. 409 when an account already uses the address (set its roles instead) or an invitation to it is still open (revoke that one first). The new staff member must turn on two-factor authentication before any admin route answers them.
+        /// Only an admin signed in with two-factor authentication may invite (an API key gets 403). The link's token is stored hashed. 409 when an account already uses the address (set its roles instead) or an invitation to it is still open (revoke that one first). The new staff member must turn on two-factor authentication before any admin route answers them. The address is kept in the personal-data vault of this API's region (a person from the invitation on), not in the core database.
         /// </remarks>
         /// <returns>Created</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -15628,6 +15677,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -15785,12 +15844,12 @@ namespace Headless.Sdk
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
-        /// List customer accounts, newest first, optionally searched by email or name
+        /// List customer accounts, newest first, optionally found by their exact email address
         /// </summary>
         /// <remarks>
-        /// Registered accounts with the customer role (guest orders are found by email in GET /api/v1/admin/orders). q matches a part of the email, first or last name, any case (at least 2 characters). Cursor pagination: limit 1-100, default 50.
+        /// Registered accounts with the customer role (guest orders are found by email in GET /api/v1/admin/orders). q is a whole email address, any case: the account with it, found through the personal-data vault's blind index. Names and parts of addresses cannot be searched: they are kept encrypted in the customer's regional vault. Cursor pagination: limit 1-100, default 50. 503 vault-unavailable (Retry-After) while a vault cannot be reached.
         /// </remarks>
-        /// <param name="q">Part of an email address or name, 2-100 characters.</param>
+        /// <param name="q">A whole email address (exact match, any case).</param>
         /// <param name="cursor">The nextCursor of the previous page.</param>
         /// <param name="limit">Page size, 1-100, default 50.</param>
         /// <returns>Success</returns>
@@ -15898,6 +15957,16 @@ namespace Headless.Sdk
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
                         {
                             var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
                             throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
@@ -15921,6 +15990,9 @@ namespace Headless.Sdk
         /// <summary>
         /// List accounts, newest first, optionally only those with a role
         /// </summary>
+        /// <remarks>
+        /// Emails and names are decrypted from each person's regional vault, one vault query per region and page. 503 vault-unavailable (Retry-After) while a vault cannot be reached.
+        /// </remarks>
         /// <param name="role">customer, staff or admin</param>
         /// <param name="cursor">The nextCursor of the previous page.</param>
         /// <param name="limit">Page size, 1-100, default 50.</param>
@@ -16027,6 +16099,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {
@@ -20413,6 +20495,10 @@ namespace Headless.Sdk
         [System.ComponentModel.DataAnnotations.Required]
         public System.Collections.Generic.ICollection<EmailRecord> Emails { get; set; } = new System.Collections.ObjectModel.Collection<EmailRecord>();
 
+        [System.Text.Json.Serialization.JsonPropertyName("orderContacts")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.ICollection<OrderPersonalData> OrderContacts { get; set; } = new System.Collections.ObjectModel.Collection<OrderPersonalData>();
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -20576,6 +20662,24 @@ namespace Headless.Sdk
 
     }
 
+    /// <summary>
+    /// What the person's vault holds for one of their orders (contact email, shipping and billing address, ...),
+    /// <br/>            decrypted: each vault field order.&lt;order id&gt;.&lt;name&gt; as Fields[name].
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class OrderPersonalData
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("orderId")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid OrderId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("fields")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public System.Collections.Generic.IDictionary<string, string> Fields { get; set; } = new System.Collections.Generic.Dictionary<string, string>();
+
+    }
+
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class ConsentList
     {
@@ -20730,6 +20834,10 @@ namespace Headless.Sdk
 
     }
 
+    /// <summary>
+    /// Country: ISO 3166-1 alpha-2, optional; it decides the region whose vault keeps the account's personal data
+    /// <br/>            (EU/EEA, UK and Switzerland: eu; elsewhere: us). Without it, the region of the API that receives the registration.
+    /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class RegisterRequest
     {
@@ -20754,6 +20862,9 @@ namespace Headless.Sdk
 
         [System.Text.Json.Serialization.JsonPropertyName("marketingConsent")]
         public bool? MarketingConsent { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("country")]
+        public string? Country { get; set; } = default!;
 
     }
 

@@ -7607,6 +7607,13 @@ export class HeadlessClient {
             result400 = HttpValidationProblemDetails.fromJS(resultData400);
             return throwException("Bad Request", status, _responseText, _headers, result400);
             });
+        } else if (status === 421) {
+            return response.text().then((_responseText) => {
+            let result421: any = null;
+            let resultData421 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result421 = ProblemDetails.fromJS(resultData421);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result421);
+            });
         } else if (status === 429) {
             return response.text().then((_responseText) => {
             let result429: any = null;
@@ -7620,6 +7627,13 @@ export class HeadlessClient {
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -8214,12 +8228,26 @@ export class HeadlessClient {
             result404 = ProblemDetails.fromJS(resultData404);
             return throwException("Not Found", status, _responseText, _headers, result404);
             });
+        } else if (status === 421) {
+            return response.text().then((_responseText) => {
+            let result421: any = null;
+            let resultData421 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result421 = ProblemDetails.fromJS(resultData421);
+            return throwException("A server side error occurred.", status, _responseText, _headers, result421);
+            });
         } else if (status === 500) {
             return response.text().then((_responseText) => {
             let result500: any = null;
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -8297,6 +8325,13 @@ export class HeadlessClient {
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -8382,8 +8417,8 @@ export class HeadlessClient {
     }
 
     /**
-     * List customer accounts, newest first, optionally searched by email or name
-     * @param q (optional) Part of an email address or name, 2-100 characters.
+     * List customer accounts, newest first, optionally found by their exact email address
+     * @param q (optional) A whole email address (exact match, any case).
      * @param cursor (optional) The nextCursor of the previous page.
      * @param limit (optional) Page size, 1-100, default 50.
      * @return Success
@@ -8447,6 +8482,13 @@ export class HeadlessClient {
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -8522,6 +8564,13 @@ export class HeadlessClient {
             let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
             });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
@@ -16604,6 +16653,7 @@ export class PersonalDataExport implements IPersonalDataExport {
     activity!: ActivityEntry[];
     orders!: Order[];
     emails!: EmailRecord[];
+    orderContacts!: OrderPersonalData[];
 
     constructor(data?: IPersonalDataExport) {
         if (data) {
@@ -16621,6 +16671,7 @@ export class PersonalDataExport implements IPersonalDataExport {
             this.activity = [];
             this.orders = [];
             this.emails = [];
+            this.orderContacts = [];
         }
     }
 
@@ -16685,6 +16736,14 @@ export class PersonalDataExport implements IPersonalDataExport {
             else {
                 this.emails = null as any;
             }
+            if (Array.isArray(_data["orderContacts"])) {
+                this.orderContacts = [] as any;
+                for (let item of _data["orderContacts"])
+                    this.orderContacts!.push(OrderPersonalData.fromJS(item));
+            }
+            else {
+                this.orderContacts = null as any;
+            }
         }
     }
 
@@ -16735,6 +16794,11 @@ export class PersonalDataExport implements IPersonalDataExport {
             for (let item of this.emails)
                 data["emails"].push(item ? item.toJSON() : null as any);
         }
+        if (Array.isArray(this.orderContacts)) {
+            data["orderContacts"] = [];
+            for (let item of this.orderContacts)
+                data["orderContacts"].push(item ? item.toJSON() : null as any);
+        }
         return data;
     }
 }
@@ -16751,6 +16815,7 @@ export interface IPersonalDataExport {
     activity: ActivityEntry[];
     orders: Order[];
     emails: EmailRecord[];
+    orderContacts: OrderPersonalData[];
 }
 
 export class Address implements IAddress {
@@ -17073,6 +17138,66 @@ export interface IEmailRecord {
     queuedAt: Date;
     sentAt: Date | null;
     content: any;
+}
+
+/** What the person's vault holds for one of their orders (contact email, shipping and billing address, ...),            decrypted: each vault field order.<order id>.<name> as Fields[name]. */
+export class OrderPersonalData implements IOrderPersonalData {
+    orderId!: string;
+    fields!: { [key: string]: string; };
+
+    constructor(data?: IOrderPersonalData) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+        if (!data) {
+            this.fields = {};
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.orderId = _data["orderId"] !== undefined ? _data["orderId"] : null as any;
+            if (_data["fields"]) {
+                this.fields = {} as any;
+                for (let key in _data["fields"]) {
+                    if (_data["fields"].hasOwnProperty(key))
+                        (this.fields as any)![key] = _data["fields"][key] !== undefined ? _data["fields"][key] : null as any;
+                }
+            }
+            else {
+                this.fields = null as any;
+            }
+        }
+    }
+
+    static fromJS(data: any): OrderPersonalData {
+        data = typeof data === 'object' ? data : {};
+        let result = new OrderPersonalData();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["orderId"] = this.orderId !== undefined ? this.orderId : null as any;
+        if (this.fields) {
+            data["fields"] = {};
+            for (let key in this.fields) {
+                if (this.fields.hasOwnProperty(key))
+                    (data["fields"] as any)[key] = this.fields[key] !== undefined ? this.fields[key] : null as any;
+            }
+        }
+        return data;
+    }
+}
+
+/** What the person's vault holds for one of their orders (contact email, shipping and billing address, ...),            decrypted: each vault field order.<order id>.<name> as Fields[name]. */
+export interface IOrderPersonalData {
+    orderId: string;
+    fields: { [key: string]: string; };
 }
 
 export class ConsentList implements IConsentList {
@@ -17492,12 +17617,14 @@ export interface IRefreshRequest {
     refreshToken: string;
 }
 
+/** Country: ISO 3166-1 alpha-2, optional; it decides the region whose vault keeps the account's personal data            (EU/EEA, UK and Switzerland: eu; elsewhere: us). Without it, the region of the API that receives the registration. */
 export class RegisterRequest implements IRegisterRequest {
     email!: string;
     password!: string;
     firstName?: string | null;
     lastName?: string | null;
     marketingConsent?: boolean | null;
+    country?: string | null;
 
     constructor(data?: IRegisterRequest) {
         if (data) {
@@ -17515,6 +17642,7 @@ export class RegisterRequest implements IRegisterRequest {
             this.firstName = _data["firstName"] !== undefined ? _data["firstName"] : null as any;
             this.lastName = _data["lastName"] !== undefined ? _data["lastName"] : null as any;
             this.marketingConsent = _data["marketingConsent"] !== undefined ? _data["marketingConsent"] : null as any;
+            this.country = _data["country"] !== undefined ? _data["country"] : null as any;
         }
     }
 
@@ -17532,16 +17660,19 @@ export class RegisterRequest implements IRegisterRequest {
         data["firstName"] = this.firstName !== undefined ? this.firstName : null as any;
         data["lastName"] = this.lastName !== undefined ? this.lastName : null as any;
         data["marketingConsent"] = this.marketingConsent !== undefined ? this.marketingConsent : null as any;
+        data["country"] = this.country !== undefined ? this.country : null as any;
         return data;
     }
 }
 
+/** Country: ISO 3166-1 alpha-2, optional; it decides the region whose vault keeps the account's personal data            (EU/EEA, UK and Switzerland: eu; elsewhere: us). Without it, the region of the API that receives the registration. */
 export interface IRegisterRequest {
     email: string;
     password: string;
     firstName?: string | null;
     lastName?: string | null;
     marketingConsent?: boolean | null;
+    country?: string | null;
 }
 
 export class ResendConfirmationRequest implements IResendConfirmationRequest {

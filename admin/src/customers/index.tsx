@@ -11,7 +11,15 @@ import { formatMoney } from "../orders/money";
 import { StatusChip } from "../orders";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-const filters = [<TextInput key="q" source="q" label="Search email or name" alwaysOn />];
+const filters = [
+  <TextInput
+    key="q"
+    source="q"
+    label="Find by email"
+    helperText="Type the whole email address. Names cannot be searched: they are kept encrypted."
+    alwaysOn
+  />,
+];
 
 const CustomerList = () => (
   <List

@@ -61,6 +61,8 @@ public sealed class RegisterRequestValidator : AbstractValidator<RegisterRequest
         RuleFor(r => r.Password).Password();
         RuleFor(r => r.FirstName).PersonName();
         RuleFor(r => r.LastName).PersonName();
+        RuleFor(r => r.Country).Must(c => c is null || Platform.Geography.Countries.IsCode(c.Trim().ToUpperInvariant()))
+            .WithMessage("Use an ISO 3166-1 two-letter country code, like DE or US (or leave country out).");
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -20,7 +21,8 @@ public static class AdminAccount
     public static string NewPassword() =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
 
-    /// <returns>The email and password of a newly created admin, or null when an admin already exists.</returns>
+    /// <returns>The email and password of a newly created admin, or null when an admin already exists (or the vault that
+    /// would hold the admin's address cannot be reached: the next start tries again).</returns>
     public static async Task<(string Email, string Password)?> EnsureAsync(IServiceProvider services, CancellationToken ct)
     {
         await using var scope = services.CreateAsyncScope();
@@ -29,22 +31,40 @@ public static class AdminAccount
         var email = scope.ServiceProvider.GetRequiredService<IOptions<AccountsOptions>>().Value.AdminEmail;
         var log = await accounts.BeginAsync(Actor.System("bootstrap"), ct);
         await Dapper.SqlMapper.ExecuteAsync(log.Connection, "select pg_advisory_xact_lock(hashtext('headless.bootstrap-admin'))", transaction: log.Transaction);
-        if ((await users.GetUsersInRoleAsync(AccountRoles.Admin)).Count > 0)
+        if (await Dapper.SqlMapper.ExecuteScalarAsync<bool>(log.Connection, """
+                select exists (select 1 from user_roles r join users u on u.id = r.user_id where r.role = 'admin' and u.erased_at is null)
+                """, transaction: log.Transaction))
         {
             return null;
         }
-        var password = NewPassword();
-        var admin = new HeadlessUser { Email = email, EmailConfirmed = true, MustChangePassword = true, FirstName = "Shop", LastName = "Admin" };
-        var result = await users.CreateAsync(admin, password);
-        if (!result.Succeeded)
+        var vaults = scope.ServiceProvider.GetRequiredService<VaultRegions>();
+        try
         {
-            throw new InvalidOperationException("Could not create the first admin: " + string.Join(" ", result.Errors.Select(e => e.Description)));
+            // Start-up tasks run before VaultStartup, and the admin is found by email in (and kept in) the vaults this
+            // API serves: migrate them first (idempotent, under each vault's migration lock).
+            foreach (var region in vaults.Residency.Served)
+            {
+                await vaults[region].Database.MigrateAsync(ct);
+            }
+            var password = NewPassword();
+            var admin = new HeadlessUser { Email = email, EmailConfirmed = true, MustChangePassword = true, FirstName = "Shop", LastName = "Admin" };
+            var result = await users.CreateAsync(admin, password);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException("Could not create the first admin: " + string.Join(" ", result.Errors.Select(e => e.Description)));
+            }
+            await users.AddToRoleAsync(admin, AccountRoles.Admin);
+            await users.AddToRoleAsync(admin, AccountRoles.Staff);
+            await AccountAudit.RecordAsync(log, "user.admin-bootstrapped", admin.Id);
+            await accounts.CommitAsync(ct);
+            return (email, password);
         }
-        await users.AddToRoleAsync(admin, AccountRoles.Admin);
-        await users.AddToRoleAsync(admin, AccountRoles.Staff);
-        await AccountAudit.RecordAsync(log, "user.admin-bootstrapped", admin.Id);
-        await accounts.CommitAsync(ct);
-        return (email, password);
+        catch (Exception e) when (e is VaultUnavailableException or Npgsql.NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException)
+        {
+            scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminAccount))
+                .LogWarning("No first admin created: a personal-data vault cannot be reached; the next start tries again");
+            return null;
+        }
     }
 
     /// <summary>Sets a new random password (change forced), turns MFA off and signs the admin out everywhere.</summary>

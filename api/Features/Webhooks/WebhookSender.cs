@@ -39,11 +39,11 @@ public sealed class WebhookSender : BackgroundService
     public const int SnippetBytes = 1024;
 
     private readonly NpgsqlDataSource _db;
+    private readonly Platform.Vaults.PersonalDataVault _vault;
     private readonly WebhookSecrets _secrets;
     private readonly WebhooksOptions _options;
     private readonly bool _allowLocal;
     private readonly ILogger<WebhookSender> _log;
-    private readonly Platform.Vaults.PersonalDataVault _vault;
     private readonly HttpClient _http;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private long _attempts;
@@ -313,7 +313,7 @@ public sealed class WebhookSender : BackgroundService
     }
 
     /// <summary>Disables the endpoint (once), records why in the audit log and emails every admin.</summary>
-    private static async Task DisableAsync(WriteLog log, Guid endpointId, string reason, CancellationToken ct)
+    private async Task DisableAsync(WriteLog log, Guid endpointId, string reason, CancellationToken ct)
     {
         var url = await log.Connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
             update webhook_endpoints set enabled = false, disabled_reason = @reason, version = version + 1, updated_at = now()
@@ -326,13 +326,20 @@ public sealed class WebhookSender : BackgroundService
         }
         await log.AuditAsync("webhook_endpoint.disabled", "webhook_endpoint", endpointId.ToString(), null,
             new JsonObject { ["reason"] = reason }.ToJsonString());
-        var admins = await log.Connection.QueryAsync<(string Email, string? FirstName)>(new CommandDefinition("""
-            select u.email, u.first_name from users u join user_roles r on r.user_id = u.id
+        var adminIds = (await log.Connection.QueryAsync<Guid>(new CommandDefinition("""
+            select u.id from users u join user_roles r on r.user_id = u.id
             where r.role = 'admin' and u.erased_at is null
-            """, transaction: log.Transaction, cancellationToken: ct));
+            """, transaction: log.Transaction, cancellationToken: ct))).ToList();
+        // Admins' addresses are their people's vault fields (issue 15).
+        var admins = await Accounts.Identity.AccountPeople.FieldsOfAsync(log.Connection, _vault, adminIds, log.Transaction, ct);
         var host = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Authority : "";
-        foreach (var (email, firstName) in admins)
+        foreach (var fields in admins.Values)
         {
+            if (Accounts.Identity.AccountFields.Get(fields, Accounts.Identity.AccountFields.Email) is not { } email)
+            {
+                continue;
+            }
+            var firstName = Accounts.Identity.AccountFields.Get(fields, Accounts.Identity.AccountFields.FirstName);
             await EmailQueue.EnqueueAsync(log, new EmailRequest("webhook-endpoint-disabled", email, firstName, new JsonObject
             {
                 ["name"] = firstName ?? "",

@@ -261,6 +261,41 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
     private sealed record FieldRow(int KekVersion, byte[] WrappedKey, string? Name, byte[]? Ciphertext);
 
     private sealed record PersonFieldRow(Guid Id, int KekVersion, byte[] WrappedKey, string? Name, byte[]? Ciphertext);
+
+    // Added for accounts (issue 15): a registration without a country is kept in this API's own region, its country
+    // unknown (vault migration 0002) until the person says or a checkout ships somewhere.
+
+    /// <summary>As <see cref="FindOrCreateByEmailAsync"/>, but a new person goes to <paramref name="region"/> with no country recorded.</summary>
+    public async Task<PersonRef> FindOrCreateByEmailInRegionAsync(string email, string region, CancellationToken ct = default)
+    {
+        if (await FindByEmailAsync(email, ct) is { } existing)
+        {
+            return existing;
+        }
+        var person = new PersonRef(Guid.CreateVersion7(), region);
+        var vault = Served(person);
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        await GuardAsync(vault, async () =>
+        {
+            await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
+            var kek = await vault.Keks.CurrentOrFirstAsync(conn, ct);
+            var wrapped = await vault.Keks.WrapAsync(kek, person.Id, dataKey, ct);
+            await conn.ExecuteAsync("insert into vault_people (id, kek_version, wrapped_key) values (@Id, @Version, @wrapped)",
+                new { person.Id, kek.Version, wrapped });
+            return 0;
+        });
+        cache.Set(person.Id, dataKey);
+        try
+        {
+            await PutAsync(person, new Dictionary<string, string?> { [EmailField] = email.Trim() }, ct);
+            return person;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await ShredAsync(person, ct);
+            return await FindByEmailAsync(email, ct) ?? throw new PersonNotFoundException();
+        }
+    }
 }
 
 /// <summary>The vault has no live person with this id (never created here, or shredded).</summary>

@@ -50,7 +50,7 @@ public sealed class GuestOrderPrivacyTests(AccountsHost host) : IClassFixture<Ac
         Assert.Equal(HttpStatusCode.Accepted, (await client.PostAsJsonAsync("/api/v1/auth/register",
             new RegisterRequest(email, AccountsHost.Password, "Eve", null, false), Http.Json)).StatusCode);
         await using var conn = await host.Api.Db.OpenConnectionAsync();
-        var userId = await conn.ExecuteScalarAsync<Guid>("select id from users where lower(email) = lower(@email)", new { email });
+        var userId = (await VaultPeople.UserIdAsync(host.Api.Services, host.Api.Db, email))!.Value;
 
         var staffExport = await (await host.Api.Admin().GetAsync($"/api/v1/admin/customers/{userId}/export")).ReadAsync<PersonalDataExport>();
         Assert.DoesNotContain(staffExport.Orders, o => o.Number == number);

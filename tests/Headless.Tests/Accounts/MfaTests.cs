@@ -26,7 +26,8 @@ public sealed class MfaTests(AccountsHost host) : IClassFixture<AccountsHost>
         await refresh.ProblemAsync(HttpStatusCode.Unauthorized);
         await using var conn = await host.Api.Db.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
-            "select count(*) from sessions s join users u on u.id = s.user_id where u.email = @email and s.revoked_reason = 'mfa enabled'", new { email }));
+            "select count(*) from sessions s where s.user_id = @userId and s.revoked_reason = 'mfa enabled'",
+            new { userId = await VaultPeople.UserIdAsync(host.Api.Services, host.Api.Db, email) }));
     }
 
     [Fact]

@@ -150,10 +150,11 @@ public sealed class OrdersCustomersStaffUiTests(AdminBrowser admin)
         await invitee.GetByRole(AriaRole.Button, new() { Name = "Turn on two-factor authentication" }).ClickAsync();
         await Assertions.Expect(invitee.GetByText("Your staff account is ready")).ToBeVisibleAsync();
 
+        var inviteeId = await Accounts.VaultPeople.UserIdAsync(admin.Services, admin.Db, email);
         Assert.True(await ScalarAsync<bool>("""
             select u.two_factor_enabled and exists (select 1 from user_roles r where r.user_id = u.id and r.role = 'staff')
-            from users u where u.normalized_email = upper(@email)
-            """, new { email }));
+            from users u where u.id = @inviteeId
+            """, new { inviteeId }));
         await invitee.Context.CloseAsync();
         await page.Context.CloseAsync();
     }

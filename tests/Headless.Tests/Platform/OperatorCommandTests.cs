@@ -16,7 +16,16 @@ public sealed class OperatorCommandTests(ApiFactory api) : IClassFixture<ApiFact
         ["ASPNETCORE_ENVIRONMENT"] = "Production",
         ["Headless__Database__ConnectionString"] = api.ConnectionString,
         ["Headless__Database__MigrationConnectionString"] = api.OwnerConnectionString,
+        // An EU API on the in-process API's EU vault, with its keys: accounts are people in that vault (issue 15).
+        ["Headless__Residency__Region"] = Api.Platform.Vaults.Residency.Eu,
+        ["Headless__Residency__Regions__eu__ConnectionString"] = EuVault.ConnectionString!,
+        ["Headless__Residency__Regions__eu__MigrationConnectionString"] = EuVault.MigrationConnectionString!,
+        ["Headless__Residency__Regions__eu__KeyDirectory"] = EuVault.KeyDirectory!,
+        ["Headless__Residency__Regions__eu__BlindIndexKey"] = Convert.ToBase64String(EuVault.BlindIndexKey!),
     };
+
+    private Api.Platform.Vaults.RegionSettings EuVault =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Api.Platform.Vaults.VaultRegions>(api.Services)[Api.Platform.Vaults.Residency.Eu].Database.Settings;
 
     private static string LastLine(string output) => output.TrimEnd().Split('\n')[^1].Trim();
 
@@ -77,10 +86,12 @@ public sealed class OperatorCommandTests(ApiFactory api) : IClassFixture<ApiFact
     [InlineData("make-me-admin", "Unknown command")]
     public async Task Bad_command_lines_exit_2_with_a_clear_message_and_change_nothing(string commandLine, string message)
     {
+        // Production's settings name the in-process API's vault: reading them starts that API (and its first admin) first.
+        var production = Production;
         await using var conn = await api.Db.OpenConnectionAsync();
         var before = await conn.ExecuteScalarAsync<long>("select (select count(*) from api_keys) + (select count(*) from users)");
 
-        var (exit, run) = await ApiBinary.RunAsync(Production, commandLine.Split(' '));
+        var (exit, run) = await ApiBinary.RunAsync(production, commandLine.Split(' '));
 
         Assert.Equal(2, exit);
         Assert.Contains(message, run.Stderr);

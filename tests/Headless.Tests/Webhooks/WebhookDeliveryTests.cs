@@ -215,10 +215,9 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
         var adminEmail = $"admin-{Guid.NewGuid():N}@example.test";
         await using (var conn = await api.Db.OpenConnectionAsync())
         {
-            var userId = Guid.CreateVersion7();
+            // The admin's address is their person's vault field (issue 15).
+            var userId = await Accounts.VaultPeople.InsertUserAsync(api.Services, conn, adminEmail, "Grace");
             await conn.ExecuteAsync("""
-                insert into users (id, email, normalized_email, email_confirmed, security_stamp, concurrency_stamp, first_name)
-                values (@userId, @adminEmail, upper(@adminEmail), true, 'x', 'x', 'Grace');
                 insert into user_roles (user_id, role) values (@userId, 'admin');
                 update webhook_endpoints set failing_since = now() - interval '3 days 1 minute' where id = @Id;
                 """, new { userId, adminEmail, created.Endpoint.Id });
@@ -272,7 +271,7 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
         var email = $"customer-{Guid.NewGuid():N}@example.test";
         var registered = await api.CreateClient().PostAsJsonAsync("/api/v1/auth/register", new RegisterRequest(email, "A-long-enough-passphrase-42!", "Ada", null, null), Http.Json);
         Assert.Equal(HttpStatusCode.Accepted, registered.StatusCode);
-        var userId = await api.Db.ScalarAsync<Guid>("select id from users where normalized_email = upper(@email)", new { email });
+        var userId = (await Accounts.VaultPeople.UserIdAsync(api.Services, api.Db, email))!.Value;
         Assert.Equal(1, await api.Db.ScalarAsync<int>("select count(*)::int from outbox where topic = 'customer.created' and aggregate_id = @id", new { id = userId.ToString() }));
     }
 }

@@ -4,12 +4,13 @@ using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Accounts.Addresses;
 
-public sealed class AddAddress(AccountsDb accounts) : Endpoint<AddAddress.Request, Results<Created<Address>, ProblemHttpResult>>
+public sealed class AddAddress(AccountsDb accounts, PersonalDataVault vault) : Endpoint<AddAddress.Request, Results<Created<Address>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -41,12 +42,12 @@ public sealed class AddAddress(AccountsDb accounts) : Endpoint<AddAddress.Reques
             await AddressRules.ClearDefaultAsync(log.Connection, log.Transaction, userId, input.Kind!);
         }
         var row = await log.Connection.QuerySingleAsync<AddressRules.Row>($"""
-            insert into addresses (id, user_id, kind, is_default, full_name, line1, line2, city, region, postal_code, country, phone)
-            values (@id, @userId, @Kind, @isDefault, @FullName, @Line1, @line2, @City, @region, @postalCode, @Country, @phone)
+            insert into addresses (id, user_id, kind, is_default) values (@id, @userId, @Kind, @isDefault)
             returning {AddressRules.Columns}
             """, AddressRules.Parameters(Guid.CreateVersion7(), userId, input), log.Transaction);
+        await AddressRules.PutAsync(log.Connection, log.Transaction, vault, userId, row.Id, input, ct);
         await AccountAudit.RecordAsync(log, "address.added", userId);
         await accounts.CommitAsync(ct);
-        return TypedResults.Created($"/api/v1/account/addresses/{row.Id}", row.ToContract());
+        return TypedResults.Created($"/api/v1/account/addresses/{row.Id}", row.ToContract(input));
     }
 }

@@ -3,11 +3,12 @@ using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Accounts.Addresses;
 
-public sealed class DeleteAddress(AccountsDb accounts) : Endpoint<DeleteAddress.Request, Results<NoContent, ProblemHttpResult>>
+public sealed class DeleteAddress(AccountsDb accounts, PersonalDataVault vault) : Endpoint<DeleteAddress.Request, Results<NoContent, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -36,6 +37,7 @@ public sealed class DeleteAddress(AccountsDb accounts) : Endpoint<DeleteAddress.
         {
             return Platform.Problems.Problems.NotFound($"You have no address {id}.");
         }
+        await AddressRules.PutAsync(log.Connection, log.Transaction, vault, userId, id, null, ct);
         await AccountAudit.RecordAsync(log, "address.deleted", userId);
         await accounts.CommitAsync(ct);
         return TypedResults.NoContent();

@@ -1,12 +1,13 @@
 using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Npgsql;
 
 namespace Headless.Api.Features.Accounts.Addresses;
 
-public sealed class ListAddresses(NpgsqlDataSource db) : EndpointWithoutRequest<AddressList>
+public sealed class ListAddresses(NpgsqlDataSource db, PersonalDataVault vault) : EndpointWithoutRequest<AddressList>
 {
     public override void Configure()
     {
@@ -22,6 +23,6 @@ public sealed class ListAddresses(NpgsqlDataSource db) : EndpointWithoutRequest<
         var http = HttpContext;
         await using var conn = await db.OpenConnectionAsync(ct);
         http.Response.Headers.CacheControl = "no-store";
-        return new AddressList(await AddressRules.ListAsync(conn, http.User.UserId()!.Value));
+        return new AddressList(await AddressRules.ListAsync(conn, vault, http.User.UserId()!.Value, ct: ct));
     }
 }

@@ -4,12 +4,13 @@ using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Accounts.Addresses;
 
-public sealed class UpdateAddress(AccountsDb accounts) : Endpoint<UpdateAddress.Request, Results<Ok<Address>, ProblemHttpResult>>
+public sealed class UpdateAddress(AccountsDb accounts, PersonalDataVault vault) : Endpoint<UpdateAddress.Request, Results<Ok<Address>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -40,9 +41,7 @@ public sealed class UpdateAddress(AccountsDb accounts) : Endpoint<UpdateAddress.
             await AddressRules.ClearDefaultAsync(log.Connection, log.Transaction, userId, input.Kind!);
         }
         var row = await log.Connection.QuerySingleOrDefaultAsync<AddressRules.Row>($"""
-            update addresses set kind = @Kind, is_default = @isDefault, full_name = @FullName, line1 = @Line1, line2 = @line2,
-                city = @City, region = @region, postal_code = @postalCode, country = @Country, phone = @phone,
-                version = version + 1, updated_at = now()
+            update addresses set kind = @Kind, is_default = @isDefault, version = version + 1, updated_at = now()
             where id = @id and user_id = @userId
             returning {AddressRules.Columns}
             """, AddressRules.Parameters(id, userId, input), log.Transaction);
@@ -50,8 +49,9 @@ public sealed class UpdateAddress(AccountsDb accounts) : Endpoint<UpdateAddress.
         {
             return Platform.Problems.Problems.NotFound($"You have no address {id}.");
         }
+        await AddressRules.PutAsync(log.Connection, log.Transaction, vault, userId, id, input, ct);
         await AccountAudit.RecordAsync(log, "address.updated", userId);
         await accounts.CommitAsync(ct);
-        return TypedResults.Ok(row.ToContract());
+        return TypedResults.Ok(row.ToContract(input));
     }
 }

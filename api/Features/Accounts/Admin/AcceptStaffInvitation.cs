@@ -5,6 +5,7 @@ using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -12,7 +13,7 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Accounts.Admin;
 
-public sealed class AcceptStaffInvitation(UserManager<HeadlessUser> users, AccountsDb accounts)
+public sealed class AcceptStaffInvitation(UserManager<HeadlessUser> users, AccountsDb accounts, PersonalDataVault vault)
     : Endpoint<AcceptStaffInvitation.Request, Results<Created<Contracts.Accounts.Accepted>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -48,21 +49,35 @@ public sealed class AcceptStaffInvitation(UserManager<HeadlessUser> users, Accou
             return Validation(AccountRules.PasswordErrors(policy, "password"));
         }
         var log = await accounts.BeginAsync(Actor.From(http), ct);
-        var invitation = await log.Connection.QuerySingleOrDefaultAsync<(Guid Id, string Email, string[] Roles)?>("""
-            select id, email, roles from staff_invitations
-            where token_hash = @hash and accepted_at is null and revoked_at is null and expires_at > now()
+        var invitation = await log.Connection.QuerySingleOrDefaultAsync<(Guid Id, Guid PersonId, string PersonRegion, string[] Roles)?>("""
+            select id, person_id, person_region, roles from staff_invitations
+            where token_hash = @hash and accepted_at is null and revoked_at is null and expires_at > now() and person_id is not null
             for update
             """, new { hash = StaffInvitations.Hash(request.Token!.Trim()) }, log.Transaction);
         if (invitation is not { } i)
         {
             return NotFound("This invitation link is not valid: it was used, revoked or is older than 72 hours. Ask an admin for a new one.");
         }
-        if (await users.FindByEmailAsync(i.Email) is not null)
+        var person = new PersonRef(i.PersonId, i.PersonRegion);
+        var email = (await vault.GetAsync(person, ct)).Get(AccountFields.Email);
+        if (email is null)
+        {
+            return NotFound("This invitation's address was erased. Ask an admin for a new invitation.");
+        }
+        var user = new HeadlessUser
+        {
+            Email = email,
+            EmailConfirmed = true,
+            FirstName = request.FirstName?.Trim(),
+            LastName = request.LastName?.Trim(),
+            PersonId = person.Id,
+            PersonRegion = person.Region,
+        };
+        var created = await users.CreateAsync(user, request.Password!);
+        if (created.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.DuplicateEmail)))
         {
             return Conflict("An account with this address exists already: ask an admin to give it staff roles.");
         }
-        var user = new HeadlessUser { Email = i.Email, EmailConfirmed = true, FirstName = request.FirstName?.Trim(), LastName = request.LastName?.Trim() };
-        var created = await users.CreateAsync(user, request.Password!);
         if (!created.Succeeded)
         {
             return Validation(AccountRules.PasswordErrors(created, "password"));

@@ -3,12 +3,14 @@ using Headless.Api.Features.Accounts.Gdpr;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
-using Headless.Contracts.Accounts;
+using Headless.Api.Platform.Vaults;
 using Microsoft.AspNetCore.Http.HttpResults;
+
+using Erasure = Headless.Contracts.Accounts.Erasure;
 
 namespace Headless.Api.Features.Accounts.Admin;
 
-public sealed class EraseCustomer(Sessions sessions, AccountsDb accounts)
+public sealed class EraseCustomer(Sessions sessions, AccountsDb accounts, PersonalDataVault vault)
     : Endpoint<EraseCustomer.Request, Results<Ok<Erasure>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -38,7 +40,7 @@ public sealed class EraseCustomer(Sessions sessions, AccountsDb accounts)
         {
             return Platform.Problems.Problems.Conflict("This is the last admin account. Make someone else admin before erasing it.");
         }
-        var erasedAt = await PersonalData.EraseAsync(log, sessions, id);
+        var erasedAt = await PersonalData.EraseAsync(log, sessions, vault, id, ct);
         if (erasedAt is null)
         {
             return Platform.Problems.Problems.NotFound($"No account has the id {id}, or it was already erased.");

@@ -3,12 +3,13 @@ using Headless.Api.Features.Accounts.Gdpr;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Accounts.Admin;
 
-public sealed class ExportCustomerData(AccountsDb accounts)
+public sealed class ExportCustomerData(AccountsDb accounts, PersonalDataVault vault)
     : Endpoint<ExportCustomerData.Request, Results<Ok<PersonalDataExport>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -30,7 +31,7 @@ public sealed class ExportCustomerData(AccountsDb accounts)
     {
         var (id, http) = (req.Id, HttpContext);
         var log = await accounts.BeginAsync(Actor.From(http), ct);
-        var export = await PersonalData.ExportAsync(log.Connection, id, log.Transaction);
+        var export = await PersonalData.ExportAsync(log.Connection, vault, id, log.Transaction, ct);
         if (export is null)
         {
             return Platform.Problems.Problems.NotFound($"No account has the id {id}, or it was erased.");

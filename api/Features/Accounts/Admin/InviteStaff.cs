@@ -6,6 +6,7 @@ using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Features.Email;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -14,7 +15,7 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Accounts.Admin;
 
-public sealed class InviteStaff(UserManager<HeadlessUser> users, AccountsDb accounts, IOptions<AccountsOptions> options)
+public sealed class InviteStaff(UserManager<HeadlessUser> users, AccountsDb accounts, PersonalDataVault vault, IOptions<AccountsOptions> options)
     : Endpoint<InviteStaff.Request, Results<Created<StaffInvitation>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -24,13 +25,15 @@ public sealed class InviteStaff(UserManager<HeadlessUser> users, AccountsDb acco
         Policies(Platform.Security.Policies.AdminInPerson);
         Description(b => b.WithName("InviteStaff").WithTags("Admin staff")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status409Conflict));
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
         Summary(s =>
         {
             s.Summary = "Invite a staff member by email with roles (staff, admin): a one-time link valid 72 hours sets their password";
             s.Description = "Only an admin signed in with two-factor authentication may invite (an API key gets 403). The link's token is stored hashed. " +
                 "409 when an account already uses the address (set its roles instead) or an invitation to it is still open (revoke that one first). " +
-                "The new staff member must turn on two-factor authentication before any admin route answers them.";
+                "The new staff member must turn on two-factor authentication before any admin route answers them. " +
+                "The address is kept in the personal-data vault of this API's region (a person from the invitation on), not in the core database.";
         });
     }
 
@@ -42,7 +45,6 @@ public sealed class InviteStaff(UserManager<HeadlessUser> users, AccountsDb acco
     {
         var (request, http) = (req.Body, HttpContext);
         var email = request.Email!.Trim();
-        var normalized = users.NormalizeEmail(email);
         var roles = request.Roles!.Distinct().Order(StringComparer.Ordinal).ToArray();
         var actor = Actor.From(http);
         var log = await accounts.BeginAsync(actor, ct);
@@ -50,25 +52,26 @@ public sealed class InviteStaff(UserManager<HeadlessUser> users, AccountsDb acco
         {
             return Conflict("An account already uses this address: give it staff roles in the staff list instead.");
         }
+        // The invitee becomes a person of this API's region (staff are where the shop is), or is the person a guest
+        // order already made with the address.
+        var person = await vault.FindOrCreateByEmailInRegionAsync(email, vault.Region, ct);
         // An invitation that ran out frees its address for a new one.
         await log.Connection.ExecuteAsync("""
             update staff_invitations set revoked_at = now(), revoked_by = 'system:expired'
-            where normalized_email = @normalized and accepted_at is null and revoked_at is null and expires_at <= now()
-            """, new { normalized }, log.Transaction);
+            where person_id = @Id and accepted_at is null and revoked_at is null and expires_at <= now()
+            """, new { person.Id }, log.Transaction);
         var token = StaffInvitations.NewToken();
         var id = Guid.CreateVersion7();
         var inserted = await log.Connection.ExecuteAsync("""
-            insert into staff_invitations (id, email, normalized_email, roles, token_hash, invited_by, expires_at)
-            values (@id, @email, @normalized, @roles, @hash, @invitedBy, now() + @lifetime)
-            on conflict (normalized_email) where accepted_at is null and revoked_at is null do nothing
-            """, new { id, email, normalized, roles, hash = StaffInvitations.Hash(token), invitedBy = actor.Id, lifetime = StaffInvitations.Lifetime }, log.Transaction);
+            insert into staff_invitations (id, person_id, person_region, roles, token_hash, invited_by, expires_at)
+            values (@id, @personId, @personRegion, @roles, @hash, @invitedBy, now() + @lifetime)
+            on conflict (person_id) where accepted_at is null and revoked_at is null and person_id is not null do nothing
+            """, new { id, personId = person.Id, personRegion = person.Region, roles, hash = StaffInvitations.Hash(token), invitedBy = actor.Id, lifetime = StaffInvitations.Lifetime }, log.Transaction);
         if (inserted == 0)
         {
             return Conflict("An invitation to this address is still open. Revoke it first to send a new one.");
         }
-        var inviter = http.User.UserId() is { } inviterId
-            ? await log.Connection.ExecuteScalarAsync<string?>("select email from users where id = @inviterId", new { inviterId }, log.Transaction)
-            : null;
+        var inviter = http.User.UserId() is { } inviterId ? (await users.FindByIdAsync(inviterId.ToString()))?.Email : null;
         await EmailQueue.EnqueueAsync(log, new EmailRequest("staff-invitation", email, "",
             new JsonObject
             {
@@ -83,7 +86,7 @@ public sealed class InviteStaff(UserManager<HeadlessUser> users, AccountsDb acco
         var created = await StaffInvitations.FindAsync(log.Connection, log.Transaction, id);
         await accounts.CommitAsync(ct);
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Created($"/api/v1/admin/staff-invitations/{id}", created!.ToContract());
+        return TypedResults.Created($"/api/v1/admin/staff-invitations/{id}", created!.ToContract(email));
     }
 }
 

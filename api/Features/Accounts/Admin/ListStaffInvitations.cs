@@ -1,6 +1,7 @@
 using Dapper;
 using FastEndpoints;
 using Headless.Api.Platform.Endpoints;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -8,7 +9,7 @@ using static Headless.Api.Platform.Problems.Problems;
 
 namespace Headless.Api.Features.Accounts.Admin;
 
-public sealed class ListStaffInvitations(NpgsqlDataSource db) : Endpoint<ListStaffInvitations.Request, Results<Ok<StaffInvitationPage>, ProblemHttpResult>>
+public sealed class ListStaffInvitations(NpgsqlDataSource db, PersonalDataVault vault) : Endpoint<ListStaffInvitations.Request, Results<Ok<StaffInvitationPage>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -65,7 +66,7 @@ public sealed class ListStaffInvitations(NpgsqlDataSource db) : Endpoint<ListSta
             order by t.id desc
             limit @take
             """, new { status, after, take = limit + 1 })).ToList();
-        var items = rows.Take(limit).Select(r => r.ToContract()).ToList();
+        var items = await StaffInvitations.ToContractsAsync(vault, rows.Take(limit).ToList(), ct);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new StaffInvitationPage(items, rows.Count > limit ? items[^1].Id.ToString() : null));
     }

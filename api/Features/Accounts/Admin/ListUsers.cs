@@ -1,21 +1,29 @@
 using Dapper;
 using FastEndpoints;
+using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
 
 namespace Headless.Api.Features.Accounts.Admin;
 
-public sealed class ListUsers(NpgsqlDataSource db) : Endpoint<ListUsers.Request, Results<Ok<UserPage>, ProblemHttpResult>>
+public sealed class ListUsers(NpgsqlDataSource db, PersonalDataVault vault) : Endpoint<ListUsers.Request, Results<Ok<UserPage>, ProblemHttpResult>>
 {
     public override void Configure()
     {
         Get("/users");
         Group<AdminApi>();
         Policies(Platform.Security.Policies.Admin);
-        Description(b => b.WithName("ListUsers").WithTags("Admin accounts").ProducesValidationProblem());
-        Summary(s => s.Summary = "List accounts, newest first, optionally only those with a role");
+        Description(b => b.WithName("ListUsers").WithTags("Admin accounts").ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
+        Summary(s =>
+        {
+            s.Summary = "List accounts, newest first, optionally only those with a role";
+            s.Description = "Emails and names are decrypted from each person's regional vault, one vault query per region and page. "
+                + "503 vault-unavailable (Retry-After) while a vault cannot be reached.";
+        });
     }
 
     public sealed class Request
@@ -51,7 +59,7 @@ public sealed class ListUsers(NpgsqlDataSource db) : Endpoint<ListUsers.Request,
         }
         await using var conn = await db.OpenConnectionAsync(ct);
         var rows = (await conn.QueryAsync<Row>("""
-            select u.id, u.email, u.first_name, u.last_name, u.email_confirmed, u.two_factor_enabled, u.created_at, u.erased_at,
+            select u.id, u.person_id, u.person_region, u.email_confirmed, u.two_factor_enabled, u.created_at, u.erased_at,
                    coalesce((select array_agg(r.role order by r.role) from user_roles r where r.user_id = u.id), '{}') as roles
             from users u
             where (@role::text is null or exists (select 1 from user_roles r where r.user_id = u.id and r.role = @role))
@@ -59,8 +67,14 @@ public sealed class ListUsers(NpgsqlDataSource db) : Endpoint<ListUsers.Request,
             order by u.id desc
             limit @take
             """, new { role, after, take = take + 1 })).ToList();
-        var items = rows.Take(take).Select(r => new UserSummary(r.Id, r.Email, r.FirstName, r.LastName, r.Roles, r.EmailConfirmed,
-            r.TwoFactorEnabled, r.CreatedAt, r.ErasedAt)).ToList();
+        var page = rows.Take(take).ToList();
+        var people = await vault.GetManyAsync(page.Select(r => AccountFields.PersonOf(r.PersonId, r.PersonRegion)).OfType<PersonRef>(), ct);
+        var items = page.Select(r =>
+        {
+            var fields = AccountFields.PersonOf(r.PersonId, r.PersonRegion) is { } p ? people.GetValueOrDefault(p) : null;
+            return new UserSummary(r.Id, fields.Get(AccountFields.Email) ?? AccountFields.ErasedEmail(r.Id), fields.Get(AccountFields.FirstName),
+                fields.Get(AccountFields.LastName), r.Roles, r.EmailConfirmed, r.TwoFactorEnabled, r.CreatedAt, r.ErasedAt);
+        }).ToList();
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new UserPage(items, rows.Count > take ? items[^1].Id.ToString() : null));
     }
@@ -68,9 +82,8 @@ public sealed class ListUsers(NpgsqlDataSource db) : Endpoint<ListUsers.Request,
     private sealed class Row
     {
         public Guid Id { get; init; }
-        public string Email { get; init; } = "";
-        public string? FirstName { get; init; }
-        public string? LastName { get; init; }
+        public Guid? PersonId { get; init; }
+        public string? PersonRegion { get; init; }
         public bool EmailConfirmed { get; init; }
         public bool TwoFactorEnabled { get; init; }
         public DateTime CreatedAt { get; init; }

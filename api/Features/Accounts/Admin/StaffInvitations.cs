@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Headless.Api.Features.Accounts.Identity;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Npgsql;
 
@@ -12,6 +14,8 @@ namespace Headless.Api.Features.Accounts.Admin;
 /// accepting it creates the account with those roles and a password. No admin route works for the new
 /// account until it has turned on two-factor authentication (StaffAccess asks every staff session for
 /// it), so the link alone never reaches shop data.
+/// The invitee is a person in the vault from the invitation on (issue 15): core keeps their person id, the address is
+/// the person's email field, decrypted for the list a page at a time.
 /// </summary>
 public static class StaffInvitations
 {
@@ -28,7 +32,7 @@ public static class StaffInvitations
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
     public const string Columns = """
-        i.id, i.email, i.roles, i.invited_by, i.created_at, i.expires_at, i.accepted_at, i.revoked_at,
+        i.id, i.person_id, i.person_region, i.roles, i.invited_by, i.created_at, i.expires_at, i.accepted_at, i.revoked_at,
         case when i.accepted_at is not null then 'accepted' when i.revoked_at is not null then 'revoked'
              when i.expires_at <= now() then 'expired' else 'pending' end as status
         """;
@@ -39,7 +43,8 @@ public static class StaffInvitations
     public sealed class Row
     {
         public Guid Id { get; init; }
-        public string Email { get; init; } = "";
+        public Guid? PersonId { get; init; }
+        public string? PersonRegion { get; init; }
         public string[] Roles { get; init; } = [];
         public string InvitedBy { get; init; } = "";
         public DateTime CreatedAt { get; init; }
@@ -48,8 +53,18 @@ public static class StaffInvitations
         public DateTime? RevokedAt { get; init; }
         public string Status { get; init; } = "";
 
-        public StaffInvitation ToContract() => new(Id, Email, Roles, Status, InvitedBy, Utc(CreatedAt), Utc(ExpiresAt),
+        public PersonRef? Person => Identity.AccountFields.PersonOf(PersonId, PersonRegion);
+
+        /// <param name="email">The invitee's address from the vault ("" once that person was erased).</param>
+        public StaffInvitation ToContract(string email) => new(Id, email, Roles, Status, InvitedBy, Utc(CreatedAt), Utc(ExpiresAt),
             AcceptedAt is { } a ? Utc(a) : null, RevokedAt is { } r ? Utc(r) : null);
+    }
+
+    /// <summary>The invitations with their addresses, decrypted with one vault query per region.</summary>
+    public static async Task<List<StaffInvitation>> ToContractsAsync(PersonalDataVault vault, IReadOnlyList<Row> rows, CancellationToken ct)
+    {
+        var people = await vault.GetManyAsync(rows.Select(r => r.Person).OfType<PersonRef>(), ct);
+        return rows.Select(r => r.ToContract((r.Person is { } p ? people.GetValueOrDefault(p) : null).Get(Identity.AccountFields.Email) ?? "")).ToList();
     }
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));

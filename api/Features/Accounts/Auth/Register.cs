@@ -24,8 +24,19 @@ public sealed class Register(UserManager<HeadlessUser> users, AccountsDb account
         Group<PublicApi>();
         AllowAnonymous();
         Options(b => b.RequireRateLimiting(RateLimits.Register));
-        Description(b => b.WithName("Register").WithTags("Auth").ProducesProblem(StatusCodes.Status429TooManyRequests));
-        Summary(s => s.Summary = "Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered");
+        Description(b => b.WithName("Register").WithTags("Auth").ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status421MisdirectedRequest)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
+        Summary(s =>
+        {
+            s.Summary = "Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered";
+            s.Description = "country (optional, ISO 3166-1 alpha-2) decides where the account's personal data is kept: the eu vault for the EU/EEA, "
+                + "the UK and Switzerland, the us vault for everyone else; without it, this API's own region. A bad code is a 400 naming the field, "
+                + "with nothing written. An API that serves one region only answers a registration for the other region with 421 wrong-region, "
+                + "naming that region's API in apiBase. Someone who ordered as a guest with this email becomes the same person. "
+                + "503 vault-unavailable (with Retry-After) while the region's personal-data vault cannot be reached.";
+        });
     }
 
     public sealed class Request : JsonBody<RegisterRequest>;
@@ -45,7 +56,13 @@ public sealed class Register(UserManager<HeadlessUser> users, AccountsDb account
         var existing = await users.FindByEmailAsync(email);
         if (existing is null)
         {
-            var user = new HeadlessUser { Email = email, FirstName = request.FirstName?.Trim(), LastName = request.LastName?.Trim() };
+            var user = new HeadlessUser
+            {
+                Email = email,
+                FirstName = request.FirstName?.Trim(),
+                LastName = request.LastName?.Trim(),
+                Country = request.Country?.Trim().ToUpperInvariant(),
+            };
             var created = await users.CreateAsync(user, request.Password!);
             if (!created.Succeeded)
             {

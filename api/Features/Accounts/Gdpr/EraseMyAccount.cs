@@ -3,14 +3,17 @@ using FluentValidation;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 
+using Erasure = Headless.Contracts.Accounts.Erasure;
+
 namespace Headless.Api.Features.Accounts.Gdpr;
 
-public sealed class EraseMyAccount(UserManager<HeadlessUser> users, Sessions sessions, AccountsDb accounts)
+public sealed class EraseMyAccount(UserManager<HeadlessUser> users, Sessions sessions, AccountsDb accounts, PersonalDataVault vault)
     : Endpoint<EraseMyAccount.Request, Results<Ok<Erasure>, ProblemHttpResult>>
 {
     public override void Configure()
@@ -46,7 +49,7 @@ public sealed class EraseMyAccount(UserManager<HeadlessUser> users, Sessions ses
         {
             return Platform.Problems.Problems.Conflict("This is the last admin account. Make someone else admin before erasing it.");
         }
-        var erasedAt = await PersonalData.EraseAsync(log, sessions, user.Id);
+        var erasedAt = await PersonalData.EraseAsync(log, sessions, vault, user.Id, ct);
         await accounts.CommitAsync(ct);
         await http.SignOutAsync(IdentityConstants.ApplicationScheme);
         return TypedResults.Ok(new Erasure(user.Id, erasedAt!.Value));

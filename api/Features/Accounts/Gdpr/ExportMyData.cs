@@ -2,12 +2,13 @@ using FastEndpoints;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Endpoints;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Headless.Api.Features.Accounts.Gdpr;
 
-public sealed class ExportMyData(AccountsDb accounts) : EndpointWithoutRequest<Results<Ok<PersonalDataExport>, ProblemHttpResult>>
+public sealed class ExportMyData(AccountsDb accounts, PersonalDataVault vault) : EndpointWithoutRequest<Results<Ok<PersonalDataExport>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -23,7 +24,7 @@ public sealed class ExportMyData(AccountsDb accounts) : EndpointWithoutRequest<R
         var http = HttpContext;
         var userId = http.User.UserId()!.Value;
         var log = await accounts.BeginAsync(Actor.From(http), ct);
-        var export = await PersonalData.ExportAsync(log.Connection, userId, log.Transaction);
+        var export = await PersonalData.ExportAsync(log.Connection, vault, userId, log.Transaction, ct);
         if (export is null)
         {
             return CurrentUser.Gone();

@@ -3,6 +3,7 @@ using Headless.Api.Features.Accounts.Addresses;
 using Headless.Api.Features.Accounts.Consents;
 using Headless.Api.Features.Accounts.Identity;
 using Headless.Api.Platform.Outbox;
+using Headless.Api.Platform.Vaults;
 using Headless.Contracts.Accounts;
 using Npgsql;
 
@@ -11,28 +12,36 @@ namespace Headless.Api.Features.Accounts.Gdpr;
 /// <summary>The right of access (export) and the right to erasure, shared by the customer's own routes
 /// and the staff routes. Each new table that holds personal data must be added to both methods
 /// (orders: exported whole; on erasure their email and addresses go, their lines, totals and destination
-/// country stay). Guest orders and mail with the person's confirmed address count as theirs.</summary>
+/// country stay). Guest orders and mail with the person's confirmed address count as theirs.
+/// The account's personal fields are its person's in their region's vault (issue 15): the export decrypts them, with
+/// every order.* field checkout keeps there, grouped by order; erasure shreds the person (their data key goes, so
+/// every copy of their fields, in replicas and old backups, is unreadable) and leaves core its pseudonymous ids.</summary>
 public static class PersonalData
 {
     // The person's orders: their account's, and guest orders placed with their address once they have
     // proved it is theirs (confirmed it); an unconfirmed account must not reach someone else's orders.
+    // Guest orders are the same person's (checkout names them), or, for orders from before that, carry the address.
     private const string OwnOrders =
-        "(customer_id = @userId or (customer_id is null and @confirmed and lower(email) = lower(@email)))";
+        "(customer_id = @userId or (customer_id is null and @confirmed and (person_id = @personId or lower(email) = lower(@email))))";
 
     // Their queued and sent mail (outbox payloads): by account id, or to their confirmed address.
     private const string OwnEmails =
         "o.aggregate_type = 'email' and (o.aggregate_id = @id or (@confirmed and lower(o.payload->>'to') = lower(@email)))";
 
-    public static async Task<PersonalDataExport?> ExportAsync(NpgsqlConnection conn, Guid userId, NpgsqlTransaction? tx = null)
+    public static async Task<PersonalDataExport?> ExportAsync(NpgsqlConnection conn, PersonalDataVault vault, Guid userId, NpgsqlTransaction? tx = null, CancellationToken ct = default)
     {
         var user = await conn.QuerySingleOrDefaultAsync<HeadlessUser>("""
-            select id, email, email_confirmed, first_name, last_name, two_factor_enabled, must_change_password, created_at, erased_at
+            select id, email_confirmed, two_factor_enabled, must_change_password, created_at, erased_at, person_id, person_region
             from users where id = @userId and erased_at is null
             """, new { userId }, tx);
         if (user is null)
         {
             return null;
         }
+        var fields = user.Person is { } person ? await vault.GetAsync(person, ct) : null;
+        user.Email = fields.Get(AccountFields.Email) ?? "";
+        user.FirstName = fields.Get(AccountFields.FirstName);
+        user.LastName = fields.Get(AccountFields.LastName);
         var roles = (await conn.QueryAsync<string>("select role from user_roles where user_id = @userId order by role", new { userId }, tx)).ToList();
         var logins = (await conn.QueryAsync<(string Provider, string? DisplayName, DateTime CreatedAt)>(
             "select provider, display_name, created_at from user_logins where user_id = @userId order by created_at", new { userId }, tx))
@@ -44,7 +53,7 @@ public static class PersonalData
             select action, at, host(client_ip) from audit_log where entity_type = 'user' and entity_id = @id order by id
             """, new { id = userId.ToString() }, tx)).Select(a => new ActivityEntry(a.Action, a.At, a.Ip)).ToList();
         var orders = new List<Headless.Contracts.Commerce.Order>();
-        var owner = new { userId, email = user.Email, confirmed = user.EmailConfirmed };
+        var owner = new { userId, email = user.Email, confirmed = user.EmailConfirmed, personId = user.PersonId };
         foreach (var orderId in await conn.QueryAsync<Guid>($"select id from orders where {OwnOrders} order by created_at", owner, tx))
         {
             var order = (await Orders.OrderStore.LoadAsync(conn, orderId, tx))!;
@@ -61,23 +70,43 @@ public static class PersonalData
             .ToList();
         var profile = new Me(user.Id, user.Email, user.EmailConfirmed, user.FirstName, user.LastName, roles, user.TwoFactorEnabled, user.MustChangePassword);
         return new PersonalDataExport(DateTimeOffset.UtcNow, profile, user.CreatedAt,
-            await AddressRules.ListAsync(conn, userId, tx), await ConsentQueries.HistoryAsync(conn, userId, tx), logins, sessions, activity, orders, emails);
+            await AddressRules.ListAsync(conn, userId, fields, tx), await ConsentQueries.HistoryAsync(conn, userId, tx), logins, sessions, activity, orders, emails,
+            OrderFields(fields));
     }
 
+    /// <summary>Every order.&lt;order id&gt;.&lt;name&gt; vault field, grouped by order.</summary>
+    public static List<OrderPersonalData> OrderFields(IReadOnlyDictionary<string, string>? fields) =>
+        (fields ?? new Dictionary<string, string>())
+            .Where(f => f.Key.StartsWith(AccountFields.OrderPrefix, StringComparison.Ordinal))
+            .Select(f => (Parts: f.Key[AccountFields.OrderPrefix.Length..].Split('.', 2), f.Value))
+            .Where(f => f.Parts.Length == 2 && Guid.TryParseExact(f.Parts[0], "N", out _))
+            .GroupBy(f => Guid.ParseExact(f.Parts[0], "N"))
+            .OrderBy(g => g.Key)
+            .Select(g => new OrderPersonalData(g.Key, g.ToDictionary(f => f.Parts[1], f => f.Value, StringComparer.Ordinal)))
+            .ToList();
+
     /// <summary>Removes or irreversibly anonymises everything personal about the user, in the caller's
-    /// transaction. No copy is kept anywhere, so it cannot be undone. Consent history stays as proof of
-    /// what was agreed, tied only to the now anonymous id.</summary>
-    public static async Task<DateTimeOffset?> EraseAsync(WriteLog log, Sessions sessions, Guid userId)
+    /// transaction, and shreds their person in the vault before it commits (a vault that cannot be reached leaves
+    /// the account as it was: 503). Cannot be undone. Consent history stays as proof of what was agreed, tied only
+    /// to the now anonymous id.</summary>
+    public static async Task<DateTimeOffset?> EraseAsync(WriteLog log, Sessions sessions, PersonalDataVault vault, Guid userId, CancellationToken ct = default)
     {
         var conn = log.Connection;
         var tx = log.Transaction;
-        // Read before the address is overwritten: it finds the guest orders and mail of the same person.
-        var owner = await conn.QuerySingleOrDefaultAsync<(string Email, bool Confirmed)>(
-            "select email, email_confirmed from users where id = @userId and erased_at is null for update", new { userId }, tx);
+        var row = await conn.QuerySingleOrDefaultAsync<(bool Confirmed, Guid? PersonId, string? PersonRegion)?>(
+            "select email_confirmed, person_id, person_region from users where id = @userId and erased_at is null for update", new { userId }, tx);
+        if (row is not { } found)
+        {
+            return null;
+        }
+        var person = AccountFields.PersonOf(found.PersonId, found.PersonRegion);
+        // Read before the person is shredded: the address finds the guest orders and mail of the same person from before
+        // checkout named people.
+        var email = person is null ? null : (await vault.GetAsync(person, ct)).Get(AccountFields.Email);
+        var owner = (Email: email ?? "", found.Confirmed, PersonId: found.PersonId);
         var erasedAt = await conn.QuerySingleOrDefaultAsync<DateTime?>("""
             update users set
-                email = 'erased-' || id || '@erased.invalid',
-                normalized_email = upper('erased-' || id || '@erased.invalid'),
+                email = null, normalized_email = null,
                 email_confirmed = false, password_hash = null, security_stamp = gen_random_uuid()::text,
                 concurrency_stamp = gen_random_uuid()::text, two_factor_enabled = false, authenticator_key = null,
                 recovery_code_hashes = '{}', first_name = null, last_name = null, must_change_password = false,
@@ -104,8 +133,13 @@ public static class PersonalData
                 tracking_number = null, updated_at = now()
             where {{OwnOrders}};
             delete from carts where customer_id = @userId;
-            """, new { userId, id, email = owner.Email, confirmed = owner.Confirmed }, tx);
+            """, new { userId, id, email = owner.Email, confirmed = owner.Confirmed && owner.Email.Length > 0, personId = owner.PersonId }, tx);
         await sessions.RevokeAllAsync(conn, tx, userId, "account erased");
+        if (person is not null)
+        {
+            // The person's data key goes: their account fields, addresses and order contacts with it, in every copy.
+            await vault.ShredAsync(person, ct);
+        }
         await AccountAudit.RecordAsync(log, "gdpr.erased", userId);
         await log.EventAsync("customer.erased", "customer", userId.ToString());
         return erasedAt.Value;

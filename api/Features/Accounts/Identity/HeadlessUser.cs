@@ -1,6 +1,9 @@
+using Headless.Api.Platform.Vaults;
+
 namespace Headless.Api.Features.Accounts.Identity;
 
-/// <summary>A person with an account: a customer, or staff. The email is the user name.</summary>
+/// <summary>A person with an account: a customer, or staff. The email is the user name. Email and names are the
+/// person's vault fields (<see cref="UserStore"/> reads and writes them there); the users row names the person only.</summary>
 public sealed class HeadlessUser
 {
     public Guid Id { get; set; } = Guid.CreateVersion7();
@@ -22,6 +25,16 @@ public sealed class HeadlessUser
     public bool MustChangePassword { get; set; }
     public DateTime CreatedAt { get; set; } = DateTime.UtcNow;
     public DateTime? ErasedAt { get; set; }
+    public Guid? PersonId { get; set; }
+    public string? PersonRegion { get; set; }
+
+    /// <summary>Only when creating: the ISO country that decides the region of the new person's vault (null: this API's region).</summary>
+    public string? Country { get; set; }
+
+    public PersonRef? Person => PersonId is { } id && PersonRegion is { } region ? new PersonRef(id, region) : null;
+
+    /// <summary>The vault fields as last read or written, so an update writes only what changed.</summary>
+    internal (string Email, string? FirstName, string? LastName) Stored { get; set; }
 
     public string DisplayName => string.Join(' ', new[] { FirstName, LastName }.Where(n => !string.IsNullOrWhiteSpace(n))) is { Length: > 0 } name ? name : "there";
 }

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Headless.Api.Platform.Vaults;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
+using Npgsql;
 
 namespace Headless.Api.Features.Accounts.Identity;
 
@@ -10,8 +12,12 @@ namespace Headless.Api.Features.Accounts.Identity;
 /// ASP.NET Core Identity's user store on PostgreSQL with Dapper. Identity does the hashing, TOTP and
 /// tokens; this class only reads and writes rows. Lockout counters are updated atomically in SQL so
 /// concurrent failed sign-ins all count.
+/// The email and names are not in the users row but fields of the user's person in their region's vault
+/// (<see cref="AccountFields"/>): a user is found by email through the vault's blind index (one indexed query per
+/// served vault), then by person_id in core. Vault writes are not part of the core transaction: a rolled-back
+/// registration can leave a person with only an email in the vault, the same as a guest who never came back.
 /// </summary>
-public sealed class UserStore(AccountsDb accounts, IDataProtectionProvider protection) :
+public sealed class UserStore(AccountsDb accounts, PersonalDataVault vault, IDataProtectionProvider protection) :
     IUserPasswordStore<HeadlessUser>,
     IUserEmailStore<HeadlessUser>,
     IUserSecurityStampStore<HeadlessUser>,
@@ -23,9 +29,9 @@ public sealed class UserStore(AccountsDb accounts, IDataProtectionProvider prote
     IUserLoginStore<HeadlessUser>
 {
     private const string Columns = """
-        id, email, normalized_email, email_confirmed, password_hash, security_stamp, concurrency_stamp,
+        id, email_confirmed, password_hash, security_stamp, concurrency_stamp,
         two_factor_enabled, authenticator_key, recovery_code_hashes, lockout_end, lockout_enabled,
-        access_failed_count, first_name, last_name, must_change_password, created_at, erased_at
+        access_failed_count, must_change_password, created_at, erased_at, person_id, person_region
         """;
 
     private readonly IDataProtector _totp = protection.CreateProtector("Headless.Totp");
@@ -36,9 +42,26 @@ public sealed class UserStore(AccountsDb accounts, IDataProtectionProvider prote
 
     private async Task<HeadlessUser?> FindAsync(string where, object args, CancellationToken ct)
     {
-        await using var lease = await accounts.LeaseAsync(ct);
-        return await lease.Connection.QuerySingleOrDefaultAsync<HeadlessUser>(
-            $"select {Columns} from users where {where}", args, lease.Transaction);
+        HeadlessUser? user;
+        await using (var lease = await accounts.LeaseAsync(ct))
+        {
+            user = await lease.Connection.QuerySingleOrDefaultAsync<HeadlessUser>(
+                $"select {Columns} from users where {where}", args, lease.Transaction);
+        }
+        if (user?.Person is { } person)
+        {
+            Load(user, await vault.GetAsync(person, ct));
+        }
+        return user;
+    }
+
+    private static void Load(HeadlessUser user, IReadOnlyDictionary<string, string>? fields)
+    {
+        user.Email = fields.Get(AccountFields.Email) ?? (user.ErasedAt is null ? "" : AccountFields.ErasedEmail(user.Id));
+        user.NormalizedEmail = user.Email.ToUpperInvariant();
+        user.FirstName = fields.Get(AccountFields.FirstName);
+        user.LastName = fields.Get(AccountFields.LastName);
+        user.Stored = (user.Email, user.FirstName, user.LastName);
     }
 
     private async Task ExecuteAsync(string sql, object args, CancellationToken ct)
@@ -63,16 +86,40 @@ public sealed class UserStore(AccountsDb accounts, IDataProtectionProvider prote
         return Task.CompletedTask;
     }
 
+    /// <summary>Makes the user's person (or finds the one with this email: a guest who ordered before becomes the same
+    /// person), in the region of <see cref="HeadlessUser.Country"/> or else this API's own, then the users row.</summary>
     public async Task<IdentityResult> CreateAsync(HeadlessUser user, CancellationToken ct)
     {
-        await using var lease = await accounts.LeaseAsync(ct);
-        var inserted = await lease.Connection.ExecuteAsync($"""
+        var email = user.Email.Trim();
+        var person = user.Person ?? (user.Country is { } country
+            ? await vault.FindOrCreateByEmailAsync(email, country, ct)
+            : await vault.FindOrCreateByEmailInRegionAsync(email, vault.Region, ct));
+        user.PersonId = person.Id;
+        user.PersonRegion = person.Region;
+        await using (var lease = await accounts.LeaseAsync(ct))
+        {
+            var taken = await lease.Connection.ExecuteScalarAsync<bool>(
+                "select exists (select 1 from users where person_id = @PersonId)", new { user.PersonId }, lease.Transaction);
+            if (taken)
+            {
+                return IdentityResult.Failed(new IdentityErrorDescriber().DuplicateEmail(user.Email));
+            }
+        }
+        await vault.PutAsync(person, new Dictionary<string, string?>
+        {
+            [AccountFields.Email] = email,
+            [AccountFields.FirstName] = user.FirstName,
+            [AccountFields.LastName] = user.LastName,
+        }, ct);
+        user.Stored = (email, user.FirstName, user.LastName);
+        await using var insert = await accounts.LeaseAsync(ct);
+        var inserted = await insert.Connection.ExecuteAsync($"""
             insert into users ({Columns})
-            values (@Id, @Email, @NormalizedEmail, @EmailConfirmed, @PasswordHash, @SecurityStamp, @ConcurrencyStamp,
+            values (@Id, @EmailConfirmed, @PasswordHash, @SecurityStamp, @ConcurrencyStamp,
                     @TwoFactorEnabled, @AuthenticatorKey, @RecoveryCodeHashes, @LockoutEnd, @LockoutEnabled,
-                    @AccessFailedCount, @FirstName, @LastName, @MustChangePassword, @CreatedAt, @ErasedAt)
-            on conflict (normalized_email) do nothing
-            """, user, lease.Transaction);
+                    @AccessFailedCount, @MustChangePassword, @CreatedAt, @ErasedAt, @PersonId, @PersonRegion)
+            on conflict (person_id) where person_id is not null do nothing
+            """, user, insert.Transaction);
         return inserted == 1
             ? IdentityResult.Success
             : IdentityResult.Failed(new IdentityErrorDescriber().DuplicateEmail(user.Email));
@@ -82,40 +129,82 @@ public sealed class UserStore(AccountsDb accounts, IDataProtectionProvider prote
     {
         var expected = user.ConcurrencyStamp;
         user.ConcurrencyStamp = Guid.NewGuid().ToString("N");
-        await using var lease = await accounts.LeaseAsync(ct);
-        var updated = await lease.Connection.ExecuteAsync("""
-            update users set
-                email = @Email, normalized_email = @NormalizedEmail, email_confirmed = @EmailConfirmed,
-                password_hash = @PasswordHash, security_stamp = @SecurityStamp, concurrency_stamp = @ConcurrencyStamp,
-                two_factor_enabled = @TwoFactorEnabled, authenticator_key = @AuthenticatorKey,
-                recovery_code_hashes = @RecoveryCodeHashes, lockout_enabled = @LockoutEnabled,
-                first_name = @FirstName, last_name = @LastName, must_change_password = @MustChangePassword,
-                updated_at = now()
-            where id = @Id and concurrency_stamp = @expected
-            """, new
+        await using (var lease = await accounts.LeaseAsync(ct))
         {
-            user.Email,
-            user.NormalizedEmail,
-            user.EmailConfirmed,
-            user.PasswordHash,
-            user.SecurityStamp,
-            user.ConcurrencyStamp,
-            user.TwoFactorEnabled,
-            user.AuthenticatorKey,
-            user.RecoveryCodeHashes,
-            user.LockoutEnabled,
-            user.FirstName,
-            user.LastName,
-            user.MustChangePassword,
-            user.Id,
-            expected,
-        }, lease.Transaction);
-        return updated == 1 ? IdentityResult.Success : IdentityResult.Failed(new IdentityErrorDescriber().ConcurrencyFailure());
+            var updated = await lease.Connection.ExecuteAsync("""
+                update users set
+                    email_confirmed = @EmailConfirmed,
+                    password_hash = @PasswordHash, security_stamp = @SecurityStamp, concurrency_stamp = @ConcurrencyStamp,
+                    two_factor_enabled = @TwoFactorEnabled, authenticator_key = @AuthenticatorKey,
+                    recovery_code_hashes = @RecoveryCodeHashes, lockout_enabled = @LockoutEnabled,
+                    must_change_password = @MustChangePassword, updated_at = now()
+                where id = @Id and concurrency_stamp = @expected
+                """, new
+            {
+                user.EmailConfirmed,
+                user.PasswordHash,
+                user.SecurityStamp,
+                user.ConcurrencyStamp,
+                user.TwoFactorEnabled,
+                user.AuthenticatorKey,
+                user.RecoveryCodeHashes,
+                user.LockoutEnabled,
+                user.MustChangePassword,
+                user.Id,
+                expected,
+            }, lease.Transaction);
+            if (updated != 1)
+            {
+                return IdentityResult.Failed(new IdentityErrorDescriber().ConcurrencyFailure());
+            }
+        }
+        return await WritePersonalFieldsAsync(user, ct);
+    }
+
+    /// <summary>Writes the email (and with it the blind index) and names to the vault when they changed.</summary>
+    private async Task<IdentityResult> WritePersonalFieldsAsync(HeadlessUser user, CancellationToken ct)
+    {
+        if (user.Person is not { } person)
+        {
+            return IdentityResult.Success;
+        }
+        var changed = new Dictionary<string, string?>();
+        if (user.Email.Trim() != user.Stored.Email)
+        {
+            changed[AccountFields.Email] = user.Email.Trim();
+        }
+        if (user.FirstName != user.Stored.FirstName)
+        {
+            changed[AccountFields.FirstName] = user.FirstName;
+        }
+        if (user.LastName != user.Stored.LastName)
+        {
+            changed[AccountFields.LastName] = user.LastName;
+        }
+        if (changed.Count == 0)
+        {
+            return IdentityResult.Success;
+        }
+        try
+        {
+            await vault.PutAsync(person, changed, ct);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // Another person (an account, or a guest) already has this email.
+            return IdentityResult.Failed(new IdentityErrorDescriber().DuplicateEmail(user.Email));
+        }
+        user.Stored = (user.Email.Trim(), user.FirstName, user.LastName);
+        return IdentityResult.Success;
     }
 
     public async Task<IdentityResult> DeleteAsync(HeadlessUser user, CancellationToken ct)
     {
         await ExecuteAsync("delete from users where id = @Id", new { user.Id }, ct);
+        if (user.Person is { } person)
+        {
+            await vault.ShredAsync(person, ct);
+        }
         return IdentityResult.Success;
     }
 
@@ -139,8 +228,11 @@ public sealed class UserStore(AccountsDb accounts, IDataProtectionProvider prote
         user.EmailConfirmed = confirmed;
         return Task.CompletedTask;
     }
-    public Task<HeadlessUser?> FindByEmailAsync(string normalizedEmail, CancellationToken ct) =>
-        FindAsync("normalized_email = @normalizedEmail and erased_at is null", new { normalizedEmail }, ct);
+    /// <summary>The blind index finds the person (one indexed query per served vault), then the users row by person_id.</summary>
+    public async Task<HeadlessUser?> FindByEmailAsync(string normalizedEmail, CancellationToken ct) =>
+        await vault.FindByEmailAsync(normalizedEmail, ct) is { } person
+            ? await FindAsync("person_id = @Id and person_region = @Region and erased_at is null", new { person.Id, person.Region }, ct)
+            : null;
     public Task<string?> GetNormalizedEmailAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult<string?>(user.NormalizedEmail);
     public Task SetNormalizedEmailAsync(HeadlessUser user, string? normalizedEmail, CancellationToken ct)
     {
@@ -245,10 +337,19 @@ public sealed class UserStore(AccountsDb accounts, IDataProtectionProvider prote
         (await GetRolesAsync(user, ct)).Contains(roleName.ToLowerInvariant());
     public async Task<IList<HeadlessUser>> GetUsersInRoleAsync(string roleName, CancellationToken ct)
     {
-        await using var lease = await accounts.LeaseAsync(ct);
-        return (await lease.Connection.QueryAsync<HeadlessUser>($"""
-            select {Columns} from users where erased_at is null and id in (select user_id from user_roles where role = @role)
-            """, new { role = roleName.ToLowerInvariant() }, lease.Transaction)).ToList();
+        List<HeadlessUser> found;
+        await using (var lease = await accounts.LeaseAsync(ct))
+        {
+            found = (await lease.Connection.QueryAsync<HeadlessUser>($"""
+                select {Columns} from users where erased_at is null and id in (select user_id from user_roles where role = @role)
+                """, new { role = roleName.ToLowerInvariant() }, lease.Transaction)).ToList();
+        }
+        var fields = await vault.GetManyAsync(found.Select(u => u.Person).OfType<PersonRef>(), ct);
+        foreach (var user in found)
+        {
+            Load(user, user.Person is { } p ? fields.GetValueOrDefault(p) : null);
+        }
+        return found;
     }
 
     // IUserLoginStore

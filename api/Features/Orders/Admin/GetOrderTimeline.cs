@@ -16,7 +16,7 @@ namespace Headless.Api.Features.Orders.Admin;
 /// settled counterparts are already status changes. The kind is read from the event's statuses, so events
 /// written before this route existed get one too; a shipment's carrier and tracking are the order's.
 /// </summary>
-public sealed class GetOrderTimeline(NpgsqlDataSource db) : Endpoint<GetOrderTimeline.Request, Results<Ok<OrderTimeline>, ProblemHttpResult>>
+public sealed class GetOrderTimeline(NpgsqlDataSource db, Platform.Vaults.PersonalDataVault vault) : Endpoint<GetOrderTimeline.Request, Results<Ok<OrderTimeline>, ProblemHttpResult>>
 {
     public override void Configure()
     {
@@ -70,8 +70,6 @@ public sealed class GetOrderTimeline(NpgsqlDataSource db) : Endpoint<GetOrderTim
                    r.amount, 0
             from refunds r where r.order_id = @orderId and (r.status = 'failed' or r.provider_ref is null)
         ) t
-        left join lateral (select u.email as actor_email from users u
-                           where t.actor like 'user:%' and u.id::text = substring(t.actor from 6) and u.erased_at is null) a on true
         order by t.at, t.seq;
         """;
 
@@ -85,8 +83,15 @@ public sealed class GetOrderTimeline(NpgsqlDataSource db) : Endpoint<GetOrderTim
         {
             return NotFound($"No order {orderId}.");
         }
-        var items = (await grid.ReadAsync<EntryRow>()).Select(e => new OrderTimelineEntry(
-            e.Kind, OrderStore.Utc(e.At), e.Actor, e.ActorEmail, e.FromStatus, e.ToStatus, e.Note,
+        var entries = (await grid.ReadAsync<EntryRow>()).ToList();
+        // Staff actors' addresses are their people's vault fields (issue 15), read for the page in one vault query.
+        var staffIds = entries.Select(e => e.Actor.StartsWith("user:", StringComparison.Ordinal) && Guid.TryParse(e.Actor[5..], out var id) ? id : (Guid?)null)
+            .OfType<Guid>().Distinct().ToList();
+        var staff = await Accounts.Identity.AccountPeople.FieldsOfAsync(conn, vault, staffIds, ct: ct);
+        string? ActorEmail(string actor) => actor.StartsWith("user:", StringComparison.Ordinal) && Guid.TryParse(actor[5..], out var id)
+            ? Accounts.Identity.AccountFields.Get(staff.GetValueOrDefault(id), Accounts.Identity.AccountFields.Email) : null;
+        var items = entries.Select(e => new OrderTimelineEntry(
+            e.Kind, OrderStore.Utc(e.At), e.Actor, ActorEmail(e.Actor), e.FromStatus, e.ToStatus, e.Note,
             e.Kind == "shipped" ? order.Carrier : null, e.Kind == "shipped" ? order.TrackingNumber : null,
             e.Amount is { } amount ? new Money(amount, order.Currency) : null)).ToList();
         HttpContext.Response.Headers.CacheControl = "no-store";
@@ -106,7 +111,6 @@ public sealed class GetOrderTimeline(NpgsqlDataSource db) : Endpoint<GetOrderTim
         public DateTime At { get; init; }
         public string Kind { get; init; } = "";
         public string Actor { get; init; } = "";
-        public string? ActorEmail { get; init; }
         public string? FromStatus { get; init; }
         public string? ToStatus { get; init; }
         public string Note { get; init; } = "";

@@ -68,7 +68,7 @@ public sealed partial class SocialLoginTests(SocialHost host) : IClassFixture<So
         Assert.Equal("Carol", me.FirstName);
 
         await using var conn = await host.Api.Db.OpenConnectionAsync();
-        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from users where email = @email", new { email }));
+        Assert.Equal(me.Id, await VaultPeople.UserIdAsync(host.Api.Services, host.Api.Db, email));
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from user_logins where user_id = @id", new { id = me.Id }));
         Assert.Equal(2, await conn.ExecuteScalarAsync<int>(
             "select count(*) from sessions where user_id = @id and kind = 'cookie'", new { id = me.Id }));
@@ -95,7 +95,7 @@ public sealed partial class SocialLoginTests(SocialHost host) : IClassFixture<So
         Assert.Equal(userId, password.User.Id);
 
         await using var conn = await host.Api.Db.OpenConnectionAsync();
-        Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*) from users where email = @email", new { email }));
+        Assert.Equal(me.Id, await VaultPeople.UserIdAsync(host.Api.Services, host.Api.Db, email));
         Assert.Equal("verified:" + email, await conn.ExecuteScalarAsync<string>(
             "select provider_key from user_logins where user_id = @id and provider = 'google'", new { id = userId }));
         Assert.Contains("auth.external-login-linked", await AuditAsync(userId));
@@ -111,7 +111,7 @@ public sealed partial class SocialLoginTests(SocialHost host) : IClassFixture<So
             new RegisterRequest(email, AccountsHost.Password, "Mallory", "Squatter", true), Http.Json);
         Assert.Equal(HttpStatusCode.Accepted, registered.StatusCode);
         await using var conn = await host.Api.Db.OpenConnectionAsync();
-        var userId = await conn.ExecuteScalarAsync<Guid>("select id from users where email = @email", new { email });
+        var userId = (await VaultPeople.UserIdAsync(host.Api.Services, host.Api.Db, email))!.Value;
         var browser = host.Client();
 
         var done = await SignInWithGoogleAsync(browser, "verified:" + email);
@@ -187,7 +187,7 @@ public sealed partial class SocialLoginTests(SocialHost host) : IClassFixture<So
         Assert.Equal(HttpStatusCode.Unauthorized, (await other.GetAsync("/api/v1/account")).StatusCode);
 
         await using var conn = await host.Api.Db.OpenConnectionAsync();
-        Assert.Equal(0, await conn.ExecuteScalarAsync<int>("select count(*) from users where email = @fresh", new { fresh }));
+        Assert.Null(await VaultPeople.UserIdAsync(host.Api.Services, host.Api.Db, fresh));
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
             "select count(*) from user_logins where provider_key in (@a, @b) or user_id = @userId",
             new { a = "unverified:" + fresh, b = "unverified:" + existing, userId }));
