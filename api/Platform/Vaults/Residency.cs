@@ -101,17 +101,8 @@ public sealed record Residency(string Region, IReadOnlyDictionary<string, string
         }
     }
 
-    private static bool RequiresVerifiedTls(string connectionString)
-    {
-        try
-        {
-            return new NpgsqlConnectionStringBuilder(connectionString).SslMode == SslMode.VerifyFull;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    // The same rule as the core database's: verified TLS, unless the server is on this machine (loopback or a socket).
+    private static bool RequiresVerifiedTls(string connectionString) => Startup.DatabaseTls.IsVerifiedOrLocal(connectionString);
 }
 
 /// <summary>One region: its API base, its vault (the API's login, and the owner's for migrations when given), and its keys.</summary>

@@ -33,12 +33,18 @@ public sealed class AdminBrowser : ApiFactory, IAsyncLifetime
 
     public IBrowser Browser { get; private set; } = null!;
 
+    /// <summary>Where the API's mail goes: its contents live only in the recipient's vault until sent (issue 15), so the
+    /// tests read mail as its recipient would.</summary>
+    public Email.SmtpSink Smtp { get; private set; } = null!;
+
     protected override bool LoadDemoCatalog => true;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Headless:Accounts:LoginPerMinute", "10000");
+        builder.UseSetting("Headless:Email:Smtp:Host", "127.0.0.1");
+        builder.UseSetting("Headless:Email:Smtp:Port", Smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public new async Task InitializeAsync()
@@ -48,6 +54,7 @@ public sealed class AdminBrowser : ApiFactory, IAsyncLifetime
         {
             throw new InvalidOperationException($"The admin bundle is missing ({index}): run `./build.sh admin` (`./build.sh test` does it) before the admin browser tests.");
         }
+        Smtp = await Email.SmtpSink.StartAsync();
         await base.InitializeAsync();
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -160,6 +167,10 @@ public sealed class AdminBrowser : ApiFactory, IAsyncLifetime
         }
         _playwright?.Dispose();
         await base.DisposeAsync();
+        if (Smtp is not null)
+        {
+            await Smtp.DisposeAsync();
+        }
     }
 }
 

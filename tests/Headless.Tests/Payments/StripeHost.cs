@@ -132,8 +132,10 @@ public sealed class StripeHost : ApiFactory, IAsyncLifetime
 
     public Task<long> ConfirmationEmailsAsync(string orderNumber) =>
         CountAsync("""
-            select count(*) from outbox where topic = 'email.requested' and payload->>'template' = 'order-confirmation'
-              and payload->'model'->>'number' = @orderNumber
+            select count(*) from outbox e join outbox p on p.txid = e.txid
+            where p.topic = 'order.paid' and p.payload->>'number' = @orderNumber
+              and e.topic = 'email.requested' and e.payload->>'template' = 'order-confirmation'
+            -- the mail itself is in the customer's vault (issue 15): it is the one queued with the order.paid event
             """, new { orderNumber });
 
     public Task<long> StripeEventsAsync(string eventId) =>

@@ -202,7 +202,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         await using (var conn = await db.OpenConnectionAsync())
         await using (var tx = await conn.BeginTransactionAsync())
         {
-            await EmailQueue.EnqueueAsync(new WriteLog(conn, tx, Actor.System("test")),
+            await EmailQueue.EnqueueAsync(new WriteLog(conn, tx, Actor.System("test")) { Vault = api.Services.GetRequiredService<Headless.Api.Platform.Vaults.PersonalDataVault>() },
                 new EmailRequest("password-changed", "once@example.com", null, []));
             await tx.CommitAsync();
         }

@@ -51,6 +51,10 @@ public sealed class TestModeTests
     {
         await using var smtp = await SmtpSink.StartAsync();
         var settings = await Configured.AllAsync();
+        // Mail is kept in the recipient's vault until sent (issue 15): this run needs a vault that answers.
+        var vault = await TestDatabase.CreateEmptyAsync();
+        settings["Headless__Residency__Regions__eu__ConnectionString"] = vault.App;
+        settings["Headless__Residency__Regions__eu__MigrationConnectionString"] = vault.Owner;
         foreach (var stripe in settings.Keys.Where(k => k.StartsWith("Headless__Payments__Stripe__", StringComparison.Ordinal)).ToList())
         {
             settings.Remove(stripe);

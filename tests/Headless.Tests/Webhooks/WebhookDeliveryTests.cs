@@ -213,10 +213,11 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
         var admin = api.Admin();
         var created = await admin.CreateWebhookEndpointAsync("http://127.0.0.1:26706/hook", "order.paid");
         var adminEmail = $"admin-{Guid.NewGuid():N}@example.test";
+        Guid userId;
         await using (var conn = await api.Db.OpenConnectionAsync())
         {
             // The admin's address is their person's vault field (issue 15).
-            var userId = await Accounts.VaultPeople.InsertUserAsync(api.Services, conn, adminEmail, "Grace");
+            userId = await Accounts.VaultPeople.InsertUserAsync(api.Services, conn, adminEmail, "Grace");
             await conn.ExecuteAsync("""
                 insert into user_roles (user_id, role) values (@userId, 'admin');
                 update webhook_endpoints set failing_since = now() - interval '3 days 1 minute' where id = @Id;
@@ -228,8 +229,9 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
         await Eventually.WaitUntilAsync(async () => !(await (await admin.GetAsync(url)).ReadAsync<WebhookEndpoint>()).Enabled, WebhookTestKit.Within, "the endpoint is disabled");
         Assert.Equal("failing", (await (await admin.GetAsync(url)).ReadAsync<WebhookEndpoint>()).DisabledReason);
         Assert.Equal(1, await api.Db.ScalarAsync<int>("""
-            select count(*)::int from outbox where topic = 'email.requested' and payload->>'template' = 'webhook-endpoint-disabled' and payload->>'to' = @adminEmail
-            """, new { adminEmail }));
+            select count(*)::int from outbox where topic = 'email.requested' and payload->>'template' = 'webhook-endpoint-disabled'
+              and payload->'person'->>'id' = (select person_id::text from users where id = @userId)
+            """, new { userId }));
     }
 
     [Fact]

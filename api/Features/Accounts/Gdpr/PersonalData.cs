@@ -58,7 +58,7 @@ public static class PersonalData
         {
             var order = (await Orders.OrderStore.LoadAsync(conn, orderId, tx))!;
             // An order placed since the vaults has its contact in the person's vault (fields order.<idN>.*), exported from there.
-            orders.Add(order.ToContract(Orders.OrderContact.InCore(order.Row)));
+            orders.Add(await order.ToContractAsync(vault, ct));
         }
         var emails = (await conn.QueryAsync<(string Template, string To, DateTime QueuedAt, DateTime? SentAt, string Payload)>($$"""
             select o.payload->>'template', o.payload->>'to', o.created_at, d.sent_at, coalesce(o.payload->'model', '{}')::text
@@ -68,6 +68,27 @@ public static class PersonalData
             """, new { id = userId.ToString(), email = user.Email, confirmed = user.EmailConfirmed }, tx))
             .Select(m => new EmailRecord(m.Template, m.To, m.QueuedAt, m.SentAt, System.Text.Json.JsonDocument.Parse(m.Payload).RootElement.Clone()))
             .ToList();
+        // Mail since the vaults names the person; its content is their vault field until it is sent, then gone (kept no
+        // longer than needed), so sent mail is exported as what went to them and when.
+        if (user.PersonId is { } personId)
+        {
+            var vaulted = await conn.QueryAsync<(string Template, DateTime QueuedAt, DateTime? SentAt, string? Field)>("""
+                select o.payload->>'template', o.created_at, d.sent_at, o.payload->>'mail'
+                from outbox o left join email_deliveries d on d.outbox_id = o.id
+                where o.aggregate_type = 'email' and o.payload->'person'->>'id' = @person
+                  -- the account's own mail, and the person's other mail (as a guest) once they proved the address is theirs
+                  and (o.aggregate_id = @id or @confirmed)
+                order by o.id
+                """, new { person = personId.ToString(), id = userId.ToString(), confirmed = user.EmailConfirmed }, tx);
+            foreach (var m in vaulted)
+            {
+                var model = m.Field is not null && fields.Get(m.Field) is { } mail && System.Text.Json.Nodes.JsonNode.Parse(mail)?["model"] is { } queued
+                    ? System.Text.Json.JsonDocument.Parse(queued.ToJsonString()).RootElement.Clone()
+                    : System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone();
+                emails.Add(new EmailRecord(m.Template, user.Email, m.QueuedAt, m.SentAt, model));
+            }
+            emails = [.. emails.OrderBy(e => e.QueuedAt)];
+        }
         var profile = new Me(user.Id, user.Email, user.EmailConfirmed, user.FirstName, user.LastName, roles, user.TwoFactorEnabled, user.MustChangePassword);
         return new PersonalDataExport(DateTimeOffset.UtcNow, profile, user.CreatedAt,
             await AddressRules.ListAsync(conn, userId, fields, tx), await ConsentQueries.HistoryAsync(conn, userId, tx), logins, sessions, activity, orders, emails,
