@@ -173,7 +173,13 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         {
             return existing;
         }
-        var person = await CreatePersonAsync(country, ct);
+        return await ClaimEmailAsync(await CreatePersonAsync(country, ct), email, ct);
+    }
+
+    /// <summary>Gives a new person the email; when a concurrent first use of the same email won (the blind index is
+    /// unique), the new person is shredded and the winner returned.</summary>
+    private async Task<PersonRef> ClaimEmailAsync(PersonRef person, string email, CancellationToken ct)
+    {
         try
         {
             await PutAsync(person, new Dictionary<string, string?> { [EmailField] = email.Trim() }, ct);
@@ -285,16 +291,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             return 0;
         });
         cache.Set(person.Id, dataKey);
-        try
-        {
-            await PutAsync(person, new Dictionary<string, string?> { [EmailField] = email.Trim() }, ct);
-            return person;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            await ShredAsync(person, ct);
-            return await FindByEmailAsync(email, ct) ?? throw new PersonNotFoundException();
-        }
+        return await ClaimEmailAsync(person, email, ct);
     }
 }
 
