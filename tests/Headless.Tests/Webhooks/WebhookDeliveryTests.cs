@@ -75,9 +75,14 @@ public sealed class WebhookDeliveryTests(ApiFactory api) : IClassFixture<ApiFact
         await api.Db.EmitAsync("order.refunded", "order", b);
         await api.Db.EmitAsync("order.refunded", "order", a);
 
-        // Down: the first event of each order is tried and fails; the ones behind it wait their turn.
-        await Eventually.WaitUntilAsync(async () => (await DeliveriesAsync(admin, created.Endpoint.Id)).Items.Count(d => d.Attempts > 0 && d.LastError is not null) == 2,
-            WebhookTestKit.Within, "the first delivery of each order failed");
+        // Down: the first event of each order is tried and fails; the ones behind it wait their turn (all five fanned
+        // out: the fan-out of the later events may come a round after the first attempts).
+        await Eventually.WaitUntilAsync(async () =>
+            {
+                var all = (await DeliveriesAsync(admin, created.Endpoint.Id)).Items;
+                return all.Count(d => d.Attempts > 0 && d.LastError is not null) == 2 && all.Count == 5;
+            },
+            WebhookTestKit.Within, "the first delivery of each order failed and all five are queued");
         var waiting = await DeliveriesAsync(admin, created.Endpoint.Id, "pending");
         Assert.Equal(5, waiting.Items.Count);
         Assert.All(waiting.Items.Where(d => d.Attempts > 0), d => Assert.StartsWith("connection:", d.LastError));
