@@ -207,6 +207,8 @@ public sealed class JobRunnerTests : IAsyncLifetime
         var later = await EnqueueAsync("never");
         await WaitForStatusAsync(later, "succeeded");
         Assert.Equal("cancelled", (await LoadAsync(id)).Status);
+        // The runner counts a job finished just after it writes the status: wait for the count, then check it is one.
+        await Email.Eventually.WaitUntilAsync(() => runner.Finished >= 1, TimeSpan.FromSeconds(10), "the runner counted the later job");
         Assert.Equal(1, runner.Finished);
         Assert.True(ran);
     }
