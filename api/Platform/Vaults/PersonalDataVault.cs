@@ -33,7 +33,13 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         {
             throw new ArgumentException($"'{country}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
         }
-        var person = new PersonRef(Guid.CreateVersion7(), regions.Residency.RegionOf(country));
+        return await InsertPersonAsync(regions.Residency.RegionOf(country), country, ct);
+    }
+
+    /// <summary>A new person row in <paramref name="region"/>'s vault: a fresh data key, wrapped by the region's current KEK.</summary>
+    private async Task<PersonRef> InsertPersonAsync(string region, string? country, CancellationToken ct)
+    {
+        var person = new PersonRef(Guid.CreateVersion7(), region);
         var vault = Served(person);
         var dataKey = RandomNumberGenerator.GetBytes(32);
         await GuardAsync(vault, async () =>
@@ -278,20 +284,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         {
             return existing;
         }
-        var person = new PersonRef(Guid.CreateVersion7(), region);
-        var vault = Served(person);
-        var dataKey = RandomNumberGenerator.GetBytes(32);
-        await GuardAsync(vault, async () =>
-        {
-            await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
-            var kek = await vault.Keks.CurrentOrFirstAsync(conn, ct);
-            var wrapped = await vault.Keks.WrapAsync(kek, person.Id, dataKey, ct);
-            await conn.ExecuteAsync("insert into vault_people (id, kek_version, wrapped_key) values (@Id, @Version, @wrapped)",
-                new { person.Id, kek.Version, wrapped });
-            return 0;
-        });
-        cache.Set(person.Id, dataKey);
-        return await ClaimEmailAsync(person, email, ct);
+        return await ClaimEmailAsync(await InsertPersonAsync(region, null, ct), email, ct);
     }
 }
 
