@@ -74,9 +74,31 @@ internal sealed class BenchDatabase : IAsyncDisposable
     private static async Task<DatabaseLogins> LoginsAsync(string superuser, string secrets, CancellationToken ct)
     {
         var logins = await LocalLogins.EnsureAsync(superuser, secrets, null, ct);
+        await EnsureVaultDatabasesAsync(superuser, logins, ct);
         return new DatabaseLogins(
             new NpgsqlConnectionStringBuilder(logins.Owner) { Database = DatabaseName }.ConnectionString,
             new NpgsqlConnectionStringBuilder(logins.App) { Database = DatabaseName }.ConnectionString);
+    }
+
+    /// <summary>Each region's personal-data vault as a database of this server (kept between runs like the catalog;
+    /// the API migrates it at start-up), handed to <see cref="ProductionSettings"/>.</summary>
+    private static async Task EnsureVaultDatabasesAsync(string superuser, DatabaseLogins logins, CancellationToken ct)
+    {
+        var vaults = new Dictionary<string, DatabaseLogins>();
+        await using var admin = new NpgsqlConnection(superuser);
+        await admin.OpenAsync(ct);
+        foreach (var region in new[] { "eu", "us" })
+        {
+            var name = $"{DatabaseName}_vault_{region}";
+            if (!await admin.ExecuteScalarAsync<bool>(new CommandDefinition("select exists (select 1 from pg_database where datname = @name)", new { name }, cancellationToken: ct)))
+            {
+                await admin.ExecuteAsync(new CommandDefinition($"create database {name} owner {LocalLogins.OwnerRole}", cancellationToken: ct));
+            }
+            vaults[region] = new DatabaseLogins(
+                new NpgsqlConnectionStringBuilder(logins.Owner) { Database = name }.ConnectionString,
+                new NpgsqlConnectionStringBuilder(logins.App) { Database = name }.ConnectionString);
+        }
+        ProductionSettings.UseVaults(vaults);
     }
 
     /// <summary>The server log of our own cluster (null on a server we do not own): the checkout

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
+using Headless.Api.Platform.Database;
 using Headless.Api.Platform.Hosting;
 
 namespace Headless.Bench;
@@ -16,6 +17,13 @@ internal static class ProductionSettings
 {
     private static readonly Lock Gate = new();
     private static Dictionary<string, string>? _environment;
+    private static IReadOnlyDictionary<string, DatabaseLogins>? _vaults;
+
+    /// <summary>Called once the bench's server is open: each region's vault database (API login and owner).</summary>
+    public static void UseVaults(IReadOnlyDictionary<string, DatabaseLogins> vaults) => _vaults = vaults;
+
+    private static DatabaseLogins VaultLogins(string region) =>
+        _vaults?.GetValueOrDefault(region) ?? throw new BenchFailure($"No vault database for {region}: open the bench database before starting the API.");
 
     public static async Task<IReadOnlyDictionary<string, string>> EnvironmentAsync(string scratchDirectory, CancellationToken ct)
     {
@@ -38,10 +46,13 @@ internal static class ProductionSettings
             ["Headless__DataProtection__PrivateKeyPem"] = key.ExportPkcs8PrivateKeyPem(),
             ["Headless__Email__Smtp__Host"] = "127.0.0.1",
             ["Headless__Email__Smtp__Port"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            // The personal-data vaults (nothing routes to them yet): TLS-verified addresses nothing answers on, so they run Degraded.
+            // The personal-data vaults: databases of the bench's own server (BenchDatabase creates them), migrated by the API
+            // at start-up as the owner, as a production release does. Shoppers are German, so the region served is eu.
             ["Headless__Residency__Region"] = "eu",
-            ["Headless__Residency__Regions__eu__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=vault_eu;Username=headless_api;SSL Mode=VerifyFull;Timeout=1",
-            ["Headless__Residency__Regions__us__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=vault_us;Username=headless_api;SSL Mode=VerifyFull;Timeout=1",
+            ["Headless__Residency__Regions__eu__ConnectionString"] = VaultLogins("eu").App,
+            ["Headless__Residency__Regions__eu__MigrationConnectionString"] = VaultLogins("eu").Owner,
+            ["Headless__Residency__Regions__us__ConnectionString"] = VaultLogins("us").App,
+            ["Headless__Residency__Regions__us__MigrationConnectionString"] = VaultLogins("us").Owner,
             ["Headless__Residency__Regions__eu__ApiBaseUrl"] = "https://eu.bench.example",
             ["Headless__Residency__Regions__us__ApiBaseUrl"] = "https://us.bench.example",
             ["Headless__Residency__Regions__eu__KeyDirectory"] = Path.Combine(scratchDirectory, "vault-keys"),
