@@ -95,6 +95,7 @@ internal sealed record BenchOptions(
           --only=images     only the image pipeline: every size of a 12 MP JPEG per format and in all (no database)
           --only=import     only the Shopify CSV import (POST → job done, rows/s; the same file again; the export), on its own
           --only=webhooks   only webhook fan-out: 1,000 events/s to 10 local receivers (deliveries/s, commit→delivery lag p50/p95/p99)
+          --only=vault      only the personal-data vault's cost: the vault calls of sign-in, checkout and order detail, one at a time (p50/p95/p99)
                             fresh database; --import-products=N sets the file's size (N products × 5 variants, default 20,000)
           --cache-on-only   catalog reads with the read cache on only (the shipped configuration); figures go to .data/bench-logs
           --help            this text
@@ -139,9 +140,9 @@ internal sealed record BenchOptions(
             }
         }
         only = string.IsNullOrWhiteSpace(only) ? null : only.Trim().ToLowerInvariant();
-        if (only is not (null or "catalog" or "checkout" or "search" or "storefront" or "admin" or "reads-under-writes" or "images" or "import" or "webhooks"))
+        if (only is not (null or "catalog" or "checkout" or "search" or "storefront" or "admin" or "reads-under-writes" or "images" or "import" or "webhooks" or "vault"))
         {
-            throw new ArgumentException($"--only={only}: use catalog, checkout, search, storefront, admin, reads-under-writes, images, import or webhooks.\n{Usage}");
+            throw new ArgumentException($"--only={only}: use catalog, checkout, search, storefront, admin, reads-under-writes, images, import, webhooks or vault.\n{Usage}");
         }
         var importSize = importProducts ?? (quick ? 1_000 : ImportBench.DefaultProducts);
         return quick

@@ -108,6 +108,13 @@ internal sealed class BenchRun(BenchOptions options)
             await new WebhookBench(options).RunAsync(webhookDb, apiDll, _logDirectory, await CodeVersionAsync(ct), ct);
             return 0;
         }
+        if (options.Only == "vault")
+        {
+            // The vault's calls in this process against the bench server's vault database: no catalog, API process or wrk.
+            await using var vaultDb = await BenchDatabase.OpenAsync(ct);
+            await new VaultBench(options).RunAsync(vaultDb, _logDirectory, await CodeVersionAsync(ct), ct);
+            return 0;
+        }
         var rawWrkLog = Path.Combine(_logDirectory, "wrk.log");
         File.WriteAllText(rawWrkLog, "");
         var work = Directory.CreateTempSubdirectory("headless-bench-");

@@ -28,12 +28,14 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
     /// <summary>A new person in the vault of <paramref name="country"/>'s region, with a fresh data key.</summary>
     public async Task<PersonRef> CreatePersonAsync(string country, CancellationToken ct = default)
     {
-        country = country.Trim().ToUpperInvariant();
-        if (!Countries.IsCode(country))
-        {
-            throw new ArgumentException($"'{country}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
-        }
+        country = CountryCode(country);
         return await InsertPersonAsync(regions.Residency.RegionOf(country), country, ct);
+    }
+
+    private static string CountryCode(string country)
+    {
+        var code = country.Trim().ToUpperInvariant();
+        return Countries.IsCode(code) ? code : throw new ArgumentException($"'{code}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
     }
 
     /// <summary>A new person row in <paramref name="region"/>'s vault: a fresh data key, wrapped by the region's current KEK.</summary>
@@ -56,40 +58,47 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
     }
 
     /// <summary>Sets fields (a null value removes the field). The email field also sets the blind index it is found by.</summary>
+    /// <remarks>One statement, so one round trip and one commit when the data key is cached (a second one reads the wrapped
+    /// key first when it is not). The statement locks the person's row: a concurrent shred waits, and a person shredded
+    /// since (another instance may still cache the key) gets nothing written and raises <see cref="PersonNotFoundException"/>.</remarks>
     public async Task PutAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, CancellationToken ct = default)
     {
         var vault = Served(person);
         await GuardAsync(vault, async () =>
         {
             await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
-            await using var tx = await conn.BeginTransactionAsync(ct);
-            // Locks the person's row: a concurrent shred waits, and cannot leave fields written after it.
-            var row = await conn.QuerySingleOrDefaultAsync<KeyRow>(
-                "select kek_version as kekversion, wrapped_key as wrappedkey from vault_people where id = @Id and wrapped_key is not null for share",
-                new { person.Id }, tx) ?? throw new PersonNotFoundException();
-            var dataKey = await DataKeyAsync(vault, conn, person.Id, row, ct);
-            foreach (var (name, value) in fields)
+            if (!cache.TryGet(person.Id, out var dataKey))
             {
-                if (value is null)
-                {
-                    await conn.ExecuteAsync("delete from vault_fields where person_id = @Id and name = @name", new { person.Id, name }, tx);
-                    continue;
-                }
-                var ciphertext = FieldCipher.Encrypt(dataKey, Encoding.UTF8.GetBytes(value), FieldCipher.FieldContext(person.Id, name));
-                await conn.ExecuteAsync("""
-                    insert into vault_fields (person_id, name, ciphertext) values (@Id, @name, @ciphertext)
-                    on conflict (person_id, name) do update set ciphertext = excluded.ciphertext, updated_at = now()
-                    """, new { person.Id, name, ciphertext }, tx);
+                var row = await conn.QuerySingleOrDefaultAsync<KeyRow>(
+                    "select kek_version as kekversion, wrapped_key as wrappedkey from vault_people where id = @Id and wrapped_key is not null",
+                    new { person.Id }) ?? throw new PersonNotFoundException();
+                dataKey = await DataKeyAsync(vault, conn, person.Id, row, ct);
             }
-            if (fields.TryGetValue(EmailField, out var email))
+            var written = fields.Where(f => f.Value is not null).ToList();
+            var names = written.Select(f => f.Key).ToArray();
+            var ciphertexts = written.Select(f => FieldCipher.Encrypt(dataKey, Encoding.UTF8.GetBytes(f.Value!), FieldCipher.FieldContext(person.Id, f.Key))).ToArray();
+            var deleted = fields.Where(f => f.Value is null).Select(f => f.Key).ToArray();
+            var setsIndex = fields.TryGetValue(EmailField, out var email);
+            var index = email is null ? null : BlindIndexKey.Of(BlindKey(vault), email);
+            var found = await conn.ExecuteScalarAsync<bool>(PutSql, new { person.Id, names, ciphertexts, deleted, setsIndex, index });
+            if (!found)
             {
-                var index = email is null ? null : BlindIndexKey.Of(BlindKey(vault), email);
-                await conn.ExecuteAsync("update vault_people set email_index = @index where id = @Id", new { index, person.Id }, tx);
+                throw new PersonNotFoundException();
             }
-            await tx.CommitAsync(ct);
             return 0;
         });
     }
+
+    private const string PutSql = """
+        with person as (select id from vault_people where id = @Id and wrapped_key is not null for update),
+        removed as (delete from vault_fields f using person where f.person_id = person.id and f.name = any(@deleted)),
+        indexed as (update vault_people p set email_index = @index from person where @setsIndex and p.id = person.id),
+        upserted as (
+            insert into vault_fields (person_id, name, ciphertext)
+            select person.id, u.name, u.ciphertext from person, unnest(@names::text[], @ciphertexts::bytea[]) as u(name, ciphertext)
+            on conflict (person_id, name) do update set ciphertext = excluded.ciphertext, updated_at = now())
+        select exists (select 1 from person)
+        """;
 
     /// <summary>The person's fields in clear; null when the vault has no such person, or the person was shredded.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> GetAsync(PersonRef person, CancellationToken ct = default)
@@ -179,23 +188,52 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         {
             return existing;
         }
-        return await ClaimEmailAsync(await CreatePersonAsync(country, ct), email, ct);
+        country = CountryCode(country);
+        return await CreateWithEmailAsync(regions.Residency.RegionOf(country), country, email, ct);
     }
 
-    /// <summary>Gives a new person the email; when a concurrent first use of the same email won (the blind index is
-    /// unique), the new person is shredded and the winner returned.</summary>
-    private async Task<PersonRef> ClaimEmailAsync(PersonRef person, string email, CancellationToken ct)
+    /// <summary>A new person in <paramref name="region"/>'s vault holding the email (field and blind index), in one statement;
+    /// when a concurrent first use of the same email won (the blind index is unique), nothing was written and the winner
+    /// is returned.</summary>
+    private async Task<PersonRef> CreateWithEmailAsync(string region, string? country, string email, CancellationToken ct)
     {
-        try
+        email = email.Trim();
+        var person = new PersonRef(Guid.CreateVersion7(), region);
+        var vault = Served(person);
+        var dataKey = RandomNumberGenerator.GetBytes(32);
+        var created = await GuardAsync(vault, async () =>
         {
-            await PutAsync(person, new Dictionary<string, string?> { [EmailField] = email.Trim() }, ct);
-            return person;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+            await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
+            var kek = await vault.Keks.CurrentOrFirstAsync(conn, ct);
+            var wrapped = await vault.Keks.WrapAsync(kek, person.Id, dataKey, ct);
+            try
+            {
+                await conn.ExecuteAsync("""
+                    with person as (
+                        insert into vault_people (id, country, kek_version, wrapped_key, email_index)
+                        values (@Id, @country, @Version, @wrapped, @index)
+                        returning id)
+                    insert into vault_fields (person_id, name, ciphertext) select id, @name, @ciphertext from person
+                    """, new
+                {
+                    person.Id, country, kek.Version, wrapped,
+                    index = BlindIndexKey.Of(BlindKey(vault), email),
+                    name = EmailField,
+                    ciphertext = FieldCipher.Encrypt(dataKey, Encoding.UTF8.GetBytes(email), FieldCipher.FieldContext(person.Id, EmailField)),
+                });
+                return true;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation && e.ConstraintName == "vault_people_email_index")
+            {
+                return false;
+            }
+        });
+        if (!created)
         {
-            await ShredAsync(person, ct);
             return await FindByEmailAsync(email, ct) ?? throw new PersonNotFoundException();
         }
+        cache.Set(person.Id, dataKey);
+        return person;
     }
 
     public const string FindByEmailSql = "select id from vault_people where email_index = @index";
@@ -284,7 +322,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         {
             return existing;
         }
-        return await ClaimEmailAsync(await InsertPersonAsync(region, null, ct), email, ct);
+        return await CreateWithEmailAsync(region, null, email, ct);
     }
 }
 

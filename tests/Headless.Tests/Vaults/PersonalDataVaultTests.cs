@@ -124,6 +124,41 @@ public sealed class PersonalDataVaultTests(VaultApiFactory api) : IClassFixture<
     }
 
     [Fact]
+    public async Task An_instance_that_still_caches_a_shredded_persons_key_writes_nothing_for_them()
+    {
+        var here = api.VaultServing(Residency.Eu, new DataKeyCache());
+        var elsewhere = api.VaultServing(Residency.Eu, new DataKeyCache());
+        var person = await here.CreatePersonAsync("FR");
+        await here.PutAsync(person, new Dictionary<string, string?> { ["name"] = "Camille" });
+        Assert.Equal("Camille", (await elsewhere.GetAsync(person))!["name"]);
+
+        Assert.True(await here.ShredAsync(person));
+
+        // The other instance's cache still holds the data key: its write must find the person gone and leave no field.
+        await Assert.ThrowsAsync<PersonNotFoundException>(() => elsewhere.PutAsync(person, new Dictionary<string, string?> { ["name"] = "again" }));
+        await using var db = api.VaultOwner(Residency.Eu);
+        await using var conn = await db.OpenConnectionAsync();
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("select count(*) from vault_fields where person_id = @Id", new { person.Id }));
+    }
+
+    [Fact]
+    public async Task One_put_sets_removes_and_indexes_fields_together()
+    {
+        var vault = api.VaultServing(Residency.Eu, new DataKeyCache());
+        var person = await vault.CreatePersonAsync("NL");
+        var email = Email();
+        await vault.PutAsync(person, new Dictionary<string, string?> { ["first_name"] = "Sanne", ["street"] = "Dam 1" });
+
+        await vault.PutAsync(person, new Dictionary<string, string?> { ["email"] = email, ["street"] = null, ["first_name"] = "Sanne J." });
+
+        var fields = await vault.GetAsync(person);
+        Assert.Equal(new Dictionary<string, string> { ["email"] = email, ["first_name"] = "Sanne J." }, fields);
+        Assert.Equal(person, await vault.FindByEmailAsync(email));
+        await vault.PutAsync(person, new Dictionary<string, string?> { ["email"] = null });
+        Assert.Null(await vault.FindByEmailAsync(email));
+    }
+
+    [Fact]
     public async Task Shredding_destroys_the_data_key_so_fields_restored_from_an_old_backup_cannot_be_read()
     {
         var cache = new DataKeyCache();
