@@ -216,7 +216,10 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
                     insert into vault_fields (person_id, name, ciphertext) select id, @name, @ciphertext from person
                     """, new
                 {
-                    person.Id, country, kek.Version, wrapped,
+                    person.Id,
+                    country,
+                    kek.Version,
+                    wrapped,
                     index = BlindIndexKey.Of(BlindKey(vault), email),
                     name = EmailField,
                     ciphertext = FieldCipher.Encrypt(dataKey, Encoding.UTF8.GetBytes(email), FieldCipher.FieldContext(person.Id, EmailField)),
