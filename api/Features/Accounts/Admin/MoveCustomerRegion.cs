@@ -60,6 +60,13 @@ public sealed class MoveCustomerRegion(NpgsqlDataSource db, RegionMoveCopier cop
                 "holds another person with the email or the customer changed during the move (nothing moved), 404 for an unknown account, " +
                 "421 wrong-region when another region's API serves the customer, 503 when a vault cannot be reached or the copy did not " +
                 "verify (nothing moved; retry). An interrupted move is finished or undone by the next attempt.";
+            s.Responses[200] = "Moved: the customer's personal data is in the target region's vault only; the body has the customer's new version (its ETag is the response's)";
+            s.Responses[400] = "The region is missing or not eu or us";
+            s.Responses[404] = "No account has this id";
+            s.Responses[409] = "Nothing moved: already in that region (already-in-region), another move of the customer running (region-move-running), " +
+                "the target vault not configured here (region-not-configured, naming the settings), the email taken in the target vault, the account erased, " +
+                "or the customer changed during the move";
+            s.Responses[421] = "The customer's data is kept in a region another API serves: send the request there (wrong-region, apiBase)";
         });
     }
 
