@@ -60,26 +60,30 @@ export function MoveRegionButton() {
         <DialogTitle id="move-region-title">Move {customer.email} to another region</DialogTitle>
         <DialogContent>
           <Stack spacing={2} sx={{ pt: 1 }}>
-            <Typography variant="body2">
-              Their personal data is kept in the {customer.region} region now. The move copies it into the other region's vault, checks the copy field by
-              field, switches the account and its orders over, and then shreds the {customer.region} copy. Sign-in and order history keep working.
-            </Typography>
-            <FormControl disabled={busy || outcome?.kind === "moved"}>
-              <FormLabel id="move-region-target">Move to</FormLabel>
-              <RadioGroup aria-labelledby="move-region-target" value={target} onChange={(e) => setTarget(e.target.value)}>
-                {regions.map((r) => (
-                  <FormControlLabel key={r.id} value={r.id} control={<Radio />} label={r.id === customer.region ? `${r.name}: where they are now` : r.name} disabled={r.id === customer.region} />
-                ))}
-              </RadioGroup>
-            </FormControl>
-            <TextField
-              label="Type the customer's email to confirm"
-              value={typed}
-              onChange={(e) => setTyped(e.target.value)}
-              autoFocus
-              autoComplete="off"
-              disabled={busy || outcome?.kind === "moved"}
-            />
+            {outcome?.kind !== "moved" && (
+              <>
+                <Typography variant="body2">
+                  Their personal data is kept in the {customer.region} region now. The move copies it into the other region's vault, checks the copy field by
+                  field, switches the account and its orders over, and then shreds the {customer.region} copy. Sign-in and order history keep working.
+                </Typography>
+                <FormControl disabled={busy}>
+                  <FormLabel id="move-region-target">Move to</FormLabel>
+                  <RadioGroup aria-labelledby="move-region-target" value={target} onChange={(e) => setTarget(e.target.value)}>
+                    {regions.map((r) => (
+                      <FormControlLabel key={r.id} value={r.id} control={<Radio />} label={r.id === customer.region ? `${r.name}: where they are now` : r.name} disabled={r.id === customer.region} />
+                    ))}
+                  </RadioGroup>
+                </FormControl>
+                <TextField
+                  label="Type the customer's email to confirm"
+                  value={typed}
+                  onChange={(e) => setTyped(e.target.value)}
+                  autoFocus
+                  autoComplete="off"
+                  disabled={busy}
+                />
+              </>
+            )}
             {busy && (
               <Stack spacing={1} role="status">
                 <Typography variant="body2">Copying, verifying and shredding…</Typography>
