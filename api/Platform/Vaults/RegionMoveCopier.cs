@@ -22,6 +22,9 @@ public sealed class RegionMoveCopier(VaultRegions regions, DataKeyCache cache, E
     /// <summary>Test seam: runs between the copy and its verification (a test damages the copy here).</summary>
     public Func<PersonRef, Task>? BeforeVerifyForTests { get; set; }
 
+    /// <summary>Test seam: runs before the source is shredded, after core was repointed (a test interrupts the move here).</summary>
+    public Func<PersonRef, Task>? BeforeShredSourceForTests { get; set; }
+
     /// <summary>What this API lacks to write a person into <paramref name="region"/>'s vault: the environment variables to set.</summary>
     public IReadOnlyList<string> MissingSettings(string region)
     {
@@ -155,7 +158,14 @@ public sealed class RegionMoveCopier(VaultRegions regions, DataKeyCache cache, E
 
     /// <summary>Shreds the source once core names the target (journaled, so a restored old backup of the source vault does
     /// not bring the person back readable there).</summary>
-    public Task ShredSourceAsync(PersonRef source, CancellationToken ct) => _both.ShredAsync(source, ct);
+    public async Task ShredSourceAsync(PersonRef source, CancellationToken ct)
+    {
+        if (BeforeShredSourceForTests is { } seam)
+        {
+            await seam(source);
+        }
+        await _both.ShredAsync(source, ct);
+    }
 
     private async Task<T> OnVaultAsync<T>(string region, Func<NpgsqlConnection, Task<T>> work, CancellationToken ct)
     {

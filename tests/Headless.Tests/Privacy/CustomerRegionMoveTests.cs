@@ -185,6 +185,83 @@ public sealed class CustomerRegionMoveTests(AccountsHost host) : IClassFixture<A
     }
 
     [Fact]
+    public async Task A_move_interrupted_after_core_was_repointed_is_finished_by_the_next_attempt()
+    {
+        var email = AccountsHost.NewEmail();
+        var userId = await RegisterGermanAsync(email, "Rita", "Repoint");
+        var admin = host.Api.Admin();
+        var (oldPerson, _) = await PersonOfAsync(userId);
+        Copier.BeforeShredSourceForTests = _ => throw new InvalidOperationException("simulated crash before the shred");
+        try
+        {
+            Assert.Equal(HttpStatusCode.InternalServerError, (await MoveAsync(admin, userId, "us", AdminIfMatch.ETag(1))).StatusCode);
+        }
+        finally
+        {
+            Copier.BeforeShredSourceForTests = null;
+        }
+        // Served from us already; the eu copy is still there until the move is finished.
+        Assert.Equal(Residency.Us, (await PersonOfAsync(userId)).Region);
+        Assert.Equal("Repoint", (await (await admin.GetAsync($"/api/v1/admin/customers/{userId}")).ReadAsync<CustomerDetail>()).LastName);
+        Assert.Equal(1, await CountAsync(Residency.Eu, "select count(*) from vault_people where id = @oldPerson and wrapped_key is not null", new { oldPerson }));
+
+        // The retry of the same move finishes it (200, whatever version the caller held), and the eu copy is shredded.
+        var finished = await (await MoveAsync(admin, userId, "us", AdminIfMatch.ETag(1))).ReadAsync<CustomerRegionMove>();
+        Assert.Equal((Residency.Eu, Residency.Us, 2), (finished.FromRegion, finished.Region, finished.Version));
+        Assert.Equal(1, await CountAsync(Residency.Eu, "select count(*) from vault_people where id = @oldPerson and wrapped_key is null", new { oldPerson }));
+        Assert.Equal(0, await CountAsync(Residency.Eu, "select count(*) from vault_fields where person_id = @oldPerson", new { oldPerson }));
+        Assert.Equal(["moved"], await CoreListAsync("select outcome from customer_region_moves where user_id = @userId", new { userId }));
+        Assert.Equal(userId, (await host.LoginAsync(email)).User.Id);
+    }
+
+    [Fact]
+    public async Task Two_moves_of_one_customer_cannot_run_at_once()
+    {
+        var userId = await RegisterGermanAsync(AccountsHost.NewEmail(), "Cora", "Concurrent");
+        var admin = host.Api.Admin();
+        var copied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Copier.BeforeVerifyForTests = async _ =>
+        {
+            copied.TrySetResult();
+            await release.Task;
+        };
+        try
+        {
+            var first = MoveAsync(admin, userId, "us", AdminIfMatch.ETag(1));
+            await copied.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            var second = await (await MoveAsync(admin, userId, "us", AdminIfMatch.ETag(1))).ProblemAsync(HttpStatusCode.Conflict);
+            Assert.Equal("https://headless.dev/problems/region-move-running", second["type"]!.GetValue<string>());
+            release.SetResult();
+            Assert.Equal(Residency.Us, (await (await first).ReadAsync<CustomerRegionMove>()).Region);
+        }
+        finally
+        {
+            release.TrySetResult();
+            Copier.BeforeVerifyForTests = null;
+        }
+        Assert.Equal(["moved"], await CoreListAsync("select outcome from customer_region_moves where user_id = @userId", new { userId }));
+    }
+
+    [Fact]
+    public void A_target_region_without_its_settings_is_named_setting_by_setting()
+    {
+        var services = host.Api.Services;
+        var regions = services.GetRequiredService<VaultRegions>();
+        var residency = regions.Residency;
+        var bare = residency.Settings(Residency.Us) with { ConnectionString = null, KmsKeyId = null, KeyDirectory = null, BlindIndexKey = null };
+        var settings = new Dictionary<string, RegionSettings>(residency.Regions.ToDictionary(r => r.Key, r => r.Value)) { [Residency.Us] = bare };
+        var copier = new RegionMoveCopier(new VaultRegions(residency with { Regions = settings }, regions.All.ToDictionary(r => r.Region)),
+            services.GetRequiredService<DataKeyCache>(), services.GetRequiredService<ErasureJournal>());
+
+        var missing = string.Join(" ", copier.MissingSettings(Residency.Us));
+        Assert.Contains("Headless__Residency__Regions__us__ConnectionString", missing);
+        Assert.Contains("Headless__Residency__Regions__us__KmsKeyId or Headless__Residency__Regions__us__KeyDirectory", missing);
+        Assert.Contains("Headless__Residency__Regions__us__BlindIndexKey", missing);
+        Assert.Empty(copier.MissingSettings(Residency.Eu));
+    }
+
+    [Fact]
     public async Task Bad_requests_are_problems_and_change_nothing()
     {
         var admin = host.Api.Admin();
