@@ -155,7 +155,8 @@ public sealed record CustomerSummary(
 public sealed record CustomerPage(IReadOnlyList<CustomerSummary> Items, string? NextCursor);
 
 /// <summary>A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by
-/// customerId has them all), addresses, and every consent given or withdrawn.</summary>
+/// customerId has them all), addresses, and every consent given or withdrawn. Region: where the customer's personal data
+/// is kept (eu or us; null for an account without a person, or erased). Version: the ETag's number, for If-Match.</summary>
 public sealed record CustomerDetail(
     Guid Id,
     string Email,
@@ -168,7 +169,9 @@ public sealed record CustomerDetail(
     int OrderCount,
     IReadOnlyList<Headless.Contracts.Commerce.OrderSummary> Orders,
     IReadOnlyList<Address> Addresses,
-    IReadOnlyList<ConsentRecord> ConsentHistory);
+    IReadOnlyList<ConsentRecord> ConsentHistory,
+    string? Region,
+    int Version);
 
 public sealed record InviteStaffRequest(string? Email, List<string>? Roles);
 

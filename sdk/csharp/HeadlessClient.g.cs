@@ -1143,7 +1143,7 @@ namespace Headless.Sdk
         /// A customer's profile, latest orders, addresses and consent history
         /// </summary>
         /// <remarks>
-        /// Orders: the 50 newest placed while signed in or, once the email is confirmed, as a guest with that email (orderCount counts all). Consent history: every grant and withdrawal with its policy version and time, oldest first. An erased account shows only what erasure kept. Email, names and addresses are decrypted from the customer's regional vault, and each read is recorded in the audit log (customer.personal_data_viewed, naming the account id and the staff member, nothing personal). 421 wrong-region when the customer's data is kept in the region another API serves; 503 vault-unavailable (Retry-After) while the vault cannot be reached.
+        /// Orders: the 50 newest placed while signed in or, once the email is confirmed, as a guest with that email (orderCount counts all). Consent history: every grant and withdrawal with its policy version and time, oldest first. An erased account shows only what erasure kept. Email, names and addresses are decrypted from the customer's regional vault, and each read is recorded in the audit log (customer.personal_data_viewed, naming the account id and the staff member, nothing personal). The ETag ("v{version}") is what a move to the other region (POST .../region-move) sends in If-Match. 421 wrong-region when the customer's data is kept in the region another API serves; 503 vault-unavailable (Retry-After) while the vault cannot be reached.
         /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -1201,6 +1201,17 @@ namespace Headless.Sdk
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
         System.Threading.Tasks.Task<UserPage> ListUsersAsync(string? role = null, string? cursor = null, int? limit = null, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Move a customer's personal data to the other region's vault (copy, verify, shred the old copy); audited, If-Match required
+        /// </summary>
+        /// <remarks>
+        /// Copies every personal field of the customer (account, addresses, their orders' contact and addresses, queued mail) into a new person in the target region's vault, reads the copy back and compares it, repoints the account, orders and invitations in one transaction, then shreds the old person (journaled, so a restored backup cannot bring it back). Audited as customer.region_moved (regions only) with the outbox event customer.region_moved. Send the customer's ETag from GET /api/v1/admin/customers/{id} in If-Match: 428 without it, 412 when it changed since. 409 already-in-region when the data is kept there already, 409 region-move-running while another move of the customer runs, 409 region-not-configured naming the settings this API lacks to write to the target vault, 409 conflict when the target vault holds another person with the email or the customer changed during the move (nothing moved), 404 for an unknown account, 421 wrong-region when another region's API serves the customer, 503 when a vault cannot be reached or the copy did not verify (nothing moved; retry). An interrupted move is finished or undone by the next attempt.
+        /// </remarks>
+        /// <returns>Moved: the customer's personal data is in the target region's vault only; the body has the customer's new version (its ETag is the response's)</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        System.Threading.Tasks.Task<CustomerRegionMove> MoveCustomerRegionAsync(System.Guid id, CustomerRegionMoveRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken));
 
         /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
         /// <summary>
@@ -15428,7 +15439,7 @@ namespace Headless.Sdk
         /// A customer's profile, latest orders, addresses and consent history
         /// </summary>
         /// <remarks>
-        /// Orders: the 50 newest placed while signed in or, once the email is confirmed, as a guest with that email (orderCount counts all). Consent history: every grant and withdrawal with its policy version and time, oldest first. An erased account shows only what erasure kept. Email, names and addresses are decrypted from the customer's regional vault, and each read is recorded in the audit log (customer.personal_data_viewed, naming the account id and the staff member, nothing personal). 421 wrong-region when the customer's data is kept in the region another API serves; 503 vault-unavailable (Retry-After) while the vault cannot be reached.
+        /// Orders: the 50 newest placed while signed in or, once the email is confirmed, as a guest with that email (orderCount counts all). Consent history: every grant and withdrawal with its policy version and time, oldest first. An erased account shows only what erasure kept. Email, names and addresses are decrypted from the customer's regional vault, and each read is recorded in the audit log (customer.personal_data_viewed, naming the account id and the staff member, nothing personal). The ETag ("v{version}") is what a move to the other region (POST .../region-move) sends in If-Match. 421 wrong-region when the customer's data is kept in the region another API serves; 503 vault-unavailable (Retry-After) while the vault cannot be reached.
         /// </remarks>
         /// <returns>Success</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -16089,6 +16100,195 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 500)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        {
+                            var responseData_ = response_.Content == null ? null : await ReadAsStringAsync(response_.Content, cancellationToken).ConfigureAwait(false);
+                            throw new ApiException("The HTTP status code of the response was not expected (" + status_ + ").", status_, responseData_, headers_, null);
+                        }
+                    }
+                    finally
+                    {
+                        if (disposeResponse_)
+                            response_.Dispose();
+                    }
+                }
+            }
+            finally
+            {
+                if (disposeClient_)
+                    client_.Dispose();
+            }
+        }
+
+        /// <param name="cancellationToken">A cancellation token that can be used by other objects or threads to receive notice of cancellation.</param>
+        /// <summary>
+        /// Move a customer's personal data to the other region's vault (copy, verify, shred the old copy); audited, If-Match required
+        /// </summary>
+        /// <remarks>
+        /// Copies every personal field of the customer (account, addresses, their orders' contact and addresses, queued mail) into a new person in the target region's vault, reads the copy back and compares it, repoints the account, orders and invitations in one transaction, then shreds the old person (journaled, so a restored backup cannot bring it back). Audited as customer.region_moved (regions only) with the outbox event customer.region_moved. Send the customer's ETag from GET /api/v1/admin/customers/{id} in If-Match: 428 without it, 412 when it changed since. 409 already-in-region when the data is kept there already, 409 region-move-running while another move of the customer runs, 409 region-not-configured naming the settings this API lacks to write to the target vault, 409 conflict when the target vault holds another person with the email or the customer changed during the move (nothing moved), 404 for an unknown account, 421 wrong-region when another region's API serves the customer, 503 when a vault cannot be reached or the copy did not verify (nothing moved; retry). An interrupted move is finished or undone by the next attempt.
+        /// </remarks>
+        /// <returns>Moved: the customer's personal data is in the target region's vault only; the body has the customer's new version (its ETag is the response's)</returns>
+        /// <exception cref="ApiException">A server side error occurred.</exception>
+        public virtual async System.Threading.Tasks.Task<CustomerRegionMove> MoveCustomerRegionAsync(System.Guid id, CustomerRegionMoveRequest body, System.Threading.CancellationToken cancellationToken = default(System.Threading.CancellationToken))
+        {
+            if (id == null)
+                throw new System.ArgumentNullException("id");
+
+            if (body == null)
+                throw new System.ArgumentNullException("body");
+
+            var client_ = _httpClient;
+            var disposeClient_ = false;
+            try
+            {
+                using (var request_ = new System.Net.Http.HttpRequestMessage())
+                {
+                    var json_ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(body, JsonSerializerSettings);
+                    var content_ = new System.Net.Http.ByteArrayContent(json_);
+                    content_.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("application/json");
+                    request_.Content = content_;
+                    request_.Method = new System.Net.Http.HttpMethod("POST");
+                    request_.Headers.Accept.Add(System.Net.Http.Headers.MediaTypeWithQualityHeaderValue.Parse("application/json"));
+
+                    var urlBuilder_ = new System.Text.StringBuilder();
+                
+                    // Operation Path: "api/v1/admin/customers/{id}/region-move"
+                    urlBuilder_.Append("api/v1/admin/customers/");
+                    urlBuilder_.Append(System.Uri.EscapeDataString(ConvertToString(id, System.Globalization.CultureInfo.InvariantCulture)));
+                    urlBuilder_.Append("/region-move");
+
+                    PrepareRequest(client_, request_, urlBuilder_);
+
+                    var url_ = urlBuilder_.ToString();
+                    request_.RequestUri = new System.Uri(url_, System.UriKind.RelativeOrAbsolute);
+
+                    PrepareRequest(client_, request_, url_);
+
+                    var response_ = await client_.SendAsync(request_, System.Net.Http.HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                    var disposeResponse_ = true;
+                    try
+                    {
+                        var headers_ = new System.Collections.Generic.Dictionary<string, System.Collections.Generic.IEnumerable<string>>();
+                        foreach (var item_ in response_.Headers)
+                            headers_[item_.Key] = item_.Value;
+                        if (response_.Content != null && response_.Content.Headers != null)
+                        {
+                            foreach (var item_ in response_.Content.Headers)
+                                headers_[item_.Key] = item_.Value;
+                        }
+
+                        ProcessResponse(client_, response_);
+
+                        var status_ = (int)response_.StatusCode;
+                        if (status_ == 200)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<CustomerRegionMove>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            return objectResponse_.Object;
+                        }
+                        else
+                        if (status_ == 400)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<HttpValidationProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<HttpValidationProblemDetails>("The region is missing or not eu or us", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 401)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Unauthorized", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 403)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Forbidden", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 404)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("No account has this id", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 409)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("Nothing moved: already in that region (already-in-region), another move of the customer running (region-move-running), the target vault not configured here (region-not-configured, naming the settings), the email taken in the target vault, the account erased, or the customer changed during the move", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 412)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 421)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("The customer\'s data is kept in a region another API serves: send the request there (wrong-region, apiBase)", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 428)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         if (status_ == 500)
@@ -20967,7 +21167,8 @@ namespace Headless.Sdk
 
     /// <summary>
     /// A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by
-    /// <br/>            customerId has them all), addresses, and every consent given or withdrawn.
+    /// <br/>            customerId has them all), addresses, and every consent given or withdrawn. Region: where the customer's personal data
+    /// <br/>            is kept (eu or us; null for an account without a person, or erased). Version: the ETag's number, for If-Match.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class CustomerDetail
@@ -21015,6 +21216,12 @@ namespace Headless.Sdk
         [System.Text.Json.Serialization.JsonPropertyName("consentHistory")]
         [System.ComponentModel.DataAnnotations.Required]
         public System.Collections.Generic.ICollection<ConsentRecord> ConsentHistory { get; set; } = new System.Collections.ObjectModel.Collection<ConsentRecord>();
+
+        [System.Text.Json.Serialization.JsonPropertyName("region")]
+        public string? Region { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("version")]
+        public int Version { get; set; } = default!;
 
     }
 
@@ -21227,6 +21434,48 @@ namespace Headless.Sdk
 
         [System.Text.Json.Serialization.JsonPropertyName("erasedAt")]
         public System.DateTimeOffset? ErasedAt { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// A finished move: the customer's personal data is in Region's vault only; the customer's new
+    /// <br/>            version (ETag "v{Version}") is what a next staff action sends in If-Match.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CustomerRegionMove
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("customerId")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.Guid CustomerId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("fromRegion")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string FromRegion { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("region")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Region { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("version")]
+        public int Version { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("movedAt")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset MovedAt { get; set; } = default!;
+
+    }
+
+    /// <summary>
+    /// Region: "eu" or "us", the region whose vault is to keep the customer's personal data from now on.
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class CustomerRegionMoveRequest
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("region")]
+        [System.ComponentModel.DataAnnotations.Required]
+        public string Region { get; set; } = default!;
 
     }
 

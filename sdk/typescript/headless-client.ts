@@ -8581,6 +8581,121 @@ export class HeadlessClient {
     }
 
     /**
+     * Move a customer's personal data to the other region's vault (copy, verify, shred the old copy); audited, If-Match required
+     * @return Moved: the customer's personal data is in the target region's vault only; the body has the customer's new version (its ETag is the response's)
+     */
+    moveCustomerRegion(id: string, body: CustomerRegionMoveRequest): Promise<CustomerRegionMove> {
+        let url_ = this.baseUrl + "/api/v1/admin/customers/{id}/region-move";
+        if (id === undefined || id === null)
+            throw new globalThis.Error("The parameter 'id' must be defined.");
+        url_ = url_.replace("{id}", encodeURIComponent("" + id));
+        url_ = url_.replace(/[?&]$/, "");
+
+        const content_ = JSON.stringify(body);
+
+        let options_: RequestInit = {
+            body: content_,
+            method: "POST",
+            headers: {
+                "Content-Type": "application/json",
+                "Accept": "application/json"
+            }
+        };
+
+        return this.http.fetch(url_, options_).then((_response: Response) => {
+            return this.processMoveCustomerRegion(_response);
+        });
+    }
+
+    protected processMoveCustomerRegion(response: Response): Promise<CustomerRegionMove> {
+        const status = response.status;
+        let _headers: any = {}; if (response.headers && response.headers.forEach) { response.headers.forEach((v: any, k: any) => _headers[k] = v); };
+        if (status === 200) {
+            return response.text().then((_responseText) => {
+            let result200: any = null;
+            let resultData200 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result200 = CustomerRegionMove.fromJS(resultData200);
+            return result200;
+            });
+        } else if (status === 400) {
+            return response.text().then((_responseText) => {
+            let result400: any = null;
+            let resultData400 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result400 = HttpValidationProblemDetails.fromJS(resultData400);
+            return throwException("The region is missing or not eu or us", status, _responseText, _headers, result400);
+            });
+        } else if (status === 401) {
+            return response.text().then((_responseText) => {
+            let result401: any = null;
+            let resultData401 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result401 = ProblemDetails.fromJS(resultData401);
+            return throwException("Unauthorized", status, _responseText, _headers, result401);
+            });
+        } else if (status === 403) {
+            return response.text().then((_responseText) => {
+            let result403: any = null;
+            let resultData403 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result403 = ProblemDetails.fromJS(resultData403);
+            return throwException("Forbidden", status, _responseText, _headers, result403);
+            });
+        } else if (status === 404) {
+            return response.text().then((_responseText) => {
+            let result404: any = null;
+            let resultData404 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result404 = ProblemDetails.fromJS(resultData404);
+            return throwException("No account has this id", status, _responseText, _headers, result404);
+            });
+        } else if (status === 409) {
+            return response.text().then((_responseText) => {
+            let result409: any = null;
+            let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result409 = ProblemDetails.fromJS(resultData409);
+            return throwException("Nothing moved: already in that region (already-in-region), another move of the customer running (region-move-running), the target vault not configured here (region-not-configured, naming the settings), the email taken in the target vault, the account erased, or the customer changed during the move", status, _responseText, _headers, result409);
+            });
+        } else if (status === 412) {
+            return response.text().then((_responseText) => {
+            let result412: any = null;
+            let resultData412 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result412 = ProblemDetails.fromJS(resultData412);
+            return throwException("The resource changed since you read it (problem type stale-version): GET it again, compare your change with it, and retry with the new ETag in If-Match.", status, _responseText, _headers, result412);
+            });
+        } else if (status === 421) {
+            return response.text().then((_responseText) => {
+            let result421: any = null;
+            let resultData421 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result421 = ProblemDetails.fromJS(resultData421);
+            return throwException("The customer\'s data is kept in a region another API serves: send the request there (wrong-region, apiBase)", status, _responseText, _headers, result421);
+            });
+        } else if (status === 428) {
+            return response.text().then((_responseText) => {
+            let result428: any = null;
+            let resultData428 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result428 = ProblemDetails.fromJS(resultData428);
+            return throwException("If-Match is missing (problem type if-match-required): send the ETag from your last GET of the resource, so a concurrent change is not overwritten.", status, _responseText, _headers, result428);
+            });
+        } else if (status === 500) {
+            return response.text().then((_responseText) => {
+            let result500: any = null;
+            let resultData500 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result500 = ProblemDetails.fromJS(resultData500);
+            return throwException("Server Error", status, _responseText, _headers, result500);
+            });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
+            });
+        } else if (status !== 200 && status !== 204) {
+            return response.text().then((_responseText) => {
+            return throwException("An unexpected server error occurred.", status, _responseText, _headers);
+            });
+        }
+        return Promise.resolve<CustomerRegionMove>(null as any);
+    }
+
+    /**
      * Revoke an API key; it stops working at once
      * @return No Content
      */
@@ -17923,7 +18038,7 @@ export interface ICreateApiKeyRequest {
     scopes: string[];
 }
 
-/** A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by            customerId has them all), addresses, and every consent given or withdrawn. */
+/** A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by            customerId has them all), addresses, and every consent given or withdrawn. Region: where the customer's personal data            is kept (eu or us; null for an account without a person, or erased). Version: the ETag's number, for If-Match. */
 export class CustomerDetail implements ICustomerDetail {
     id!: string;
     email!: string;
@@ -17937,6 +18052,8 @@ export class CustomerDetail implements ICustomerDetail {
     orders!: OrderSummary[];
     addresses!: Address[];
     consentHistory!: ConsentRecord[];
+    region!: string | null;
+    version!: number;
 
     constructor(data?: ICustomerDetail) {
         if (data) {
@@ -17995,6 +18112,8 @@ export class CustomerDetail implements ICustomerDetail {
             else {
                 this.consentHistory = null as any;
             }
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
         }
     }
 
@@ -18035,11 +18154,13 @@ export class CustomerDetail implements ICustomerDetail {
             for (let item of this.consentHistory)
                 data["consentHistory"].push(item ? item.toJSON() : null as any);
         }
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        data["version"] = this.version !== undefined ? this.version : null as any;
         return data;
     }
 }
 
-/** A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by            customerId has them all), addresses, and every consent given or withdrawn. */
+/** A customer for staff: profile, latest orders (up to 50, newest first; the orders list filtered by            customerId has them all), addresses, and every consent given or withdrawn. Region: where the customer's personal data            is kept (eu or us; null for an account without a person, or erased). Version: the ETag's number, for If-Match. */
 export interface ICustomerDetail {
     id: string;
     email: string;
@@ -18053,6 +18174,8 @@ export interface ICustomerDetail {
     orders: OrderSummary[];
     addresses: Address[];
     consentHistory: ConsentRecord[];
+    region: string | null;
+    version: number;
 }
 
 /** Status: pending, accepted, revoked or expired. */
@@ -18625,6 +18748,98 @@ export interface IUserSummary {
     twoFactorEnabled: boolean;
     createdAt: Date;
     erasedAt: Date | null;
+}
+
+/** A finished move: the customer's personal data is in Region's vault only; the customer's new            version (ETag "v{Version}") is what a next staff action sends in If-Match. */
+export class CustomerRegionMove implements ICustomerRegionMove {
+    customerId!: string;
+    fromRegion!: string;
+    region!: string;
+    version!: number;
+    movedAt!: Date;
+
+    constructor(data?: ICustomerRegionMove) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.customerId = _data["customerId"] !== undefined ? _data["customerId"] : null as any;
+            this.fromRegion = _data["fromRegion"] !== undefined ? _data["fromRegion"] : null as any;
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+            this.version = _data["version"] !== undefined ? _data["version"] : null as any;
+            this.movedAt = _data["movedAt"] ? new Date(_data["movedAt"].toString()) : null as any;
+        }
+    }
+
+    static fromJS(data: any): CustomerRegionMove {
+        data = typeof data === 'object' ? data : {};
+        let result = new CustomerRegionMove();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["customerId"] = this.customerId !== undefined ? this.customerId : null as any;
+        data["fromRegion"] = this.fromRegion !== undefined ? this.fromRegion : null as any;
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        data["version"] = this.version !== undefined ? this.version : null as any;
+        data["movedAt"] = this.movedAt ? this.movedAt.toISOString() : null as any;
+        return data;
+    }
+}
+
+/** A finished move: the customer's personal data is in Region's vault only; the customer's new            version (ETag "v{Version}") is what a next staff action sends in If-Match. */
+export interface ICustomerRegionMove {
+    customerId: string;
+    fromRegion: string;
+    region: string;
+    version: number;
+    movedAt: Date;
+}
+
+/** Region: "eu" or "us", the region whose vault is to keep the customer's personal data from now on. */
+export class CustomerRegionMoveRequest implements ICustomerRegionMoveRequest {
+    region!: string;
+
+    constructor(data?: ICustomerRegionMoveRequest) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.region = _data["region"] !== undefined ? _data["region"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): CustomerRegionMoveRequest {
+        data = typeof data === 'object' ? data : {};
+        let result = new CustomerRegionMoveRequest();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["region"] = this.region !== undefined ? this.region : null as any;
+        return data;
+    }
+}
+
+/** Region: "eu" or "us", the region whose vault is to keep the customer's personal data from now on. */
+export interface ICustomerRegionMoveRequest {
+    region: string;
 }
 
 export class SetRolesRequest implements ISetRolesRequest {

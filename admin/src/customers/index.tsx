@@ -1,5 +1,6 @@
 // Customers: list and detail (orders, addresses, consent history); GDPR export downloads the JSON, and
-// erasure waits behind a typed confirmation: the button is enabled once the customer's email is typed.
+// erasure waits behind a typed confirmation: the button is enabled once the customer's email is typed. "Move to
+// region…" (MoveRegion.tsx) moves their personal data to the other region's vault, behind the same kind of confirmation.
 import { useState } from "react";
 import { Datagrid, DateField, FunctionField, Labeled, List, NumberField, Show, SimpleShowLayout, TextField, TextInput, useNotify, useRecordContext, useRefresh } from "react-admin";
 import { Alert, Button, Dialog, DialogActions, DialogContent, DialogTitle, Stack, Table, TableBody, TableCell, TableHead, TableRow, TextField as MuiTextField, Typography } from "@mui/material";
@@ -9,6 +10,7 @@ import { api } from "../data/http";
 import { toHttpError } from "../data/index";
 import { formatMoney } from "../orders/money";
 import { StatusChip } from "../orders";
+import { MoveRegionButton } from "./MoveRegion";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const filters = [
@@ -200,10 +202,12 @@ const CustomerShow = () => (
     <SimpleShowLayout>
       <Stack direction="row" spacing={1}>
         <ExportButton />
+        <MoveRegionButton />
         <EraseButton />
       </Stack>
       <TextField source="email" />
       <FunctionField label="Name" render={(r: any) => [r.firstName, r.lastName].filter(Boolean).join(" ") || "—"} />
+      <FunctionField label="Data kept in region" render={(r: any) => r.region ?? "—"} />
       <FunctionField label="Roles" render={(r: any) => (r.roles ?? []).join(", ")} />
       <DateField source="createdAt" label="Registered" showTime />
       <DateField source="erasedAt" label="Erased" showTime emptyText="—" />

@@ -327,6 +327,12 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         }
         return await CreateWithEmailAsync(region, null, email, ct);
     }
+
+    // Added for the staff region move (issue 15, RegionMoveCopier): the copy goes into a new person of the target region.
+
+    /// <summary>A new person in <paramref name="region"/>'s vault with a fresh data key and no fields; the country as given (null: unknown).</summary>
+    public Task<PersonRef> CreatePersonInRegionAsync(string region, string? country, CancellationToken ct = default) =>
+        InsertPersonAsync(region, country, ct);
 }
 
 /// <summary>The vault has no live person with this id (never created here, or shredded).</summary>
