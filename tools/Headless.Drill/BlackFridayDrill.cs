@@ -28,10 +28,10 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
 {
     /// <summary>The availability objective the error budget is counted against: 99.9 % of requests without a 5xx.</summary>
     private const double Objective = 0.999;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly StepLog _steps = new(log);
     private readonly System.Collections.Concurrent.ConcurrentBag<FaultWindow> _faults = [];
 
-    private void Step(string message) => log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:F1} s] {message}"));
+    private void Step(string message) => _steps.Step(message);
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -130,7 +130,7 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
             Step($"FAULT: {victim.Name} killed with SIGKILL.");
             _faults.Add(new FaultWindow("instance", $"{victim.Name} SIGKILL (in-flight requests)", killed, killed.AddSeconds(5)));
             await At(0.25);
-            var restarted = ApiInstance.Start(ApiDll, victim.Name + "-again", "web", victim.Port, Path.GetDirectoryName(victim.LogFile)!, EnvironmentOf(cluster));
+            var restarted = ApiInstance.Start(DrillPaths.ReleaseApiDll, victim.Name + "-again", "web", victim.Port, Path.GetDirectoryName(victim.LogFile)!, EnvironmentOf(cluster));
             extra.Add(restarted);
             await restarted.WaitUntilReadyAsync(TimeSpan.FromSeconds(180), ct);
             Step($"{victim.Name} started again and ready ({(DateTimeOffset.UtcNow - killed).TotalSeconds:F0} s after the kill).");
@@ -184,8 +184,6 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
     }
 
     private static TimeSpan SmtpOutage(TimeSpan run) => TimeSpan.FromSeconds(Math.Min(120, run.TotalSeconds * 0.4));
-
-    private static string ApiDll => Path.Combine(RepoPaths.Root, "api", "bin", "Release", "net10.0", "Headless.Api.dll");
 
     /// <summary>The environment a web instance was started with (its own log has no copy): read back from /proc.</summary>
     private static Dictionary<string, string> EnvironmentOf(ClusterTopology cluster)
