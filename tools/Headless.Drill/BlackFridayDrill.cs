@@ -130,9 +130,27 @@ public sealed partial class BlackFridayDrill(BlackFridayOptions options, TextWri
             Step($"FAULT: {victim.Name} killed with SIGKILL.");
             _faults.Add(new FaultWindow("instance", $"{victim.Name} SIGKILL (in-flight requests)", killed, killed.AddSeconds(5)));
             await At(0.25);
-            var restarted = ApiInstance.Start(DrillPaths.ReleaseApiDll, victim.Name + "-again", "web", victim.Port, Path.GetDirectoryName(victim.LogFile)!, EnvironmentOf(cluster));
-            extra.Add(restarted);
-            await restarted.WaitUntilReadyAsync(TimeSpan.FromSeconds(180), ct);
+            // As a supervisor (ECS, systemd) would: an API that exits while starting is started again. On a busy
+            // machine its start-up can meet the database restart below, and the API refuses to start on a database
+            // it cannot reach (57P03, "shutting down") rather than serve without one.
+            var environment = EnvironmentOf(cluster);
+            var deadline = Stopwatch.StartNew();
+            for (var start = 1; ; start++)
+            {
+                var restarted = ApiInstance.Start(DrillPaths.ReleaseApiDll, $"{victim.Name}-again{(start == 1 ? "" : $"-{start}")}", "web", victim.Port,
+                    Path.GetDirectoryName(victim.LogFile)!, environment);
+                extra.Add(restarted);
+                try
+                {
+                    await restarted.WaitUntilReadyAsync(TimeSpan.FromSeconds(180) - deadline.Elapsed, ct);
+                    break;
+                }
+                catch (InvalidOperationException e) when (restarted.HasExited && start < 5 && deadline.Elapsed < TimeSpan.FromSeconds(170))
+                {
+                    Step($"{victim.Name} exited while starting again ({e.Message.Split('\n').Skip(1).LastOrDefault(l => l.Trim().Length > 0)?.Trim()}); starting it once more.");
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+            }
             Step($"{victim.Name} started again and ready ({(DateTimeOffset.UtcNow - killed).TotalSeconds:F0} s after the kill).");
         }
 
