@@ -3,6 +3,9 @@
 //
 //   node tests/tools/smtp-sink.mjs <port|0> <output.jsonl>
 //
+// Recipients named for a failure get it at RCPT TO, as a real server would: `rejected-…@` a permanent
+// 550 (no such mailbox), `greylisted-…@` a 451 (try again later) the first time each address is seen.
+//
 // Prints {"port":N} on stdout once it listens (port 0 picks a free one). Exits when stdin closes, so it
 // never outlives the test process that started it.
 import { appendFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +21,7 @@ if (!outFile || !Number.isInteger(port) || port < 0 || port > 65535) {
 }
 writeFileSync(outFile, '', { flag: 'a' });
 
+const greylisted = new Set();
 const server = new SMTPServer({
   name: 'smtp-sink.test',
   banner: 'Headless test SMTP sink',
@@ -28,6 +32,17 @@ const server = new SMTPServer({
   size: 10 * 1024 * 1024,
   onAuth(auth, _session, callback) {
     callback(null, { user: auth.username || 'anonymous' });
+  },
+  onRcptTo(address, _session, callback) {
+    const local = address.address.split('@')[0];
+    if (local.startsWith('rejected-')) {
+      return callback(Object.assign(new Error('5.1.1 Mailbox unavailable'), { responseCode: 550 }));
+    }
+    if (local.startsWith('greylisted-') && !greylisted.has(address.address)) {
+      greylisted.add(address.address);
+      return callback(Object.assign(new Error('4.7.1 Greylisted, try again later'), { responseCode: 451 }));
+    }
+    callback();
   },
   onData(stream, session, callback) {
     simpleParser(stream)

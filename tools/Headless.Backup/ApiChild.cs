@@ -19,6 +19,8 @@ internal sealed class ApiChild : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    public string Url => Http.BaseAddress!.ToString();
+
     public static async Task<ApiChild> StartAsync(string apiDll, int port, DatabaseLogins logins, string logPath, CancellationToken ct)
     {
         var psi = new ProcessStartInfo("dotnet")

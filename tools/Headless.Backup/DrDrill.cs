@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text;
 using Dapper;
 using Headless.Api.Features.Demo;
@@ -13,24 +11,11 @@ namespace Headless.Backup;
 
 public sealed record DrDrillOptions(int Products, int Orders, int Seconds, int Workers, int ArchiveTimeout, int PgPort, int ApiPort, string Directory, string Repository)
 {
-    public static DrDrillOptions From(IReadOnlyDictionary<string, string> o)
-    {
-        int Int(string key, int fallback)
-        {
-            if (!o.TryGetValue(key, out var value))
-            {
-                return fallback;
-            }
-            return int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-                ? n
-                : throw new BackupError($"--{key}={value} is not a positive whole number.");
-        }
-        return new DrDrillOptions(
-            Int("products", 100_000), Int("orders", 1_000_000), Int("seconds", 90), Int("workers", 4), Int("archive-timeout", 60),
-            Int("pg-port", 54369), Int("api-port", 5097),
-            o.GetValueOrDefault("dir") ?? Path.Combine(RepoPaths.Data, "dr-drill", "pg"),
-            o.GetValueOrDefault("repo") ?? Path.Combine(RepoPaths.Data, "dr-drill", "backups"));
-    }
+    public static DrDrillOptions From(DrillArguments a) => new(
+        a.Int("products", 100_000), a.Int("orders", 1_000_000), a.Int("seconds", 90), a.Int("workers", 4), a.Int("archive-timeout", 60),
+        a.Int("pg-port", 54369), a.Int("api-port", 5097),
+        a.Text("dir") ?? Path.Combine(RepoPaths.Data, "dr-drill", "pg"),
+        a.Text("repo") ?? Path.Combine(RepoPaths.Data, "dr-drill", "backups"));
 }
 
 /// <summary>
@@ -44,13 +29,13 @@ public sealed record DrDrillOptions(int Products, int Orders, int Seconds, int W
 public sealed class DrDrill(DrDrillOptions options, TextWriter log)
 {
     private const string DatabaseName = "headless";
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly StepLog _steps = new(log);
 
-    private void Step(string message) => log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:F1} s] {message}"));
+    private void Step(string message) => _steps.Step(message);
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
-        var apiDll = Path.Combine(RepoPaths.Root, "api", "bin", "Release", "net10.0", "Headless.Api.dll");
+        var apiDll = DrillPaths.ReleaseApiDll;
         if (!File.Exists(apiDll))
         {
             throw new BackupError($"{apiDll} is missing: build the API in Release first (`./build.sh dr-drill` does).");
@@ -66,44 +51,49 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
         DeleteIfExists(options.Directory);
         DeleteIfExists(options.Repository);
         var archive = new PgBackRest(options.Directory, options.PgPort, BackupRepository.Folder(options.Repository)) { ArchiveTimeoutSeconds = options.ArchiveTimeout };
-        var pg = await LocalPostgres.StartAsync(options.Directory, options.PgPort, null, new Prefixed(log), ct, archive);
+        var pg = await LocalPostgres.StartAsync(options.Directory, options.PgPort, null, new Indented(log), ct, archive);
         var logins = await LocalLogins.EnsureAsync(pg.ConnectionString("postgres"), options.Directory, DatabaseName, ct);
 
         await LoadAsync(logins.Owner, ct);
 
-        var backups = new ClusterBackups(options.Directory, options.PgPort, archive.Repository, new Prefixed(log));
+        var backups = new ClusterBackups(options.Directory, options.PgPort, archive.Repository, new Indented(log));
         Step("Base backup (full) ...");
         var backup = await backups.BackupAsync("full", ct);
 
         Step("Starting the API (Release build, Development: test payments) ...");
         var api = await ApiChild.StartAsync(apiDll, options.ApiPort, logins, Path.Combine(options.Directory, "..", "api-1.log"), ct);
-        var skus = await SkusAsync(logins.Owner, ct);
+        var skus = await CheckoutShoppers.SkusAsync(logins.Owner, ct, limit: 2000);
         Step($"Placing orders through POST /api/v1/checkouts for {options.Seconds} s ({options.Workers} shoppers, {skus.Length:N0} SKUs) ...");
-        var confirmed = new ConcurrentQueue<ConfirmedOrder>();
-        var refused = new ConcurrentDictionary<string, int>();
+        // Straight to the one API, as fast as it answers: no pause after a refusal, no per-shopper address.
+        var shoppers = new CheckoutShoppers(api.Url, skus, emailPrefix: "drill")
+        {
+            RefusalPause = TimeSpan.Zero,
+            RequestTimeout = TimeSpan.FromSeconds(30),
+            DistinctAddresses = false,
+        };
         using var stopOrdering = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var shoppers = Enumerable.Range(0, options.Workers).Select(i => ShopAsync(api.Http, skus, i, confirmed, refused, stopOrdering.Token)).ToArray();
+        var shopping = shoppers.RunAsync(options.Workers, stopOrdering.Token);
         var ordering = Stopwatch.StartNew();
         while (ordering.Elapsed < TimeSpan.FromSeconds(options.Seconds))
         {
             await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, options.Seconds)), ct);
             var archived = await ArchivedAsync(pg, ct);
-            Step($"  {confirmed.Count:N0} orders confirmed ({confirmed.Count / ordering.Elapsed.TotalSeconds:F0}/s){Refusals(refused)}; last archived WAL {archived}");
+            Step($"  {shoppers.Confirmed.Count:N0} orders confirmed ({shoppers.Confirmed.Count / ordering.Elapsed.TotalSeconds:F0}/s){Refusals(shoppers)}; last archived WAL {archived}");
         }
 
         // The disaster: while the shoppers are still ordering.
-        var postmaster = int.Parse(File.ReadLines(Path.Combine(pg.DataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        var postmaster = ProcessTree.PostmasterPid(pg.DataDirectory);
         var disaster = DateTimeOffset.UtcNow;
         var rto = Stopwatch.StartNew();
-        var refusedBefore = new ConcurrentDictionary<string, int>(refused);
-        KillTree(postmaster);
+        var refusedBefore = shoppers.AnyRefused ? $"refused: {shoppers.Refusals} before the disaster" : "none refused before the disaster";
+        ProcessTree.Kill(postmaster);
         // Requests in flight at the kill fail (no 201, so not counted as confirmed); the shoppers stop here.
         await stopOrdering.CancelAsync();
-        await Task.WhenAll(shoppers);
+        await shopping;
         Step($"DISASTER: PostgreSQL (pid {postmaster}) killed with SIGKILL; deleting {pg.DataDirectory} ...");
         Directory.Delete(pg.DataDirectory, recursive: true);
         await api.DisposeAsync();
-        var orders = confirmed.ToList();
+        var orders = shoppers.Confirmed.ToList();
         Step($"{orders.Count:N0} orders were confirmed (201) before the disaster; the API is stopped too.");
 
         Step("Restoring to latest ...");
@@ -113,14 +103,14 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
         rto.Stop();
         Step($"API ready: {rto.Elapsed.TotalSeconds:F1} s after the disaster.");
 
-        var found = await FoundAsync(logins.Owner, orders, ct);
+        var found = await CheckoutShoppers.FoundAsync(logins.Owner, orders, ct);
         var lost = orders.Where(o => !found.Contains(o.Number)).ToList();
         var lastConfirmed = orders.Count == 0 ? (DateTimeOffset?)null : orders.Max(o => o.ConfirmedAt);
         var lastCommit = restored.LastRestoredCommit;
         var lossSeconds = lost.Count == 0 || lastConfirmed is null || lastCommit is null ? 0 : Math.Max(0, (lastConfirmed.Value - lastCommit.Value).TotalSeconds);
         var result = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"DR drill {started:yyyy-MM-dd HH:mm} UTC: {options.Products:N0} products, {options.Orders:N0} orders loaded; base backup {Mib(backup.DatabaseBytes)} in {backup.Duration.TotalSeconds:F1} s; archive_timeout {options.ArchiveTimeout} s.")
-            .AppendLine(CultureInfo.InvariantCulture, $"Orders confirmed during the drill: {orders.Count:N0} over {options.Seconds} s by {options.Workers} shoppers ({(refusedBefore.IsEmpty ? "none refused before the disaster" : Refusals(refusedBefore).TrimStart(';', ' ') + " before the disaster")}).")
+            .AppendLine(CultureInfo.InvariantCulture, $"Orders confirmed during the drill: {orders.Count:N0} over {options.Seconds} s by {options.Workers} shoppers ({refusedBefore}).")
             .AppendLine(CultureInfo.InvariantCulture, $"RPO: {lost.Count:N0} confirmed orders lost; {lossSeconds:F1} s of loss (last confirmed {Time(lastConfirmed)}, last restored commit {Time(lastCommit)}).")
             .AppendLine(CultureInfo.InvariantCulture, $"RTO: {rto.Elapsed.TotalSeconds:F1} s from the disaster to /health/ready (restore {restored.Duration.TotalSeconds:F1} s).")
             .ToString();
@@ -191,141 +181,11 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
             from drill_orders o join drill_variants v on v.n = o.v2 where o.two_lines and o.v2 <> o.v1;
         """;
 
-    private static async Task<string[]> SkusAsync(string owner, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(owner) { Pooling = false }.ConnectionString);
-        await conn.OpenAsync(ct);
-        var skus = (await conn.QueryAsync<string>(new CommandDefinition(
-            """
-            select v.sku from variants v join products p on p.id = v.product_id join inventory i on i.sku = v.sku
-            where p.status = 'active' and i.on_hand - i.reserved >= 50 order by v.sku limit 2000
-            """, cancellationToken: ct))).ToArray();
-        return skus.Length > 0 ? skus : throw new BackupError("The drill's catalog has no active product to order.");
-    }
-
-    public sealed record ConfirmedOrder(string Number, DateTimeOffset ConfirmedAt);
-
-    /// <summary>One shopper: a cart, one line, a checkout with its own Idempotency-Key, again and again. An order
-    /// counts as confirmed when the API answered 201 with its number.</summary>
-    private static async Task ShopAsync(HttpClient http, string[] skus, int shopper, ConcurrentQueue<ConfirmedOrder> confirmed,
-        ConcurrentDictionary<string, int> refused, CancellationToken ct)
-    {
-        var random = new Random(shopper);
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                using var cart = await http.PostAsJsonAsync("/api/v1/carts", new { currency = "EUR" }, ct);
-                if (!cart.IsSuccessStatusCode)
-                {
-                    refused.AddOrUpdate($"cart {(int)cart.StatusCode}", 1, (_, n) => n + 1);
-                    continue;
-                }
-                var token = (await cart.Content.ReadFromJsonAsync<CartAnswer>(ct))!.Token;
-                using var line = await http.PostAsJsonAsync($"/api/v1/carts/{token}/lines", new { sku = skus[random.Next(skus.Length)], quantity = 1 }, ct);
-                if (!line.IsSuccessStatusCode)
-                {
-                    refused.AddOrUpdate($"line {(int)line.StatusCode}", 1, (_, n) => n + 1);
-                    continue;
-                }
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/checkouts")
-                {
-                    Content = JsonContent.Create(new
-                    {
-                        cartToken = token,
-                        email = $"drill{shopper}@example.com",
-                        shippingAddress = new { fullName = "Drill Shopper", line1 = "Hauptstraße 1", city = "Berlin", postalCode = "10115", country = "DE" },
-                        shippingMethod = "standard",
-                    }),
-                };
-                request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-                using var checkout = await http.SendAsync(request, ct);
-                if ((int)checkout.StatusCode == 201)
-                {
-                    var answer = (await checkout.Content.ReadFromJsonAsync<CheckoutAnswer>(ct))!;
-                    confirmed.Enqueue(new ConfirmedOrder(answer.Order.Number, DateTimeOffset.UtcNow));
-                }
-                else
-                {
-                    refused.AddOrUpdate($"checkout {(int)checkout.StatusCode}", 1, (_, n) => n + 1);
-                }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                refused.AddOrUpdate("connection error", 1, (_, n) => n + 1);
-            }
-        }
-    }
-
-    private sealed record CartAnswer(string Token);
-    private sealed record CheckoutAnswer(OrderAnswer Order);
-    private sealed record OrderAnswer(string Number);
-
-    private static async Task<HashSet<string>> FoundAsync(string owner, List<ConfirmedOrder> orders, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(owner) { Pooling = false }.ConnectionString);
-        await conn.OpenAsync(ct);
-        var numbers = orders.Select(o => o.Number).ToArray();
-        return [.. await conn.QueryAsync<string>(new CommandDefinition("select number from orders where number = any(@numbers)", new { numbers }, cancellationToken: ct))];
-    }
-
     private static async Task<string> ArchivedAsync(LocalPostgres pg, CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(pg.ConnectionString("postgres")) { Pooling = false }.ConnectionString);
         await conn.OpenAsync(ct);
         return await conn.ExecuteScalarAsync<string?>("select coalesce(last_archived_wal, 'none') || ' at ' || coalesce(to_char(last_archived_time at time zone 'UTC', 'HH24:MI:SS'), '-') from pg_stat_archiver") ?? "none";
-    }
-
-    /// <summary>SIGKILL to the postmaster and its children at once (no shutdown checkpoint, nothing flushed to the
-    /// archive), then waits until they are gone so the restore does not meet a half-dead server.</summary>
-    private static void KillTree(int postmaster)
-    {
-        var children = Directory.GetDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ParentOf(pid) == postmaster)
-            .Prepend(postmaster)
-            .ToList();
-        foreach (var pid in children)
-        {
-            using var kill = Process.Start("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)]);
-            kill.WaitForExit();
-        }
-        var deadline = Stopwatch.StartNew();
-        while (children.Any(pid => Directory.Exists($"/proc/{pid}") && !IsZombie(pid)) && deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            Thread.Sleep(20);
-        }
-    }
-
-    private static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            return int.Parse(fields[1], CultureInfo.InvariantCulture);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
-
-    private static bool IsZombie(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (IOException)
-        {
-            return true;
-        }
     }
 
     private async Task StopLeftoverAsync()
@@ -345,16 +205,9 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
         }
     }
 
-    private static string Refusals(ConcurrentDictionary<string, int> refused) =>
-        refused.IsEmpty ? "" : "; refused: " + string.Join(", ", refused.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} ×{r.Value}"));
+    private static string Refusals(CheckoutShoppers shoppers) => shoppers.AnyRefused ? "; refused: " + shoppers.Refusals : "";
 
     private static string Time(DateTimeOffset? t) => t is { } v ? v.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) + " UTC" : "unknown";
 
     private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F0} MiB");
-
-    private sealed class Prefixed(TextWriter inner) : TextWriter
-    {
-        public override Encoding Encoding => inner.Encoding;
-        public override void WriteLine(string? value) => inner.WriteLine("    " + value);
-    }
 }

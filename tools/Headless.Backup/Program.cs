@@ -9,64 +9,35 @@ namespace Headless.Backup;
 // the repository .data/backups or the one in Headless__Backups__Repository__* (docs/operations.md).
 public static class BackupProgram
 {
-    public static async Task<int> Main(string[] args)
+    public static Task<int> Main(string[] args) => DrillConsole.RunAsync(async ct =>
     {
-        var command = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
-        var options = args.Where(a => a.StartsWith("--", StringComparison.Ordinal))
-            .Select(a => a[2..].Split('=', 2))
-            .ToDictionary(p => p[0], p => p.Length > 1 ? p[1] : "true", StringComparer.OrdinalIgnoreCase);
+        var a = new DrillArguments(args);
         string? Setting(string key) => Environment.GetEnvironmentVariable(key.Replace(":", "__", StringComparison.Ordinal));
-
-        using var cancel = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
+        var directory = Setting("Headless:LocalPostgres:Directory") ?? Path.Combine(RepoPaths.Data, "pg");
+        var port = int.Parse(Setting("Headless:LocalPostgres:Port") ?? "54329", CultureInfo.InvariantCulture);
+        var backups = new ClusterBackups(directory, port, BackupRepository.FromSettings(Setting, Path.Combine(RepoPaths.Data, "backups")), Console.Out);
+        switch (a.Command)
         {
-            e.Cancel = true;
-            cancel.Cancel();
-        };
-
-        try
-        {
-            var directory = Setting("Headless:LocalPostgres:Directory") ?? Path.Combine(RepoPaths.Data, "pg");
-            var port = int.Parse(Setting("Headless:LocalPostgres:Port") ?? "54329", CultureInfo.InvariantCulture);
-            var backups = new ClusterBackups(directory, port, BackupRepository.FromSettings(Setting, Path.Combine(RepoPaths.Data, "backups")), Console.Out);
-            switch (command)
-            {
-                case "backup":
-                    await backups.BackupAsync(options.GetValueOrDefault("type", "full"), cancel.Token);
-                    return 0;
-                case "restore":
-                    // Parsed before anything is touched: a bad value never stops the cluster.
-                    var target = RestoreTarget.Parse(options.GetValueOrDefault("to"));
-                    await backups.RestoreAsync(target, cancel.Token);
-                    return 0;
-                case "backup-info":
-                    foreach (var b in await backups.BackupsAsync(cancel.Token))
-                    {
-                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"{b.Label} {b.Type,-4} finished {b.Stopped:yyyy-MM-ddTHH:mm:ssZ} {b.Size / 1048576.0,8:F1} MiB  WAL {b.WalStart} … {b.WalStop}"));
-                    }
-                    return 0;
-                case "dr-drill":
-                    return await new DrDrill(DrDrillOptions.From(options), Console.Out).RunAsync(cancel.Token);
-                default:
-                    Console.Error.WriteLine("Usage: Headless.Backup backup [--type=full|diff|incr] | restore --to=<ISO 8601 time with offset|latest> | backup-info | dr-drill [--products=100000 --orders=1000000 --seconds=60]");
-                    return 2;
-            }
+            case "backup":
+                await backups.BackupAsync(a.Text("type", "full"), ct);
+                return 0;
+            case "restore":
+                // Parsed before anything is touched: a bad value never stops the cluster.
+                var target = RestoreTarget.Parse(a.Text("to"));
+                await backups.RestoreAsync(target, ct);
+                return 0;
+            case "backup-info":
+                foreach (var b in await backups.BackupsAsync(ct))
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{b.Label} {b.Type,-4} finished {b.Stopped:yyyy-MM-ddTHH:mm:ssZ} {b.Size / 1048576.0,8:F1} MiB  WAL {b.WalStart} … {b.WalStop}"));
+                }
+                return 0;
+            case "dr-drill":
+                return await new DrDrill(DrDrillOptions.From(a), Console.Out).RunAsync(ct);
+            default:
+                Console.Error.WriteLine("Usage: Headless.Backup backup [--type=full|diff|incr] | restore --to=<ISO 8601 time with offset|latest> | backup-info | dr-drill [--products=100000 --orders=1000000 --seconds=60]");
+                return 2;
         }
-        catch (BackupError e)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 1;
-        }
-        catch (PgBackRestException e)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 1;
-        }
-        catch (OperationCanceledException)
-        {
-            Console.Error.WriteLine("Cancelled.");
-            return 130;
-        }
-    }
+    }, e => e is BackupError or PgBackRestException);
 }

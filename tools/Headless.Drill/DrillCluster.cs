@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using Headless.Api.Platform.Database;
@@ -39,7 +38,7 @@ public static class DrillCluster
             Directory: directory,
             BasePort: basePort,
             WebInstances: webInstances,
-            ApiDll: Path.Combine(RepoPaths.Root, "api", "bin", "Release", "net10.0", "Headless.Api.dll"),
+            ApiDll: DrillPaths.ReleaseApiDll,
             HaproxyTemplate: Path.Combine(RepoPaths.Root, "ops", "haproxy", "haproxy.cfg"))
         {
             Environment = environment,
@@ -79,54 +78,8 @@ public static class DrillCluster
         {
             if (int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), CultureInfo.InvariantCulture, out var pid))
             {
-                KillTree(pid);
+                ProcessTree.Kill(pid);
             }
-        }
-    }
-
-    /// <summary>SIGKILL to PostgreSQL's postmaster and its children at once, as when its machine dies;
-    /// waits until they are gone.</summary>
-    public static void KillPostgres(LocalPostgres pg)
-    {
-        var pid = int.Parse(File.ReadLines(Path.Combine(pg.DataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
-        KillTree(pid);
-    }
-
-    private static void KillTree(int root)
-    {
-        var pids = Directory.GetDirectories("/proc")
-            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
-            .Where(pid => pid > 0 && ParentOf(pid) == root)
-            .Prepend(root)
-            .Where(pid => Directory.Exists($"/proc/{pid}"))
-            .ToList();
-        foreach (var pid in pids)
-        {
-            // A child may be gone already (the postmaster's death ends some): kill's complaint is not news.
-            using var kill = Process.Start(new ProcessStartInfo("kill", ["-9", pid.ToString(CultureInfo.InvariantCulture)]) { RedirectStandardError = true })!;
-            kill.WaitForExit();
-        }
-        var clock = Stopwatch.StartNew();
-        while (pids.Any(pid => Directory.Exists($"/proc/{pid}") && !IsZombie(pid)) && clock.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            Thread.Sleep(20);
-        }
-    }
-
-    private static int ParentOf(int pid) => Stat(pid) is { } fields ? int.Parse(fields[1], CultureInfo.InvariantCulture) : 0;
-
-    private static bool IsZombie(int pid) => Stat(pid) is not { } fields || fields[0] == "Z";
-
-    private static string[]? Stat(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        }
-        catch (IOException)
-        {
-            return null;
         }
     }
 }

@@ -16,9 +16,9 @@ public sealed record FailoverDrillOptions(int Seconds, int Shoppers, int Instanc
 /// </summary>
 public sealed class FailoverDrill(FailoverDrillOptions options, TextWriter log)
 {
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly StepLog _steps = new(log);
 
-    private void Step(string message) => log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{_clock.Elapsed.TotalSeconds,6:F1} s] {message}"));
+    private void Step(string message) => _steps.Step(message);
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -45,7 +45,7 @@ public sealed class FailoverDrill(FailoverDrillOptions options, TextWriter log)
 
         // The failure: the primary's machine dies while shoppers are checking out.
         var kill = DateTimeOffset.UtcNow;
-        DrillCluster.KillPostgres(cluster.Primary);
+        ProcessTree.Kill(ProcessTree.PostmasterPid(cluster.Primary.DataDirectory));
         Step($"FAILURE: primary killed with SIGKILL (standby replay lag just before: {lagBytes:N0} bytes). Promoting the standby ...");
         var promote = Stopwatch.StartNew();
         await cluster.Standby.PromoteAsync(ct);
@@ -78,12 +78,4 @@ public sealed class FailoverDrill(FailoverDrillOptions options, TextWriter log)
         log.Write(result);
         return lost.Count == 0 && again is not null ? 0 : 3;
     }
-}
-
-/// <summary>The cluster's own progress lines, indented under the drill's steps.</summary>
-public sealed class Indented(TextWriter inner) : TextWriter
-{
-    public override Encoding Encoding => inner.Encoding;
-
-    public override void WriteLine(string? value) => inner.WriteLine("    " + value);
 }

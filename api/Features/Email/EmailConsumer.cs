@@ -28,7 +28,8 @@ public sealed class EmailConsumer(
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        log.LogInformation("Email sender started; mail goes to the {Transport}", sender.Transport);
+        log.LogInformation("Email sender started; mail goes to the {Transport}; a failing send is retried for {RetryMinutes:0} min before it is dead-lettered",
+            sender.Transport, RetryWindow.TotalMinutes);
         return base.StartAsync(cancellationToken);
     }
 

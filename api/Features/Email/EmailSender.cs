@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Mail;
 using System.Net.Mime;
 using System.Text;
+using Headless.Api.Platform.Outbox;
 using Microsoft.Extensions.Options;
 
 namespace Headless.Api.Features.Email;
@@ -45,8 +46,22 @@ public sealed class EmailSender(IOptions<EmailOptions> options)
         message.AlternateViews.Add(html);
 
         using var client = CreateClient();
-        await client.SendMailAsync(message, ct);
+        try
+        {
+            await client.SendMailAsync(message, ct);
+        }
+        catch (SmtpFailedRecipientException refused) when (IsPermanent(refused.StatusCode))
+        {
+            // The server refused this recipient for good (550 no such mailbox, 553 bad address): trying again
+            // cannot help, and waiting would hold back every mail behind this one. Anything else (connection
+            // refused, a timeout, a 4xx, a 5xx to the whole session) is the relay's and is retried.
+            throw new OutboxEventRejectedException(
+                $"The SMTP server refused the recipient permanently ({(int)refused.StatusCode} {refused.StatusCode}).", refused);
+        }
     }
+
+    /// <summary>An SMTP reply code of 5xx: a permanent failure (RFC 5321 §4.2.1).</summary>
+    private static bool IsPermanent(SmtpStatusCode code) => (int)code is >= 500 and < 600;
 
     /// <summary>`&lt;email.{outboxId}.{createdAtMs}@{sender domain}&gt;`: the same event always gives the same
     /// id; the creation time keeps ids unique if outbox ids are ever handed out again (a restored database).</summary>

@@ -19,9 +19,23 @@ public static class EmailSetup
             sp.GetRequiredService<EmailSender>(),
             sp.GetRequiredService<IOptions<EmailOptions>>(),
             sp.GetRequiredService<Platform.Vaults.PersonalDataVault>(),
-            OutboxConsumerOptions.For(sp.GetRequiredService<IConfiguration>(), EmailConsumer.ConsumerName),
+            ConsumerOptions(sp.GetRequiredService<IConfiguration>()),
             sp.GetRequiredService<ILogger<EmailConsumer>>()));
         services.AddHostedService(sp => sp.GetRequiredService<EmailConsumer>());
         return services;
     }
+
+    /// <summary>The email consumer's retry schedule: a relay that is down (connection refused, timeouts, 4xx) is
+    /// waited out for over an hour, 1 s doubling to one try every 5 minutes (+0–20 % jitter), 22 tries in all
+    /// (<see cref="OutboxConsumerOptions.RetryWindow"/>: 68 min), before the mail is dead-lettered. A provider's
+    /// outage of minutes must not lose order confirmations, and one try per 5 minutes does not hammer a relay
+    /// that is coming back. `Headless:Outbox:Consumers:email:*` overrides it.</summary>
+    public static OutboxConsumerOptions ConsumerOptions(IConfiguration config) =>
+        OutboxConsumerOptions.For(config, EmailConsumer.ConsumerName, o =>
+        {
+            o.MaxAttempts = 22;
+            o.RetryBaseDelay = TimeSpan.FromSeconds(1);
+            o.RetryMaxDelay = TimeSpan.FromMinutes(5);
+            o.RetryJitter = 0.2;
+        });
 }

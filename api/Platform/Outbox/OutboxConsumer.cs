@@ -24,10 +24,13 @@ namespace Headless.Api.Platform.Outbox;
 /// by hand during a round wins.</para>
 /// <para>Woken by LISTEN outbox and a fallback poll. Delivery is at-least-once (a crash between a
 /// handled event and the commit repeats it), so handlers must be idempotent. A failing event is retried
-/// with exponential backoff, holding back the events behind it; its try count and next try time live in
-/// the consumer's row, so they hold across instances. After <see cref="OutboxConsumerOptions.MaxAttempts"/>
-/// tries (at once for an <see cref="OutboxEventRejectedException"/>) it is written to `outbox_failures`
-/// and passed.</para>
+/// with exponential backoff (capped, with jitter), holding back the events behind it, in order: a failure
+/// that is the whole dependency's (an SMTP relay that is down) would fail every event behind it too, so
+/// the consumer waits it out instead of trying them all. Its try count and next try time live in the
+/// consumer's row, so they hold across instances. A handler that knows an event alone can never succeed
+/// (a recipient refused for good) throws <see cref="OutboxEventRejectedException"/> so the rest go on.
+/// After <see cref="OutboxConsumerOptions.MaxAttempts"/> tries (at once for an
+/// <see cref="OutboxEventRejectedException"/>) it is written to `outbox_failures` and passed.</para>
 /// </summary>
 public abstract class OutboxConsumer : BackgroundService
 {
@@ -48,6 +51,9 @@ public abstract class OutboxConsumer : BackgroundService
 
     /// <summary>The database the consumer reads; handlers may use it for their own bookkeeping.</summary>
     protected NpgsqlDataSource Db => _db;
+
+    /// <summary>How long a failing event is retried before it is dead-lettered (<see cref="OutboxConsumerOptions.RetryWindow"/>).</summary>
+    protected TimeSpan RetryWindow => _options.RetryWindow;
 
     /// <summary>The consumer's key in `outbox_consumers`; every instance of one consumer shares it.</summary>
     public abstract string Name { get; }
@@ -238,7 +244,7 @@ public abstract class OutboxConsumer : BackgroundService
                     var attempt = (retry.OutboxId == e.Id ? retry.Attempts : 0) + 1;
                     if (attempt < _options.MaxAttempts && ex is not OutboxEventRejectedException)
                     {
-                        var delay = _options.RetryDelay(attempt);
+                        var delay = _options.JitteredRetryDelay(attempt);
                         retry = new RetryState(e.Id, attempt, null, delay.TotalMilliseconds);
                         _log.LogWarning("Outbox consumer {Consumer} failed on event {OutboxId} ({Topic}), try {Attempt} of {MaxAttempts}: {Error}; retrying in {DelayMs} ms",
                             Name, e.Id, e.Topic, attempt, _options.MaxAttempts, OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds);

@@ -25,12 +25,20 @@ public sealed class OutboxConsumerOptions
 
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Up to this fraction is added at random to each retry wait (0.2: 0–20 % longer), so instances and
+    /// shops that failed together do not all come back to a recovering server in the same second.</summary>
+    public double RetryJitter { get; set; }
+
     /// <summary>A round stops taking new events after this long and commits its progress.</summary>
     public TimeSpan MaxRoundDuration { get; set; } = TimeSpan.FromSeconds(1);
 
-    public static OutboxConsumerOptions For(IConfiguration config, string consumer)
+    public static OutboxConsumerOptions For(IConfiguration config, string consumer) => For(config, consumer, _ => { });
+
+    /// <param name="defaults">The consumer's own defaults, applied before the configuration (which wins).</param>
+    public static OutboxConsumerOptions For(IConfiguration config, string consumer, Action<OutboxConsumerOptions> defaults)
     {
         var options = new OutboxConsumerOptions();
+        defaults(options);
         config.GetSection(Section).Bind(options);
         config.GetSection($"{Section}:Consumers:{consumer}").Bind(options);
         return options.Validate();
@@ -38,10 +46,11 @@ public sealed class OutboxConsumerOptions
 
     public OutboxConsumerOptions Validate()
     {
-        if (BatchSize < 1 || MaxAttempts < 1 || PollInterval <= TimeSpan.Zero || MaxRoundDuration <= TimeSpan.Zero || RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay)
+        if (BatchSize < 1 || MaxAttempts < 1 || PollInterval <= TimeSpan.Zero || MaxRoundDuration <= TimeSpan.Zero || RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay
+            || RetryJitter is < 0 or > 1 || double.IsNaN(RetryJitter))
         {
             throw new InvalidOperationException(
-                "Outbox consumer options are out of range: BatchSize and MaxAttempts must be at least 1, PollInterval positive, RetryMaxDelay at least RetryBaseDelay.");
+                "Outbox consumer options are out of range: BatchSize and MaxAttempts must be at least 1, PollInterval positive, RetryMaxDelay at least RetryBaseDelay, RetryJitter from 0 to 1.");
         }
         return this;
     }
@@ -52,4 +61,11 @@ public sealed class OutboxConsumerOptions
         var factor = Math.Pow(2, Math.Clamp(attempt - 1, 0, 30));
         return TimeSpan.FromMilliseconds(Math.Min(RetryBaseDelay.TotalMilliseconds * factor, RetryMaxDelay.TotalMilliseconds));
     }
+
+    /// <summary><see cref="RetryDelay"/> plus its random share of <see cref="RetryJitter"/>: never shorter.</summary>
+    public TimeSpan JitteredRetryDelay(int attempt) => RetryDelay(attempt) * (1 + RetryJitter * Random.Shared.NextDouble());
+
+    /// <summary>The least time a failing event is retried before it is dead-lettered: the waits between its
+    /// <see cref="MaxAttempts"/> tries, without jitter (which only adds). The outage it rides out.</summary>
+    public TimeSpan RetryWindow => TimeSpan.FromTicks(Enumerable.Range(1, MaxAttempts - 1).Sum(a => RetryDelay(a).Ticks));
 }

@@ -4,22 +4,35 @@ using System.Net.Http.Json;
 using Dapper;
 using Npgsql;
 
-namespace Headless.Drill;
+namespace Headless.Drills;
 
 /// <summary>An order the API confirmed: the checkout was sent at SentAt and answered 201 with this number at ConfirmedAt.</summary>
 public sealed record ConfirmedOrder(string Number, DateTimeOffset SentAt, DateTimeOffset ConfirmedAt);
 
 /// <summary>
-/// Shoppers that only check out, steadily, through the load balancer: a cart, one line, a checkout with
-/// its own Idempotency-Key, again and again. Every 201 is recorded with its order number; every other
-/// answer (or a connection error) is counted by what it was.
+/// Shoppers that only check out, steadily: a cart, one line, a checkout with its own Idempotency-Key, again
+/// and again. Every 201 is recorded with its order number; every other answer (or a connection error or
+/// timeout) is counted by what it was. The failover drill sends them through the load balancer, the DR
+/// drill straight to its one API.
 /// </summary>
-public sealed class CheckoutShoppers(string baseUrl, string[] skus)
+/// <param name="emailPrefix">Shopper n checks out as `{emailPrefix}{n}@example.com`.</param>
+public sealed class CheckoutShoppers(string baseUrl, string[] skus, string emailPrefix = "failover")
 {
     private readonly ConcurrentQueue<ConfirmedOrder> _confirmed = new();
     private readonly ConcurrentDictionary<string, int> _refused = new();
 
+    /// <summary>The pause after a refusal, as a shopper's browser would wait, so an outage is not a busy loop.</summary>
+    public TimeSpan RefusalPause { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Each shopper sends its own documentation address in X-Forwarded-For (HAProxy forwards it), so
+    /// per-IP limits see separate shoppers.</summary>
+    public bool DistinctAddresses { get; init; } = true;
+
     public IReadOnlyCollection<ConfirmedOrder> Confirmed => _confirmed;
+
+    public bool AnyRefused => !_refused.IsEmpty;
 
     public ConfirmedOrder? LastConfirmed => _confirmed.LastOrDefault();
 
@@ -32,9 +45,11 @@ public sealed class CheckoutShoppers(string baseUrl, string[] skus)
 
     private async Task ShopAsync(int shopper, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(10) };
-        // A documentation address per shopper, forwarded by HAProxy: per-IP limits see separate shoppers.
-        http.DefaultRequestHeaders.Add("X-Forwarded-For", $"198.51.100.{1 + shopper}");
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = RequestTimeout };
+        if (DistinctAddresses)
+        {
+            http.DefaultRequestHeaders.Add("X-Forwarded-For", $"198.51.100.{1 + shopper}");
+        }
         var random = new Random(shopper);
         while (!ct.IsCancellationRequested)
         {
@@ -58,7 +73,7 @@ public sealed class CheckoutShoppers(string baseUrl, string[] skus)
                     Content = JsonContent.Create(new
                     {
                         cartToken = token,
-                        email = $"failover{shopper}@example.com",
+                        email = $"{emailPrefix}{shopper}@example.com",
                         shippingAddress = new { fullName = "Drill Shopper", line1 = "Hauptstraße 1", city = "Berlin", postalCode = "10115", country = "DE" },
                         shippingMethod = "standard",
                     }),
@@ -87,29 +102,33 @@ public sealed class CheckoutShoppers(string baseUrl, string[] skus)
         }
     }
 
-    /// <summary>Counts a refusal and backs off a little, as a shopper's browser would, so an outage is not a busy loop.</summary>
+    /// <summary>Counts a refusal and pauses for <see cref="RefusalPause"/>.</summary>
     private async Task RefusedAsync(string what, CancellationToken ct)
     {
         _refused.AddOrUpdate(what, 1, (_, n) => n + 1);
+        if (RefusalPause <= TimeSpan.Zero)
+        {
+            return;
+        }
         try
         {
-            await Task.Delay(100, ct);
+            await Task.Delay(RefusalPause, ct);
         }
         catch (OperationCanceledException)
         {
         }
     }
 
-    /// <summary>SKUs with plenty of stock, for the shoppers to buy.</summary>
-    public static async Task<string[]> SkusAsync(string ownerConnectionString, CancellationToken ct)
+    /// <summary>SKUs with plenty of stock, for the shoppers to buy (at most <paramref name="limit"/>).</summary>
+    public static async Task<string[]> SkusAsync(string ownerConnectionString, CancellationToken ct, int limit = 500)
     {
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ownerConnectionString) { Pooling = false }.ConnectionString);
         await conn.OpenAsync(ct);
         var skus = (await conn.QueryAsync<string>(new CommandDefinition(
             """
             select v.sku from variants v join products p on p.id = v.product_id join inventory i on i.sku = v.sku
-            where p.status = 'active' and i.on_hand - i.reserved >= 50 order by v.sku limit 500
-            """, cancellationToken: ct))).ToArray();
+            where p.status = 'active' and i.on_hand - i.reserved >= 50 order by v.sku limit @limit
+            """, new { limit }, cancellationToken: ct))).ToArray();
         return skus.Length > 0 ? skus : throw new DrillError("The drill's catalog has no active product with stock to order.");
     }
 
@@ -143,6 +162,3 @@ public sealed class CheckoutShoppers(string baseUrl, string[] skus)
     private sealed record CheckoutAnswer(OrderAnswer Order);
     private sealed record OrderAnswer(string Number);
 }
-
-/// <summary>A drill that cannot run (missing tool, bad option): said plainly, exit code 1.</summary>
-public sealed class DrillError(string message) : Exception(message);
