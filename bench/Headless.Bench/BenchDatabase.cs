@@ -94,7 +94,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
     }
 
     /// <summary>Whether the cluster loads pg_stat_statements (calls, plans and time per statement, read from the
-    /// postgres database's view): how the cart read was found planned on every call (docs/benchmarks.md).</summary>
+    /// postgres database's view): how the cart read's slow plan was found (docs/benchmarks.md, session 16).</summary>
     private static async Task<bool> TracksStatementsAsync(string superuser, CancellationToken ct)
     {
         await using var admin = new NpgsqlConnection(superuser);

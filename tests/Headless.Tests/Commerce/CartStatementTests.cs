@@ -7,13 +7,13 @@ using Npgsql;
 
 namespace Headless.Tests.Commerce;
 
-/// <summary>What kept add to cart at a sixth of its rate on the bench (docs/benchmarks.md, "Add to cart: the
-/// regression"): how the cart's statements are planned, checked without timing anything.</summary>
+/// <summary>What kept add to cart at a fraction of its rate on the bench (docs/benchmarks.md, "Add to cart: the 4×
+/// regression was a plan"): how the cart's statements are planned, checked without timing anything.</summary>
 public sealed class CartStatementTests(ApiFactory factory) : IClassFixture<ApiFactory>
 {
     // The cart read joins variants on `v.sku = l.sku`. A trigram index on the bare sku column answers `=` too, and
     // for a value the planner cannot see GIN's estimate counts one trigram, so plans took it over the unique b-tree
-    // (~740 pages per line on the bench catalog instead of 4). Migration 0039 indexes lower(sku) instead.
+    // (~370 pages per line on the bench catalog instead of 4). Migration 0039 indexes lower(sku) instead.
     [Fact]
     public async Task Only_the_unique_btree_can_answer_an_equality_on_a_sku()
     {
