@@ -33,8 +33,13 @@ internal sealed class BenchDatabase : IAsyncDisposable
         ConnectionString = logins.App;
         _ownerConnectionString = logins.Owner;
         Description = description;
-        DataSource = NpgsqlDataSource.Create(_ownerConnectionString);
+        DataSource = CreateOwnerSource(_ownerConnectionString);
     }
+
+    // The catalog's COPY ends in one statement that can take minutes on a shared machine (Npgsql's 30 s default
+    // timed out there); the bench's own statements set their timeouts where they need shorter ones.
+    private static NpgsqlDataSource CreateOwnerSource(string connectionString) =>
+        NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 600 }.ConnectionString);
 
     /// <summary>What the API is given as Headless__Database__ConnectionString: the least-privileged login, as in
     /// production. The bench migrates and loads as the owner (<see cref="DataSource"/>) before the API starts.</summary>
@@ -61,6 +66,23 @@ internal sealed class BenchDatabase : IAsyncDisposable
         Log.Step($"Starting the benchmark's own PostgreSQL cluster ({directory}, port {LocalPort}) ...");
         var clock = Stopwatch.StartNew();
         var local = await LocalPostgres.StartAsync(directory, LocalPort, null, new PrefixWriter("  "), ct);
+        if (!await TracksStatementsAsync(local.ConnectionString("postgres"), ct))
+        {
+            // pg_stat_statements is loaded only at a start: set it once in postgresql.auto.conf and start again.
+            await using (var admin = new NpgsqlConnection(local.ConnectionString("postgres")))
+            {
+                await admin.OpenAsync(ct);
+                await admin.ExecuteAsync(new CommandDefinition("alter system set shared_preload_libraries = 'pg_stat_statements'", cancellationToken: ct));
+            }
+            await local.StopAsync();
+            NpgsqlConnection.ClearAllPools();
+            local = await LocalPostgres.StartAsync(directory, LocalPort, null, new PrefixWriter("  "), ct);
+        }
+        await using (var admin = new NpgsqlConnection(local.ConnectionString("postgres")))
+        {
+            await admin.OpenAsync(ct);
+            await admin.ExecuteAsync(new CommandDefinition("create extension if not exists pg_stat_statements", cancellationToken: ct));
+        }
         var pidFile = Path.Combine(directory, "data", "postmaster.pid");
         if (File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var postmaster))
         {
@@ -69,6 +91,16 @@ internal sealed class BenchDatabase : IAsyncDisposable
         Log.Info($"PostgreSQL is up ({clock.ElapsedMilliseconds} ms).");
         return new BenchDatabase(local, local.ConnectionString("postgres"), await LoginsAsync(local.ConnectionString("postgres"), directory, ct),
             $"a private cluster on the same machine (`.data/{folder}`, 127.0.0.1:{LocalPort}), database `{DatabaseName}`");
+    }
+
+    /// <summary>Whether the cluster loads pg_stat_statements (calls, plans and time per statement, read from the
+    /// postgres database's view): how the cart read's slow plan was found (docs/benchmarks.md, session 16).</summary>
+    private static async Task<bool> TracksStatementsAsync(string superuser, CancellationToken ct)
+    {
+        await using var admin = new NpgsqlConnection(superuser);
+        await admin.OpenAsync(ct);
+        var loaded = await admin.ExecuteScalarAsync<string>(new CommandDefinition("show shared_preload_libraries", cancellationToken: ct));
+        return (loaded ?? "").Split(',', StringSplitOptions.TrimEntries).Contains("pg_stat_statements");
     }
 
     private static async Task<DatabaseLogins> LoginsAsync(string superuser, string secrets, CancellationToken ct)
@@ -123,6 +155,11 @@ internal sealed class BenchDatabase : IAsyncDisposable
         if (reason is null)
         {
             Log.Info($"It is there: reusing it (delete it with `drop database {DatabaseName}` to force a reload).");
+            // The API runs in Production, which refuses to start with a migration pending.
+            if (await Migrator.MigrateAsync(DataSource, ct) is { Count: > 0 } pending)
+            {
+                Log.Info($"Applied {pending.Count} new migration(s): {string.Join(", ", pending)}.");
+            }
             await AnalyzeIfNeverAnalyzedAsync(ct);
             return await DescribeAsync(reused: true, TimeSpan.Zero, ct);
         }
@@ -137,7 +174,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
             await admin.ExecuteAsync(new CommandDefinition($"create database {DatabaseName} owner {LocalLogins.OwnerRole}", cancellationToken: ct));
         }
         await DataSource.DisposeAsync();
-        DataSource = NpgsqlDataSource.Create(_ownerConnectionString);
+        DataSource = CreateOwnerSource(_ownerConnectionString);
 
         var applied = await Migrator.MigrateAsync(DataSource, ct);
         Log.Info($"Created {DatabaseName} and applied {applied.Count} migrations.");

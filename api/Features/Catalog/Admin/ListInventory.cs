@@ -68,7 +68,7 @@ public sealed class ListInventory(NpgsqlDataSource db)
         {
             sql.Append("""
 
-                and i.sku in (select sku from variants where sku ilike @pattern
+                and i.sku in (select sku from variants where lower(sku) ilike @pattern
                               union select v2.sku from products p2 join variants v2 on v2.product_id = p2.id where p2.title ilike @pattern)
                 """);
         }
