@@ -25,6 +25,9 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
 
     public string Region => regions.Residency.Region;
 
+    /// <summary>Whether this API reads and writes <paramref name="region"/>'s vault.</summary>
+    public bool Serves(string region) => regions.Residency.Serves(region);
+
     /// <summary>A new person in the vault of <paramref name="country"/>'s region, with a fresh data key.</summary>
     public async Task<PersonRef> CreatePersonAsync(string country, CancellationToken ct = default)
     {
@@ -56,7 +59,14 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
     }
 
     /// <summary>Sets fields (a null value removes the field). The email field also sets the blind index it is found by.</summary>
-    public async Task PutAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, CancellationToken ct = default)
+    public Task PutAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, CancellationToken ct = default) =>
+        WriteAsync(person, fields, EmailIndexColumn, ct);
+
+    private const string EmailIndexColumn = "email_index";
+    private const string EmailClaimColumn = "email_claim_index";
+
+    /// <summary>Sets fields; the email field also sets <paramref name="indexColumn"/> (the owner's index, or an unconfirmed claim).</summary>
+    private async Task WriteAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, string indexColumn, CancellationToken ct)
     {
         var vault = Served(person);
         await GuardAsync(vault, async () =>
@@ -84,7 +94,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             if (fields.TryGetValue(EmailField, out var email))
             {
                 var index = email is null ? null : BlindIndexKey.Of(BlindKey(vault), email);
-                await conn.ExecuteAsync("update vault_people set email_index = @index where id = @Id", new { index, person.Id }, tx);
+                await conn.ExecuteAsync($"update vault_people set {indexColumn} = @index where id = @Id", new { index, person.Id }, tx);
             }
             await tx.CommitAsync(ct);
             return 0;
@@ -151,7 +161,9 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
 
     /// <summary>The person with this email (trimmed, case-insensitive) in the vaults this API serves, by one query on the
     /// blind index per vault; null when none holds them (a person of a region served elsewhere is not found here).</summary>
-    public async Task<PersonRef?> FindByEmailAsync(string email, CancellationToken ct = default)
+    public Task<PersonRef?> FindByEmailAsync(string email, CancellationToken ct = default) => FindByIndexAsync(email, FindByEmailSql, ct);
+
+    private async Task<PersonRef?> FindByIndexAsync(string email, string sql, CancellationToken ct)
     {
         foreach (var region in regions.Residency.Served)
         {
@@ -160,7 +172,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             var found = await GuardAsync(vault, async () =>
             {
                 await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
-                return await conn.QuerySingleOrDefaultAsync<Guid?>(FindByEmailSql, new { index });
+                return await conn.QuerySingleOrDefaultAsync<Guid?>(sql, new { index });
             });
             if (found is { } id)
             {
@@ -220,7 +232,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             var changed = await conn.ExecuteAsync("""
-                update vault_people set wrapped_key = null, kek_version = null, email_index = null, shredded_at = now()
+                update vault_people set wrapped_key = null, kek_version = null, email_index = null, email_claim_index = null, shredded_at = now()
                 where id = @Id and wrapped_key is not null
                 """, new { person.Id }, tx);
             await conn.ExecuteAsync("delete from vault_fields where person_id = @Id", new { person.Id }, tx);
@@ -286,7 +298,109 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         }
         return await ClaimEmailAsync(await InsertPersonAsync(region, null, ct), email, ct);
     }
+
+    // Added for unconfirmed accounts (vault migration 0003): an account whose email is not confirmed yet has its own
+    // person holding the email as a field and as a claim (email_claim_index), not as the address's owner (email_index),
+    // so it neither links to nor can erase a guest's person with that address. Confirming turns the claim into the owner
+    // index, or names the person who owns the address (a guest: the account then merges into them).
+
+    public const string FindByClaimSql = "select id from vault_people where email_claim_index = @index";
+
+    /// <summary>The person whose unconfirmed account claims this email, in the vaults this API serves; null when none.</summary>
+    public Task<PersonRef?> FindClaimByEmailAsync(string email, CancellationToken ct = default) => FindByIndexAsync(email, FindByClaimSql, ct);
+
+    /// <summary>A new person for an account whose email is not confirmed yet, in <paramref name="country"/>'s region, or
+    /// without a country in this API's own (the country unknown).</summary>
+    /// <exception cref="EmailClaimTakenException">Another unconfirmed account claims the address.</exception>
+    public Task<PersonRef> CreateClaimantAsync(string email, string? country, CancellationToken ct = default)
+    {
+        if (country is null)
+        {
+            return CreateClaimantInAsync(email, Region, null, ct);
+        }
+        country = country.Trim().ToUpperInvariant();
+        if (!Countries.IsCode(country))
+        {
+            throw new ArgumentException($"'{country}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
+        }
+        return CreateClaimantInAsync(email, regions.Residency.RegionOf(country), country, ct);
+    }
+
+    /// <summary>A new person for an account whose email is not confirmed yet, in <paramref name="region"/> (with
+    /// <paramref name="country"/> when known), holding the email as a field and as a claim only.</summary>
+    /// <exception cref="EmailClaimTakenException">Another unconfirmed account claims the address.</exception>
+    public async Task<PersonRef> CreateClaimantInAsync(string email, string region, string? country, CancellationToken ct = default)
+    {
+        var person = await InsertPersonAsync(region, country, ct);
+        try
+        {
+            await WriteAsync(person, new Dictionary<string, string?> { [EmailField] = email.Trim() }, EmailClaimColumn, ct);
+            return person;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await ShredAsync(person, ct);
+            throw new EmailClaimTakenException();
+        }
+    }
+
+    /// <summary>Confirms the person's claim on <paramref name="email"/>: null when the person owns the address now (or
+    /// did already); otherwise the person who owns it (a guest who ordered with it, or another account), and the claim
+    /// stays as it was.</summary>
+    public async Task<PersonRef?> ConfirmClaimAsync(PersonRef person, string email, CancellationToken ct = default)
+    {
+        if (await FindByEmailAsync(email, ct) is { } owner)
+        {
+            return owner == person ? null : owner;
+        }
+        var vault = Served(person);
+        try
+        {
+            await GuardAsync(vault, async () =>
+            {
+                await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
+                return await conn.ExecuteAsync("""
+                    update vault_people set email_index = email_claim_index, email_claim_index = null
+                    where id = @Id and email_claim_index is not null and wrapped_key is not null
+                    """, new { person.Id });
+            });
+            return null;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // A guest's first order with the address won the race.
+            return await FindByEmailAsync(email, ct) ?? throw new PersonNotFoundException();
+        }
+    }
+
+    // Added for the move of rows written before the vaults (PlainDataMove): the old rows are in this region's core
+    // database already, so a person whose country belongs to a region this API does not serve is kept here.
+
+    /// <summary>The region of <paramref name="country"/> when this API serves it; otherwise (or with no valid country)
+    /// this API's own region.</summary>
+    public string RegionFor(string? country) =>
+        country is { } c && Countries.IsCode(c.Trim().ToUpperInvariant()) && regions.Residency.RegionOf(c) is var region && regions.Residency.Serves(region)
+            ? region
+            : Region;
+
+    /// <summary>The person with this email in a served vault, else a new one in <paramref name="region"/> with the email set.</summary>
+    public async Task<PersonRef> FindOrCreateByEmailInAsync(string email, string region, string? country, CancellationToken ct = default)
+    {
+        if (await FindByEmailAsync(email, ct) is { } existing)
+        {
+            return existing;
+        }
+        country = country?.Trim().ToUpperInvariant();
+        return await ClaimEmailAsync(await InsertPersonAsync(region, country is not null && Countries.IsCode(country) ? country : null, ct), email, ct);
+    }
+
+    /// <summary>A new person in <paramref name="region"/> with no email (an account whose address another person owns).</summary>
+    public Task<PersonRef> CreatePersonInAsync(string region, string? country, CancellationToken ct = default) =>
+        InsertPersonAsync(region, country is not null && Countries.IsCode(country.Trim().ToUpperInvariant()) ? country.Trim().ToUpperInvariant() : null, ct);
 }
+
+/// <summary>Another unconfirmed account already claims this email.</summary>
+public sealed class EmailClaimTakenException() : Exception("Another account already claims this email address.");
 
 /// <summary>The vault has no live person with this id (never created here, or shredded).</summary>
 public sealed class PersonNotFoundException() : Exception("No such person in the vault (unknown, or erased).");

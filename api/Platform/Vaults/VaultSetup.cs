@@ -13,6 +13,7 @@ public static class VaultSetup
         services.AddSingleton(_ => ErasureArchives.From(config));
         services.AddSingleton<ErasureJournal>();
         services.AddSingleton<PersonalDataVault>();
+        services.AddSingleton<PlainDataMove>();
         services.AddSingleton<KekRotation>();
         services.AddHostedService<VaultStartup>();
         services.AddHostedService<KekRewrapService>();
