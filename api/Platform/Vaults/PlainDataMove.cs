@@ -11,7 +11,8 @@ namespace Headless.Api.Platform.Vaults;
 
 /// <summary>
 /// Moves what rows written before migrations 0030/0031 still hold in plain core columns into the vaults, writing the
-/// same fields the current code writes, so migration 0035 can drop those columns (issue 15). In order: accounts (email,
+/// same fields the current code writes, before migration 0035 (which refuses while any are left, and drops the columns
+/// the previous release no longer reads; the users' and orders' stay empty until the next release). In order: accounts (email,
 /// names), their saved addresses, staff invitations, orders (contact and addresses), and queued mail whose outbox
 /// payload still carries the recipient and model.
 /// <para>Which person, as the current code decides: an account's person is in its country's region (its default
@@ -83,28 +84,33 @@ public sealed class PlainDataMove(NpgsqlDataSource db, PersonalDataVault vault, 
     private const string PlainOrders = "o.email is not null or o.shipping_address is not null or o.billing_address is not null";
     private const string PlainMails = "o.topic = 'email.requested' and o.payload ? 'to'";
 
-    /// <summary>Whether the plain columns still exist (false once migration 0035 dropped them).</summary>
-    public static async Task<bool> PlainColumnsExistAsync(NpgsqlConnection conn) =>
+    /// <summary>Whether a table still has its plain columns: migration 0035 dropped those of addresses and staff
+    /// invitations; the next release drops the users' and orders' (empty since the move).</summary>
+    public static async Task<bool> PlainColumnsExistAsync(NpgsqlConnection conn, string table) =>
         await conn.ExecuteScalarAsync<bool>("""
             select exists (select 1 from information_schema.columns
-                           where table_schema = current_schema() and table_name = 'users' and column_name = 'normalized_email')
-            """);
+                           where table_schema = current_schema() and table_name = @table and column_name = @column)
+            """, new { table, column = PlainColumnOf[table] });
+
+    private static readonly Dictionary<string, string> PlainColumnOf = new(StringComparer.Ordinal)
+    {
+        ["users"] = "normalized_email",
+        ["addresses"] = "line1",
+        ["staff_invitations"] = "normalized_email",
+        ["orders"] = "shipping_address",
+    };
 
     public async Task<Remaining> RemainingAsync(CancellationToken ct = default)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var mails = await conn.ExecuteScalarAsync<long>($"select count(*) from outbox o where {PlainMails}");
-        if (!await PlainColumnsExistAsync(conn))
-        {
-            return new Remaining(0, 0, 0, 0, mails);
-        }
-        return await conn.QuerySingleAsync<Remaining>($"""
-            select (select count(*) from users u where {PlainUsers}) as users,
-                   (select count(*) from addresses a where {PlainAddresses}) as addresses,
-                   (select count(*) from staff_invitations i where {PlainInvitations}) as invitations,
-                   (select count(*) from orders o where {PlainOrders}) as orders,
-                   @mails as mails
-            """, new { mails });
+        async Task<long> CountAsync(string table, string alias, string plain) =>
+            await PlainColumnsExistAsync(conn, table) ? await conn.ExecuteScalarAsync<long>($"select count(*) from {table} {alias} where {plain}") : 0;
+        return new Remaining(
+            await CountAsync("users", "u", PlainUsers),
+            await CountAsync("addresses", "a", PlainAddresses),
+            await CountAsync("staff_invitations", "i", PlainInvitations),
+            await CountAsync("orders", "o", PlainOrders),
+            await conn.ExecuteScalarAsync<long>($"select count(*) from outbox o where {PlainMails}"));
     }
 
     /// <summary>Moves everything left, <paramref name="batch"/> rows per transaction; <paramref name="afterBatch"/> sees the
@@ -161,17 +167,14 @@ public sealed class PlainDataMove(NpgsqlDataSource db, PersonalDataVault vault, 
     /// <returns>The progress after the batch; null when there was nothing left.</returns>
     private async Task<Progress?> MoveUsersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, int batch, Progress progress, CancellationToken ct)
     {
-        if (!await PlainColumnsExistAsync(conn))
+        if (!await PlainColumnsExistAsync(conn, "users"))
         {
             return null;
         }
         var rows = (await conn.QueryAsync<UserRow>($"""
             select u.id, u.email, u.first_name as firstname, u.last_name as lastname, u.email_confirmed as emailconfirmed, u.erased_at as erasedat,
                    u.person_id as personid, u.person_region as personregion,
-                   coalesce((select a.country from addresses a where a.user_id = u.id and a.country is not null
-                             order by a.kind = 'shipping' desc, a.is_default desc, a.created_at limit 1),
-                            (select o.shipping_address->>'country' from orders o where o.customer_id = u.id and o.shipping_address is not null
-                             order by o.created_at desc limit 1)) as country
+                   {CountrySql(await PlainColumnsExistAsync(conn, "addresses"))} as country
             from users u
             where {PlainUsers}
             order by u.id limit @batch
@@ -220,6 +223,16 @@ public sealed class PlainDataMove(NpgsqlDataSource db, PersonalDataVault vault, 
         return progress with { Users = progress.Users + rows.Count, Conflicts = progress.Conflicts + conflicts };
     }
 
+    /// <summary>An old account's country: its shipping address's (default first), another address's, else its latest order's.</summary>
+    private static string CountrySql(bool addressColumns) => addressColumns
+        ? """
+          coalesce((select a.country from addresses a where a.user_id = u.id and a.country is not null
+                    order by a.kind = 'shipping' desc, a.is_default desc, a.created_at limit 1),
+                   (select o.shipping_address->>'country' from orders o where o.customer_id = u.id and o.shipping_address is not null
+                    order by o.created_at desc limit 1))
+          """
+        : "(select o.shipping_address->>'country' from orders o where o.customer_id = u.id and o.shipping_address is not null order by o.created_at desc limit 1)";
+
     /// <summary>The person an old account becomes, as registration and confirmation would make it; conflict when another
     /// account owns (or claims) its address already: then a person of its own without the email.</summary>
     private async Task<(PersonRef Person, bool Conflict)> PersonOfAccountAsync(NpgsqlConnection conn, NpgsqlTransaction tx, UserRow user, CancellationToken ct)
@@ -265,7 +278,7 @@ public sealed class PlainDataMove(NpgsqlDataSource db, PersonalDataVault vault, 
 
     private async Task<Progress?> MoveAddressesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, int batch, Progress progress, CancellationToken ct)
     {
-        if (!await PlainColumnsExistAsync(conn))
+        if (!await PlainColumnsExistAsync(conn, "addresses"))
         {
             return null;
         }
@@ -307,7 +320,7 @@ public sealed class PlainDataMove(NpgsqlDataSource db, PersonalDataVault vault, 
 
     private async Task<Progress?> MoveInvitationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, int batch, Progress progress, CancellationToken ct)
     {
-        if (!await PlainColumnsExistAsync(conn))
+        if (!await PlainColumnsExistAsync(conn, "staff_invitations"))
         {
             return null;
         }
@@ -348,7 +361,7 @@ public sealed class PlainDataMove(NpgsqlDataSource db, PersonalDataVault vault, 
 
     private async Task<Progress?> MoveOrdersAsync(NpgsqlConnection conn, NpgsqlTransaction tx, int batch, Progress progress, CancellationToken ct)
     {
-        if (!await PlainColumnsExistAsync(conn))
+        if (!await PlainColumnsExistAsync(conn, "orders"))
         {
             return null;
         }

@@ -119,12 +119,17 @@ public sealed class UserStore(AccountsDb accounts, PersonalDataVault vault, IDat
                 return IdentityResult.Failed(new IdentityErrorDescriber().DuplicateEmail(user.Email));
             }
         }
-        await vault.PutAsync(person, new Dictionary<string, string?>
+        var fields = new Dictionary<string, string?>
         {
-            [AccountFields.Email] = email,
             [AccountFields.FirstName] = user.FirstName,
             [AccountFields.LastName] = user.LastName,
-        }, ct);
+        };
+        if (user.EmailConfirmed)
+        {
+            // The owner's email (and blind index); an unconfirmed account's email was written with its claim.
+            fields[AccountFields.Email] = email;
+        }
+        await vault.PutAsync(person, fields, ct);
         user.Stored = (email, user.FirstName, user.LastName);
         user.StoredConfirmed = user.EmailConfirmed;
         await using var insert = await accounts.LeaseAsync(ct);

@@ -1,10 +1,13 @@
--- Issue 15, the contract step of 0030/0031: the plain personal columns go. Every row that still held plain text (written
--- before 0030/0031) was moved into the vaults by PlainDataMove, which the Migrator runs right before this migration
--- (MigrationSteps; by hand: ./build.sh vault-move-plain). Should a database reach this migration any other way with
--- plain rows left, it stops here, naming the command, and drops nothing.
+-- Issue 15, contract step of 0030/0031. Every row that still held plain personal data (written before 0030/0031) was
+-- moved into the vaults by PlainDataMove, which the Migrator runs right before this migration (MigrationSteps; by hand:
+-- ./build.sh vault-move-plain). Should a database reach this migration any other way with plain rows left, it stops
+-- here, naming the command, and changes nothing.
 --
--- Blue/green: the release running while this deploys (migrations 0030-0034) no longer reads or writes any of these
--- columns (it reads orders' and accounts' personal data from the vaults only), so dropping them under it is safe.
+-- Blue/green: what goes here is only what the release before this one (migrations 0030-0034) no longer reads or
+-- writes: the address columns and the staff invitations' email. That release still reads users.email and orders'
+-- email, shipping_address and billing_address as fallbacks for rows not yet moved (order views and lists, a signed-in
+-- checkout, the customer list's order count) and writes them on erasure, so those columns stay, empty, until the next
+-- release drops them (this release no longer reads or writes them; docs/operations.md, "Upgrade notes").
 do $$
 begin
     if exists (select 1 from users where email is not null or normalized_email is not null or first_name is not null or last_name is not null
@@ -14,17 +17,9 @@ begin
        or exists (select 1 from staff_invitations where email is not null or normalized_email is not null)
        or exists (select 1 from orders where email is not null or shipping_address is not null or billing_address is not null) then
         raise exception 'Rows written before migrations 0030/0031 still hold plain personal data. Move them into the vaults first: '
-            './build.sh vault-move-plain (dotnet Headless.Api.dll vault-move-plain), then migrate again. Nothing was dropped.';
+            './build.sh vault-move-plain (dotnet Headless.Api.dll vault-move-plain), then migrate again. Nothing was changed.';
     end if;
 end $$;
-
-alter table users
-    drop column email,
-    drop column normalized_email,
-    drop column first_name,
-    drop column last_name;
--- Its index went in 0030; the function read the dropped columns.
-drop function if exists customer_search_text(text, text, text);
 
 alter table addresses
     drop column full_name,
@@ -40,10 +35,8 @@ alter table staff_invitations
     drop column email,
     drop column normalized_email;
 
-alter table orders
-    drop column email,
-    drop column shipping_address,
-    drop column billing_address;
+-- Its index went in 0030; nothing calls it.
+drop function if exists customer_search_text(text, text, text);
 
--- Every user is a person now.
+-- Every live account is a person now (both releases set it on every insert).
 alter table users add constraint users_person_or_erased check (person_id is not null or erased_at is not null);
