@@ -69,7 +69,14 @@ public sealed class PlainRowsMoveTests
         var id = Guid.CreateVersion7();
         var address = System.Text.Json.JsonSerializer.Serialize(new
         {
-            fullName, line1 = street, line2 = "", city = "Leipzig", region = "", postalCode = "04109", country = "DE", phone = "",
+            fullName,
+            line1 = street,
+            line2 = "",
+            city = "Leipzig",
+            region = "",
+            postalCode = "04109",
+            country = "DE",
+            phone = "",
         });
         await conn.ExecuteAsync("""
             insert into orders (id, number, customer_id, access_token_hash, status, email, shipping_address, billing_address, currency, subtotal,
