@@ -330,6 +330,11 @@ Task("vault-rotate-kek")
     .IsDependentOn("ensure-postgres")
     .Does(() => ApiCommand("vault-rotate-kek", "region", "batch"));
 
+Task("vault-move-plain")
+    .Description("Moves personal data that rows from before the vaults still hold in plain core columns into the vaults in batches (--batch=N), printing counts; migrating runs it before migration 0035 too.")
+    .IsDependentOn("ensure-postgres")
+    .Does(() => ApiCommand("vault-move-plain", "batch"));
+
 Task("vault-reapply-erasures")
     .Description("Re-applies the erasure journal to every personal-data vault: people erased after a restored backup was taken are shredded again (./build.sh restore runs it).")
     .IsDependentOn("ensure-postgres")

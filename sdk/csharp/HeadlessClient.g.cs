@@ -1061,7 +1061,7 @@ namespace Headless.Sdk
         /// Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered
         /// </summary>
         /// <remarks>
-        /// country (optional, ISO 3166-1 alpha-2) decides where the account's personal data is kept: the eu vault for the EU/EEA, the UK and Switzerland, the us vault for everyone else; without it, this API's own region. A bad code is a 400 naming the field, with nothing written. An API that serves one region only answers a registration for the other region with 421 wrong-region, naming that region's API in apiBase. Someone who ordered as a guest with this email becomes the same person. 503 vault-unavailable (with Retry-After) while the region's personal-data vault cannot be reached.
+        /// country (optional, ISO 3166-1 alpha-2) decides where the account's personal data is kept: the eu vault for the EU/EEA, the UK and Switzerland, the us vault for everyone else; without it, this API's own region. A bad code is a 400 naming the field, with nothing written. An API that serves one region only answers a registration for the other region with 421 wrong-region, naming that region's API in apiBase. Someone who ordered as a guest with this email becomes the same person once the address is confirmed (until then the account only claims the address, and erasing it leaves the guest's orders alone). 503 vault-unavailable (with Retry-After) while the region's personal-data vault cannot be reached.
         /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>
@@ -14365,7 +14365,7 @@ namespace Headless.Sdk
         /// Create a customer account; a confirmation link is emailed. The answer is the same whether or not the email is registered
         /// </summary>
         /// <remarks>
-        /// country (optional, ISO 3166-1 alpha-2) decides where the account's personal data is kept: the eu vault for the EU/EEA, the UK and Switzerland, the us vault for everyone else; without it, this API's own region. A bad code is a 400 naming the field, with nothing written. An API that serves one region only answers a registration for the other region with 421 wrong-region, naming that region's API in apiBase. Someone who ordered as a guest with this email becomes the same person. 503 vault-unavailable (with Retry-After) while the region's personal-data vault cannot be reached.
+        /// country (optional, ISO 3166-1 alpha-2) decides where the account's personal data is kept: the eu vault for the EU/EEA, the UK and Switzerland, the us vault for everyone else; without it, this API's own region. A bad code is a 400 naming the field, with nothing written. An API that serves one region only answers a registration for the other region with 421 wrong-region, naming that region's API in apiBase. Someone who ordered as a guest with this email becomes the same person once the address is confirmed (until then the account only claims the address, and erasing it leaves the guest's orders alone). 503 vault-unavailable (with Retry-After) while the region's personal-data vault cannot be reached.
         /// </remarks>
         /// <returns>Accepted</returns>
         /// <exception cref="ApiException">A server side error occurred.</exception>

@@ -158,20 +158,18 @@ public sealed class DrDrill(DrDrillOptions options, TextWriter log)
                    i % 3 = 0 as two_lines,
                    now() - interval '365 days' * (1 - i::float8 / @orders) as created_at
             from generate_series(1::bigint, @orders) as i;
-        insert into orders (id, number, access_token_hash, status, email, shipping_address, billing_address, currency, subtotal, discount_total,
+        insert into orders (id, number, access_token_hash, status, ship_country, currency, subtotal, discount_total,
                             shipping_total, tax_total, total, prices_include_tax, tax_rate_basis_points, shipping_method, shipping_method_name,
                             reservation, reservation_expires_at, created_at, updated_at, paid_at)
             select o.id, 'HL-' || nextval('order_numbers'), sha256(o.id::text::bytea),
                    (array['paid', 'fulfilled', 'delivered', 'delivered'])[1 + o.i % 4],
-                   'customer' || (o.i % 50000) || '@example.com', a.address, a.address, 'EUR', t.subtotal, 0, 490,
+                   'DE', 'EUR', t.subtotal, 0, 490,
                    t.subtotal * 19 / 119, t.subtotal + 490, true, 1900, 'standard', 'Standard',
                    'committed', o.created_at + interval '30 minutes', o.created_at, o.created_at, o.created_at
             from drill_orders o
             join drill_variants v1 on v1.n = o.v1
             join drill_variants v2 on v2.n = o.v2
             cross join lateral (select v1.price + case when o.two_lines and o.v2 <> o.v1 then 2 * v2.price else 0 end as subtotal) t
-            cross join lateral (select jsonb_build_object('fullName', 'Customer ' || o.i, 'line1', 'Hauptstraße ' || (1 + o.i % 200), 'line2', '',
-                                    'city', 'Berlin', 'region', '', 'postalCode', '10115', 'country', 'DE', 'phone', '') as address) a
             order by o.i;
         insert into order_lines (order_id, sku, product_id, product_slug, title, variant_title, unit_price, quantity, line_total)
             select o.id, v.sku, v.product_id, v.slug, v.title, v.variant_title, v.price, 1, v.price

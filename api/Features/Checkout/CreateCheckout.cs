@@ -113,12 +113,12 @@ public sealed class CreateCheckout(
         PersonRef? person = null;
         if (attempt.CustomerId is { } id)
         {
-            var account = await conn.QuerySingleOrDefaultAsync<(string? Email, Guid? PersonId, string? PersonRegion)>(
-                "select email, person_id, person_region from users where id = @id", new { id });
+            var account = await conn.QuerySingleOrDefaultAsync<(Guid? PersonId, string? PersonRegion)>(
+                "select person_id, person_region from users where id = @id", new { id });
             person = account.PersonId is { } personId && account.PersonRegion is { } region ? new PersonRef(personId, region) : null;
             if (string.IsNullOrEmpty(email))
             {
-                email = account.Email ?? (person is null ? null : (await vault.GetAsync(person, ct))?.GetValueOrDefault(PersonalDataVault.EmailField));
+                email = person is null ? null : (await vault.GetAsync(person, ct))?.GetValueOrDefault(PersonalDataVault.EmailField);
             }
         }
         if (string.IsNullOrEmpty(email))

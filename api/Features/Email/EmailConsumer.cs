@@ -12,7 +12,8 @@ namespace Headless.Api.Features.Email;
 /// sent twice: `email_deliveries` is checked before sending and written right after; a database that is down
 /// at that moment (a restart) is waited for, since giving up would hand the event out again and send it twice.
 /// The mail itself is read from the recipient's vault at send time and deleted there once sent; a shredded
-/// recipient's mail is dropped.</summary>
+/// recipient's mail is dropped, and a mail whose recipient lives in another region is skipped (that region's API sends
+/// it).</summary>
 public sealed class EmailConsumer(
     NpgsqlDataSource db, EmailSender sender, IOptions<EmailOptions> options, PersonalDataVault vault, OutboxConsumerOptions consumerOptions,
     ILogger<EmailConsumer> log)
@@ -21,6 +22,11 @@ public sealed class EmailConsumer(
     public const string ConsumerName = "email";
 
     public override string Name => ConsumerName;
+
+    private long _skippedOtherRegion;
+
+    /// <summary>Mails skipped since start because their person lives in a region this API does not serve.</summary>
+    public long SkippedOtherRegion => Interlocked.Read(ref _skippedOtherRegion);
 
     public override IReadOnlySet<string> Topics { get; } = new HashSet<string>(StringComparer.Ordinal) { EmailQueue.Topic };
 
@@ -50,6 +56,14 @@ public sealed class EmailConsumer(
         JsonObject? content = null;
         if (vaulted is { } at)
         {
+            if (!vault.Serves(at.Person.Region))
+            {
+                // The person lives in a vault only the other region's API may open, and that API sends their mail:
+                // retrying here could never succeed, and a dead letter would page someone for nothing.
+                Interlocked.Increment(ref _skippedOtherRegion);
+                log.LogInformation("Email for outbox event {OutboxId} belongs to the {Region} region; skipped (that region's API sends it)", e.Id, at.Person.Region);
+                return;
+            }
             // A shredded person (or a field already deleted) leaves nothing to send: the mail is dropped, not retried.
             var fields = await vault.GetAsync(at.Person, ct);
             if (fields?.GetValueOrDefault(at.Field) is not { } stored)

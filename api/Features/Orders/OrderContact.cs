@@ -8,9 +8,10 @@ namespace Headless.Api.Features.Orders;
 /// <summary>
 /// An order's contact email and addresses. They live in the vault of the order's person, as the fields
 /// `order.&lt;orderIdN&gt;.email`, `.shipping_address` and `.billing_address` (the GDPR export reads these names); the core
-/// row keeps only the person's id and region, and the shipping country and region code that tax needs. Orders placed
-/// before the vaults (no person) still carry the plain columns and are read from them. A shredded person's order has
-/// no contact: it shows as erased, with its amounts, lines, number and country intact.
+/// row keeps only the person's id and region, and the shipping country and region code that tax needs (orders placed
+/// before the vaults were moved there, and their plain columns dropped, by migration 0035). A shredded person's order,
+/// or one erased before the vaults (no person), has no contact: it shows as erased, with its amounts, lines, number and
+/// country intact.
 /// </summary>
 public sealed record OrderContact(string Email, OrderAddress ShipTo, OrderAddress BillTo)
 {
@@ -35,20 +36,14 @@ public sealed record OrderContact(string Email, OrderAddress ShipTo, OrderAddres
             ? new OrderContact(email, Address(shipTo), Address(billTo))
             : null;
 
-    /// <summary>The order's person, or null for an order placed before the vaults.</summary>
+    /// <summary>The order's person, or null for an order erased before the vaults.</summary>
     public static PersonRef? PersonOf(OrderStore.OrderRow row) =>
         row.PersonId is { } id && row.PersonRegion is { } region ? new PersonRef(id, region) : null;
 
     /// <summary>One order's contact: one vault read (a person of another region raises <see cref="WrongRegionException"/>, a
     /// vault that is down <see cref="VaultUnavailableException"/>); null when erased.</summary>
     public static async Task<OrderContact?> ReadAsync(PersonalDataVault vault, OrderStore.OrderRow row, CancellationToken ct) =>
-        PersonOf(row) is { } person ? From(row.Id, await vault.GetAsync(person, ct)) : InCore(row);
-
-    /// <summary>The plain columns of an order placed before the vaults; null for an order whose contact is in a vault.</summary>
-    public static OrderContact? InCore(OrderStore.OrderRow row) =>
-        row.Email is { } email && row.ShippingAddress is { } shipTo && row.BillingAddress is { } billTo
-            ? new OrderContact(email, Address(shipTo), Address(billTo))
-            : null;
+        PersonOf(row) is { } person ? From(row.Id, await vault.GetAsync(person, ct)) : null;
 
     /// <summary>What an erased order shows: no name, street or email; the country and region code tax law keeps.</summary>
     public static OrderContact Erased(string? country, string? region) =>

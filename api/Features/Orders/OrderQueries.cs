@@ -12,7 +12,7 @@ namespace Headless.Api.Features.Orders;
 public static class OrderQueries
 {
     public const string SummarySelect = """
-        select o.id, o.number, o.status, o.email, o.person_id, o.person_region, o.total, o.currency, o.created_at,
+        select o.id, o.number, o.status, o.person_id, o.person_region, o.total, o.currency, o.created_at,
                (select coalesce(sum(quantity), 0)::int from order_lines l where l.order_id = o.id) as item_count
         from orders o
         """;
@@ -52,7 +52,7 @@ public static class OrderQueries
         var page = rows.Take(limit).ToList();
         var people = await vault.GetManyAsync(page.Select(r => r.Person).OfType<PersonRef>(), ct);
         string? EmailOf(SummaryRow r) =>
-            r.Person is { } person ? people.GetValueOrDefault(person)?.GetValueOrDefault(OrderContact.EmailField(r.Id)) : r.Email;
+            r.Person is { } person ? people.GetValueOrDefault(person)?.GetValueOrDefault(OrderContact.EmailField(r.Id)) : null;
         var items = page.Select(r => EmailOf(r) is { } email
             ? new OrderSummary(r.Id, r.Number, r.Status, email, new Money(r.Total, r.Currency.Trim()), r.ItemCount, OrderStore.Utc(r.CreatedAt))
             : new OrderSummary(r.Id, r.Number, r.Status, "", new Money(r.Total, r.Currency.Trim()), r.ItemCount, OrderStore.Utc(r.CreatedAt), ContactErased: true))
@@ -72,8 +72,6 @@ public static class OrderQueries
         public Guid Id { get; init; }
         public string Number { get; init; } = "";
         public string Status { get; init; } = "";
-        /// <summary>Only orders placed before the vaults have a plain email.</summary>
-        public string? Email { get; init; }
         public Guid? PersonId { get; init; }
         public string? PersonRegion { get; init; }
         public PersonRef? Person => PersonId is { } id && PersonRegion is { } region ? new PersonRef(id, region) : null;

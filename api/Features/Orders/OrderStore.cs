@@ -10,7 +10,7 @@ namespace Headless.Api.Features.Orders;
 public static class OrderStore
 {
     private const string Sql = """
-        select o.id, o.number, o.customer_id, o.access_token_hash, o.status, o.email, o.shipping_address::text, o.billing_address::text,
+        select o.id, o.number, o.customer_id, o.access_token_hash, o.status,
                o.person_id, o.person_region, o.ship_country, o.ship_region,
                o.currency, o.subtotal, o.discount_total, o.shipping_total, o.tax_total, o.total, o.refunded_total,
                o.prices_include_tax, o.tax_rate_basis_points, o.shipping_method, o.shipping_method_name, o.discount_code,
@@ -66,10 +66,6 @@ public static class OrderStore
         public Guid? CustomerId { get; init; }
         public byte[] AccessTokenHash { get; init; } = [];
         public string Status { get; init; } = "";
-        /// <summary>Plain contact columns: only orders placed before the vaults have them (see <see cref="OrderContact"/>).</summary>
-        public string? Email { get; init; }
-        public string? ShippingAddress { get; init; }
-        public string? BillingAddress { get; init; }
         public Guid? PersonId { get; init; }
         public string? PersonRegion { get; init; }
         public string? ShipCountry { get; init; }

@@ -10,8 +10,14 @@ public sealed record Migration(string Version, string Sql)
     public string Checksum { get; } = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)))[..16].ToLowerInvariant();
 }
 
+/// <summary>Code that must run right before a migration, e.g. moving data out of columns the migration drops. It runs
+/// after the migrations before it are committed and outside any migration transaction (it works in its own batches, so
+/// it must be resumable and safe to run twice at once: two instances starting together may both run it).</summary>
+public sealed record MigrationStep(string BeforeVersion, string Name, Func<CancellationToken, Task> RunAsync);
+
 /// <summary>Applies the embedded, ordered `.sql` migrations in one transaction under an advisory lock,
-/// so two instances starting together apply each file exactly once.</summary>
+/// so two instances starting together apply each file exactly once. A <see cref="MigrationStep"/> due before a pending
+/// migration splits the run: what comes before it is committed, the step runs, then the rest is applied.</summary>
 public static class Migrator
 {
     private const long LockKey = 0x4845_4144_4C45_5353; // "HEADLESS"
@@ -33,7 +39,24 @@ public static class Migrator
     }
 
     /// <returns>The versions applied by this call (empty when the database was up to date).</returns>
-    public static async Task<IReadOnlyList<string>> MigrateAsync(NpgsqlDataSource db, CancellationToken ct = default)
+    public static Task<IReadOnlyList<string>> MigrateAsync(NpgsqlDataSource db, CancellationToken ct = default) => MigrateAsync(db, [], ct);
+
+    /// <returns>The versions applied by this call (empty when the database was up to date).</returns>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(NpgsqlDataSource db, IReadOnlyList<MigrationStep> steps, CancellationToken ct = default)
+    {
+        var done = new List<string>();
+        var ran = new HashSet<MigrationStep>();
+        while (await ApplyUntilStepAsync(db, steps, ran, done, ct) is { } due)
+        {
+            await due.RunAsync(ct);
+            ran.Add(due);
+        }
+        return done;
+    }
+
+    /// <returns>The step due before the next pending migration (what came before it is committed), or null when done.</returns>
+    private static async Task<MigrationStep?> ApplyUntilStepAsync(
+        NpgsqlDataSource db, IReadOnlyList<MigrationStep> steps, HashSet<MigrationStep> ran, List<string> done, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -52,7 +75,6 @@ public static class Migrator
         var applied = (await conn.QueryAsync<(string Version, string Checksum)>(
             "select version, checksum from schema_migrations", transaction: tx)).ToDictionary(r => r.Version, r => r.Checksum);
 
-        var done = new List<string>();
         foreach (var migration in All)
         {
             if (applied.TryGetValue(migration.Version, out var checksum))
@@ -64,12 +86,17 @@ public static class Migrator
                 }
                 continue;
             }
+            if (steps.FirstOrDefault(s => s.BeforeVersion == migration.Version && !ran.Contains(s)) is { } due)
+            {
+                await tx.CommitAsync(ct);
+                return due;
+            }
             await conn.ExecuteAsync(migration.Sql, transaction: tx);
             await conn.ExecuteAsync("insert into schema_migrations (version, checksum) values (@Version, @Checksum)", migration, tx);
             done.Add(migration.Version);
         }
         await tx.CommitAsync(ct);
-        return done;
+        return null;
     }
 
     /// <returns>The embedded migrations the database has not applied yet.</returns>

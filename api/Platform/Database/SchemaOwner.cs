@@ -50,6 +50,10 @@ public sealed class SchemaOwner : IAsyncDisposable
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken ct = default) =>
         Migrations is null ? [] : await Migrator.MigrateAsync(Migrations, ct);
 
+    /// <returns>The versions applied now, running each <see cref="MigrationStep"/> before the migration that needs it.</returns>
+    public async Task<IReadOnlyList<string>> MigrateAsync(IReadOnlyList<MigrationStep> steps, CancellationToken ct = default) =>
+        Migrations is null ? [] : await Migrator.MigrateAsync(Migrations, steps, ct);
+
     /// <summary>Outside Development: everything wrong with the runtime login (and, when this process does not
     /// migrate, the migrations still pending), each naming its fix; empty when the API may start.</summary>
     public async Task<IReadOnlyList<string>> RuntimeLoginProblemsAsync(NpgsqlDataSource runtime, CancellationToken ct = default)

@@ -17,7 +17,7 @@ public sealed class StartupTasks(
     public async Task StartingAsync(CancellationToken ct)
     {
         // As the schema owner (Headless:Database:MigrationConnectionString); everything after runs as the API's own login.
-        var applied = await schema.MigrateAsync(ct);
+        var applied = await schema.MigrateAsync(MigrationSteps.Of(services), ct);
         log.LogInformation("Migrations: {Applied} applied now, {Total} in all{By}", applied.Count, Migrator.All.Count,
             schema.Migrations is null ? " (migrated by a deploy step: no migration connection configured)" : "");
 

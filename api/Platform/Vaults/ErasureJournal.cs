@@ -85,7 +85,8 @@ public sealed class ErasureJournal(NpgsqlDataSource core, IErasureArchive archiv
             {
                 await using var tx = await conn.BeginTransactionAsync(ct);
                 var again = (await conn.QueryAsync<Guid>("""
-                    update vault_people set wrapped_key = null, kek_version = null, email_index = null, shredded_at = coalesce(shredded_at, now())
+                    update vault_people set wrapped_key = null, kek_version = null, email_index = null, email_claim_index = null,
+                        shredded_at = coalesce(shredded_at, now())
                     where id = any(@chunk) and wrapped_key is not null
                     returning id
                     """, new { chunk }, tx)).ToList();

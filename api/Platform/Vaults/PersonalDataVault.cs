@@ -25,6 +25,9 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
 
     public string Region => regions.Residency.Region;
 
+    /// <summary>Whether this API reads and writes <paramref name="region"/>'s vault.</summary>
+    public bool Serves(string region) => regions.Residency.Serves(region);
+
     /// <summary>A new person in the vault of <paramref name="country"/>'s region, with a fresh data key.</summary>
     public async Task<PersonRef> CreatePersonAsync(string country, CancellationToken ct = default)
     {
@@ -61,7 +64,11 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
     /// <remarks>One statement, so one round trip and one commit when the data key is cached (a second one reads the wrapped
     /// key first when it is not). The statement locks the person's row: a concurrent shred waits, and a person shredded
     /// since (another instance may still cache the key) gets nothing written and raises <see cref="PersonNotFoundException"/>.</remarks>
-    public async Task PutAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, CancellationToken ct = default)
+    public Task PutAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, CancellationToken ct = default) =>
+        WriteAsync(person, fields, PutOwnedSql, ct);
+
+    /// <summary>Sets fields; the email field also sets the index <paramref name="putSql"/> writes (the owner's, or an unconfirmed claim).</summary>
+    private async Task WriteAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, string putSql, CancellationToken ct)
     {
         var vault = Served(person);
         await GuardAsync(vault, async () =>
@@ -80,7 +87,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             var deleted = fields.Where(f => f.Value is null).Select(f => f.Key).ToArray();
             var setsIndex = fields.TryGetValue(EmailField, out var email);
             var index = email is null ? null : BlindIndexKey.Of(BlindKey(vault), email);
-            var found = await conn.ExecuteScalarAsync<bool>(PutSql, new { person.Id, names, ciphertexts, deleted, setsIndex, index });
+            var found = await conn.ExecuteScalarAsync<bool>(putSql, new { person.Id, names, ciphertexts, deleted, setsIndex, index });
             if (!found)
             {
                 throw new PersonNotFoundException();
@@ -89,10 +96,21 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         });
     }
 
-    private const string PutSql = """
+    private const string PutOwnedSql = """
         with person as (select id from vault_people where id = @Id and wrapped_key is not null for update),
         removed as (delete from vault_fields f using person where f.person_id = person.id and f.name = any(@deleted)),
         indexed as (update vault_people p set email_index = @index from person where @setsIndex and p.id = person.id),
+        upserted as (
+            insert into vault_fields (person_id, name, ciphertext)
+            select person.id, u.name, u.ciphertext from person, unnest(@names::text[], @ciphertexts::bytea[]) as u(name, ciphertext)
+            on conflict (person_id, name) do update set ciphertext = excluded.ciphertext, updated_at = now())
+        select exists (select 1 from person)
+        """;
+
+    private const string PutClaimedSql = """
+        with person as (select id from vault_people where id = @Id and wrapped_key is not null for update),
+        removed as (delete from vault_fields f using person where f.person_id = person.id and f.name = any(@deleted)),
+        indexed as (update vault_people p set email_claim_index = @index from person where @setsIndex and p.id = person.id),
         upserted as (
             insert into vault_fields (person_id, name, ciphertext)
             select person.id, u.name, u.ciphertext from person, unnest(@names::text[], @ciphertexts::bytea[]) as u(name, ciphertext)
@@ -160,7 +178,9 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
 
     /// <summary>The person with this email (trimmed, case-insensitive) in the vaults this API serves, by one query on the
     /// blind index per vault; null when none holds them (a person of a region served elsewhere is not found here).</summary>
-    public async Task<PersonRef?> FindByEmailAsync(string email, CancellationToken ct = default)
+    public Task<PersonRef?> FindByEmailAsync(string email, CancellationToken ct = default) => FindByIndexAsync(email, FindByEmailSql, ct);
+
+    private async Task<PersonRef?> FindByIndexAsync(string email, string sql, CancellationToken ct)
     {
         foreach (var region in regions.Residency.Served)
         {
@@ -169,7 +189,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             var found = await GuardAsync(vault, async () =>
             {
                 await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
-                return await conn.QuerySingleOrDefaultAsync<Guid?>(FindByEmailSql, new { index });
+                return await conn.QuerySingleOrDefaultAsync<Guid?>(sql, new { index });
             });
             if (found is { } id)
             {
@@ -261,7 +281,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             var changed = await conn.ExecuteAsync("""
-                update vault_people set wrapped_key = null, kek_version = null, email_index = null, shredded_at = now()
+                update vault_people set wrapped_key = null, kek_version = null, email_index = null, email_claim_index = null, shredded_at = now()
                 where id = @Id and wrapped_key is not null
                 """, new { person.Id }, tx);
             await conn.ExecuteAsync("delete from vault_fields where person_id = @Id", new { person.Id }, tx);
@@ -333,7 +353,109 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
     /// <summary>A new person in <paramref name="region"/>'s vault with a fresh data key and no fields; the country as given (null: unknown).</summary>
     public Task<PersonRef> CreatePersonInRegionAsync(string region, string? country, CancellationToken ct = default) =>
         InsertPersonAsync(region, country, ct);
+
+    // Added for unconfirmed accounts (vault migration 0003): an account whose email is not confirmed yet has its own
+    // person holding the email as a field and as a claim (email_claim_index), not as the address's owner (email_index),
+    // so it neither links to nor can erase a guest's person with that address. Confirming turns the claim into the owner
+    // index, or names the person who owns the address (a guest: the account then merges into them).
+
+    public const string FindByClaimSql = "select id from vault_people where email_claim_index = @index";
+
+    /// <summary>The person whose unconfirmed account claims this email, in the vaults this API serves; null when none.</summary>
+    public Task<PersonRef?> FindClaimByEmailAsync(string email, CancellationToken ct = default) => FindByIndexAsync(email, FindByClaimSql, ct);
+
+    /// <summary>A new person for an account whose email is not confirmed yet, in <paramref name="country"/>'s region, or
+    /// without a country in this API's own (the country unknown).</summary>
+    /// <exception cref="EmailClaimTakenException">Another unconfirmed account claims the address.</exception>
+    public Task<PersonRef> CreateClaimantAsync(string email, string? country, CancellationToken ct = default)
+    {
+        if (country is null)
+        {
+            return CreateClaimantInAsync(email, Region, null, ct);
+        }
+        country = country.Trim().ToUpperInvariant();
+        if (!Countries.IsCode(country))
+        {
+            throw new ArgumentException($"'{country}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
+        }
+        return CreateClaimantInAsync(email, regions.Residency.RegionOf(country), country, ct);
+    }
+
+    /// <summary>A new person for an account whose email is not confirmed yet, in <paramref name="region"/> (with
+    /// <paramref name="country"/> when known), holding the email as a field and as a claim only.</summary>
+    /// <exception cref="EmailClaimTakenException">Another unconfirmed account claims the address.</exception>
+    public async Task<PersonRef> CreateClaimantInAsync(string email, string region, string? country, CancellationToken ct = default)
+    {
+        var person = await InsertPersonAsync(region, country, ct);
+        try
+        {
+            await WriteAsync(person, new Dictionary<string, string?> { [EmailField] = email.Trim() }, PutClaimedSql, ct);
+            return person;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await ShredAsync(person, ct);
+            throw new EmailClaimTakenException();
+        }
+    }
+
+    /// <summary>Confirms the person's claim on <paramref name="email"/>: null when the person owns the address now (or
+    /// did already); otherwise the person who owns it (a guest who ordered with it, or another account), and the claim
+    /// stays as it was.</summary>
+    public async Task<PersonRef?> ConfirmClaimAsync(PersonRef person, string email, CancellationToken ct = default)
+    {
+        if (await FindByEmailAsync(email, ct) is { } owner)
+        {
+            return owner == person ? null : owner;
+        }
+        var vault = Served(person);
+        try
+        {
+            await GuardAsync(vault, async () =>
+            {
+                await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
+                return await conn.ExecuteAsync("""
+                    update vault_people set email_index = email_claim_index, email_claim_index = null
+                    where id = @Id and email_claim_index is not null and wrapped_key is not null
+                    """, new { person.Id });
+            });
+            return null;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            // A guest's first order with the address won the race.
+            return await FindByEmailAsync(email, ct) ?? throw new PersonNotFoundException();
+        }
+    }
+
+    // Added for the move of rows written before the vaults (PlainDataMove): the old rows are in this region's core
+    // database already, so a person whose country belongs to a region this API does not serve is kept here.
+
+    /// <summary>The region of <paramref name="country"/> when this API serves it; otherwise (or with no valid country)
+    /// this API's own region.</summary>
+    public string RegionFor(string? country) =>
+        country is { } c && Countries.IsCode(c.Trim().ToUpperInvariant()) && regions.Residency.RegionOf(c) is var region && regions.Residency.Serves(region)
+            ? region
+            : Region;
+
+    /// <summary>The person with this email in a served vault, else a new one in <paramref name="region"/> with the email set.</summary>
+    public async Task<PersonRef> FindOrCreateByEmailInAsync(string email, string region, string? country, CancellationToken ct = default)
+    {
+        if (await FindByEmailAsync(email, ct) is { } existing)
+        {
+            return existing;
+        }
+        country = country?.Trim().ToUpperInvariant();
+        return await CreateWithEmailAsync(region, country is not null && Countries.IsCode(country) ? country : null, email, ct);
+    }
+
+    /// <summary>A new person in <paramref name="region"/> with no email (an account whose address another person owns).</summary>
+    public Task<PersonRef> CreatePersonInAsync(string region, string? country, CancellationToken ct = default) =>
+        InsertPersonAsync(region, country is not null && Countries.IsCode(country.Trim().ToUpperInvariant()) ? country.Trim().ToUpperInvariant() : null, ct);
 }
+
+/// <summary>Another unconfirmed account already claims this email.</summary>
+public sealed class EmailClaimTakenException() : Exception("Another account already claims this email address.");
 
 /// <summary>The vault has no live person with this id (never created here, or shredded).</summary>
 public sealed class PersonNotFoundException() : Exception("No such person in the vault (unknown, or erased).");

@@ -14,6 +14,7 @@ public static class VaultSetup
         services.AddSingleton<ErasureJournal>();
         services.AddSingleton<PersonalDataVault>();
         services.AddSingleton<RegionMoveCopier>();
+        services.AddSingleton<PlainDataMove>();
         services.AddSingleton<KekRotation>();
         services.AddHostedService<VaultStartup>();
         services.AddHostedService<KekRewrapService>();

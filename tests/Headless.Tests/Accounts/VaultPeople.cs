@@ -8,14 +8,20 @@ namespace Headless.Tests.Accounts;
 /// <summary>Accounts as the API finds them since issue 15: by the vault's blind index, then users.person_id.</summary>
 public static class VaultPeople
 {
+    /// <summary>The account with this email: the one owning it, else (not confirmed yet) the one claiming it.</summary>
     public static async Task<Guid?> UserIdAsync(IServiceProvider services, NpgsqlDataSource db, string email)
     {
-        if (await services.GetRequiredService<PersonalDataVault>().FindByEmailAsync(email) is not { } person)
-        {
-            return null;
-        }
+        var vault = services.GetRequiredService<PersonalDataVault>();
         await using var conn = await db.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<Guid?>("select id from users where person_id = @Id and person_region = @Region", new { person.Id, person.Region });
+        foreach (var person in new[] { await vault.FindByEmailAsync(email), await vault.FindClaimByEmailAsync(email) })
+        {
+            if (person is not null
+                && await conn.ExecuteScalarAsync<Guid?>("select id from users where person_id = @Id and person_region = @Region", new { person.Id, person.Region }) is { } id)
+            {
+                return id;
+            }
+        }
+        return null;
     }
 
     /// <summary>A users row for a person made directly in the vault (a test's own account, without the API).</summary>

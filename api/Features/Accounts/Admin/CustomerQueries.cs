@@ -8,5 +8,5 @@ public static class CustomerQueries
 {
     /// <summary>SQL condition on orders o for the user u.</summary>
     // Guest orders since the vaults carry no email: they name the person, the account's own once it has one (users.person_id).
-    public const string OrdersOf = "(o.customer_id = u.id or (u.email_confirmed and (lower(o.email) = lower(u.email) or o.person_id = u.person_id)))";
+    public const string OrdersOf = "(o.customer_id = u.id or (u.email_confirmed and o.person_id = u.person_id))";
 }

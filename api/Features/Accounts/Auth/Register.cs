@@ -34,7 +34,8 @@ public sealed class Register(UserManager<HeadlessUser> users, AccountsDb account
             s.Description = "country (optional, ISO 3166-1 alpha-2) decides where the account's personal data is kept: the eu vault for the EU/EEA, "
                 + "the UK and Switzerland, the us vault for everyone else; without it, this API's own region. A bad code is a 400 naming the field, "
                 + "with nothing written. An API that serves one region only answers a registration for the other region with 421 wrong-region, "
-                + "naming that region's API in apiBase. Someone who ordered as a guest with this email becomes the same person. "
+                + "naming that region's API in apiBase. Someone who ordered as a guest with this email becomes the same person once the "
+                + "address is confirmed (until then the account only claims the address, and erasing it leaves the guest's orders alone). "
                 + "503 vault-unavailable (with Retry-After) while the region's personal-data vault cannot be reached.";
         });
     }

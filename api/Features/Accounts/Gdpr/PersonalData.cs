@@ -18,15 +18,14 @@ namespace Headless.Api.Features.Accounts.Gdpr;
 /// every copy of their fields, in replicas and old backups, is unreadable) and leaves core its pseudonymous ids.</summary>
 public static class PersonalData
 {
-    // The person's orders: their account's, and guest orders placed with their address once they have
-    // proved it is theirs (confirmed it); an unconfirmed account must not reach someone else's orders.
-    // Guest orders are the same person's (checkout names them), or, for orders from before that, carry the address.
+    // The person's orders: their account's, and guest orders of the same person (checkout names them; orders from before
+    // that were moved to the person owning their address) once they have proved the address is theirs (confirmed it):
+    // an unconfirmed account must not reach someone else's orders.
     private const string OwnOrders =
-        "(customer_id = @userId or (customer_id is null and @confirmed and (person_id = @personId or lower(email) = lower(@email))))";
+        "(customer_id = @userId or (customer_id is null and @confirmed and person_id = @personId))";
 
-    // Their queued and sent mail (outbox payloads): by account id, or to their confirmed address.
-    private const string OwnEmails =
-        "o.aggregate_type = 'email' and (o.aggregate_id = @id or (@confirmed and lower(o.payload->>'to') = lower(@email)))";
+    // Their queued and sent mail (outbox payloads) by account id; mail to the person is found by the payload's person.
+    private const string OwnEmails = "o.aggregate_type = 'email' and o.aggregate_id = @id";
 
     public static async Task<PersonalDataExport?> ExportAsync(NpgsqlConnection conn, PersonalDataVault vault, Guid userId, NpgsqlTransaction? tx = null, CancellationToken ct = default)
     {
@@ -53,7 +52,7 @@ public static class PersonalData
             select action, at, host(client_ip) from audit_log where entity_type = 'user' and entity_id = @id order by id
             """, new { id = userId.ToString() }, tx)).Select(a => new ActivityEntry(a.Action, a.At, a.Ip)).ToList();
         var orders = new List<Headless.Contracts.Commerce.Order>();
-        var owner = new { userId, email = user.Email, confirmed = user.EmailConfirmed, personId = user.PersonId };
+        var owner = new { userId, confirmed = user.EmailConfirmed, personId = user.PersonId };
         foreach (var orderId in await conn.QueryAsync<Guid>($"select id from orders where {OwnOrders} order by created_at", owner, tx))
         {
             var order = (await Orders.OrderStore.LoadAsync(conn, orderId, tx))!;
@@ -65,7 +64,7 @@ public static class PersonalData
             from outbox o left join email_deliveries d on d.outbox_id = o.id
             where {{OwnEmails}} and o.payload->>'to' is not null
             order by o.id
-            """, new { id = userId.ToString(), email = user.Email, confirmed = user.EmailConfirmed }, tx))
+            """, new { id = userId.ToString() }, tx))
             .Select(m => new EmailRecord(m.Template, m.To, m.QueuedAt, m.SentAt, System.Text.Json.JsonDocument.Parse(m.Payload).RootElement.Clone()))
             .ToList();
         // Mail since the vaults names the person; its content is their vault field until it is sent, then gone (kept no
@@ -121,16 +120,11 @@ public static class PersonalData
             return null;
         }
         var person = AccountFields.PersonOf(found.PersonId, found.PersonRegion);
-        // Read before the person is shredded: the address finds the guest orders and mail of the same person from before
-        // checkout named people.
-        var email = person is null ? null : (await vault.GetAsync(person, ct)).Get(AccountFields.Email);
-        var owner = (Email: email ?? "", found.Confirmed, PersonId: found.PersonId);
         var erasedAt = await conn.QuerySingleOrDefaultAsync<DateTime?>("""
             update users set
-                email = null, normalized_email = null,
                 email_confirmed = false, password_hash = null, security_stamp = gen_random_uuid()::text,
                 concurrency_stamp = gen_random_uuid()::text, two_factor_enabled = false, authenticator_key = null,
-                recovery_code_hashes = '{}', first_name = null, last_name = null, must_change_password = false,
+                recovery_code_hashes = '{}', must_change_password = false,
                 lockout_end = 'infinity', erased_at = now(), updated_at = now()
             where id = @userId and erased_at is null
             returning erased_at
@@ -146,15 +140,12 @@ public static class PersonalData
             delete from user_roles where user_id = @userId;
             update audit_log set client_ip = null where (entity_type = 'user' and entity_id = @id) or actor = 'user:' || @id;
             update outbox o set payload = '{"erased": true}' where {{OwnEmails}};
-            -- Orders stay for the books: what tax law needs (number as invoice number, lines, amounts,
-            -- tax, the destination country, payments); who they were and where exactly they went do not.
-            update orders set email = 'erased-' || id || '@erased.invalid',
-                shipping_address = jsonb_build_object('erased', true, 'country', shipping_address->>'country'),
-                billing_address = jsonb_build_object('erased', true, 'country', billing_address->>'country'),
-                tracking_number = null, updated_at = now()
-            where {{OwnOrders}};
+            -- Orders stay for the books: what tax law needs (number as invoice number, lines, amounts, tax, the
+            -- destination country and region, payments); who they were and where exactly they went are vault fields of
+            -- the person, shredded below.
+            update orders set tracking_number = null, updated_at = now() where {{OwnOrders}};
             delete from carts where customer_id = @userId;
-            """, new { userId, id, email = owner.Email, confirmed = owner.Confirmed && owner.Email.Length > 0, personId = owner.PersonId }, tx);
+            """, new { userId, id, confirmed = found.Confirmed, personId = found.PersonId }, tx);
         await sessions.RevokeAllAsync(conn, tx, userId, "account erased");
         if (person is not null)
         {

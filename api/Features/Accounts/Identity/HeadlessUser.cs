@@ -36,6 +36,10 @@ public sealed class HeadlessUser
     /// <summary>The vault fields as last read or written, so an update writes only what changed.</summary>
     internal (string Email, string? FirstName, string? LastName) Stored { get; set; }
 
+    /// <summary>Whether the email was confirmed when the store read or created the user: confirming it now turns the
+    /// person's claim on the address into ownership (<see cref="UserStore"/>).</summary>
+    internal bool StoredConfirmed { get; set; }
+
     public string DisplayName => string.Join(' ', new[] { FirstName, LastName }.Where(n => !string.IsNullOrWhiteSpace(n))) is { Length: > 0 } name ? name : "there";
 }
 

@@ -62,6 +62,7 @@ public sealed class UserStore(AccountsDb accounts, PersonalDataVault vault, IDat
         user.FirstName = fields.Get(AccountFields.FirstName);
         user.LastName = fields.Get(AccountFields.LastName);
         user.Stored = (user.Email, user.FirstName, user.LastName);
+        user.StoredConfirmed = user.EmailConfirmed;
     }
 
     private async Task ExecuteAsync(string sql, object args, CancellationToken ct)
@@ -86,14 +87,27 @@ public sealed class UserStore(AccountsDb accounts, PersonalDataVault vault, IDat
         return Task.CompletedTask;
     }
 
-    /// <summary>Makes the user's person (or finds the one with this email: a guest who ordered before becomes the same
-    /// person), in the region of <see cref="HeadlessUser.Country"/> or else this API's own, then the users row.</summary>
+    /// <summary>Makes the user's person, in the region of <see cref="HeadlessUser.Country"/> or else this API's own, then
+    /// the users row. An account whose email is confirmed (a provider vouched for it, an invitation, an admin) is the
+    /// person who owns the address, a guest who ordered with it included. An unconfirmed one (a registration) gets a
+    /// person of its own that only claims the address until it is confirmed (<see cref="UpdateAsync"/>), so neither
+    /// its data nor its erasure ever touches a guest's.</summary>
     public async Task<IdentityResult> CreateAsync(HeadlessUser user, CancellationToken ct)
     {
         var email = user.Email.Trim();
-        var person = user.Person ?? (user.Country is { } country
-            ? await vault.FindOrCreateByEmailAsync(email, country, ct)
-            : await vault.FindOrCreateByEmailInRegionAsync(email, vault.Region, ct));
+        PersonRef person;
+        try
+        {
+            person = user.Person ?? (user.EmailConfirmed
+                ? user.Country is { } country
+                    ? await vault.FindOrCreateByEmailAsync(email, country, ct)
+                    : await vault.FindOrCreateByEmailInRegionAsync(email, vault.Region, ct)
+                : await vault.CreateClaimantAsync(email, user.Country, ct));
+        }
+        catch (EmailClaimTakenException)
+        {
+            return IdentityResult.Failed(new IdentityErrorDescriber().DuplicateEmail(user.Email));
+        }
         user.PersonId = person.Id;
         user.PersonRegion = person.Region;
         await using (var lease = await accounts.LeaseAsync(ct))
@@ -105,13 +119,19 @@ public sealed class UserStore(AccountsDb accounts, PersonalDataVault vault, IDat
                 return IdentityResult.Failed(new IdentityErrorDescriber().DuplicateEmail(user.Email));
             }
         }
-        await vault.PutAsync(person, new Dictionary<string, string?>
+        var fields = new Dictionary<string, string?>
         {
-            [AccountFields.Email] = email,
             [AccountFields.FirstName] = user.FirstName,
             [AccountFields.LastName] = user.LastName,
-        }, ct);
+        };
+        if (user.EmailConfirmed)
+        {
+            // The owner's email (and blind index); an unconfirmed account's email was written with its claim.
+            fields[AccountFields.Email] = email;
+        }
+        await vault.PutAsync(person, fields, ct);
         user.Stored = (email, user.FirstName, user.LastName);
+        user.StoredConfirmed = user.EmailConfirmed;
         await using var insert = await accounts.LeaseAsync(ct);
         var inserted = await insert.Connection.ExecuteAsync($"""
             insert into users ({Columns})
@@ -127,6 +147,10 @@ public sealed class UserStore(AccountsDb accounts, PersonalDataVault vault, IDat
 
     public async Task<IdentityResult> UpdateAsync(HeadlessUser user, CancellationToken ct)
     {
+        if (user.EmailConfirmed && !user.StoredConfirmed && await OwnConfirmedEmailAsync(user, ct) is { Succeeded: false } refused)
+        {
+            return refused;
+        }
         var expected = user.ConcurrencyStamp;
         user.ConcurrencyStamp = Guid.NewGuid().ToString("N");
         await using (var lease = await accounts.LeaseAsync(ct))
@@ -159,6 +183,48 @@ public sealed class UserStore(AccountsDb accounts, PersonalDataVault vault, IDat
             }
         }
         return await WritePersonalFieldsAsync(user, ct);
+    }
+
+    /// <summary>The email was just confirmed: the account's claim on it becomes ownership. When a guest's person owns the
+    /// address (they ordered with it), the account joins that person: its own fields and orders move there and its
+    /// interim person is shredded, so the guest's orders are the account's from now on. An address another account owns
+    /// (it took it while this one waited) is Identity's duplicate-email error.</summary>
+    private async Task<IdentityResult> OwnConfirmedEmailAsync(HeadlessUser user, CancellationToken ct)
+    {
+        if (user.Person is not { } person || user.Email.Trim() is not { Length: > 0 } email)
+        {
+            return IdentityResult.Success;
+        }
+        if (await vault.ConfirmClaimAsync(person, email, ct) is not { } owner)
+        {
+            user.StoredConfirmed = true;
+            return IdentityResult.Success;
+        }
+        await using (var lease = await accounts.LeaseAsync(ct))
+        {
+            if (await lease.Connection.ExecuteScalarAsync<bool>("select exists (select 1 from users where person_id = @Id)", new { owner.Id }, lease.Transaction))
+            {
+                return IdentityResult.Failed(new IdentityErrorDescriber().DuplicateEmail(user.Email));
+            }
+        }
+        // Queued mail (mail.*) stays with the interim person: its outbox events name that person.
+        var moving = ((await vault.GetAsync(person, ct)) ?? new Dictionary<string, string>())
+            .Where(f => !f.Key.StartsWith("mail.", StringComparison.Ordinal))
+            .ToDictionary(f => f.Key, f => (string?)f.Value, StringComparer.Ordinal);
+        moving[AccountFields.Email] = email;
+        await vault.PutAsync(owner, moving, ct);
+        await using (var lease = await accounts.LeaseAsync(ct))
+        {
+            await lease.Connection.ExecuteAsync("""
+                update users set person_id = @Id, person_region = @Region where id = @userId;
+                update orders set person_id = @Id, person_region = @Region where person_id = @from;
+                """, new { owner.Id, owner.Region, userId = user.Id, from = person.Id }, lease.Transaction);
+        }
+        user.PersonId = owner.Id;
+        user.PersonRegion = owner.Region;
+        user.StoredConfirmed = true;
+        await vault.ShredAsync(person, ct);
+        return IdentityResult.Success;
     }
 
     /// <summary>Writes the email (and with it the blind index) and names to the vault when they changed.</summary>
@@ -228,11 +294,19 @@ public sealed class UserStore(AccountsDb accounts, PersonalDataVault vault, IDat
         user.EmailConfirmed = confirmed;
         return Task.CompletedTask;
     }
-    /// <summary>The blind index finds the person (one indexed query per served vault), then the users row by person_id.</summary>
-    public async Task<HeadlessUser?> FindByEmailAsync(string normalizedEmail, CancellationToken ct) =>
-        await vault.FindByEmailAsync(normalizedEmail, ct) is { } person
-            ? await FindAsync("person_id = @Id and person_region = @Region and erased_at is null", new { person.Id, person.Region }, ct)
+    /// <summary>The blind index finds the person (one indexed query per served vault), then the users row by person_id; an
+    /// account that has not confirmed its email yet is found through its claim on the address.</summary>
+    public async Task<HeadlessUser?> FindByEmailAsync(string normalizedEmail, CancellationToken ct)
+    {
+        if (await vault.FindByEmailAsync(normalizedEmail, ct) is { } owner
+            && await FindAsync("person_id = @Id and person_region = @Region and erased_at is null", new { owner.Id, owner.Region }, ct) is { } user)
+        {
+            return user;
+        }
+        return await vault.FindClaimByEmailAsync(normalizedEmail, ct) is { } claimant
+            ? await FindAsync("person_id = @Id and person_region = @Region and erased_at is null", new { claimant.Id, claimant.Region }, ct)
             : null;
+    }
     public Task<string?> GetNormalizedEmailAsync(HeadlessUser user, CancellationToken ct) => Task.FromResult<string?>(user.NormalizedEmail);
     public Task SetNormalizedEmailAsync(HeadlessUser user, string? normalizedEmail, CancellationToken ct)
     {
