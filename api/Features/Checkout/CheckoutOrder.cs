@@ -81,14 +81,14 @@ public static class CheckoutOrder
         DateTime placedAt;
         using (var first = await conn.QueryMultipleAsync(Platform.Http.Idempotency.LockSql + Platform.Http.Idempotency.FindSql + CloseCartSql
             + "select nextval('order_numbers');" + "select now();", new
-        {
-            idemName = attempt.Scope + "\n" + attempt.Key,
-            idemScope = attempt.Scope,
-            idemKey = attempt.Key,
-            idemRetention = Platform.Http.Idempotency.Retention,
-            cartId = cart.Row.Id,
-            cartVersion = cart.Row.Version,
-        }, tx))
+            {
+                idemName = attempt.Scope + "\n" + attempt.Key,
+                idemScope = attempt.Scope,
+                idemKey = attempt.Key,
+                idemRetention = Platform.Http.Idempotency.Retention,
+                cartId = cart.Row.Id,
+                cartVersion = cart.Row.Version,
+            }, tx))
         {
             locked = await first.ReadSingleAsync<bool>();
             storedRow = await first.ReadSingleOrDefaultAsync<Platform.Http.Idempotency.Row>();
