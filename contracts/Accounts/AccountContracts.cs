@@ -110,7 +110,12 @@ public sealed record PersonalDataExport(
     IReadOnlyList<ActivityEntry> Activity,
     IReadOnlyList<Headless.Contracts.Commerce.Order> Orders,
     IReadOnlyList<EmailRecord> Emails,
-    IReadOnlyList<OrderPersonalData> OrderContacts);
+    IReadOnlyList<OrderPersonalData> OrderContacts,
+    IReadOnlyList<AuditAddress>? AuditAddresses = null);
+
+/// <summary>A write the person did while signed in (as a customer or staff user), from the audit log, with the full client
+/// address their vault keeps for it (the audit log itself keeps only the network, such as 203.0.113.0/24).</summary>
+public sealed record AuditAddress(long Seq, DateTimeOffset At, string Action, string EntityType, string EntityId, string? Network, string ClientIp);
 
 /// <summary>What the person's vault holds for one of their orders (contact email, shipping and billing address, ...),
 /// decrypted: each vault field order.&lt;order id&gt;.&lt;name&gt; as Fields[name].</summary>

@@ -20699,6 +20699,9 @@ namespace Headless.Sdk
         [System.ComponentModel.DataAnnotations.Required]
         public System.Collections.Generic.ICollection<OrderPersonalData> OrderContacts { get; set; } = new System.Collections.ObjectModel.Collection<OrderPersonalData>();
 
+        [System.Text.Json.Serialization.JsonPropertyName("auditAddresses")]
+        public System.Collections.Generic.ICollection<AuditAddress>? AuditAddresses { get; set; } = default!;
+
     }
 
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
@@ -20877,6 +20880,42 @@ namespace Headless.Sdk
         [System.Text.Json.Serialization.JsonPropertyName("fields")]
         [System.ComponentModel.DataAnnotations.Required]
         public System.Collections.Generic.IDictionary<string, string> Fields { get; set; } = new System.Collections.Generic.Dictionary<string, string>();
+
+    }
+
+    /// <summary>
+    /// A write the person did while signed in (as a customer or staff user), from the audit log, with the full client
+    /// <br/>            address their vault keeps for it (the audit log itself keeps only the network, such as 203.0.113.0/24).
+    /// </summary>
+    [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
+    public partial class AuditAddress
+    {
+
+        [System.Text.Json.Serialization.JsonPropertyName("seq")]
+        public long Seq { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("at")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public System.DateTimeOffset At { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("action")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string Action { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("entityType")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string EntityType { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("entityId")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string EntityId { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("network")]
+        public string? Network { get; set; } = default!;
+
+        [System.Text.Json.Serialization.JsonPropertyName("clientIp")]
+        [System.ComponentModel.DataAnnotations.Required(AllowEmptyStrings = true)]
+        public string ClientIp { get; set; } = default!;
 
     }
 

@@ -16769,6 +16769,7 @@ export class PersonalDataExport implements IPersonalDataExport {
     orders!: Order[];
     emails!: EmailRecord[];
     orderContacts!: OrderPersonalData[];
+    auditAddresses?: AuditAddress[] | null;
 
     constructor(data?: IPersonalDataExport) {
         if (data) {
@@ -16859,6 +16860,14 @@ export class PersonalDataExport implements IPersonalDataExport {
             else {
                 this.orderContacts = null as any;
             }
+            if (Array.isArray(_data["auditAddresses"])) {
+                this.auditAddresses = [] as any;
+                for (let item of _data["auditAddresses"])
+                    this.auditAddresses!.push(AuditAddress.fromJS(item));
+            }
+            else {
+                this.auditAddresses = null as any;
+            }
         }
     }
 
@@ -16914,6 +16923,11 @@ export class PersonalDataExport implements IPersonalDataExport {
             for (let item of this.orderContacts)
                 data["orderContacts"].push(item ? item.toJSON() : null as any);
         }
+        if (Array.isArray(this.auditAddresses)) {
+            data["auditAddresses"] = [];
+            for (let item of this.auditAddresses)
+                data["auditAddresses"].push(item ? item.toJSON() : null as any);
+        }
         return data;
     }
 }
@@ -16931,6 +16945,7 @@ export interface IPersonalDataExport {
     orders: Order[];
     emails: EmailRecord[];
     orderContacts: OrderPersonalData[];
+    auditAddresses?: AuditAddress[] | null;
 }
 
 export class Address implements IAddress {
@@ -17313,6 +17328,68 @@ export class OrderPersonalData implements IOrderPersonalData {
 export interface IOrderPersonalData {
     orderId: string;
     fields: { [key: string]: string; };
+}
+
+/** A write the person did while signed in (as a customer or staff user), from the audit log, with the full client            address their vault keeps for it (the audit log itself keeps only the network, such as 203.0.113.0/24). */
+export class AuditAddress implements IAuditAddress {
+    seq!: number;
+    at!: Date;
+    action!: string;
+    entityType!: string;
+    entityId!: string;
+    network!: string | null;
+    clientIp!: string;
+
+    constructor(data?: IAuditAddress) {
+        if (data) {
+            for (var property in data) {
+                if (data.hasOwnProperty(property))
+                    (this as any)[property] = (data as any)[property];
+            }
+        }
+    }
+
+    init(_data?: any) {
+        if (_data) {
+            this.seq = _data["seq"] !== undefined ? _data["seq"] : null as any;
+            this.at = _data["at"] ? new Date(_data["at"].toString()) : null as any;
+            this.action = _data["action"] !== undefined ? _data["action"] : null as any;
+            this.entityType = _data["entityType"] !== undefined ? _data["entityType"] : null as any;
+            this.entityId = _data["entityId"] !== undefined ? _data["entityId"] : null as any;
+            this.network = _data["network"] !== undefined ? _data["network"] : null as any;
+            this.clientIp = _data["clientIp"] !== undefined ? _data["clientIp"] : null as any;
+        }
+    }
+
+    static fromJS(data: any): AuditAddress {
+        data = typeof data === 'object' ? data : {};
+        let result = new AuditAddress();
+        result.init(data);
+        return result;
+    }
+
+    toJSON(data?: any) {
+        data = typeof data === 'object' ? data : {};
+        data["seq"] = this.seq !== undefined ? this.seq : null as any;
+        data["at"] = this.at ? this.at.toISOString() : null as any;
+        data["action"] = this.action !== undefined ? this.action : null as any;
+        data["entityType"] = this.entityType !== undefined ? this.entityType : null as any;
+        data["entityId"] = this.entityId !== undefined ? this.entityId : null as any;
+        data["network"] = this.network !== undefined ? this.network : null as any;
+        data["clientIp"] = this.clientIp !== undefined ? this.clientIp : null as any;
+        return data;
+    }
+}
+
+/** A write the person did while signed in (as a customer or staff user), from the audit log, with the full client            address their vault keeps for it (the audit log itself keeps only the network, such as 203.0.113.0/24). */
+export interface IAuditAddress {
+    seq: number;
+    at: Date;
+    action: string;
+    entityType: string;
+    entityId: string;
+    network: string | null;
+    clientIp: string;
 }
 
 export class ConsentList implements IConsentList {

@@ -23,7 +23,8 @@ namespace Headless.Api.Features.Checkout;
 /// rows locked in SKU order (<see cref="Reservations"/>), so concurrent checkouts never take more than
 /// there is and never deadlock. Whatever refuses, the whole transaction rolls back. Nothing here talks to
 /// the payment provider: the answer stored under the Idempotency-Key is provisional (202) until the intent
-/// is attached.
+/// is attached. That record is a reference (the order id and the order's token, data-protected), not the answer,
+/// which holds the contact and addresses: a retry rebuilds it from the order (<see cref="CheckoutAnswer"/>).
 /// </summary>
 public static class CheckoutOrder
 {
@@ -60,7 +61,7 @@ public static class CheckoutOrder
 
     /// <summary>The order waiting for its payment, or a refusal; or, when another request with the same key
     /// got there first, what it stored (<paramref name="Raced"/>).</summary>
-    public sealed record Outcome(CheckoutStep Step, Platform.Http.Idempotency.Stored<CheckoutResult>? Raced = null);
+    public sealed record Outcome(CheckoutStep Step, Platform.Http.Idempotency.Reference? Raced = null);
 
     public static async Task<Outcome> CreateAsync(NpgsqlConnection conn, Draft draft, CheckoutAttempt attempt,
         Platform.Http.Idempotency idempotency, IPaymentProvider payments, int reservationMinutes, CancellationToken ct)
@@ -68,35 +69,38 @@ public static class CheckoutOrder
         var (cart, priced) = (draft.Cart, draft.Priced);
         var orderId = draft.OrderId;
         var orderToken = CartTokens.New();
-        var expiresAt = DateTime.UtcNow.AddMinutes(reservationMinutes);
         var location = $"/api/v1/orders/{orderId}";
 
         await using var tx = await conn.BeginTransactionAsync(ct);
-        // Round trip 1: hold the key, look for a stored answer, close the cart we priced, number the order.
+        // Round trip 1: hold the key, look for a stored answer, close the cart we priced, number the order, and read the
+        // transaction's time (the order's created_at and first event default to it: the answer shows exactly what is stored).
         bool locked;
         Platform.Http.Idempotency.Row? storedRow;
         int closed;
         long number;
-        using (var first = await conn.QueryMultipleAsync(Platform.Http.Idempotency.LockSql + Platform.Http.Idempotency.FindSql + CloseCartSql + "select nextval('order_numbers');", new
-        {
-            idemName = attempt.Scope + "\n" + attempt.Key,
-            idemScope = attempt.Scope,
-            idemKey = attempt.Key,
-            idemRetention = Platform.Http.Idempotency.Retention,
-            cartId = cart.Row.Id,
-            cartVersion = cart.Row.Version,
-        }, tx))
+        DateTime placedAt;
+        using (var first = await conn.QueryMultipleAsync(Platform.Http.Idempotency.LockSql + Platform.Http.Idempotency.FindSql + CloseCartSql
+            + "select nextval('order_numbers');" + "select now();", new
+            {
+                idemName = attempt.Scope + "\n" + attempt.Key,
+                idemScope = attempt.Scope,
+                idemKey = attempt.Key,
+                idemRetention = Platform.Http.Idempotency.Retention,
+                cartId = cart.Row.Id,
+                cartVersion = cart.Row.Version,
+            }, tx))
         {
             locked = await first.ReadSingleAsync<bool>();
             storedRow = await first.ReadSingleOrDefaultAsync<Platform.Http.Idempotency.Row>();
             closed = (await first.ReadAsync<int>()).Count();
             number = await first.ReadSingleAsync<long>();
+            placedAt = await first.ReadSingleAsync<DateTime>();
         }
         if (!locked)
         {
             return new(CheckoutStep.Of(Platform.Http.Idempotency.InFlight()));
         }
-        if (idempotency.Decode(storedRow, ApiJsonContext.Default.CheckoutResult) is { } raced)
+        if (idempotency.DecodeReference(storedRow, ApiJsonContext.Default.CheckoutResult, EarlierForm) is { } raced)
         {
             return new(default, raced);
         }
@@ -110,13 +114,13 @@ public static class CheckoutOrder
             return new(CheckoutStep.Of(CreateCheckout.DiscountProblem("This discount code has just been used up.")));
         }
 
-        var result = Result(draft, orderId, "HL-" + number.ToString(CultureInfo.InvariantCulture), orderToken, expiresAt, attempt, payments);
+        var result = Result(draft, orderId, "HL-" + number.ToString(CultureInfo.InvariantCulture), orderToken, placedAt, reservationMinutes, attempt, payments);
         // Round trip 2: the order, its lines and history, the provisional answer, then (last before commit)
         // the stock ledger's note, the reservation and the outbox rows.
         var lines = cart.Lines.Select(l => (l.Sku, l.Quantity)).ToList();
         HashSet<string> reserved;
-        using (var second = await conn.QueryMultipleAsync(InsertOrderSql + Platform.Http.Idempotency.StoreSql + Catalog.StockLedger.NoteSql + Reservations.ReserveSql,
-            Parameters(draft, result, orderToken, attempt, location, idempotency), tx))
+        using (var second = await conn.QueryMultipleAsync(InsertOrderSql + Platform.Http.Idempotency.StoreReferenceSql + Catalog.StockLedger.NoteSql + Reservations.ReserveSql,
+            Parameters(draft, result, orderToken, attempt, location, idempotency.ProtectSecret(orderToken)), tx))
         {
             await second.ReadAsync();
             reserved = (await second.ReadAsync<string>()).ToHashSet(StringComparer.Ordinal);
@@ -131,39 +135,43 @@ public static class CheckoutOrder
         return new(CheckoutStep.Of(new PlacedOrder(result, location, PaymentAttempt: 0, cart.Row.Id)));
     }
 
-    /// <summary>The order behind a provisional answer, if it still waits for its payment (not released by the
-    /// sweeper, no intent attached by a concurrent retry).</summary>
-    public static async Task<PlacedOrder?> AwaitingPaymentAsync(NpgsqlConnection conn, Platform.Http.Idempotency.Stored<CheckoutResult> stored)
-    {
-        var waiting = await conn.QuerySingleOrDefaultAsync<(int Attempt, Guid? CartId)?>("""
-            select o.payment_attempt, o.cart_id from orders o
-            where o.id = @id and o.status = 'pending_payment' and o.reservation = 'held'
-              and not exists (select 1 from payments p where p.order_id = o.id)
-            """, new { id = stored.Body.Order.Id });
-        return waiting is { } w ? new PlacedOrder(stored.Body, stored.Location ?? $"/api/v1/orders/{stored.Body.Order.Id}", w.Attempt, w.CartId ?? Guid.Empty) : null;
-    }
+    /// <summary>Where the order behind a provisional answer stands: its number, and whether it still waits for its payment
+    /// (not released by the sweeper, no intent attached by a concurrent retry); null when there is no such order.</summary>
+    public static Task<PaymentState?> PaymentStateAsync(NpgsqlConnection conn, Guid orderId) =>
+        conn.QuerySingleOrDefaultAsync<PaymentState>("""
+            select o.number, o.payment_attempt, o.cart_id,
+                   o.status = 'pending_payment' and o.reservation = 'held' and not exists (select 1 from payments p where p.order_id = o.id) as awaiting
+            from orders o where o.id = @orderId
+            """, new { orderId });
 
-    private static CheckoutResult Result(Draft draft, Guid orderId, string number, string orderToken, DateTime expiresAt, CheckoutAttempt attempt, IPaymentProvider payments)
+    public sealed record PaymentState(string Number, int PaymentAttempt, Guid? CartId, bool Awaiting);
+
+    /// <summary>A record the release before references wrote (the whole answer): its order and token.</summary>
+    public static (Guid Id, string? Secret) EarlierForm(CheckoutResult stored) => (stored.Order.Id, stored.OrderToken);
+
+    private static CheckoutResult Result(Draft draft, Guid orderId, string number, string orderToken, DateTime placedAt, int reservationMinutes,
+        CheckoutAttempt attempt, IPaymentProvider payments)
     {
         var (lines, priced) = (draft.Cart.Lines, draft.Priced);
         var currency = draft.Cart.Row.Currency.Trim();
         var t = priced.Totals;
+        var placed = OrderStore.Utc(placedAt);
         return new CheckoutResult(
-            new Order(orderId, number, "pending_payment", draft.Email, draft.ShipTo, draft.BillTo,
+            CheckoutAnswer.InLineOrder(new Order(orderId, number, "pending_payment", draft.Email, draft.ShipTo, draft.BillTo,
                 lines.Select(l => new OrderLine(l.Sku, l.ProductId, l.ProductSlug, l.Title, l.VariantTitle, new Money(l.UnitPrice, currency), l.Quantity,
                     new Money(l.UnitPrice * l.Quantity, currency))).ToList(),
                 new OrderTotals(new(t.Subtotal, currency), new(t.Discount, currency), new(t.Shipping, currency), new(t.Tax, currency),
                     new(t.Total, currency), new(0, currency), t.TaxIncluded, t.TaxRateBasisPoints),
                 priced.Method!.Code, priced.Method.Name, priced.Discount?.Code, "none", "held",
-                new DateTimeOffset(expiresAt, TimeSpan.Zero), null,
-                [new OrderEvent(null, "pending_payment", attempt.Actor, "checkout", DateTimeOffset.UtcNow)],
-                1, DateTimeOffset.UtcNow, null),
+                placed.AddMinutes(reservationMinutes), null,
+                [new OrderEvent(null, "pending_payment", attempt.Actor, "checkout", placed)],
+                1, placed, null)),
             orderToken,
             // Filled in when the intent is attached (CheckoutPayment).
-            new PaymentSession(payments.Name, payments.TestMode, "", "", payments.PublishableKey, new Money(t.Total, currency), "none"));
+            CheckoutAnswer.Session(payments, new Money(t.Total, currency), null));
     }
 
-    private static object Parameters(Draft draft, CheckoutResult result, string orderToken, CheckoutAttempt attempt, string location, Platform.Http.Idempotency idempotency)
+    private static object Parameters(Draft draft, CheckoutResult result, string orderToken, CheckoutAttempt attempt, string location, string protectedToken)
     {
         var (lines, priced, t) = (draft.Cart.Lines, draft.Priced, draft.Priced.Totals);
         return new
@@ -205,7 +213,8 @@ public static class CheckoutOrder
             idemHash = attempt.Fingerprint,
             idemStatus = AwaitingPayment,
             idemLocation = location,
-            idemResponse = idempotency.Protect(result, ApiJsonContext.Default.CheckoutResult),
+            idemResourceId = result.Order.Id,
+            idemSecret = protectedToken,
         };
     }
 

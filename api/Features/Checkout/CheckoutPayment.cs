@@ -1,7 +1,6 @@
 using System.Globalization;
 using Dapper;
 using Headless.Api.Features.Payments;
-using Headless.Api.Platform.Json;
 using Headless.Contracts.Commerce;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -18,7 +17,9 @@ namespace Headless.Api.Features.Checkout;
 /// </summary>
 public static class CheckoutPayment
 {
-    // Attaches the intent if the order still waits for one, and only then turns the stored answer final.
+    // Attaches the intent if the order still waits for one, and only then turns the stored answer final (the record
+    // is a reference to the order, so only its status changes; a record the release before wrote whole loses its
+    // provisional answer, which would now be stale).
     private const string AttachSql = """
         with attached as (
             insert into payments (id, order_id, provider, provider_ref, client_secret, status, amount, currency)
@@ -26,7 +27,7 @@ public static class CheckoutPayment
             from orders o where o.id = @orderId and o.status = 'pending_payment' and o.reservation = 'held'
             on conflict do nothing
             returning 1)
-        update idempotency_keys set status_code = 201, response = @idemResponse
+        update idempotency_keys set status_code = 201, response = null
         where scope = @idemScope and key = @idemKey and exists (select 1 from attached);
 
         select provider_ref as id, client_secret, status from payments where order_id = @orderId;
@@ -35,7 +36,7 @@ public static class CheckoutPayment
     public static string IntentKey(Guid orderId, int attempt) => $"hl-order-{orderId:N}-{attempt.ToString(CultureInfo.InvariantCulture)}";
 
     public static async Task<Results<Created<CheckoutResult>, ProblemHttpResult>> PayAsync(HttpContext http, PlacedOrder placed, CheckoutAttempt attempt,
-        NpgsqlDataSource db, IPaymentProvider payments, Platform.Http.Idempotency idempotency, ILogger log, CancellationToken ct)
+        NpgsqlDataSource db, IPaymentProvider payments, ILogger log, CancellationToken ct)
     {
         var order = placed.Result.Order;
         PaymentIntentInfo intent;
@@ -81,7 +82,6 @@ public static class CheckoutPayment
                 intentStatus = intent.Status,
                 idemScope = attempt.Scope,
                 idemKey = attempt.Key,
-                idemResponse = idempotency.Protect(paid, ApiJsonContext.Default.CheckoutResult),
             });
         }
         if (attached is null)

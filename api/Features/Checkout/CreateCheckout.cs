@@ -96,7 +96,7 @@ public sealed class CreateCheckout(
         {
             return answer;
         }
-        return await CheckoutPayment.PayAsync(HttpContext, placed.Order!, attempt, db, payments, idempotency, log, ct);
+        return await CheckoutPayment.PayAsync(HttpContext, placed.Order!, attempt, db, payments, log, ct);
     }
 
     /// <summary>Steps 1 to 3: an order waiting for its payment, or the answer to give now.</summary>
@@ -107,7 +107,7 @@ public sealed class CreateCheckout(
         {
             // A retry of a checkout that already closed the cart (a guest's token, or a customer's "mine",
             // which no longer finds a closed cart): its stored answer, or the order it left to pay for.
-            return await FindEarlierAsync(conn, attempt) ?? CheckoutStep.Of(cartProblem ?? CartClosed(cart!.Row.Status));
+            return await FindEarlierAsync(conn, attempt, ct) ?? CheckoutStep.Of(cartProblem ?? CartClosed(cart!.Row.Status));
         }
         var email = request.Email;
         PersonRef? person = null;
@@ -139,7 +139,7 @@ public sealed class CreateCheckout(
         await new OrderContact(email, shipTo, billTo).SaveAsync(vault, person, orderId, ct);
         var created = await CheckoutOrder.CreateAsync(conn, new CheckoutOrder.Draft(orderId, cart, priced, person, email, shipTo, billTo), attempt,
             idempotency, payments, options.Value.ReservationMinutes, ct);
-        return created.Raced is { } raced ? await ResumeOrReplayAsync(conn, raced, attempt) : created.Step;
+        return created.Raced is { } raced ? await ResumeOrReplayAsync(conn, raced, attempt, ct) : created.Step;
     }
 
     private Task<CartPricing.Priced> PriceAsync(NpgsqlConnection conn, CheckoutRequest request, CartStore.LoadedCart cart, CancellationToken ct)
@@ -152,32 +152,44 @@ public sealed class CreateCheckout(
         return CartPricing.PriceAsync(conn, rules, cart, choices, ct);
     }
 
-    private async Task<CheckoutStep?> FindEarlierAsync(NpgsqlConnection conn, CheckoutAttempt attempt) =>
-        await idempotency.FindAsync(conn, null, attempt.Scope, attempt.Key, ApiJsonContext.Default.CheckoutResult) is { } stored
-            ? await ResumeOrReplayAsync(conn, stored, attempt)
+    private async Task<CheckoutStep?> FindEarlierAsync(NpgsqlConnection conn, CheckoutAttempt attempt, CancellationToken ct) =>
+        await FindReferenceAsync(conn, attempt) is { } stored
+            ? await ResumeOrReplayAsync(conn, stored, attempt, ct)
             : null;
 
-    /// <summary>An earlier request with this key created the order: replay its 201, or carry on to its payment.</summary>
-    private async Task<CheckoutStep> ResumeOrReplayAsync(NpgsqlConnection conn, Platform.Http.Idempotency.Stored<CheckoutResult> stored, CheckoutAttempt attempt)
+    private Task<Platform.Http.Idempotency.Reference?> FindReferenceAsync(NpgsqlConnection conn, CheckoutAttempt attempt) =>
+        idempotency.FindReferenceAsync(conn, null, attempt.Scope, attempt.Key, ApiJsonContext.Default.CheckoutResult, CheckoutOrder.EarlierForm);
+
+    /// <summary>An earlier request with this key created the order: replay its 201 (rebuilt from the order, see
+    /// <see cref="CheckoutAnswer"/>), or carry on to its payment.</summary>
+    private async Task<CheckoutStep> ResumeOrReplayAsync(NpgsqlConnection conn, Platform.Http.Idempotency.Reference stored, CheckoutAttempt attempt, CancellationToken ct)
     {
         if (!stored.Matches(attempt.Fingerprint))
         {
             return CheckoutStep.Of(Platform.Http.Idempotency.Mismatch());
         }
+        var location = stored.Location ?? $"/api/v1/orders/{stored.ResourceId}";
         if (stored.StatusCode == StatusCodes.Status201Created)
         {
             Platform.Http.Idempotency.MarkReplayed(HttpContext);
-            return CheckoutStep.Of(TypedResults.Created(stored.Location, stored.Body));
+            return await RebuildAsync(conn, stored, ct) is { } replayed ? CheckoutStep.Of(TypedResults.Created(location, replayed)) : CheckoutStep.Of(OrderGone());
         }
-        if (await CheckoutOrder.AwaitingPaymentAsync(conn, stored) is { } waiting)
+        var state = await CheckoutOrder.PaymentStateAsync(conn, stored.ResourceId);
+        if (state is { Awaiting: true } && await RebuildAsync(conn, stored, ct) is { } provisional)
         {
-            return CheckoutStep.Of(waiting);
+            return CheckoutStep.Of(new PlacedOrder(provisional, location, state.PaymentAttempt, state.CartId ?? Guid.Empty));
         }
         // A concurrent retry attached the intent just now (its answer is final), or the sweeper released the order.
-        return await idempotency.FindAsync(conn, null, attempt.Scope, attempt.Key, ApiJsonContext.Default.CheckoutResult) is { StatusCode: StatusCodes.Status201Created } attached
-            ? await ResumeOrReplayAsync(conn, attached, attempt)
-            : CheckoutStep.Of(CheckoutPayment.Expired(stored.Body.Order.Number));
+        return await FindReferenceAsync(conn, attempt) is { StatusCode: StatusCodes.Status201Created } attached
+            ? await ResumeOrReplayAsync(conn, attached, attempt, ct)
+            : CheckoutStep.Of(state is null ? OrderGone() : CheckoutPayment.Expired(state.Number));
     }
+
+    private Task<CheckoutResult?> RebuildAsync(NpgsqlConnection conn, Platform.Http.Idempotency.Reference stored, CancellationToken ct) =>
+        CheckoutAnswer.RebuildAsync(conn, vault, payments, stored.ResourceId, stored.Secret ?? "", ct);
+
+    private static ProblemHttpResult OrderGone() =>
+        NotFound("The order this Idempotency-Key created no longer exists. Use a new key to check out again.");
 
     private static ProblemHttpResult CartClosed(string cartStatus) =>
         Make(StatusCodes.Status409Conflict, "cart-closed", "The cart is closed",

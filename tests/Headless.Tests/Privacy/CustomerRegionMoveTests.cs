@@ -275,6 +275,21 @@ public sealed class CustomerRegionMoveTests(AccountsHost host) : IClassFixture<A
         Assert.Equal(Residency.Eu, (await PersonOfAsync(userId)).Region);
     }
 
+    [Fact]
+    public async Task An_account_that_has_not_confirmed_its_email_is_not_moved()
+    {
+        var email = AccountsHost.NewEmail();
+        var registered = await host.Client().PostAsJsonAsync("/api/v1/auth/register", new RegisterRequest(email, AccountsHost.Password, "Ute", "Unbestaetigt", null, "DE"), Http.Json);
+        Assert.Equal(HttpStatusCode.Accepted, registered.StatusCode);
+        var userId = Guid.Parse(AccountsHost.Query(AccountsHost.LinkIn(await host.MailAsync(email, "confirm"), "/account/confirm-email"), "userId"));
+        var before = await PersonOfAsync(userId);
+
+        var problem = await (await MoveAsync(host.Api.Admin(), userId, "us", AdminIfMatch.ETag(1))).ProblemAsync(HttpStatusCode.Conflict);
+
+        Assert.EndsWith("email-not-confirmed", problem["type"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, await PersonOfAsync(userId));
+    }
+
     private static Task<HttpResponseMessage> MoveAsync(HttpClient admin, Guid userId, string region, string ifMatch)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/admin/customers/{userId}/region-move")

@@ -227,7 +227,8 @@ public sealed class PlainRowsMoveTests
 
         // With the step before 0035, as start-up and `migrate` run it: the rest moves, then the columns go.
         var applied = await Migrator.MigrateAsync(owner, [new MigrationStep(MigrationSteps.DropPlainPersonalColumns, "move", ct => move.RunAsync(batch: 2, ct: ct))]);
-        Assert.Equal(new[] { MigrationSteps.DropPlainPersonalColumns }, applied);
+        // 0035 and every later migration: the refused run above stopped before 0035.
+        Assert.Equal(Migrator.All.Select(m => m.Version).Where(v => string.CompareOrdinal(v, MigrationSteps.DropPlainPersonalColumns) >= 0), applied);
         Assert.True((await move.RemainingAsync()).None);
 
         // One person per customer and one for the guest: five, all in the eu vault (German addresses), none twice.

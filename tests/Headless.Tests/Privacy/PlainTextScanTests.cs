@@ -68,6 +68,13 @@ public sealed class PlainTextScanTests(AccountsHost host) : IClassFixture<Accoun
             [("core", owner), ("vault eu", RegionSettings.VaultDatabaseOf(owner, Residency.Eu)), ("vault us", RegionSettings.VaultDatabaseOf(owner, Residency.Us))],
             [.. german.Needles, .. american.Needles]);
         Assert.True(hits.Count == 0, "Personal data stored in plain text:" + Environment.NewLine + PlainTextScan.Describe(hits));
+        // Not encrypted beside the vault either: a checkout's Idempotency-Key record is a reference to the order, with no answer body.
+        await using (var core = new NpgsqlConnection(owner))
+        {
+            var records = await core.QuerySingleAsync<(long All, long WithBody)>(
+                "select count(*), count(response) from idempotency_keys where scope like 'checkout:%'");
+            Assert.True(records.All >= 2 && records.WithBody == 0, $"{records.WithBody} of {records.All} checkout records hold a response body");
+        }
 
         await AssertLivesOnlyInAsync(germanUser, Residency.Eu);
         await AssertLivesOnlyInAsync(americanUser, Residency.Us);

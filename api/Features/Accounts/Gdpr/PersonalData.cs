@@ -91,7 +91,18 @@ public static class PersonalData
         var profile = new Me(user.Id, user.Email, user.EmailConfirmed, user.FirstName, user.LastName, roles, user.TwoFactorEnabled, user.MustChangePassword);
         return new PersonalDataExport(DateTimeOffset.UtcNow, profile, user.CreatedAt,
             await AddressRules.ListAsync(conn, userId, fields, tx), await ConsentQueries.HistoryAsync(conn, userId, tx), logins, sessions, activity, orders, emails,
-            OrderFields(fields));
+            OrderFields(fields), await AuditAddressesAsync(conn, userId, fields, tx));
+    }
+
+    /// <summary>The audit rows the person wrote, with the full client address each one's vault field (audit_ip.&lt;ref&gt;) holds.</summary>
+    private static async Task<List<AuditAddress>> AuditAddressesAsync(NpgsqlConnection conn, Guid userId, IReadOnlyDictionary<string, string>? fields, NpgsqlTransaction? tx)
+    {
+        var rows = await conn.QueryAsync<(long Seq, DateTime At, string Action, string EntityType, string EntityId, string? Network, Guid ClientIpRef)>("""
+            select seq, at, action, entity_type, entity_id, client_ip::text as network, client_ip_ref from audit_log
+            where actor = @actor and client_ip_ref is not null order by seq
+            """, new { actor = Actor.UserPrefix + userId }, tx);
+        return [.. rows.Where(r => fields.Get(WriteLog.ClientIpField(r.ClientIpRef)) is not null)
+            .Select(r => new AuditAddress(r.Seq, Orders.OrderStore.Utc(r.At), r.Action, r.EntityType, r.EntityId, r.Network, fields.Get(WriteLog.ClientIpField(r.ClientIpRef))!))];
     }
 
     /// <summary>Every order.&lt;order id&gt;.&lt;name&gt; vault field, grouped by order.</summary>

@@ -81,7 +81,8 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
             {
                 return Platform.Http.Idempotency.InFlight();
             }
-            if (await idempotency.FindAsync(conn, tx, scope, key, ApiJsonContext.Default.RefundResult) is { } stored)
+            // The record names the refund; the answer, which shows the order with its customer's contact, is rebuilt from it.
+            if (await idempotency.FindReferenceAsync(conn, tx, scope, key, ApiJsonContext.Default.RefundResult, r => (r.Refund.Id, null)) is { } stored)
             {
                 if (!stored.Matches(fingerprint))
                 {
@@ -90,10 +91,10 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                 if (stored.StatusCode == StatusCodes.Status201Created)
                 {
                     Platform.Http.Idempotency.MarkReplayed(http);
-                    return TypedResults.Created(stored.Location, stored.Body);
+                    return TypedResults.Created(stored.Location, await AnswerAsync(conn, tx, stored.ResourceId, ct));
                 }
                 // An earlier attempt opened this refund and could not reach the payment service: finish it.
-                if (await Refunds.FindPendingAsync(conn, tx, refundId: stored.Body.Refund.Id) is not { } earlier)
+                if (await Refunds.FindPendingAsync(conn, tx, refundId: stored.ResourceId) is not { } earlier)
                 {
                     // Refused by the provider after all (only the key's clean-up was lost): start afresh.
                     await conn.ExecuteAsync("delete from idempotency_keys where scope = @scope and key = @key", new { scope, key }, tx);
@@ -126,9 +127,7 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
                         $"At most {o.Remaining} ({o.Currency.Trim()} minor units) can still be refunded.", new Dictionary<string, string[]> { ["amount"] = [$"At most {o.Remaining}."] });
                 }
                 pending = await Refunds.OpenAsync(new WriteLog(conn, tx, actor), orderId, o.PaymentRef, amount, reason);
-                var provisional = new RefundResult(new Refund(pending.Id, new Money(amount, o.Currency.Trim()), reason, "pending", DateTimeOffset.UtcNow),
-                    await (await OrderStore.LoadAsync(conn, orderId, tx))!.ToContractAsync(vault, ct));
-                await idempotency.StoreAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status202Accepted, location, provisional, ApiJsonContext.Default.RefundResult);
+                await idempotency.StoreReferenceAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status202Accepted, location, pending.Id, secret: null);
             }
             await tx.CommitAsync(ct);
         }
@@ -160,13 +159,22 @@ public sealed class RefundOrder(NpgsqlDataSource db, IPaymentProvider payments, 
             var before = await OrderAuditState.ReadAsync(conn, tx, orderId);
             await Refunds.CompleteAsync(log, pending, refund);
             await log.AuditAsync("order.refunded", "order", orderId.ToString(), before, await OrderAuditState.ReadAsync(conn, tx, orderId, pending.Amount));
-            var loaded = await OrderStore.LoadAsync(conn, orderId, tx);
-            var result = new RefundResult(new Refund(pending.Id, new Money(pending.Amount, loaded!.Row.Currency.Trim()), pending.Reason, refund.Status, DateTimeOffset.UtcNow),
-                await loaded.ToContractAsync(vault, ct));
-            await idempotency.StoreAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status201Created, location, result, ApiJsonContext.Default.RefundResult);
+            var result = await AnswerAsync(conn, tx, pending.Id, ct);
+            await idempotency.StoreReferenceAsync(conn, tx, scope, key, fingerprint, StatusCodes.Status201Created, location, pending.Id, secret: null);
             await tx.CommitAsync(ct);
             return TypedResults.Created(location, result);
         }
+    }
+
+    /// <summary>The answer about a refund, from its row and its order as it is now (a replay shows the same, or the order's
+    /// later state; the contact read from the customer's vault, erased if they were).</summary>
+    private async Task<RefundResult> AnswerAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid refundId, CancellationToken ct)
+    {
+        var row = await conn.QuerySingleAsync<(Guid OrderId, long Amount, string Currency, string Reason, string Status, DateTime CreatedAt)>("""
+            select r.order_id, r.amount, o.currency, r.reason, r.status, r.created_at from refunds r join orders o on o.id = r.order_id where r.id = @refundId
+            """, new { refundId }, tx);
+        var order = await (await OrderStore.LoadAsync(conn, row.OrderId, tx))!.ToContractAsync(vault, ct);
+        return new RefundResult(new Refund(refundId, new Money(row.Amount, row.Currency.Trim()), row.Reason, row.Status, OrderStore.Utc(row.CreatedAt)), order);
     }
 }
 
