@@ -28,9 +28,10 @@ namespace Headless.Api.Features.Webhooks;
 /// <see cref="WebhooksOptions.Concurrency"/> at once and <see cref="WebhooksOptions.PerEndpointConcurrency"/>
 /// to one endpoint (an endpoint at its bound is left out of the claim, and a claim that overshoots it hands
 /// the extra deliveries straight back). Connections are kept alive and reused per receiver.</para>
-/// <para>Settling is group commit: a finished send queues its outcome and keeps its slot until a single
-/// writer has recorded it together with every other outcome that finished meanwhile
-/// (<see cref="WebhookSettlement"/>: one transaction and three statements per batch, not per delivery). If a
+/// <para>Settling is group commit: a finished send queues its outcome and keeps its slot until a writer has
+/// recorded it together with every other outcome that finished meanwhile
+/// (<see cref="WebhookSettlement"/>: one transaction and two or three statements per batch, not per delivery;
+/// a few batches are written at once). If a
 /// batch cannot be recorded, its outcomes are recorded one by one, so one bad outcome holds back no other.
 /// Answers, retries and the delivery log are described there. Redirects are not followed and connections go
 /// only to addresses <see cref="WebhookAddressRules"/> allows, checked at connect time.</para>
@@ -153,19 +154,11 @@ public sealed class WebhookSender : BackgroundService
         }
     }
 
-    private async Task<List<Claimed>> ClaimAsync(int take, CancellationToken ct)
-    {
-        Guid[] full;
-        lock (_perEndpoint)
-        {
-            full = [.. _perEndpoint.Where(e => e.Value >= SlotsPerEndpoint).Select(e => e.Key)];
-        }
-        await using var conn = await _db.OpenConnectionAsync(ct);
-        var claimed = (await conn.QueryAsync<Claimed>(new CommandDefinition("""
+    private const string ClaimSql = """
             with due as (
                 select d.id from webhook_deliveries d
                 join webhook_endpoints e on e.id = d.endpoint_id and e.enabled
-                where d.status = 'pending' and d.next_attempt_at <= now() and d.endpoint_id <> all(@full)
+                where d.status = 'pending' and d.next_attempt_at <= now() {full}
                   and not exists (
                       select 1 from webhook_deliveries p
                       where p.endpoint_id = d.endpoint_id and p.resource_id = d.resource_id
@@ -180,7 +173,25 @@ public sealed class WebhookSender : BackgroundService
             returning d.id as Id, d.endpoint_id as EndpointId, d.lease as LeaseToken, d.payload as Payload, d.attempts as Attempt, e.url as Url,
                       e.secret as Secret, case when e.previous_secret_until > now() then e.previous_secret end as PreviousSecret,
                       d.seq as Seq
-            """, new { take, Lease, full }, cancellationToken: ct))).OrderBy(d => d.Seq).ToList();
+        """;
+
+    private static readonly string ClaimAny = ClaimSql.Replace("{full}", "", StringComparison.Ordinal);
+
+    private static readonly string ClaimExceptFull = ClaimSql.Replace("{full}", "and d.endpoint_id <> all(@full)", StringComparison.Ordinal);
+
+    private async Task<List<Claimed>> ClaimAsync(int take, CancellationToken ct)
+    {
+        Guid[] full;
+        lock (_perEndpoint)
+        {
+            full = [.. _perEndpoint.Where(e => e.Value >= SlotsPerEndpoint).Select(e => e.Key)];
+        }
+        await using var conn = await _db.OpenConnectionAsync(ct);
+        // Endpoints at their bound are left out; the clause is only there when one is (two statement texts, each
+        // prepared once): the usual claim keeps the plan it always had.
+        var claimed = (await conn.QueryAsync<Claimed>(new CommandDefinition(full.Length == 0 ? ClaimAny : ClaimExceptFull,
+            new { take, Lease, full }, cancellationToken: ct))).OrderBy(d => d.Seq).ToList();
+
 
         // Take the endpoints' slots in outbox order; what is over an endpoint's bound goes straight back, unsent.
         var keep = new List<Claimed>(claimed.Count);
@@ -270,35 +281,50 @@ public sealed class WebhookSender : BackgroundService
         }
     }
 
-    /// <summary>The single writer of outcomes: records whatever finished since its last write, in one batch.</summary>
+    /// <summary>The writers of outcomes: each records whatever finished since the last write began, in one batch.
+    /// A few write at once (<see cref="WebhooksOptions.SettleWriters"/>): on a busy server one statement waits
+    /// mostly for a core, and a single writer would make every slot wait in line behind it.</summary>
     private async Task SettleLoopAsync()
     {
-        var batch = new List<Settling>();
+        using var writers = new SemaphoreSlim(Math.Max(1, _options.SettleWriters));
+        var running = new List<Task>();
         while (await _finished.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            // A writer first, then the batch: while every writer is busy, outcomes gather into the next batch.
+            await writers.WaitAsync(CancellationToken.None);
+            var batch = new List<Settling>();
             while (batch.Count < MaxSettleBatch && _finished.Reader.TryRead(out var next))
             {
                 batch.Add(next);
             }
-            try
+            running.RemoveAll(t => t.IsCompleted);
+            running.Add(Task.Run(async () =>
             {
-                await SettleAsync(batch);
-            }
-            finally
-            {
-                foreach (var s in batch)
+                try
                 {
-                    s.Recorded.TrySetResult();
+                    await SettleAsync(batch);
                 }
-                batch.Clear();
-            }
+                finally
+                {
+                    foreach (var s in batch)
+                    {
+                        s.Recorded.TrySetResult();
+                    }
+                    writers.Release();
+                }
+            }));
         }
+        await Task.WhenAll(running);
     }
 
     private const int MaxSettleBatch = 500;
 
     private async Task SettleAsync(List<Settling> batch)
     {
+        if (batch.Count == 0)
+        {
+            return;
+        }
         try
         {
             await _settlement.SettleAsync([.. batch.Select(s => s.Send)], CancellationToken.None);

@@ -26,6 +26,9 @@ public sealed class WebhooksOptions
     /// leases a batch instead of one delivery per finished send.</summary>
     public int ClaimBatch { get; set; } = 32;
 
+    /// <summary>Batches of finished sends recorded at once (each one transaction, taking one pooled connection).</summary>
+    public int SettleWriters { get; set; } = 4;
+
     /// <summary>The whole attempt: connect, send, and read the status and the start of the answer.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
