@@ -83,9 +83,11 @@ public sealed class WebhookFanOut(NpgsqlDataSource db, WebhookSender sender, Out
             var e = events[w.Index - 1];
             return WebhookEvents.Payload(e.Id, types[w.Index - 1], e.CreatedAt, e.AggregateId, w.Version);
         }).ToArray();
+        // Due at clock_timestamp(), not the statement's now(): thousands of rows sharing one due time made the
+        // sender's claim (ordered by due time, then seq) work through the whole tie group before its limit.
         return await conn.ExecuteAsync(new CommandDefinition("""
-            insert into webhook_deliveries (id, endpoint_id, outbox_id, event_type, resource_id, payload, event_at)
-            select gen_random_uuid(), w.id, ev.outbox_id, ev.type, ev.resource_id, ev.payload, ev.event_at
+            insert into webhook_deliveries (id, endpoint_id, outbox_id, event_type, resource_id, payload, event_at, next_attempt_at)
+            select gen_random_uuid(), w.id, ev.outbox_id, ev.type, ev.resource_id, ev.payload, ev.event_at, clock_timestamp()
             from unnest(@outboxIds, @types, @resourceIds, @payloads, @eventAts) with ordinality as ev (outbox_id, type, resource_id, payload, event_at, ord)
             join webhook_endpoints w on w.enabled and w.event_types @> array[ev.type]
             order by ev.ord, w.id
