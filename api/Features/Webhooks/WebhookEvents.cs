@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Dapper;
-using Npgsql;
 
 namespace Headless.Api.Features.Webhooks;
 
@@ -31,23 +29,7 @@ public static class WebhookEvents
         ["customer.erased"] = "customer.erased",
     };
 
-    /// <summary>The resource's version now (null for resources without one, or gone): read at fan-out, so
-    /// it is the version at or after the event.</summary>
-    public static async Task<int?> VersionAsync(NpgsqlConnection conn, string aggregateType, string aggregateId, CancellationToken ct)
-    {
-        if (!Guid.TryParse(aggregateId, out var id))
-        {
-            return null;
-        }
-        var sql = aggregateType switch
-        {
-            "product" => "select version from products where id = @id",
-            "order" => "select version from orders where id = @id",
-            _ => null,
-        };
-        return sql is null ? null : await conn.ExecuteScalarAsync<int?>(new CommandDefinition(sql, new { id }, cancellationToken: ct));
-    }
-
+    /// <summary>The exact JSON body every attempt of a delivery sends (and signs).</summary>
     public static string Payload(long outboxId, string type, DateTime createdAt, string resourceId, int? version)
     {
         using var buffer = new MemoryStream();

@@ -1,10 +1,9 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using Dapper;
-using Headless.Api.Features.Email;
 using Headless.Api.Platform.Outbox;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -26,12 +25,15 @@ namespace Headless.Api.Features.Webhooks;
 /// <para>Order: a delivery is only claimed when no earlier delivery (fan-out `seq`, i.e. outbox order) of the
 /// same resource to the same endpoint is still pending, so one resource's events arrive in event order even
 /// through retries; different resources and endpoints go in parallel, at most
-/// <see cref="WebhooksOptions.Concurrency"/> at once.</para>
-/// <para>Answers: 2xx succeeds; 410 disables the endpoint; 429 and 503 wait for `Retry-After` when given;
-/// anything else (or no answer in time) waits the <see cref="WebhookRetrySchedule"/>. Every attempt is a row
-/// in `webhook_attempts` (status, latency, the first 1 KB of the answer, the error). A delivery still
-/// failing after three days is marked failed; an endpoint with only failures for three days is disabled
-/// and the admins are emailed through the email outbox. Redirects are not followed and connections go
+/// <see cref="WebhooksOptions.Concurrency"/> at once and <see cref="WebhooksOptions.PerEndpointConcurrency"/>
+/// to one endpoint (an endpoint at its bound is left out of the claim, and a claim that overshoots it hands
+/// the extra deliveries straight back). Connections are kept alive and reused per receiver.</para>
+/// <para>Settling is group commit: a finished send queues its outcome and keeps its slot until a writer has
+/// recorded it together with every other outcome that finished meanwhile
+/// (<see cref="WebhookSettlement"/>: one transaction and two or three statements per batch, not per delivery;
+/// a few batches are written at once). If a
+/// batch cannot be recorded, its outcomes are recorded one by one, so one bad outcome holds back no other.
+/// Answers, retries and the delivery log are described there. Redirects are not followed and connections go
 /// only to addresses <see cref="WebhookAddressRules"/> allows, checked at connect time.</para>
 /// </summary>
 public sealed class WebhookSender : BackgroundService
@@ -39,21 +41,26 @@ public sealed class WebhookSender : BackgroundService
     public const int SnippetBytes = 1024;
 
     private readonly NpgsqlDataSource _db;
-    private readonly Platform.Vaults.PersonalDataVault _vault;
     private readonly WebhookSecrets _secrets;
+    private readonly WebhookSettlement _settlement;
     private readonly WebhooksOptions _options;
     private readonly bool _allowLocal;
     private readonly ILogger<WebhookSender> _log;
     private readonly HttpClient _http;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<Settling> _finished = Channel.CreateUnbounded<Settling>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<Guid, int> _perEndpoint = [];
+    // Unprotecting a secret (data protection: a key-ring lookup, AES and an HMAC) cost more than signing;
+    // keyed by the stored (protected) text, so a rotation is a new entry.
+    private readonly ConcurrentDictionary<string, string> _plainSecrets = new(StringComparer.Ordinal);
     private long _attempts;
 
-    public WebhookSender(NpgsqlDataSource db, WebhookSecrets secrets, IOptions<WebhooksOptions> options, IHostEnvironment env,
-        Platform.Vaults.PersonalDataVault vault, ILogger<WebhookSender> log)
+    public WebhookSender(NpgsqlDataSource db, WebhookSecrets secrets, WebhookSettlement settlement, IOptions<WebhooksOptions> options,
+        IHostEnvironment env, ILogger<WebhookSender> log)
     {
         _db = db;
-        _vault = vault;
         _secrets = secrets;
+        _settlement = settlement;
         _options = options.Value;
         _allowLocal = _options.AllowLocalReceivers ?? env.IsDevelopment();
         _log = log;
@@ -65,7 +72,8 @@ public sealed class WebhookSender : BackgroundService
             UseCookies = false,
             ConnectTimeout = _options.Timeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            MaxConnectionsPerServer = Math.Max(1, _options.Concurrency),
+            // The per-endpoint bound is kept by the claim; this only has to let every slot have a connection.
+            MaxConnectionsPerServer = Slots,
             ConnectCallback = (context, ct) => WebhookAddressRules.ConnectAsync(context, allowLocal, ct),
         })
         { Timeout = Timeout.InfiniteTimeSpan };
@@ -82,8 +90,13 @@ public sealed class WebhookSender : BackgroundService
 
     private TimeSpan Lease => _options.Timeout + TimeSpan.FromSeconds(5);
 
+    private int Slots => Math.Max(1, _options.Concurrency);
+
+    private int SlotsPerEndpoint => Math.Clamp(_options.PerEndpointConcurrency, 1, Slots);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var settling = SettleLoopAsync();
         var inFlight = new List<Task>();
         var errorDelay = TimeSpan.FromMilliseconds(200);
         while (!stoppingToken.IsCancellationRequested)
@@ -91,17 +104,16 @@ public sealed class WebhookSender : BackgroundService
             try
             {
                 inFlight.RemoveAll(t => t.IsCompleted);
-                var free = Math.Max(1, _options.Concurrency) - inFlight.Count;
+                var free = Slots - inFlight.Count;
                 var claimed = free > 0 ? await ClaimAsync(free, stoppingToken) : [];
                 inFlight.AddRange(claimed.Select(d => SendAsync(d, stoppingToken)));
                 errorDelay = TimeSpan.FromMilliseconds(200);
                 if (claimed.Count > 0 && claimed.Count == free)
                 {
                     // Saturated: refill in batches (ClaimBatch), not one claim statement per finished send.
-                    var slots = Math.Max(1, _options.Concurrency);
-                    var batch = Math.Clamp(_options.ClaimBatch, 1, slots);
+                    var batch = Math.Clamp(_options.ClaimBatch, 1, Slots);
                     inFlight.RemoveAll(t => t.IsCompleted);
-                    while (inFlight.Count > slots - batch)
+                    while (inFlight.Count > Slots - batch)
                     {
                         await Task.WhenAny(inFlight);
                         inFlight.RemoveAll(t => t.IsCompleted);
@@ -135,16 +147,18 @@ public sealed class WebhookSender : BackgroundService
         {
             // Stopping: unsent deliveries keep their lease and go out again once it ends.
         }
+        finally
+        {
+            _finished.Writer.TryComplete();
+            await settling;
+        }
     }
 
-    private async Task<List<Claimed>> ClaimAsync(int take, CancellationToken ct)
-    {
-        await using var conn = await _db.OpenConnectionAsync(ct);
-        return (await conn.QueryAsync<Claimed>(new CommandDefinition("""
+    private const string ClaimSql = """
             with due as (
                 select d.id from webhook_deliveries d
                 join webhook_endpoints e on e.id = d.endpoint_id and e.enabled
-                where d.status = 'pending' and d.next_attempt_at <= now()
+                where d.status = 'pending' and d.next_attempt_at <= now() {full}
                   and not exists (
                       select 1 from webhook_deliveries p
                       where p.endpoint_id = d.endpoint_id and p.resource_id = d.resource_id
@@ -157,48 +171,212 @@ public sealed class WebhookSender : BackgroundService
             from due, webhook_endpoints e
             where d.id = due.id and e.id = d.endpoint_id
             returning d.id as Id, d.endpoint_id as EndpointId, d.lease as LeaseToken, d.payload as Payload, d.attempts as Attempt, e.url as Url,
-                      e.secret as Secret, case when e.previous_secret_until > now() then e.previous_secret end as PreviousSecret
-            """, new { take, Lease }, cancellationToken: ct))).AsList();
+                      e.secret as Secret, case when e.previous_secret_until > now() then e.previous_secret end as PreviousSecret,
+                      d.seq as Seq
+        """;
+
+    private static readonly string ClaimAny = ClaimSql.Replace("{full}", "", StringComparison.Ordinal);
+
+    private static readonly string ClaimExceptFull = ClaimSql.Replace("{full}", "and d.endpoint_id <> all(@full)", StringComparison.Ordinal);
+
+    private async Task<List<Claimed>> ClaimAsync(int take, CancellationToken ct)
+    {
+        Guid[] full;
+        lock (_perEndpoint)
+        {
+            full = [.. _perEndpoint.Where(e => e.Value >= SlotsPerEndpoint).Select(e => e.Key)];
+        }
+        await using var conn = await _db.OpenConnectionAsync(ct);
+        // Endpoints at their bound are left out; the clause is only there when one is (two statement texts, each
+        // prepared once): the usual claim keeps the plan it always had.
+        var claimed = (await conn.QueryAsync<Claimed>(new CommandDefinition(full.Length == 0 ? ClaimAny : ClaimExceptFull,
+            new { take, Lease, full }, cancellationToken: ct))).OrderBy(d => d.Seq).ToList();
+
+
+        // Take the endpoints' slots in outbox order; what is over an endpoint's bound goes straight back, unsent.
+        var keep = new List<Claimed>(claimed.Count);
+        var extra = new List<Claimed>();
+        lock (_perEndpoint)
+        {
+            foreach (var d in claimed)
+            {
+                var busy = _perEndpoint.GetValueOrDefault(d.EndpointId);
+                if (busy >= SlotsPerEndpoint)
+                {
+                    extra.Add(d);
+                    continue;
+                }
+                _perEndpoint[d.EndpointId] = busy + 1;
+                keep.Add(d);
+            }
+        }
+        if (extra.Count > 0)
+        {
+            try
+            {
+                await conn.ExecuteAsync(new CommandDefinition("""
+                    update webhook_deliveries d
+                    set next_attempt_at = now(), attempts = d.attempts - 1, lease = null, updated_at = now()
+                    from unnest(@ids, @leases) as x (id, lease)
+                    where d.id = x.id and d.lease = x.lease and d.status = 'pending'
+                    """, new { ids = extra.Select(d => d.Id).ToArray(), leases = extra.Select(d => d.LeaseToken).ToArray() }, cancellationToken: CancellationToken.None));
+            }
+            catch (Exception ex)
+            {
+                // Not sent, so nothing is lost: their leases run out and they are claimed again.
+                _log.LogWarning("Webhook sender could not hand back {Count} deliveries over their endpoint's bound ({Error}); they go out when their lease ends",
+                    extra.Count, OutboxErrors.Describe(ex));
+            }
+        }
+        return keep;
+    }
+
+    private void ReleaseSlot(Guid endpointId)
+    {
+        lock (_perEndpoint)
+        {
+            if (_perEndpoint.TryGetValue(endpointId, out var busy) && busy > 1)
+            {
+                _perEndpoint[endpointId] = busy - 1;
+            }
+            else
+            {
+                _perEndpoint.Remove(endpointId);
+            }
+        }
     }
 
     private async Task SendAsync(Claimed d, CancellationToken stop)
     {
-        Interlocked.Increment(ref _attempts);
-        var clock = Stopwatch.StartNew();
-        Result result;
         try
         {
-            result = await PostAsync(d, stop);
+            Interlocked.Increment(ref _attempts);
+            var clock = Stopwatch.StartNew();
+            Result result;
+            try
+            {
+                result = await PostAsync(d, stop);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                // The whole exception stays out of the log: messages can carry the URL, and URLs can carry tokens.
+                _log.LogError("Webhook delivery {DeliveryId} could not be prepared ({Error})", d.Id, OutboxErrors.Describe(ex));
+                result = new Result(null, null, "internal: " + OutboxErrors.Describe(ex), null);
+            }
+            var finished = new FinishedSend(d.Id, d.EndpointId, d.LeaseToken, d.Attempt, result.Status, result.Snippet, result.Error,
+                result.RetryAfter, (int)clock.ElapsedMilliseconds);
+            var settling = new Settling(finished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (_finished.Writer.TryWrite(settling))
+            {
+                await settling.Recorded.Task;
+            }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        finally
+        {
+            ReleaseSlot(d.EndpointId);
+        }
+    }
+
+    /// <summary>The writers of outcomes: each records whatever finished since the last write began, in one batch.
+    /// A few write at once (<see cref="WebhooksOptions.SettleWriters"/>): on a busy server one statement waits
+    /// mostly for a core, and a single writer would make every slot wait in line behind it.</summary>
+    private async Task SettleLoopAsync()
+    {
+        using var writers = new SemaphoreSlim(Math.Max(1, _options.SettleWriters));
+        var running = new List<Task>();
+        while (await _finished.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            // A writer first, then the batch: while every writer is busy, outcomes gather into the next batch.
+            await writers.WaitAsync(CancellationToken.None);
+            var batch = new List<Settling>();
+            while (batch.Count < MaxSettleBatch && _finished.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+            running.RemoveAll(t => t.IsCompleted);
+            running.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    await SettleAsync(batch);
+                }
+                finally
+                {
+                    foreach (var s in batch)
+                    {
+                        s.Recorded.TrySetResult();
+                    }
+                    writers.Release();
+                }
+            }));
+        }
+        await Task.WhenAll(running);
+    }
+
+    private const int MaxSettleBatch = 500;
+
+    private async Task SettleAsync(List<Settling> batch)
+    {
+        if (batch.Count == 0)
         {
             return;
         }
-        catch (Exception ex)
-        {
-            // The whole exception stays out of the log: messages can carry the URL, and URLs can carry tokens.
-            _log.LogError("Webhook delivery {DeliveryId} could not be prepared ({Error})", d.Id, OutboxErrors.Describe(ex));
-            result = new Result(null, null, "internal: " + OutboxErrors.Describe(ex), null);
-        }
-        var latency = (int)clock.ElapsedMilliseconds;
         try
         {
-            await RecordAsync(d, result, latency, CancellationToken.None);
+            await _settlement.SettleAsync([.. batch.Select(s => s.Send)], CancellationToken.None);
+            return;
+        }
+        catch (Exception ex) when (batch.Count > 1)
+        {
+            _log.LogWarning("Webhook sender could not record a batch of {Count} outcomes ({Error}); recording them one by one",
+                batch.Count, OutboxErrors.Describe(ex));
         }
         catch (Exception ex)
         {
-            _log.LogWarning("Webhook delivery {DeliveryId}: the outcome could not be recorded ({Error}); it is sent again when its lease ends",
-                d.Id, OutboxErrors.Describe(ex));
+            LogUnrecorded(batch[0].Send, ex);
+            return;
         }
+        foreach (var s in batch)
+        {
+            try
+            {
+                await _settlement.SettleAsync([s.Send], CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                LogUnrecorded(s.Send, ex);
+            }
+        }
+    }
+
+    private void LogUnrecorded(FinishedSend send, Exception ex) =>
+        _log.LogWarning("Webhook delivery {DeliveryId}: the outcome could not be recorded ({Error}); it is sent again when its lease ends",
+            send.DeliveryId, OutboxErrors.Describe(ex));
+
+    private string Plain(string stored)
+    {
+        if (_plainSecrets.TryGetValue(stored, out var plain))
+        {
+            return plain;
+        }
+        if (_plainSecrets.Count > 10_000)
+        {
+            _plainSecrets.Clear();
+        }
+        return _plainSecrets[stored] = _secrets.Unprotect(stored);
     }
 
     private async Task<Result> PostAsync(Claimed d, CancellationToken stop)
     {
         var timestamp = DateTimeOffset.UtcNow;
-        var signature = new StandardWebhook(_secrets.Unprotect(d.Secret)).Sign(d.Id.ToString(), timestamp, d.Payload);
+        var signature = new StandardWebhook(Plain(d.Secret)).Sign(d.Id.ToString(), timestamp, d.Payload);
         if (d.PreviousSecret is { } previous)
         {
-            signature += " " + new StandardWebhook(_secrets.Unprotect(previous)).Sign(d.Id.ToString(), timestamp, d.Payload);
+            signature += " " + new StandardWebhook(Plain(previous)).Sign(d.Id.ToString(), timestamp, d.Payload);
         }
         using var request = new HttpRequestMessage(HttpMethod.Post, d.Url)
         {
@@ -252,111 +430,15 @@ public sealed class WebhookSender : BackgroundService
         return text.Length > 0 && text[^1] == '\uFFFD' && read == buffer.Length ? text[..^1] : text;
     }
 
-    private async Task RecordAsync(Claimed d, Result r, int latencyMs, CancellationToken ct)
-    {
-        var succeeded = r.Status is >= 200 and < 300;
-        var gone = r.Status == StatusCodes.Status410Gone;
-        var wait = r.RetryAfter ?? WebhookRetrySchedule.After(d.Attempt, Random.Shared.NextDouble());
-        await using var conn = await _db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("""
-            insert into webhook_attempts (delivery_id, attempt, status_code, latency_ms, response_snippet, error)
-            values (@Id, @Attempt, @Status, @latencyMs, @Snippet, @Error)
-            """, new { d.Id, d.Attempt, r.Status, latencyMs, r.Snippet, r.Error }, tx, cancellationToken: ct));
-        // Only the holder of the current lease settles the delivery: a late answer to a lease that ran out
-        // (and was claimed again), or to a send a staff retry superseded (the retry clears the lease), is
-        // logged as an attempt and changes nothing else, so the retry still goes out.
-        await conn.ExecuteAsync(new CommandDefinition("""
-            update webhook_deliveries
-            set status = case when @succeeded then 'succeeded'
-                              when @gone or created_at + @GiveUpAfter < now() + @wait then 'failed'
-                              else 'pending' end,
-                next_attempt_at = case when @succeeded or @gone then next_attempt_at else now() + @wait end,
-                last_status = @Status, last_error = @Error, lease = null, updated_at = now()
-            where id = @Id and lease = @LeaseToken and status = 'pending'
-            """, new { succeeded, gone, _options.GiveUpAfter, wait, r.Status, r.Error, d.Id, d.LeaseToken }, tx, cancellationToken: ct));
-
-        string? disabledFor = null;
-        if (succeeded)
-        {
-            await conn.ExecuteAsync(new CommandDefinition(
-                "update webhook_endpoints set failing_since = null where id = @EndpointId and failing_since is not null",
-                new { d.EndpointId }, tx, cancellationToken: ct));
-        }
-        else if (gone)
-        {
-            disabledFor = "gone";
-        }
-        else
-        {
-            var failingTooLong = await conn.ExecuteScalarAsync<bool>(new CommandDefinition("""
-                update webhook_endpoints set failing_since = coalesce(failing_since, now())
-                where id = @EndpointId
-                returning failing_since <= now() - @GiveUpAfter
-                """, new { d.EndpointId, _options.GiveUpAfter }, tx, cancellationToken: ct));
-            disabledFor = failingTooLong ? "failing" : null;
-        }
-        if (disabledFor is not null)
-        {
-            await DisableAsync(new WriteLog(conn, tx, Actor.System("webhooks")) { Vault = _vault }, d.EndpointId, disabledFor, ct);
-        }
-        await tx.CommitAsync(ct);
-        if (disabledFor is not null)
-        {
-            _log.LogWarning("Webhook endpoint {EndpointId} disabled ({Reason})", d.EndpointId, disabledFor);
-        }
-        else if (!succeeded)
-        {
-            _log.LogInformation("Webhook delivery {DeliveryId} attempt {Attempt} failed ({Status}); next in {WaitSeconds:0} s",
-                d.Id, d.Attempt, r.Status?.ToString(CultureInfo.InvariantCulture) ?? "no answer", wait.TotalSeconds);
-        }
-    }
-
-    /// <summary>Disables the endpoint (once), records why in the audit log and emails every admin.</summary>
-    private async Task DisableAsync(WriteLog log, Guid endpointId, string reason, CancellationToken ct)
-    {
-        var url = await log.Connection.ExecuteScalarAsync<string?>(new CommandDefinition("""
-            update webhook_endpoints set enabled = false, disabled_reason = @reason, version = version + 1, updated_at = now()
-            where id = @endpointId and enabled
-            returning url
-            """, new { endpointId, reason }, log.Transaction, cancellationToken: ct));
-        if (url is null)
-        {
-            return;
-        }
-        await log.AuditAsync("webhook_endpoint.disabled", "webhook_endpoint", endpointId.ToString(), null,
-            new JsonObject { ["reason"] = reason }.ToJsonString());
-        var adminIds = (await log.Connection.QueryAsync<Guid>(new CommandDefinition("""
-            select u.id from users u join user_roles r on r.user_id = u.id
-            where r.role = 'admin' and u.erased_at is null
-            """, transaction: log.Transaction, cancellationToken: ct))).ToList();
-        // Admins' addresses are their people's vault fields (issue 15).
-        var admins = await Accounts.Identity.AccountPeople.FieldsOfAsync(log.Connection, _vault, adminIds, log.Transaction, ct);
-        var host = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Authority : "";
-        foreach (var fields in admins.Values)
-        {
-            if (Accounts.Identity.AccountFields.Get(fields, Accounts.Identity.AccountFields.Email) is not { } email)
-            {
-                continue;
-            }
-            var firstName = Accounts.Identity.AccountFields.Get(fields, Accounts.Identity.AccountFields.FirstName);
-            await EmailQueue.EnqueueAsync(log, new EmailRequest("webhook-endpoint-disabled", email, firstName, new JsonObject
-            {
-                ["name"] = firstName ?? "",
-                ["endpointId"] = endpointId.ToString(),
-                ["host"] = host,
-                ["gone"] = reason == "gone",
-            }));
-        }
-    }
-
     public override void Dispose()
     {
         _http.Dispose();
         base.Dispose();
     }
 
-    private sealed record Claimed(Guid Id, Guid EndpointId, Guid LeaseToken, string Payload, int Attempt, string Url, string Secret, string? PreviousSecret);
+    private sealed record Claimed(Guid Id, Guid EndpointId, Guid LeaseToken, string Payload, int Attempt, string Url, string Secret, string? PreviousSecret, long Seq);
+
+    private sealed record Settling(FinishedSend Send, TaskCompletionSource Recorded);
 
     private sealed record Result(int? Status, string? Snippet, string? Error, TimeSpan? RetryAfter);
 }

@@ -13,15 +13,21 @@ public sealed class WebhooksOptions
     /// <summary>How long the previous secret keeps signing (a second signature) after a rotation.</summary>
     public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Deliveries in flight at once, per process (and connections per receiver). A slot is held for the
-    /// whole attempt, send and recording, so a process delivers at most Concurrency / attempt time: 16 slots at
-    /// ~10 ms an attempt cap it near 1,600 deliveries/s, short of 1,000 events/s fanned out to 10 endpoints.
-    /// Kept under the connection pool's 100: each finishing attempt briefly takes a connection to record.</summary>
-    public int Concurrency { get; set; } = 64;
+    /// <summary>Deliveries in flight at once, per process. A slot is held for the whole attempt, the send and
+    /// the (batched) recording of its outcome, so a process delivers at most Concurrency / attempt time. The
+    /// recording takes one pooled connection per batch, not one per slot, so this may exceed the connection pool.</summary>
+    public int Concurrency { get; set; } = 128;
+
+    /// <summary>Deliveries in flight at once to one endpoint, per process: one slow receiver cannot take every
+    /// slot, and a fast one gets this many kept-alive connections.</summary>
+    public int PerEndpointConcurrency { get; set; } = 32;
 
     /// <summary>When every slot is busy the sender claims again once this many are free, so one claim statement
     /// leases a batch instead of one delivery per finished send.</summary>
-    public int ClaimBatch { get; set; } = 16;
+    public int ClaimBatch { get; set; } = 32;
+
+    /// <summary>Batches of finished sends recorded at once (each one transaction, taking one pooled connection).</summary>
+    public int SettleWriters { get; set; } = 4;
 
     /// <summary>The whole attempt: connect, send, and read the status and the start of the answer.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
