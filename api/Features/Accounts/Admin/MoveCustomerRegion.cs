@@ -55,7 +55,7 @@ public sealed class MoveCustomerRegion(NpgsqlDataSource db, RegionMoveCopier cop
                 "invitations in one transaction, then shreds the old person (journaled, so a restored backup cannot bring it back). " +
                 "Audited as customer.region_moved (regions only) with the outbox event customer.region_moved. " +
                 "Send the customer's ETag from GET /api/v1/admin/customers/{id} in If-Match: 428 without it, 412 when it changed since. " +
-                "409 already-in-region when the data is kept there already, 409 region-move-running while another move of the customer runs, " +
+                "409 already-in-region when the data is kept there already, 409 email-not-confirmed while the account only claims its address, 409 region-move-running while another move of the customer runs, " +
                 "409 region-not-configured naming the settings this API lacks to write to the target vault, 409 conflict when the target vault " +
                 "holds another person with the email or the customer changed during the move (nothing moved), 404 for an unknown account, " +
                 "421 wrong-region when another region's API serves the customer, 503 when a vault cannot be reached or the copy did not " +
@@ -63,7 +63,7 @@ public sealed class MoveCustomerRegion(NpgsqlDataSource db, RegionMoveCopier cop
             s.Responses[200] = "Moved: the customer's personal data is in the target region's vault only; the body has the customer's new version (its ETag is the response's)";
             s.Responses[400] = "The region is missing or not eu or us";
             s.Responses[404] = "No account has this id";
-            s.Responses[409] = "Nothing moved: already in that region (already-in-region), another move of the customer running (region-move-running), " +
+            s.Responses[409] = "Nothing moved: already in that region (already-in-region), the email not confirmed yet (email-not-confirmed), another move of the customer running (region-move-running), " +
                 "the target vault not configured here (region-not-configured, naming the settings), the email taken in the target vault, the account erased, " +
                 "or the customer changed during the move";
             s.Responses[421] = "The customer's data is kept in a region another API serves: send the request there (wrong-region, apiBase)";
@@ -112,7 +112,7 @@ public sealed class MoveCustomerRegion(NpgsqlDataSource db, RegionMoveCopier cop
         NpgsqlConnection conn, Actor actor, Guid id, string target, int expectedVersion, CancellationToken ct)
     {
         var user = await conn.QuerySingleOrDefaultAsync<UserRow>(
-            "select person_id, person_region, version, erased_at from users where id = @id", new { id });
+            "select person_id, person_region, version, erased_at, email_confirmed from users where id = @id", new { id });
         if (user is null)
         {
             return NotFound($"No account has the id {id}.");
@@ -122,11 +122,17 @@ public sealed class MoveCustomerRegion(NpgsqlDataSource db, RegionMoveCopier cop
             return Conflict(user.ErasedAt is not null ? "This account was erased: there is no personal data to move."
                 : "This account keeps no personal data in a vault (it was made before the vaults), so there is nothing to move.");
         }
+        if (!user.EmailConfirmed)
+        {
+            // An unconfirmed account only claims its address (vault migration 0003); the copy would make it the owner.
+            return Make(StatusCodes.Status409Conflict, "email-not-confirmed", "Email not confirmed",
+                "This customer has not confirmed their email address yet, so their account only claims it. Ask them to confirm it (or resend the confirmation), then move them. Nothing was moved.");
+        }
         if (await SettleInterruptedAsync(conn, id, user, target, ct) is { } finished)
         {
             return TypedResults.Ok(finished);
         }
-        user = await conn.QuerySingleAsync<UserRow>("select person_id, person_region, version, erased_at from users where id = @id", new { id });
+        user = await conn.QuerySingleAsync<UserRow>("select person_id, person_region, version, erased_at, email_confirmed from users where id = @id", new { id });
         if (user.Version != expectedVersion)
         {
             return PreconditionFailed($"The customer changed since you read it (it is now at {Versions.ETag(user.Version)}). " +
@@ -247,6 +253,7 @@ public sealed class MoveCustomerRegion(NpgsqlDataSource db, RegionMoveCopier cop
         public string? PersonRegion { get; init; }
         public int Version { get; init; }
         public DateTime? ErasedAt { get; init; }
+        public bool EmailConfirmed { get; init; }
     }
 
     private sealed class OpenMove
