@@ -8650,7 +8650,7 @@ export class HeadlessClient {
             let result409: any = null;
             let resultData409 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
             result409 = ProblemDetails.fromJS(resultData409);
-            return throwException("Nothing moved: already in that region (already-in-region), another move of the customer running (region-move-running), the target vault not configured here (region-not-configured, naming the settings), the email taken in the target vault, the account erased, or the customer changed during the move", status, _responseText, _headers, result409);
+            return throwException("Nothing moved: already in that region (already-in-region), the email not confirmed yet (email-not-confirmed), another move of the customer running (region-move-running), the target vault not configured here (region-not-configured, naming the settings), the email taken in the target vault, the account erased, or the customer changed during the move", status, _responseText, _headers, result409);
             });
         } else if (status === 412) {
             return response.text().then((_responseText) => {
