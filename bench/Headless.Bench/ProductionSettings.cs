@@ -19,6 +19,8 @@ internal static class ProductionSettings
     private static Dictionary<string, string>? _environment;
     private static IReadOnlyDictionary<string, DatabaseLogins>? _vaults;
 
+    private static string VaultKeyDirectory => Path.Combine(RepoPaths.Data, $"bench-vault-keys-{BenchOptions.PgPort}");
+
     /// <summary>Called once the bench's server is open: each region's vault database (API login and owner).</summary>
     public static void UseVaults(IReadOnlyDictionary<string, DatabaseLogins> vaults) => _vaults = vaults;
 
@@ -55,8 +57,10 @@ internal static class ProductionSettings
             ["Headless__Residency__Regions__us__MigrationConnectionString"] = VaultLogins("us").Owner,
             ["Headless__Residency__Regions__eu__ApiBaseUrl"] = "https://eu.bench.example",
             ["Headless__Residency__Regions__us__ApiBaseUrl"] = "https://us.bench.example",
-            ["Headless__Residency__Regions__eu__KeyDirectory"] = Path.Combine(scratchDirectory, "vault-keys"),
-            ["Headless__Residency__Regions__eu__BlindIndexKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            // Kept beside the bench cluster, as long as its vault databases: a KEK file or blind-index key made per run would
+            // leave the people of earlier runs unreadable (a 500 on their key file) and unfindable.
+            ["Headless__Residency__Regions__eu__KeyDirectory"] = VaultKeyDirectory,
+            ["Headless__Residency__Regions__eu__BlindIndexKey"] = Convert.ToBase64String(Api.Platform.Vaults.BlindIndexKey.LocalFile(VaultKeyDirectory, "eu")),
             ["Headless__ErasureJournal__Directory"] = Path.Combine(scratchDirectory, "erasures"),
             // wrk speaks plain HTTP to 127.0.0.1: TLS is the load balancer's, not what the bench measures.
             ["Headless__Http__RequireHttps"] = "false",
