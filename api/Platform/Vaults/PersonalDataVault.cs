@@ -96,10 +96,11 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         });
     }
 
-    private const string PutOwnedSql = """
+    // The email field sets the owner's blind index, or (an account not confirmed yet) only its claim on the address.
+    private const string PutSqlTemplate = """
         with person as (select id from vault_people where id = @Id and wrapped_key is not null for update),
         removed as (delete from vault_fields f using person where f.person_id = person.id and f.name = any(@deleted)),
-        indexed as (update vault_people p set email_index = @index from person where @setsIndex and p.id = person.id),
+        indexed as (update vault_people p set {0} = @index from person where @setsIndex and p.id = person.id),
         upserted as (
             insert into vault_fields (person_id, name, ciphertext)
             select person.id, u.name, u.ciphertext from person, unnest(@names::text[], @ciphertexts::bytea[]) as u(name, ciphertext)
@@ -107,16 +108,8 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         select exists (select 1 from person)
         """;
 
-    private const string PutClaimedSql = """
-        with person as (select id from vault_people where id = @Id and wrapped_key is not null for update),
-        removed as (delete from vault_fields f using person where f.person_id = person.id and f.name = any(@deleted)),
-        indexed as (update vault_people p set email_claim_index = @index from person where @setsIndex and p.id = person.id),
-        upserted as (
-            insert into vault_fields (person_id, name, ciphertext)
-            select person.id, u.name, u.ciphertext from person, unnest(@names::text[], @ciphertexts::bytea[]) as u(name, ciphertext)
-            on conflict (person_id, name) do update set ciphertext = excluded.ciphertext, updated_at = now())
-        select exists (select 1 from person)
-        """;
+    private static readonly string PutOwnedSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSqlTemplate, "email_index");
+    private static readonly string PutClaimedSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSqlTemplate, "email_claim_index");
 
     /// <summary>The person's fields in clear; null when the vault has no such person, or the person was shredded.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> GetAsync(PersonRef person, CancellationToken ct = default)
