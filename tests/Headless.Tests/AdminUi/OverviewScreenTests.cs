@@ -22,7 +22,9 @@ public sealed class OverviewScreenTests(AdminBrowser admin)
         var cart = await Shop.NewCartAsync(shopper, (await Shop.SkuAsync(admin.Admin(), stock: 5), 1));
         var checkout = await Shop.CheckOutAsync(shopper, cart.Token);
 
-        await Assertions.Expect(newest.GetByRole(AriaRole.Row).Filter(new() { HasText = checkout.Order.Number })).ToBeVisibleAsync();
+        // Live means without a reload, not within Playwright's default 5 s: under the suite's load the outbox event can
+        // take longer to become visible to the stream (an event shows once no older transaction is open).
+        await Assertions.Expect(newest.GetByRole(AriaRole.Row).Filter(new() { HasText = checkout.Order.Number })).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await Assertions.Expect(newest.GetByRole(AriaRole.Row).Filter(new() { HasText = checkout.Order.Number })).ToContainTextAsync("pending_payment");
         await page.Context.CloseAsync();
     }
