@@ -35,11 +35,12 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         return await InsertPersonAsync(regions.Residency.RegionOf(country), country, ct);
     }
 
-    private static string CountryCode(string country)
-    {
-        var code = country.Trim().ToUpperInvariant();
-        return Countries.IsCode(code) ? code : throw new ArgumentException($"'{code}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
-    }
+    private static string CountryCode(string country) =>
+        KnownCountry(country) ?? throw new ArgumentException($"'{country.Trim().ToUpperInvariant()}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
+
+    /// <summary>The ISO code, trimmed and upper-cased; null when there is none or it is not a code (the country unknown).</summary>
+    private static string? KnownCountry(string? country) =>
+        country?.Trim().ToUpperInvariant() is { } code && Countries.IsCode(code) ? code : null;
 
     /// <summary>A new person row in <paramref name="region"/>'s vault: a fresh data key, wrapped by the region's current KEK.</summary>
     private async Task<PersonRef> InsertPersonAsync(string region, string? country, CancellationToken ct)
@@ -332,20 +333,8 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
     // unknown (vault migration 0002) until the person says or a checkout ships somewhere.
 
     /// <summary>As <see cref="FindOrCreateByEmailAsync"/>, but a new person goes to <paramref name="region"/> with no country recorded.</summary>
-    public async Task<PersonRef> FindOrCreateByEmailInRegionAsync(string email, string region, CancellationToken ct = default)
-    {
-        if (await FindByEmailAsync(email, ct) is { } existing)
-        {
-            return existing;
-        }
-        return await CreateWithEmailAsync(region, null, email, ct);
-    }
-
-    // Added for the staff region move (issue 15, RegionMoveCopier): the copy goes into a new person of the target region.
-
-    /// <summary>A new person in <paramref name="region"/>'s vault with a fresh data key and no fields; the country as given (null: unknown).</summary>
-    public Task<PersonRef> CreatePersonInRegionAsync(string region, string? country, CancellationToken ct = default) =>
-        InsertPersonAsync(region, country, ct);
+    public Task<PersonRef> FindOrCreateByEmailInRegionAsync(string email, string region, CancellationToken ct = default) =>
+        FindOrCreateByEmailInAsync(email, region, null, ct);
 
     // Added for unconfirmed accounts (vault migration 0003): an account whose email is not confirmed yet has its own
     // person holding the email as a field and as a claim (email_claim_index), not as the address's owner (email_index),
@@ -366,11 +355,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         {
             return CreateClaimantInAsync(email, Region, null, ct);
         }
-        country = country.Trim().ToUpperInvariant();
-        if (!Countries.IsCode(country))
-        {
-            throw new ArgumentException($"'{country}' is not an ISO 3166-1 alpha-2 country code.", nameof(country));
-        }
+        country = CountryCode(country);
         return CreateClaimantInAsync(email, regions.Residency.RegionOf(country), country, ct);
     }
 
@@ -427,7 +412,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
     /// <summary>The region of <paramref name="country"/> when this API serves it; otherwise (or with no valid country)
     /// this API's own region.</summary>
     public string RegionFor(string? country) =>
-        country is { } c && Countries.IsCode(c.Trim().ToUpperInvariant()) && regions.Residency.RegionOf(c) is var region && regions.Residency.Serves(region)
+        KnownCountry(country) is { } c && regions.Residency.RegionOf(c) is var region && regions.Residency.Serves(region)
             ? region
             : Region;
 
@@ -438,13 +423,13 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         {
             return existing;
         }
-        country = country?.Trim().ToUpperInvariant();
-        return await CreateWithEmailAsync(region, country is not null && Countries.IsCode(country) ? country : null, email, ct);
+        return await CreateWithEmailAsync(region, KnownCountry(country), email, ct);
     }
 
-    /// <summary>A new person in <paramref name="region"/> with no email (an account whose address another person owns).</summary>
+    /// <summary>A new person in <paramref name="region"/> with a fresh data key and no fields (an account whose address
+    /// another person owns; the target of a region move); the country when it is a code, else unknown.</summary>
     public Task<PersonRef> CreatePersonInAsync(string region, string? country, CancellationToken ct = default) =>
-        InsertPersonAsync(region, country is not null && Countries.IsCode(country.Trim().ToUpperInvariant()) ? country.Trim().ToUpperInvariant() : null, ct);
+        InsertPersonAsync(region, KnownCountry(country), ct);
 }
 
 /// <summary>Another unconfirmed account already claims this email.</summary>

@@ -53,7 +53,7 @@ public sealed class RegionMoveCopier(VaultRegions regions, DataKeyCache cache, E
         var country = await OnVaultAsync(source.Region, async conn => await conn.QuerySingleOrDefaultAsync<string?>(
             "select country from vault_people where id = @Id and wrapped_key is not null", new { source.Id }), ct);
         var kept = country is not null && regions.Residency.RegionOf(country) == targetRegion ? country : null;
-        return await _both.CreatePersonInRegionAsync(targetRegion, kept, ct);
+        return await _both.CreatePersonInAsync(targetRegion, kept, ct);
     }
 
     /// <summary>Copies every field of <paramref name="source"/> into <paramref name="target"/> and verifies the copy; returns
