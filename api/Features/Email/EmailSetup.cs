@@ -29,7 +29,10 @@ public static class EmailSetup
     /// waited out for over an hour, 1 s doubling to one try every 5 minutes (+0–20 % jitter), 22 tries in all
     /// (<see cref="OutboxConsumerOptions.RetryWindow"/>: 68 min), before the mail is dead-lettered. A provider's
     /// outage of minutes must not lose order confirmations, and one try per 5 minutes does not hammer a relay
-    /// that is coming back. `Headless:Outbox:Consumers:email:*` overrides it.</summary>
+    /// that is coming back. Up to 8 mails are sent at once (`MaxConcurrentHandlers`): one SMTP session per mail
+    /// spends most of its time waiting on the relay, and one at a time could not keep up with a sale's order
+    /// confirmations (the Black Friday drill). `Headless:Outbox:Consumers:email:*` overrides it (lower it to stay
+    /// inside a relay's sending quota).</summary>
     public static OutboxConsumerOptions ConsumerOptions(IConfiguration config) =>
         OutboxConsumerOptions.For(config, EmailConsumer.ConsumerName, o =>
         {
@@ -37,5 +40,6 @@ public static class EmailSetup
             o.RetryBaseDelay = TimeSpan.FromSeconds(1);
             o.RetryMaxDelay = TimeSpan.FromMinutes(5);
             o.RetryJitter = 0.2;
+            o.MaxConcurrentHandlers = 8;
         });
 }

@@ -14,8 +14,9 @@ namespace Headless.Api.Platform.Outbox;
 /// time; an instance that finds it claimed skips and waits for the next wake-up), read the next rows
 /// after the position in (txid, id) order, but only rows whose transaction id is below the snapshot's
 /// xmin (every transaction that could still add a smaller one has finished: the change-feed rule, so a
-/// late commit is never skipped), hand the ones of <see cref="Topics"/> to <see cref="HandleAsync"/>,
-/// then move the position past everything read and commit.</para>
+/// late commit is never skipped), hand the ones of <see cref="Topics"/> to <see cref="HandleAsync"/>
+/// (one at a time, or in windows of <see cref="OutboxConsumerOptions.MaxConcurrentHandlers"/> at once for a
+/// handler that waits on the network, like an SMTP send), then move the position past everything read and commit.</para>
 /// <para>The claim is `pg_try_advisory_xact_lock` on the consumer's name, not `select ... for update
 /// skip locked` on its row: a row lock gives the transaction an xid for as long as the handlers run,
 /// and a running xid holds back `pg_snapshot_xmin` for the whole server, so a slow handler (an SMTP
@@ -212,7 +213,7 @@ public abstract class OutboxConsumer : BackgroundService
         var retry = new RetryState(state.RetryOutboxId, state.RetryAttempts, state.RetryAt, DelayMs: -1);
         var deadLetters = new List<DeadLetter>();
         var started = Environment.TickCount64;
-        foreach (var row in rows)
+        for (var next = 0; next < rows.Count;)
         {
             if (Environment.TickCount64 - started > _options.MaxRoundDuration.TotalMilliseconds)
             {
@@ -220,44 +221,48 @@ public abstract class OutboxConsumer : BackgroundService
                 outcome = Outcome.MoreWaiting;
                 break;
             }
-            if (row.Payload is not null)
+            var window = NextWindow(rows, next);
+            next += window.Count;
+            var results = await Task.WhenAll(window.Select(row => row.Payload is null ? Task.FromResult<Exception?>(null) : HandleRowAsync(row, stop)));
+            var stopped = false;
+            for (var i = 0; i < window.Count && !stopped; i++)
             {
-                var e = new OutboxEvent(row.Id, row.TxId, row.Topic, row.AggregateType, row.AggregateId,
-                    JsonNode.Parse(row.Payload) as JsonObject ?? [], DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc), row.TraceParent);
-                using var span = OutboxTracing.StartHandling(Name, e);
-                try
+                var (row, error) = (window[i], results[i]);
+                if (row.Payload is not null && error is null && retry.OutboxId == row.Id)
                 {
-                    await HandleAsync(e, stop);
-                    if (retry.OutboxId == e.Id)
-                    {
-                        retry = RetryState.None;
-                    }
+                    retry = RetryState.None;
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                else if (row.Payload is not null && error is OperationCanceledException && stop.IsCancellationRequested)
                 {
-                    break;
+                    stopped = true;
+                    continue;
                 }
-                catch (Exception ex)
+                else if (row.Payload is not null && error is not null)
                 {
-                    span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, OutboxErrors.Describe(ex));
-                    Interlocked.Increment(ref _failedAttempts);
-                    var attempt = (retry.OutboxId == e.Id ? retry.Attempts : 0) + 1;
-                    if (attempt < _options.MaxAttempts && ex is not OutboxEventRejectedException)
+                    // The first failure in outbox order decides, as if the window had run one event at a time. Events
+                    // after it that succeeded are handed out again with it later (handlers are idempotent).
+                    var attempt = (retry.OutboxId == row.Id ? retry.Attempts : 0) + 1;
+                    if (attempt < _options.MaxAttempts && error is not OutboxEventRejectedException)
                     {
                         var delay = _options.JitteredRetryDelay(attempt);
-                        retry = new RetryState(e.Id, attempt, null, delay.TotalMilliseconds);
+                        retry = new RetryState(row.Id, attempt, null, delay.TotalMilliseconds);
                         _log.LogWarning("Outbox consumer {Consumer} failed on event {OutboxId} ({Topic}), try {Attempt} of {MaxAttempts}: {Error}; retrying in {DelayMs} ms",
-                            Name, e.Id, e.Topic, attempt, _options.MaxAttempts, OutboxErrors.Describe(ex), (int)delay.TotalMilliseconds);
+                            Name, row.Id, row.Topic, attempt, _options.MaxAttempts, OutboxErrors.Describe(error), (int)delay.TotalMilliseconds);
                         outcome = Outcome.RetryLater;
-                        break;
+                        stopped = true;
+                        continue;
                     }
                     retry = RetryState.None;
-                    deadLetters.Add(new DeadLetter(Name, e.Id, e.Topic, attempt, OutboxErrors.ForStorage(ex)));
+                    deadLetters.Add(new DeadLetter(Name, row.Id, row.Topic, attempt, OutboxErrors.ForStorage(error)));
                     _log.LogError("Outbox consumer {Consumer} gave up on event {OutboxId} ({Topic}) after {Attempts} tries: {Error}; it is recorded in outbox_failures",
-                        Name, e.Id, e.Topic, attempt, OutboxErrors.Describe(ex));
+                        Name, row.Id, row.Topic, attempt, OutboxErrors.Describe(error));
                 }
+                reached = (row.TxId, row.Id);
             }
-            reached = (row.TxId, row.Id);
+            if (stopped)
+            {
+                break;
+            }
         }
 
         // Work the handlers deferred to the end of the round (a batch) is done before the position moves
@@ -306,6 +311,49 @@ public abstract class OutboxConsumer : BackgroundService
         await tx.CommitAsync(CancellationToken.None);
         stop.ThrowIfCancellationRequested();
         return new Round(outcome, TimeSpan.FromMilliseconds(Math.Max(retry.DelayMs, 0)));
+    }
+
+    /// <summary>The rows from <paramref name="start"/> up to <see cref="OutboxConsumerOptions.MaxConcurrentHandlers"/> events
+    /// of this consumer's topics; rows of other topics in between only move the position.</summary>
+    private List<Row> NextWindow(List<Row> rows, int start)
+    {
+        var window = new List<Row>();
+        var events = 0;
+        for (var i = start; i < rows.Count; i++)
+        {
+            if (rows[i].Payload is not null)
+            {
+                if (events == _options.MaxConcurrentHandlers)
+                {
+                    break;
+                }
+                events++;
+            }
+            window.Add(rows[i]);
+        }
+        return window;
+    }
+
+    /// <summary>Runs the handler for one row; its failure is returned, not thrown, so the window's others finish.</summary>
+    private async Task<Exception?> HandleRowAsync(Row row, CancellationToken stop)
+    {
+        var e = new OutboxEvent(row.Id, row.TxId, row.Topic, row.AggregateType, row.AggregateId,
+            JsonNode.Parse(row.Payload!) as JsonObject ?? [], DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc), row.TraceParent);
+        using var span = OutboxTracing.StartHandling(Name, e);
+        try
+        {
+            await HandleAsync(e, stop);
+            return null;
+        }
+        catch (Exception ex)
+        {
+            if (!(ex is OperationCanceledException && stop.IsCancellationRequested))
+            {
+                span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, OutboxErrors.Describe(ex));
+                Interlocked.Increment(ref _failedAttempts);
+            }
+            return ex;
+        }
     }
 
     private async Task WaitForWakeAsync(CancellationToken stop)

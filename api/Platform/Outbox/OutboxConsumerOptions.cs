@@ -29,6 +29,12 @@ public sealed class OutboxConsumerOptions
     /// shops that failed together do not all come back to a recovering server in the same second.</summary>
     public double RetryJitter { get; set; }
 
+    /// <summary>Events handled at once within a round, in windows of this many in outbox order (1: one at a time).
+    /// A failure still holds back every event after it; those of its window that succeeded are handed out again
+    /// with it, so only a consumer whose handler is idempotent and cheap to repeat (the email sender checks
+    /// `email_deliveries`) should raise it.</summary>
+    public int MaxConcurrentHandlers { get; set; } = 1;
+
     /// <summary>A round stops taking new events after this long and commits its progress.</summary>
     public TimeSpan MaxRoundDuration { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -46,11 +52,11 @@ public sealed class OutboxConsumerOptions
 
     public OutboxConsumerOptions Validate()
     {
-        if (BatchSize < 1 || MaxAttempts < 1 || PollInterval <= TimeSpan.Zero || MaxRoundDuration <= TimeSpan.Zero || RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay
+        if (BatchSize < 1 || MaxAttempts < 1 || MaxConcurrentHandlers is < 1 or > 64 || PollInterval <= TimeSpan.Zero || MaxRoundDuration <= TimeSpan.Zero || RetryBaseDelay < TimeSpan.Zero || RetryMaxDelay < RetryBaseDelay
             || RetryJitter is < 0 or > 1 || double.IsNaN(RetryJitter))
         {
             throw new InvalidOperationException(
-                "Outbox consumer options are out of range: BatchSize and MaxAttempts must be at least 1, PollInterval positive, RetryMaxDelay at least RetryBaseDelay, RetryJitter from 0 to 1.");
+                "Outbox consumer options are out of range: BatchSize and MaxAttempts must be at least 1, MaxConcurrentHandlers from 1 to 64, PollInterval positive, RetryMaxDelay at least RetryBaseDelay, RetryJitter from 0 to 1.");
         }
         return this;
     }
