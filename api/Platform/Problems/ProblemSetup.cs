@@ -67,8 +67,9 @@ internal sealed class BadInputExceptionHandler(IProblemDetailsService problems, 
         };
         if (problem?.Status == 503)
         {
-            // Expected while PostgreSQL restarts or fails over: no stack trace, the cause in short.
-            log.LogWarning("Database unavailable on {Method} {Route} ({Error}); answered 503", http.Request.Method,
+            // Expected while PostgreSQL restarts or fails over (or a vault or its key is out of reach): no stack
+            // trace, the cause in short.
+            log.LogWarning("Unavailable on {Method} {Route} ({Error}); answered 503", http.Request.Method,
                 LogRedaction.Route(http), Outbox.OutboxErrors.Describe(exception));
         }
         else if (problem is null)

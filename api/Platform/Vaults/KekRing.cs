@@ -35,6 +35,13 @@ public sealed class KekRing(string region, IReadOnlyDictionary<string, IKeyEncry
         ? p
         : throw new InvalidOperationException($"The {region} vault has keys wrapped by the '{name}' provider, which is not configured.");
 
+    /// <summary>The KEK versions whose key this instance cannot use: a provider that is not configured, or a key file
+    /// that is not there (see <see cref="IKeyEncryptionKeyProvider.IsPresent"/>).</summary>
+    public async Task<IReadOnlyList<KekVersion>> MissingAsync(NpgsqlConnection conn) =>
+        (await conn.QueryAsync<KekVersion>("select version, provider, key_ref as keyref from vault_kek_versions order by version"))
+            .Where(k => !providers.TryGetValue(k.Provider, out var p) || !p.IsPresent(k.KeyRef))
+            .ToList();
+
     public static async Task<KekVersion?> CurrentAsync(NpgsqlConnection conn) =>
         await conn.QuerySingleOrDefaultAsync<KekVersion>("select version, provider, key_ref as keyref from vault_kek_versions order by version desc limit 1");
 

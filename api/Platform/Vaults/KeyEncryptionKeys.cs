@@ -18,7 +18,15 @@ public interface IKeyEncryptionKeyProvider
 
     /// <exception cref="CryptographicException">The wrapped key was altered, or belongs to another person or KEK.</exception>
     Task<byte[]> UnwrapAsync(string keyRef, byte[] wrapped, byte[] context, CancellationToken ct);
+
+    /// <summary>False when this provider knows, without a call to anyone, that the key cannot be used (a key file
+    /// that is not there); a remote key service answers for itself on use.</summary>
+    bool IsPresent(string keyRef);
 }
+
+/// <summary>A KEK the vault's rows refer to is not where its provider keeps it (an operator fault: a key file not
+/// mounted or deleted). Personal-data routes answer 503 and /health/ready names it until it is put back.</summary>
+public sealed class KeyEncryptionKeyMissingException(string message) : Exception(message);
 
 /// <summary>
 /// KEKs as key files of 32 random bytes in one folder (`.data/keys` in Development; a mounted secret folder in
@@ -55,10 +63,13 @@ public sealed class KeyFileProvider(string directory, string region) : IKeyEncry
         var path = Path.Combine(directory, r);
         if (!File.Exists(path))
         {
-            throw new InvalidOperationException($"The key-encryption key file {r} is missing from {directory}.");
+            throw new KeyEncryptionKeyMissingException($"The key-encryption key file {r} is missing from {directory}.");
         }
         return KeyFiles.ReadOrCreate(path);
     });
+
+    public bool IsPresent(string keyRef) =>
+        _keys.ContainsKey(keyRef) || (Path.GetFileName(keyRef) == keyRef && File.Exists(Path.Combine(directory, keyRef)));
 }
 
 /// <summary>
@@ -74,6 +85,8 @@ public sealed class KmsProvider(IAmazonKeyManagementService kms, string keyId) :
     public string Name => ProviderName;
 
     public Task<string> CreateAsync(CancellationToken ct) => Task.FromResult(keyId);
+
+    public bool IsPresent(string keyRef) => true;
 
     public async Task<byte[]> WrapAsync(string keyRef, byte[] dataKey, byte[] context, CancellationToken ct)
     {

@@ -316,7 +316,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         {
             return await work();
         }
-        catch (Exception e) when (Problems.DatabaseUnavailable.Is(e) || e is HttpRequestException
+        catch (Exception e) when (Problems.DatabaseUnavailable.Is(e) || e is HttpRequestException or KeyEncryptionKeyMissingException
             || e is Amazon.Runtime.AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError })
         {
             throw new VaultUnavailableException(vault.Region, e);

@@ -36,6 +36,13 @@ public sealed class VaultReadyCheck(VaultRegions regions, ErasureJournal journal
             {
                 return $"The {region} vault lacks migrations: {string.Join(", ", pending)}.";
             }
+            var missing = await regions[region].Keks.MissingAsync(conn);
+            data[$"{region}.keysMissing"] = missing.Count;
+            if (missing.Count > 0)
+            {
+                return $"The {region} vault's key-encryption key{(missing.Count > 1 ? "s" : "")} {string.Join(", ", missing.Select(k => $"v{k.Version} ({k.Provider})"))} "
+                    + "cannot be found; personal-data routes answer 503. Put the key file back from its backup (docs/operations.md).";
+            }
             return await JournalProblemAsync(region, ct);
         }
         catch (NpgsqlException e) when (e is PostgresException { SqlState: not null } pg && !Problems.DatabaseUnavailable.Is(e))

@@ -73,6 +73,54 @@ public sealed class VaultOutageTests(VaultApiFactory api) : IClassFixture<VaultA
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/products")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_missing_key_file_answers_503_and_ready_names_the_key_version_until_it_is_back()
+    {
+        var person = await api.Vault.CreatePersonAsync("DE");
+        await api.Vault.PutAsync(person, new Dictionary<string, string?> { ["name"] = "Greta" });
+        // The same vault databases, but an instance whose key folder lacks the KEK files (not mounted, deleted).
+        var emptyKeys = Directory.CreateTempSubdirectory("headless-keys-missing-");
+        try
+        {
+            await using var host = api.WithWebHostBuilder(b => b.UseSetting("Headless:Residency:Regions:eu:KeyDirectory", emptyKeys.FullName));
+            var client = host.CreateClient();
+            var vault = host.Services.GetRequiredService<PersonalDataVault>();
+
+            var ready = await ReadyAsync(client);
+            Assert.Equal("Degraded", ready["checks"]!["vault"]!["status"]!.GetValue<string>());
+            Assert.Contains("key-encryption key", ready["checks"]!["vault"]!["description"]!.GetValue<string>());
+            Assert.NotEqual("0", ready["checks"]!["vault"]!["eu.keysMissing"]!.GetValue<string>());
+            Assert.DoesNotContain(emptyKeys.FullName, ready.ToJsonString());
+
+            var down = await Assert.ThrowsAsync<VaultUnavailableException>(() => vault.GetAsync(person));
+            Assert.IsType<KeyEncryptionKeyMissingException>(down.InnerException);
+            var http = new DefaultHttpContext { RequestServices = host.Services.CreateScope().ServiceProvider };
+            http.Request.Method = "GET";
+            http.Request.Path = "/api/v1/account";
+            http.Response.Body = new MemoryStream();
+            var handled = false;
+            foreach (var handler in host.Services.GetServices<IExceptionHandler>())
+            {
+                handled = handled || await handler.TryHandleAsync(http, down, default);
+            }
+            Assert.True(handled);
+            Assert.Equal(StatusCodes.Status503ServiceUnavailable, http.Response.StatusCode);
+            Assert.False(string.IsNullOrEmpty(http.Response.Headers.RetryAfter.ToString()));
+
+            // The key files put back: the same instance reads the person and reports Healthy.
+            foreach (var file in Directory.GetFiles(api.Regions.Residency.Settings(Residency.Eu).KeyDirectory!, "vault-eu-kek-*.key"))
+            {
+                File.Copy(file, Path.Combine(emptyKeys.FullName, Path.GetFileName(file)));
+            }
+            Assert.Equal("Greta", (await vault.GetAsync(person))!["name"]);
+            Assert.Equal("Healthy", (await ReadyAsync(client))["checks"]!["vault"]!["status"]!.GetValue<string>());
+        }
+        finally
+        {
+            emptyKeys.Delete(recursive: true);
+        }
+    }
+
     private static async Task<JsonNode> ReadyAsync(HttpClient client)
     {
         var response = await client.GetAsync("/health/ready");
