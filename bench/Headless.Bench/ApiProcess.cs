@@ -67,7 +67,9 @@ internal sealed class ApiProcess : IAsyncDisposable
         {
             psi.Environment.Remove(inherited);
         }
-        psi.Environment["Headless__Database__ConnectionString"] = connectionString;
+        psi.Environment["Headless__Database__ConnectionString"] = BenchOptions.ApiMaxPool is { } pool
+            ? $"{connectionString};Maximum Pool Size={pool}"
+            : connectionString;
         psi.Environment["Headless__Catalog__LoadDemoCatalog"] = "false";
         psi.Environment["Headless__Catalog__ReadCache"] = readCache ? "true" : "false";
         psi.Environment["Urls"] = BaseUrl;

@@ -23,8 +23,19 @@ internal sealed record BenchOptions(
         ? Path.GetFullPath(other)
         : null;
 
-    /// <summary>Whether this run's figures belong in docs/benchmarks.md: not for trial runs, partial runs or another build.</summary>
-    public bool WritesDocs => !Quick && !CacheOnOnly && ApiDllOverride is null;
+    /// <summary><c>--cache-off-only</c>: the catalog section measures only with the read cache off (every request a
+    /// query), for experiments on the uncached path; the figures go to a file in .data/bench-logs.</summary>
+    public bool CacheOffOnly { get; init; }
+
+    /// <summary>HEADLESS_BENCH_API_MAX_POOL caps the API's PostgreSQL connection pool (Npgsql's <c>Maximum Pool Size</c>,
+    /// default 100) for an experiment: fewer backends than requests in flight, the rest queue in the API.</summary>
+    public static int? ApiMaxPool { get; } = int.TryParse(Environment.GetEnvironmentVariable("HEADLESS_BENCH_API_MAX_POOL"), out var pool) && pool is >= 1 and <= 1000
+        ? pool
+        : null;
+
+    /// <summary>Whether this run's figures belong in docs/benchmarks.md: not for trial runs, partial runs, another
+    /// build or a changed pool.</summary>
+    public bool WritesDocs => !Quick && !CacheOnOnly && !CacheOffOnly && ApiDllOverride is null && ApiMaxPool is null;
 
     public bool RunsCheckout => Only is null or "checkout";
 
@@ -98,6 +109,7 @@ internal sealed record BenchOptions(
           --only=vault      only the personal-data vault's cost: the vault calls of sign-in, checkout and order detail, one at a time (p50/p95/p99)
                             fresh database; --import-products=N sets the file's size (N products × 5 variants, default 20,000)
           --cache-on-only   catalog reads with the read cache on only (the shipped configuration); figures go to .data/bench-logs
+          --cache-off-only  catalog reads with the read cache off only (experiments on the uncached path; HEADLESS_BENCH_API_MAX_POOL=N caps the API's pool)
           --help            this text
         Environment: HEADLESS_BENCH_PG_PORT (the bench cluster's port, default 54349; another port gets its own
         cluster folder .data/bench-pg-<port>), HEADLESS_BENCH_API_PORT (default 5090), HEADLESS_BENCH_API_DLL (another build of the API to measure, e.g.
@@ -109,6 +121,7 @@ internal sealed record BenchOptions(
     {
         var quick = false;
         var cacheOnOnly = false;
+        var cacheOffOnly = false;
         string? only = null;
         int? importProducts = null;
         for (var i = 0; i < args.Count; i++)
@@ -133,6 +146,9 @@ internal sealed record BenchOptions(
                 case "--cache-on-only":
                     cacheOnOnly = true;
                     break;
+                case "--cache-off-only":
+                    cacheOffOnly = true;
+                    break;
                 case "--help" or "-h":
                     throw new UsageRequested();
                 default:
@@ -146,8 +162,8 @@ internal sealed record BenchOptions(
         }
         var importSize = importProducts ?? (quick ? 1_000 : ImportBench.DefaultProducts);
         return quick
-            ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly, ImportProducts = importSize }
-            : new BenchOptions(false, Connections: 32, Threads: 2, WarmupChunkSeconds: 5, MaxWarmupSeconds: 60, MeasureSeconds: 20, Runs: 3, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly, ImportProducts = importSize };
+            ? new BenchOptions(true, Connections: 32, Threads: 2, WarmupChunkSeconds: 3, MaxWarmupSeconds: 12, MeasureSeconds: 5, Runs: 1, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly, CacheOffOnly = cacheOffOnly, ImportProducts = importSize }
+            : new BenchOptions(false, Connections: 32, Threads: 2, WarmupChunkSeconds: 5, MaxWarmupSeconds: 60, MeasureSeconds: 20, Runs: 3, TimeoutSeconds: 30) { Only = only, CacheOnOnly = cacheOnOnly, CacheOffOnly = cacheOffOnly, ImportProducts = importSize };
     }
 
     internal sealed class UsageRequested : Exception;

@@ -148,9 +148,12 @@ internal sealed class BenchRun(BenchOptions options)
                     Log.Info($"Checking that all {productPaths.Count + listingPaths.Count:N0} paths answer 200 ({productPaths.Count:N0} products, {listingPaths.Count} listing pages) ...");
                     await RequestPaths.CheckAllAnswer200Async(api.Http, [.. productPaths, .. listingPaths], ct);
 
-                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-cached", "Product GET by slug", "product", true, productScript, productPaths.Count), ct));
-                    results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-cached", "Listing page (20 products)", "listing", true, listingScript, listingPaths.Count), ct));
-                    RecordApiLog("read cache on", api);
+                    if (!options.CacheOffOnly)
+                    {
+                        results.Add(await MeasureAsync(wrk, db, api, new Scenario("product-get-cached", "Product GET by slug", "product", true, productScript, productPaths.Count), ct));
+                        results.Add(await MeasureAsync(wrk, db, api, new Scenario("listing-cached", "Listing page (20 products)", "listing", true, listingScript, listingPaths.Count), ct));
+                        RecordApiLog("read cache on", api);
+                    }
                 }
 
                 if (!options.CacheOnOnly)
