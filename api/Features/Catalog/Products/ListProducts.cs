@@ -135,7 +135,7 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
         var sql = new StringBuilder($"""
             select p.id, p.slug, p.title, p.images -> 0 ->> 'url' as image_url, p.images -> 0 ->> 'alt' as image_alt,
                    (p.images -> 0 ->> 'width')::int as image_width, (p.images -> 0 ->> 'height')::int as image_height,
-                   p.tags, p.min_price, p.created_at, p.available_total > 0 as in_stock
+                   p.tags, p.min_price, p.created_at, p.in_stock
             from {table}
             """);
         sql.AppendLine(!byCategory
@@ -151,7 +151,7 @@ public sealed class ListProducts(CatalogCache cache, NpgsqlDataSource db, IOptio
         }
         if (query.InStock == true)
         {
-            sql.AppendLine(!byCategory ? " and p.available_total > 0" : " and le.in_stock");
+            sql.AppendLine(!byCategory ? " and p.in_stock" : " and le.in_stock");
         }
         var (after, order) = sort switch
         {
