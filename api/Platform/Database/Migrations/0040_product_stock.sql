@@ -76,8 +76,10 @@ begin
     insert into product_stock as s (product_id, available_total, low_stock) values (pid, total, low)
     on conflict (product_id) do update set available_total = excluded.available_total, low_stock = excluded.low_stock
         where (s.available_total, s.low_stock) is distinct from (excluded.available_total, excluded.low_stock);
-    update products p set in_stock = total > 0, low_stock = low, available_total = total
-    where p.id = pid and (p.in_stock, p.low_stock) is distinct from (total > 0, low);
+    -- checked first: an update of no row still runs the products statement triggers (0020's listing trigger)
+    if exists (select 1 from products p where p.id = pid and (p.in_stock, p.low_stock) is distinct from (total > 0, low)) then
+        update products p set in_stock = total > 0, low_stock = low, available_total = total where p.id = pid;
+    end if;
 end $$;
 
 create or replace function stock_bulk_loaded(reason text, actor text) returns void
