@@ -72,6 +72,8 @@ public sealed class CheckoutStockTests(ApiFactory factory) : IClassFixture<ApiFa
         await CheckOutAsync(sku, 3);
 
         Assert.Equal(before, await RowVersionAsync(product.Id));
+        // what the previous release reads during a deploy: the count as of the last flip, still > 0
+        Assert.Equal((true, false, 20), await FlagsAsync(product.Id));
         Assert.Equal(17, await factory.Db.ScalarAsync<int>("select available_total from product_stock where product_id = @id", new { id = product.Id }));
         var row = Assert.Single(await AdminListAsync(admin, $"q={word}"));
         Assert.Equal(17, row.TotalAvailable);
