@@ -15,6 +15,10 @@ public interface ISearchEngine
     /// <summary>Up to <paramref name="take"/> candidates after the query's cursor, in result order.</summary>
     Task<EngineResult> SearchAsync(SearchQuery query, int take, CancellationToken ct);
 
+    /// <summary>The total (up to <see cref="SearchOptions.TotalCap"/>) and, when asked, the facets of the query's
+    /// words and filters; the sort and cursor do not change them. <see cref="SearchCountCache"/> keeps them a few seconds.</summary>
+    Task<EngineCounts> CountAsync(SearchQuery query, CancellationToken ct);
+
     Task<EngineSuggestions> SuggestAsync(IReadOnlyList<string> words, int limit, CancellationToken ct);
 }
 
@@ -41,7 +45,10 @@ public interface ISearchIndex
 /// <param name="Key">The sort key of this row, as a cursor keeps it (score, micros since 1970, or price).</param>
 public sealed record Candidate(Guid ProductId, bool InStock, string Key);
 
-public sealed record EngineResult(IReadOnlyList<Candidate> Candidates, long Total, SearchFacets? Facets, IReadOnlyList<string> Words, bool Corrected);
+public sealed record EngineResult(IReadOnlyList<Candidate> Candidates, IReadOnlyList<string> Words, bool Corrected);
+
+/// <param name="TotalIsLowerBound">Counting stopped at the cap: at least <paramref name="Total"/> match.</param>
+public sealed record EngineCounts(long Total, bool TotalIsLowerBound, SearchFacets? Facets);
 
 public sealed record EngineSuggestions(IReadOnlyList<string> Queries, IReadOnlyList<ProductSuggestion> Products, IReadOnlyList<CategorySuggestion> Categories);
 

@@ -13,9 +13,12 @@ namespace Headless.Api.Features.Search;
 /// Search on PostgreSQL over `search_documents` (0006_search.sql): weighted full text (title A,
 /// categories and tags B, description C) with English stemming and accents folded, typo correction of
 /// unknown words against `search_words` by trigram distance, filters, facets and the page of candidates
-/// in ONE statement and one round trip. Relevance is ranked in two stages (0023): a first pass on the
-/// title-only vector picks a bounded pool, and ts_rank reads the weighted document of those rows only.
-/// Facets count a bounded sample (exact when the result fits in it). The total stays exact.
+/// and the page of candidates in one statement; the counts (total and facets) in another, which
+/// <see cref="SearchCountCache"/> runs once per search every few seconds. Relevance is ranked in two stages
+/// (0023): a first pass on the title-only vector picks a bounded pool, and ts_rank reads the weighted document
+/// of those rows only. The total counts at most <see cref="SearchOptions.TotalCap"/> matches (then it is a lower
+/// bound) and facets count a bounded sample (exact when the result fits in it): counting every match of a
+/// common word was what capped throughput at 32 in flight.
 /// </summary>
 public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOptions> options) : ISearchEngine
 {
@@ -42,7 +45,9 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOpt
         )
         """;
 
-    public async Task<EngineResult> SearchAsync(SearchQuery query, int take, CancellationToken ct)
+    /// <summary>The parameters and conditions of the query's words and filters: <c>Filters</c> without the
+    /// words (the first pass matches them on the title vector instead), <c>Matching</c> with them.</summary>
+    private static (DynamicParameters Args, string Filters, string Matching) Conditions(SearchQuery query)
     {
         var args = new DynamicParameters();
         // The filters other than the words: the first pass matches the words on the title vector instead.
@@ -84,7 +89,13 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOpt
             // The index's view of stock narrows the candidates; SearchService re-checks them live.
             where.Append(" and d.in_stock");
         }
+        var filters = where.ToString();
+        return (args, filters, query.HasWords ? "d.document @@ q.query and " + filters : filters);
+    }
 
+    public async Task<EngineResult> SearchAsync(SearchQuery query, int take, CancellationToken ct)
+    {
+        var (args, filters, matching) = Conditions(query);
         var (key, order, after) = query.Sort switch
         {
             "relevance" => ("score::text", "score desc, product_id",
@@ -116,12 +127,9 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOpt
         args.Add("take", take);
         args.Add("soldOut", SearchQuery.SoldOutFactor);
 
-        var filters = where.ToString();
-        var matching = query.HasWords ? "d.document @@ q.query and " + filters : filters;
         args.Add("pool", options.Value.RankPool);
-        args.Add("sample", options.Value.FacetSample);
 
-        // `matches` is never materialised: the total counts it with a bitmap scan, a browse walks a sort index,
+        // `matches` is never materialised: a browse walks a sort index,
         // a sorted search takes its top rows by the narrow sort keys. Only a relevance search ranks, and only the
         // candidates of the first pass (two stages, migration 0023): the newest in-stock title matches, topped up
         // when titles match fewer than `pool` with the first whole-document matches the index yields (unordered:
@@ -161,29 +169,66 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOpt
                 )
                 """);
         }
-        if (query.Facets)
-        {
-            // A bounded sample: exact when the whole result fits in it, scaled to the total (and marked estimated) when not.
-            sql.Append(CultureInfo.InvariantCulture, $"""
-                ,
-                sample as materialized (
-                    select d.category_ids, d.options, d.min_price, d.in_stock
-                    from search_documents d{(query.HasWords ? ", q" : "")}
-                    where {matching}
-                    limit @sample
-                )
-                """);
-        }
         sql.Append(CultureInfo.InvariantCulture, $"""
 
-            select (select count(*) from matches) as total,
-                   {(query.HasWords ? "(select words from q)" : "'{}'::text[]")} as words,
+            select {(query.HasWords ? "(select words from q)" : "'{}'::text[]")} as words,
                    {(query.HasWords ? "(select coalesce(corrected, false) from q)" : "false")} as corrected,
                    {(query.CategorySlug is null ? "true" : "exists (select 1 from categories where slug = @category)")} as category_found,
                    (select coalesce(jsonb_agg(jsonb_build_array(product_id, in_stock, key)), '[]')::text
                     from (select product_id, in_stock, {key} as key from {(ranked ? "scored" : "matches")}
                           {(query.After is null ? "" : "where " + after)}
                           order by {order} limit @take) page) as page
+            """);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var row = await conn.QuerySingleAsync<ResultRow>(new CommandDefinition(sql.ToString(), args, cancellationToken: ct));
+        if (!row.CategoryFound)
+        {
+            throw new UnknownCategoryException(query.CategorySlug!);
+        }
+        var candidates = new List<Candidate>(take);
+        using (var page = JsonDocument.Parse(row.Page))
+        {
+            foreach (var item in page.RootElement.EnumerateArray())
+            {
+                candidates.Add(new Candidate(item[0].GetGuid(), item[1].GetBoolean(), item[2].GetString()!));
+            }
+        }
+        return new EngineResult(candidates, row.Words, row.Corrected);
+    }
+
+    public async Task<EngineCounts> CountAsync(SearchQuery query, CancellationToken ct)
+    {
+        var (args, _, matching) = Conditions(query);
+        var cap = options.Value.TotalCap;
+        var sample = options.Value.FacetSample;
+        // One bounded scan: cap + 1 rows tell "more than the cap" apart from "exactly the cap"; with facets the
+        // rows read are wide enough to count them, and the facets use the first `sample` of them.
+        args.Add("countRows", query.Facets ? Math.Max(cap + 1, sample) : cap + 1);
+        args.Add("sample", sample);
+        var sql = new StringBuilder("with ");
+        if (query.HasWords)
+        {
+            sql.Append(WordsSql).Append(',');
+        }
+        sql.Append(CultureInfo.InvariantCulture, $"""
+             counted as materialized (
+                select {(query.Facets ? "d.category_ids, d.options, d.min_price, d.in_stock" : "1")}
+                from search_documents d{(query.HasWords ? ", q" : "")}
+                where {matching}
+                limit @countRows
+            )
+            """);
+        if (query.Facets)
+        {
+            sql.Append("""
+                ,
+                sample as materialized (select * from counted limit @sample)
+                """);
+        }
+        sql.Append(CultureInfo.InvariantCulture, $"""
+
+            select (select count(*) from counted) as counted,
+                   {(query.CategorySlug is null ? "true" : "exists (select 1 from categories where slug = @category)")} as category_found
             """);
         if (query.Facets)
         {
@@ -203,26 +248,23 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOpt
         }
 
         await using var conn = await db.OpenConnectionAsync(ct);
-        var row = await conn.QuerySingleAsync<ResultRow>(new CommandDefinition(sql.ToString(), args, cancellationToken: ct));
+        var row = await conn.QuerySingleAsync<CountRow>(new CommandDefinition(sql.ToString(), args, cancellationToken: ct));
         if (!row.CategoryFound)
         {
             throw new UnknownCategoryException(query.CategorySlug!);
         }
-        var candidates = new List<Candidate>(take);
-        using (var page = JsonDocument.Parse(row.Page))
-        {
-            foreach (var item in page.RootElement.EnumerateArray())
-            {
-                candidates.Add(new Candidate(item[0].GetGuid(), item[1].GetBoolean(), item[2].GetString()!));
-            }
-        }
-        return new EngineResult(candidates, row.Total, query.Facets ? ReadFacets(row, row.Total) : null, row.Words, row.Corrected);
+        var lowerBound = row.Counted > cap;
+        var total = Math.Min(row.Counted, cap);
+        return new EngineCounts(total, lowerBound, query.Facets ? ReadFacets(row, total, lowerBound) : null);
     }
 
-    private static SearchFacets ReadFacets(ResultRow row, long total)
+    /// <summary>Exact when the sample holds the whole result. Otherwise estimated: scaled to an exact total, or, when
+    /// the total is itself a lower bound, the sample's own counts (each a lower bound: scaling to a capped total
+    /// would only pretend to know more).</summary>
+    private static SearchFacets ReadFacets(CountRow row, long total, bool totalIsLowerBound)
     {
-        var estimated = row.Sampled < total;
-        long Scale(long n) => estimated && row.Sampled > 0 ? (long)Math.Round((double)n * total / row.Sampled) : n;
+        var estimated = totalIsLowerBound || row.Sampled < total;
+        long Scale(long n) => estimated && !totalIsLowerBound && row.Sampled > 0 ? (long)Math.Round((double)n * total / row.Sampled) : n;
         using var categories = JsonDocument.Parse(row.CategoryFacet!);
         using var options = JsonDocument.Parse(row.OptionFacet!);
         using var prices = JsonDocument.Parse(row.PriceFacet!);
@@ -282,12 +324,17 @@ public sealed class PostgresSearchEngine(NpgsqlDataSource db, IOptions<SearchOpt
     // A class, not a positional record: Dapper maps text[] columns to properties but not to constructor parameters.
     private sealed class ResultRow
     {
-        public long Total { get; init; }
         public string[] Words { get; init; } = [];
         public bool Corrected { get; init; }
         public bool CategoryFound { get; init; }
-        public long Sampled { get; init; }
         public string Page { get; init; } = "[]";
+    }
+
+    private sealed class CountRow
+    {
+        public long Counted { get; init; }
+        public bool CategoryFound { get; init; }
+        public long Sampled { get; init; }
         public string? CategoryFacet { get; init; }
         public string? OptionFacet { get; init; }
         public string? PriceFacet { get; init; }

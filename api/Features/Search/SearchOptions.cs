@@ -19,6 +19,17 @@ public sealed class SearchOptions
     /// sample's counts scaled to its total, marked <c>estimated</c>.</summary>
     public int FacetSample { get; set; } = 1000;
 
+    /// <summary>Both engines: `total` counts at most this many matches; when more match, it is this number and
+    /// <c>totalIsLowerBound</c> is true (counting every match of a common word is what made search slow under load).</summary>
+    public int TotalCap { get; set; } = 1000;
+
+    /// <summary>How long the total and facets of one search (words and filters, not sort or page) are reused
+    /// (<see cref="SearchCountCache"/>). Zero counts on every request. Items are never cached.</summary>
+    public TimeSpan CountCacheTtl { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>At most this many searches' counts are kept; when full (of unexpired entries), further searches are counted uncached.</summary>
+    public int CountCacheEntries { get; set; } = 10_000;
+
     public bool UsesOpenSearch => string.Equals(Engine, "opensearch", StringComparison.OrdinalIgnoreCase);
 
     public SearchOptions Validate()
@@ -30,6 +41,11 @@ public sealed class SearchOptions
         if (RankPool is < 1 or > 100_000 || FacetSample is < 1 or > 1_000_000)
         {
             throw new InvalidOperationException("Headless:Search:RankPool is 1-100000 and Headless:Search:FacetSample is 1-1000000.");
+        }
+        if (TotalCap is < 1 or > 1_000_000 || CountCacheEntries is < 1 or > 1_000_000
+            || CountCacheTtl < TimeSpan.Zero || CountCacheTtl > TimeSpan.FromMinutes(5))
+        {
+            throw new InvalidOperationException("Headless:Search:TotalCap is 1-1000000, CountCacheEntries 1-1000000 and CountCacheTtl 0-5 minutes.");
         }
         if (UsesOpenSearch && !Uri.TryCreate(OpenSearch.Url, UriKind.Absolute, out _))
         {

@@ -44,6 +44,26 @@ public sealed record SearchQuery(
         return Convert.ToHexString(hash, 0, 6).ToLowerInvariant();
     }
 
+    /// <summary>What the counts depend on: the words and filters (and whether facets were asked), not the sort,
+    /// page size or cursor. Option values and tags are sorted, so their order in the query string does not matter.</summary>
+    public string CountKey()
+    {
+        var text = new StringBuilder();
+        text.AppendJoin(' ', Words).Append('|').Append(CategorySlug).Append('|').Append(MinPrice).Append('|').Append(MaxPrice).Append('|');
+        foreach (var (name, values) in Options.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            // Option text is free (any character but controls): length-prefixed, so no two filters share a key.
+            text.Append(CultureInfo.InvariantCulture, $"{name.Length}:{name}=");
+            foreach (var value in values.Order(StringComparer.Ordinal))
+            {
+                text.Append(CultureInfo.InvariantCulture, $"{value.Length}:{value},");
+            }
+            text.Append(';');
+        }
+        text.Append('|').AppendJoin(',', Tags.Order(StringComparer.Ordinal)).Append('|').Append(InStockOnly ? '1' : '0').Append(Facets ? '1' : '0');
+        return text.ToString();
+    }
+
     /// <summary>Splits a query into words of letters and digits; everything else separates words.</summary>
     public static List<string> SplitWords(string text)
     {

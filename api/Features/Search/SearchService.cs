@@ -10,9 +10,10 @@ namespace Headless.Api.Features.Search;
 /// <summary>
 /// Runs a search on the configured engine, then checks the candidates against PostgreSQL in one query:
 /// status (a product archived a moment ago is dropped) and live availability through the
-/// `variant_availability` view, so "in stock only" is exact even while the index lags.
+/// `variant_availability` view, so "in stock only" is exact even while the index lags. The counts (total
+/// and facets) come from <see cref="SearchCountCache"/>, fetched in parallel with the page.
 /// </summary>
-public sealed class SearchService(ISearchEngine engine, NpgsqlDataSource db, IOptions<Catalog.CatalogOptions> catalog)
+public sealed class SearchService(ISearchEngine engine, SearchCountCache counts, NpgsqlDataSource db, IOptions<Catalog.CatalogOptions> catalog)
 {
     public string Engine => engine.Name;
 
@@ -31,7 +32,17 @@ public sealed class SearchService(ISearchEngine engine, NpgsqlDataSource db, IOp
     {
         // Over-fetch: a few candidates may turn out archived or (with inStock) sold out just now.
         var take = query.Limit + 1 + Math.Max(5, query.InStockOnly ? query.Limit : 0);
-        var result = await engine.SearchAsync(query, take, ct);
+        var countsTask = counts.GetAsync(query, ct);
+        var pageTask = engine.SearchAsync(query, take, ct);
+        await Task.WhenAll(countsTask, pageTask);
+        var result = pageTask.Result;
+        var counted = countsTask.Result;
+        if (query.After is null && !counted.TotalIsLowerBound && result.Candidates.Count > counted.Total)
+        {
+            // The first page alone holds more matches than the (cached) total: the counts predate a new product.
+            counts.Forget(query, counted);
+            counted = await counts.GetAsync(query, ct);
+        }
         var live = await LoadLiveAsync(result.Candidates.Select(c => c.ProductId).ToArray(), ct);
 
         var items = new List<ProductSummary>(query.Limit);
@@ -58,7 +69,10 @@ public sealed class SearchService(ISearchEngine engine, NpgsqlDataSource db, IOp
         var resumeFrom = hasMore ? lastTaken : result.Candidates.Count >= take ? lastExamined : null;
         var next = resumeFrom is null ? null
             : new SearchCursor(query.Sort, query.Fingerprint(), resumeFrom.InStock, resumeFrom.Key, resumeFrom.ProductId).Encode();
-        return new SearchResults(items, result.Total, next, result.Words.Count == 0 ? null : string.Join(' ', result.Words), result.Corrected, result.Facets);
+        return new SearchResults(items, counted.Total, next, result.Words.Count == 0 ? null : string.Join(' ', result.Words), result.Corrected, counted.Facets)
+        {
+            TotalIsLowerBound = counted.TotalIsLowerBound,
+        };
     }
 
     public async Task<SearchSuggestions> SuggestAsync(IReadOnlyList<string> words, int limit, CancellationToken ct)

@@ -1,5 +1,6 @@
 using Headless.Api.Features.Search.OpenSearch;
 using Headless.Api.Platform.Outbox;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -27,6 +28,8 @@ public static class SearchSetup
             services.AddSingleton<ISearchEngine, PostgresSearchEngine>();
             services.AddSingleton<ISearchIndex, PostgresSearchIndex>();
         }
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SearchCountCache>();
         services.AddSingleton<SearchService>();
         services.AddSingleton(sp => new SearchIndexer(
             sp.GetRequiredService<NpgsqlDataSource>(),

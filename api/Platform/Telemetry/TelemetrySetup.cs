@@ -40,6 +40,7 @@ public static class TelemetrySetup
                 .AddHttpClientInstrumentation()
                 .AddNpgsqlInstrumentation()
                 .AddMeter(HeadlessMetrics.MeterName, OperationsGauges.MeterName, SearchLag.MeterName)
+                .AddMeter(SearchCountCache.MeterName)
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         if (otlp)
         {

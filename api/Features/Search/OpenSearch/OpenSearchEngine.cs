@@ -16,22 +16,38 @@ public sealed class OpenSearchEngine(OpenSearchClient client, NpgsqlDataSource d
 
     public async Task<EngineResult> SearchAsync(SearchQuery query, int take, CancellationToken ct)
     {
-        var categories = query.CategorySlug is not null || query.Facets ? await CategoriesAsync(ct) : [];
-        Guid? categoryId = null;
-        if (query.CategorySlug is not null)
-        {
-            var found = categories.FirstOrDefault(c => c.Value.Slug == query.CategorySlug);
-            if (found.Key is null)
-            {
-                throw new UnknownCategoryException(query.CategorySlug);
-            }
-            categoryId = Guid.Parse(found.Key);
-        }
+        var (categoryId, _) = await CategoryAsync(query, facets: false, ct);
         var response = await client.SendAsync(HttpMethod.Post, $"{Alias}/_search", OpenSearchRequests.Search(query, take, categoryId), ct);
         var page = OpenSearchResponses.Search(response!);
         var candidates = page.Hits.Select(h => OpenSearchResponses.ToCandidate(h, query.Sort)).ToList();
+        return new EngineResult(candidates, query.Words, Corrected: false);
+    }
+
+    /// <summary>The total as OpenSearch tracks it up to the cap (`hits.total.relation` "gte" beyond) and the
+    /// facets from its aggregations, which count every match (never estimated).</summary>
+    public async Task<EngineCounts> CountAsync(SearchQuery query, CancellationToken ct)
+    {
+        var (categoryId, categories) = await CategoryAsync(query, query.Facets, ct);
+        var response = await client.SendAsync(HttpMethod.Post, $"{Alias}/_search", OpenSearchRequests.Count(query, categoryId, options.Value.TotalCap), ct);
+        var page = OpenSearchResponses.Search(response!);
         var facets = query.Facets && page.Aggregations is { } aggs ? OpenSearchResponses.Facets(aggs, categories) : null;
-        return new EngineResult(candidates, page.Total, facets, query.Words, Corrected: false);
+        return new EngineCounts(Math.Min(page.Total, options.Value.TotalCap), page.TotalIsLowerBound, facets);
+    }
+
+    private async Task<(Guid? Id, Dictionary<string, (string Slug, string Name, string? ParentSlug)> Categories)> CategoryAsync(
+        SearchQuery query, bool facets, CancellationToken ct)
+    {
+        var categories = query.CategorySlug is not null || facets ? await CategoriesAsync(ct) : [];
+        if (query.CategorySlug is null)
+        {
+            return (null, categories);
+        }
+        var found = categories.FirstOrDefault(c => c.Value.Slug == query.CategorySlug);
+        if (found.Key is null)
+        {
+            throw new UnknownCategoryException(query.CategorySlug);
+        }
+        return (Guid.Parse(found.Key), categories);
     }
 
     public async Task<EngineSuggestions> SuggestAsync(IReadOnlyList<string> words, int limit, CancellationToken ct)

@@ -134,9 +134,16 @@ public static class OpenSearchRequests
         return new JsonObject { ["actions"] = actions };
     }
 
-    /// <summary>`POST /{alias}/_search` for a <see cref="SearchQuery"/>: the same matching, filters and
-    /// ordering rules as the PostgreSQL engine. Fuzziness AUTO gives one-letter typo tolerance.</summary>
-    public static JsonObject Search(SearchQuery query, int take, Guid? categoryId)
+    /// <summary>`POST /{alias}/_search` for a page of a <see cref="SearchQuery"/>: the same matching, filters and
+    /// ordering rules as the PostgreSQL engine. Fuzziness AUTO gives one-letter typo tolerance. No total and no
+    /// aggregations: <see cref="Count"/> asks for those.</summary>
+    public static JsonObject Search(SearchQuery query, int take, Guid? categoryId) => Body(query, take, categoryId, totalCap: null);
+
+    /// <summary>`POST /{alias}/_search` for the counts of a <see cref="SearchQuery"/>: no hits, the total tracked
+    /// up to <paramref name="totalCap"/> (`hits.total.relation` "gte" beyond it) and, when asked, the facet aggregations.</summary>
+    public static JsonObject Count(SearchQuery query, Guid? categoryId, int totalCap) => Body(query, 0, categoryId, totalCap);
+
+    private static JsonObject Body(SearchQuery query, int take, Guid? categoryId, int? totalCap)
     {
         var filters = new JsonArray();
         if (categoryId is { } category)
@@ -211,16 +218,24 @@ public static class OpenSearchRequests
         var body = new JsonObject
         {
             ["size"] = take,
-            ["track_total_hits"] = true,
+            ["track_total_hits"] = totalCap is { } cap ? JsonValue.Create(cap) : JsonValue.Create(false),
             ["_source"] = false,
             ["query"] = queryNode,
-            ["sort"] = query.Sort switch
+        };
+        if (totalCap is not null)
+        {
+            if (query.Facets)
             {
-                "relevance" => new JsonArray(Sort("_score", "desc"), Sort("product_id", "asc")),
-                "price_asc" => new JsonArray(Sort("in_stock", "desc"), Sort("min_price", "asc"), Sort("product_id", "asc")),
-                "price_desc" => new JsonArray(Sort("in_stock", "desc"), Sort("min_price", "desc"), Sort("product_id", "desc")),
-                _ => new JsonArray(Sort("in_stock", "desc"), Sort("created_at", "desc"), Sort("product_id", "desc")),
-            },
+                body["aggs"] = Aggregations();
+            }
+            return body;
+        }
+        body["sort"] = query.Sort switch
+        {
+            "relevance" => new JsonArray(Sort("_score", "desc"), Sort("product_id", "asc")),
+            "price_asc" => new JsonArray(Sort("in_stock", "desc"), Sort("min_price", "asc"), Sort("product_id", "asc")),
+            "price_desc" => new JsonArray(Sort("in_stock", "desc"), Sort("min_price", "desc"), Sort("product_id", "desc")),
+            _ => new JsonArray(Sort("in_stock", "desc"), Sort("created_at", "desc"), Sort("product_id", "desc")),
         };
         if (query.After is { } after)
         {
@@ -230,9 +245,10 @@ public static class OpenSearchRequests
                 _ => new JsonArray(after.InStock ? 1 : 0, after.LongKey, after.Id.ToString()),
             };
         }
-        if (query.Facets)
-        {
-            body["aggs"] = new JsonObject
+        return body;
+    }
+
+    private static JsonObject Aggregations() => new()
             {
                 ["categories"] = new JsonObject { ["terms"] = new JsonObject { ["field"] = "category_ids", ["size"] = 500 } },
                 ["options"] = new JsonObject { ["terms"] = new JsonObject { ["field"] = "options", ["size"] = 500 } },
@@ -259,9 +275,6 @@ public static class OpenSearchRequests
                     },
                 },
             };
-        }
-        return body;
-    }
 
     /// <summary>`POST /{alias}/_search` for type-ahead: all words, the last one as a prefix of a title word.</summary>
     public static JsonObject Suggest(IReadOnlyList<string> words, int limit) => new()

@@ -10,7 +10,11 @@ public static class OpenSearchResponses
 {
     public sealed record Hit(string Id, double? Score, JsonArray Sort, JsonObject? Source);
 
-    public sealed record SearchPage(long Total, IReadOnlyList<Hit> Hits, JsonObject? Aggregations);
+    public sealed record SearchPage(long Total, IReadOnlyList<Hit> Hits, JsonObject? Aggregations)
+    {
+        /// <summary>`hits.total.relation` is "gte": counting stopped at `track_total_hits`.</summary>
+        public bool TotalIsLowerBound { get; init; }
+    }
 
     public static SearchPage Search(JsonNode response)
     {
@@ -32,7 +36,8 @@ public static class OpenSearchResponses
                 hit["_score"] is JsonValue score && score.TryGetValue<double>(out var s) ? s : null,
                 hit["sort"] as JsonArray ?? [], hit["_source"] as JsonObject));
         }
-        return new SearchPage(total, list, response["aggregations"] as JsonObject);
+        var lowerBound = hits["total"] is JsonObject relation && relation["relation"] is JsonValue r && r.TryGetValue<string>(out var text) && text == "gte";
+        return new SearchPage(total, list, response["aggregations"] as JsonObject) { TotalIsLowerBound = lowerBound };
     }
 
     /// <summary>The candidate a hit stands for, with the cursor key of the sort it was found in.</summary>
