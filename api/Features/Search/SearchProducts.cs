@@ -27,11 +27,15 @@ public sealed class SearchProducts(SearchService search)
                 (default with `q`; sold-out products count half), newest (default without `q`), price_asc, price_desc;
                 in-stock products come first in every sort. Relevance ranks a bounded pool of candidates (on the
                 PostgreSQL engine the 300 newest in-stock title matches, topped up with up to 300 other matches when
-                titles match fewer): its pages end there, while `total` counts every match; sort by newest or price
-                to page through all of them. `facets=true` adds counts per category (sub-trees included), price band,
-                option value and availability: exact over the whole result up to 1,000 matches, beyond that taken
-                from a sample of 1,000 and scaled to `total`, with `facets.estimated` true. `total` and the facets
-                reflect the search index, at most about a second behind the catalog.
+                titles match fewer): its pages end there, while `total` counts the matches; sort by newest or price
+                to page through all of them. `total` counts up to 1,000 matches: when more match, it is 1,000 and
+                `totalIsLowerBound` is true (show "1,000+"); `nextCursor` pages on past it. `facets=true` adds counts
+                per category (sub-trees included), price band, option value and availability: exact over the whole
+                result up to 1,000 matches; beyond that taken from a sample of 1,000, with `facets.estimated` true
+                (each count is then the sample's own, a lower bound like `total`). `total` and the facets reflect the
+                search index, at most about a second behind the catalog, and the counts of one search (words and
+                filters) are reused for up to 3 seconds; the items are read and checked against live stock on every
+                request.
                 """;
         });
     }

@@ -89,6 +89,12 @@ function sortControl(): HTMLElement {
   return el('p', { class: 'sort' }, el('label', { for: 'sort' }, 'Sort by '), select);
 }
 
+/** "1 result", "37 results", or "1,000+ results" when the API stopped counting at its cap. */
+function resultCount(results: SearchResults): string {
+  const n = results.total.toLocaleString('en');
+  return results.totalIsLowerBound ? `${n}+ results` : `${n} ${results.total === 1 ? 'result' : 'results'}`;
+}
+
 async function render(root: HTMLElement): Promise<void> {
   if (!q && !category && options.length === 0 && minPrice === undefined && maxPrice === undefined && !inStock) return; // the static hint stays
   root.setAttribute('aria-busy', 'true');
@@ -96,7 +102,7 @@ async function render(root: HTMLElement): Promise<void> {
     const first = await search();
     const currency = first.items[0]?.priceFrom?.currency ?? 'EUR';
     const heading = el('p', { class: 'summary', 'data-search-summary': true },
-      `${first.total} ${first.total === 1 ? 'result' : 'results'}`, q ? ` for “${first.query ?? q}”` : '');
+      resultCount(first), q ? ` for “${first.query ?? q}”` : '');
     const corrected = first.corrected && first.query ? el('p', { class: 'note' }, `Showing results for “${first.query}” (you typed “${q}”).`) : null;
     const grid = el('ul', { class: 'grid', 'data-results': true }, ...cards(first));
     const more = el('button', { type: 'button', class: 'more' }, 'Load more');

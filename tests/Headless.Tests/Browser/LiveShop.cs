@@ -43,7 +43,11 @@ public class LiveShop : ApiFactory, IAsyncLifetime
     {
         base.ConfigureWebHost(builder);
         builder.UseSetting("Headless:Storefront:SiteDirectory", SiteDirectory);
+        // Below the demo catalog's 200 products, so the search page's "N+ results" shows on a browse of all of them.
+        builder.UseSetting("Headless:Search:TotalCap", TotalCap.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    public const int TotalCap = 150;
 
     /// <summary>Runs before the API starts (a subclass starts the servers the API is configured to call).</summary>
     protected virtual Task BeforeStartAsync() => Task.CompletedTask;

@@ -80,6 +80,26 @@ public sealed class SearchTests(LiveShop shop)
         }
     }
 
+    [Fact]
+    public async Task A_total_past_the_cap_shows_as_a_lower_bound()
+    {
+        var page = await shop.NewPageAsync();
+        try
+        {
+            // Every active demo product (200) has a price of 0 or more: more than the shop's cap of 150.
+            await page.GotoAsync("/search/?minPrice=0");
+            await Expect(page.Locator("[data-search-summary]")).ToHaveTextAsync($"{LiveShop.TotalCap}+ results");
+            await Expect(page.Locator("[data-results] li")).ToHaveCountAsync(24);
+            // Under the cap the count is exact.
+            await page.GotoAsync("/search/?minPrice=0&maxPrice=500");
+            await Expect(page.Locator("[data-search-summary]")).ToHaveTextAsync(new Regex(@"^\d+ results?$"));
+        }
+        finally
+        {
+            await page.Context.CloseAsync();
+        }
+    }
+
     private static string LongestWord(string title) =>
         title.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(w => w.All(char.IsLetter)).OrderByDescending(w => w.Length).FirstOrDefault() ?? "";
 }

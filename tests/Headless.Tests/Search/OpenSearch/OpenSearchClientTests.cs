@@ -74,6 +74,10 @@ public sealed class OpenSearchClientTests
             """)!;
         var page = OpenSearchResponses.Search(response);
         Assert.Equal(42, page.Total);
+        Assert.False(page.TotalIsLowerBound);
+        var capped = OpenSearchResponses.Search(JsonNode.Parse("""{"hits": {"total": {"value": 1000, "relation": "gte"}, "hits": []}}""")!);
+        Assert.Equal(1000, capped.Total);
+        Assert.True(capped.TotalIsLowerBound);
         var candidates = page.Hits.Select(h => OpenSearchResponses.ToCandidate(h, "newest")).ToList();
         Assert.Equal([true, false], candidates.Select(c => c.InStock));
         Assert.Equal("1767268800000", candidates[0].Key);

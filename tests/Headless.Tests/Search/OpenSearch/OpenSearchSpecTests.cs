@@ -108,6 +108,18 @@ public sealed class OpenSearchSpecTests
         AssertValid(OpenSearchRequests.Search(query, 26, category), Spec.RequestBody("search"), name);
     }
 
+    [OpenSearchSpecTheory]
+    [MemberData(nameof(SearchCases))]
+    public void Count_requests_validate(string name)
+    {
+        var (query, category) = SearchBodies()[name];
+        var body = OpenSearchRequests.Count(query, category, 1000);
+        AssertValid(body, Spec.RequestBody("search"), name + " (count)");
+        Assert.Equal(1000, body["track_total_hits"]!.GetValue<int>());
+        Assert.Equal(0, body["size"]!.GetValue<int>());
+        Assert.Equal(query.Facets, body.ContainsKey("aggs"));
+    }
+
     [OpenSearchSpecFact]
     public void Type_ahead_requests_validate() =>
         AssertValid(OpenSearchRequests.Suggest(["bamboo", "tooth"], 5), Spec.RequestBody("search"), "suggest");
