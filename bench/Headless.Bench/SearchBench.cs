@@ -9,10 +9,12 @@ namespace Headless.Bench;
 
 /// <summary>
 /// Product search on the PostgreSQL engine over the 100,000-product catalog: single-word, two-word,
-/// typo and faceted queries, each measured at 1 request in flight (what one shopper waits: the p95 aim), at 4
+/// typo and faceted queries, and single words whose counts can never come from the count cache (a distinct
+/// no-op price filter per request), each measured at 1 request in flight (what one shopper waits: the p95 aim), at 4
 /// (2 cores kept busy) and at 32 (the throughput aim, as many in flight as the catalog bench's connections).
 /// Latencies are timed per request by this harness (not wrk: the percentiles must be per query type and exact
-/// at p95). Writes its section between
+/// at p95). Each run also reports how the counts were answered (the API's count-cache counters scraped from
+/// `/metrics` before and after), so the cache's share of the gain is visible. Writes its section between
 /// <c>&lt;!-- bench:search --&gt;</c> markers in docs/benchmarks.md.
 /// </summary>
 internal sealed class SearchBench(BenchOptions options)
@@ -27,13 +29,28 @@ internal sealed class SearchBench(BenchOptions options)
     private int WarmupSeconds => options.Quick ? 2 : 5;
     private int MeasureSeconds => options.Quick ? 4 : 15;
 
-    internal sealed record QueryType(string Key, string Title, string Example, IReadOnlyList<string> Paths);
+    /// <param name="UniqueCounts">Each request gets its own `maxPrice` far above every price: the same results, but
+    /// a count-cache key no other request has, so every request counts.</param>
+    internal sealed record QueryType(string Key, string Title, string Example, IReadOnlyList<string> Paths, bool UniqueCounts = false);
 
     internal sealed record Measurement(string Type, int InFlight, long Requests, double Seconds, double P50Ms, double P95Ms, double P99Ms, double MaxMs,
-        double MeanTotal, double ApiCores, double PostgresCores, double OtherCores)
+        double MeanTotal, double ApiCores, double PostgresCores, double OtherCores, CountLookups Counts)
     {
         public double Rps => Requests / Seconds;
     }
+
+    /// <summary>Count-cache lookups during one run: served fresh, joined another request's count, counted.</summary>
+    internal sealed record CountLookups(long Hits, long Shared, long Counted)
+    {
+        public long All => Hits + Shared + Counted;
+
+        public static CountLookups operator -(CountLookups a, CountLookups b) => new(a.Hits - b.Hits, a.Shared - b.Shared, a.Counted - b.Counted);
+
+        public string Describe() => All == 0 ? "n/a"
+            : string.Create(Inv, $"{100.0 * Hits / All:F0}% / {100.0 * Shared / All:F0}% / {100.0 * Counted / All:F0}%");
+    }
+
+    private static long _uniquePrice = 1_000_000_000;
 
     /// <summary>Query paths drawn from the catalog itself, deterministically (ordered, no randomness).</summary>
     public static async Task<List<QueryType>> BuildQueriesAsync(BenchDatabase db, CancellationToken ct)
@@ -73,6 +90,7 @@ internal sealed class SearchBench(BenchOptions options)
             new("two-word", "Two words", Q(pairs[0]), pairs.Select(Q).ToList()),
             new("typo", "One-letter typo", Q(typos[0]), typos.Select(Q).ToList()),
             new("faceted", "Faceted (facets, in stock, category on every 3rd)", faceted[0], faceted),
+            new("single-word-uncached", "Single word, counts never cached", Q(words[0]) + "&maxPrice=1000000001", words.Select(Q).ToList(), UniqueCounts: true),
         ];
     }
 
@@ -130,30 +148,67 @@ internal sealed class SearchBench(BenchOptions options)
         foreach (var type in types)
         {
             Log.Step($"Search, {type.Title}: {type.Paths.Count} queries, warm-up {WarmupSeconds} s, then {MeasureSeconds} s at each of {string.Join(" and ", Levels)} in flight");
-            await RunAsync(api, type.Paths, 4, WarmupSeconds, ct);
+            await RunAsync(api, type, 4, WarmupSeconds, ct);
             foreach (var level in Levels)
             {
                 var busy = await Background.WaitForQuietAsync(api.Pid, BenchOptions.QuietBelowCores, TimeSpan.FromSeconds(options.Quick ? 5 : 30), ct);
                 BackgroundCores = Math.Max(BackgroundCores, busy);
+                var countsBefore = await CountLookupsAsync(api, ct);
                 var cpu = new CpuSampler(api.Pid);
-                var (latencies, seconds) = await RunAsync(api, type.Paths, level, MeasureSeconds, ct);
+                var (latencies, seconds) = await RunAsync(api, type, level, MeasureSeconds, ct);
                 var share = cpu.Stop();
+                var counts = await CountLookupsAsync(api, ct) - countsBefore;
                 latencies.Sort();
                 var m = new Measurement(type.Key, level, latencies.Count, seconds, Pct(latencies, 50), Pct(latencies, 95), Pct(latencies, 99), latencies[^1],
-                    latencies.Average(), share.Api, share.Postgres, share.Other + share.Wrk);
+                    latencies.Average(), share.Api, share.Postgres, share.Other + share.Wrk, counts);
                 results.Add(m);
                 Log.Info($"{level} in flight: {m.Rps:F0} req/s, p50 {m.P50Ms:F1} ms, p95 {m.P95Ms:F1} ms, p99 {m.P99Ms:F1} ms, max {m.MaxMs:F1} ms " +
-                    $"| CPU cores: API {share.Api:F2}, PostgreSQL {share.Postgres:F2}, other {share.Other:F2}");
+                    $"| CPU cores: API {share.Api:F2}, PostgreSQL {share.Postgres:F2}, other {share.Other:F2} | counts cached/shared/counted {counts.Describe()}");
             }
         }
         return results;
     }
 
+    /// <summary>The API's count-cache counters (`headless.search.count_cache` by result) from `/metrics`, which
+    /// answers loopback callers. Zeros when the API has none (a build before the cache).</summary>
+    private static async Task<CountLookups> CountLookupsAsync(ApiProcess api, CancellationToken ct)
+    {
+        using var response = await api.Http.GetAsync("/metrics", ct);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return new CountLookups(0, 0, 0);
+        }
+        long hits = 0, shared = 0, counted = 0;
+        foreach (var line in (await response.Content.ReadAsStringAsync(ct)).Split('\n'))
+        {
+            var close = line.IndexOf('}', StringComparison.Ordinal);
+            if (!line.StartsWith("headless_search_count_cache", StringComparison.Ordinal) || close < 0)
+            {
+                continue;
+            }
+            var value = (long)double.Parse(line[(close + 1)..].Trim().Split(' ')[0], Inv);
+            if (line.Contains("result=\"hit\"", StringComparison.Ordinal))
+            {
+                hits += value;
+            }
+            else if (line.Contains("result=\"shared\"", StringComparison.Ordinal))
+            {
+                shared += value;
+            }
+            else
+            {
+                counted += value; // miss or uncached: a count ran
+            }
+        }
+        return new CountLookups(hits, shared, counted);
+    }
+
     private static double Pct(List<double> sorted, int p) => sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
 
     /// <summary><paramref name="inFlight"/> workers, each sending its next query as soon as the previous answers.</summary>
-    private static async Task<(List<double> LatenciesMs, double Seconds)> RunAsync(ApiProcess api, IReadOnlyList<string> paths, int inFlight, int seconds, CancellationToken ct)
+    private static async Task<(List<double> LatenciesMs, double Seconds)> RunAsync(ApiProcess api, QueryType type, int inFlight, int seconds, CancellationToken ct)
     {
+        var paths = type.Paths;
         // One connection per worker: the shared client allows 16, which would queue half of 32 in the client.
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = inFlight, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
         {
@@ -170,6 +225,10 @@ internal sealed class SearchBench(BenchOptions options)
             while (clock.Elapsed < until)
             {
                 var path = paths[i++ % paths.Count];
+                if (type.UniqueCounts)
+                {
+                    path += "&maxPrice=" + Interlocked.Increment(ref _uniquePrice).ToString(Inv);
+                }
                 var started = Stopwatch.GetTimestamp();
                 using var response = await http.GetAsync(path, HttpCompletionOption.ResponseContentRead, ct);
                 var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -210,15 +269,16 @@ internal sealed class SearchBench(BenchOptions options)
                 : string.Create(Inv, $"**Aim (at least {AimRpsAt32:0} requests/s at 32 in flight): NOT met**: {slowestTitle} serves {slowest.Rps:N0}/s."));
         }
         md.AppendLine();
-        md.AppendLine("| Query type | In flight | Requests/s | p50 | p95 | p99 | max | Requests |");
-        md.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|");
+        md.AppendLine("| Query type | In flight | Requests/s | p50 | p95 | p99 | max | Requests | Counts cached / shared / counted |");
+        md.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
         foreach (var r in results)
         {
             var t = types.Single(x => x.Key == r.Type);
-            md.AppendLine(Inv, $"| {t.Title} | {r.InFlight} | {r.Rps:N0} | {r.P50Ms:F1} ms | {r.P95Ms:F1} ms | {r.P99Ms:F1} ms | {r.MaxMs:F1} ms | {r.Requests:N0} |");
+            md.AppendLine(Inv, $"| {t.Title} | {r.InFlight} | {r.Rps:N0} | {r.P50Ms:F1} ms | {r.P95Ms:F1} ms | {r.P99Ms:F1} ms | {r.MaxMs:F1} ms | {r.Requests:N0} | {r.Counts.Describe()} |");
         }
         md.AppendLine();
         md.AppendLine(Inv, $"Each row is one run of {MeasureSeconds} s after a {WarmupSeconds} s warm-up of that query type; latency is timed per request by the harness (HTTP over loopback, the JSON answer read in full).");
+        md.AppendLine("Counts: how each request's total and facets were answered by the API's count cache (fresh from an earlier request, joined a count another request had started, or counted: see docs/api.md, search); \"n/a\" when the API has no count cache. \"Single word, counts never cached\" adds a distinct no-op `maxPrice` to every request, so it shows the bounded count alone.");
         md.AppendLine("No non-200 answer in any run (a run fails on one). Every answer is stock-exact: the page is checked against live inventory in the same request.");
         md.AppendLine();
         md.AppendLine("Queries (drawn from the catalog, the same every run):");

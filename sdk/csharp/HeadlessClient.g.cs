@@ -186,11 +186,15 @@ namespace Headless.Sdk
         /// <br/>(default with `q`; sold-out products count half), newest (default without `q`), price_asc, price_desc;
         /// <br/>in-stock products come first in every sort. Relevance ranks a bounded pool of candidates (on the
         /// <br/>PostgreSQL engine the 300 newest in-stock title matches, topped up with up to 300 other matches when
-        /// <br/>titles match fewer): its pages end there, while `total` counts every match; sort by newest or price
-        /// <br/>to page through all of them. `facets=true` adds counts per category (sub-trees included), price band,
-        /// <br/>option value and availability: exact over the whole result up to 1,000 matches, beyond that taken
-        /// <br/>from a sample of 1,000 and scaled to `total`, with `facets.estimated` true. `total` and the facets
-        /// <br/>reflect the search index, at most about a second behind the catalog.
+        /// <br/>titles match fewer): its pages end there, while `total` counts the matches; sort by newest or price
+        /// <br/>to page through all of them. `total` counts up to 1,000 matches: when more match, it is 1,000 and
+        /// <br/>`totalIsLowerBound` is true (show "1,000+"); `nextCursor` pages on past it. `facets=true` adds counts
+        /// <br/>per category (sub-trees included), price band, option value and availability: exact over the whole
+        /// <br/>result up to 1,000 matches; beyond that taken from a sample of 1,000, with `facets.estimated` true
+        /// <br/>(each count is then the sample's own, a lower bound like `total`). `total` and the facets reflect the
+        /// <br/>search index, at most about a second behind the catalog, and the counts of one search (words and
+        /// <br/>filters) are reused for up to 3 seconds; the items are read and checked against live stock on every
+        /// <br/>request.
         /// </remarks>
         /// <param name="q">Words to search for, at most 200 characters.</param>
         /// <param name="category">Category slug; products in its sub-categories are included.</param>
@@ -2957,11 +2961,15 @@ namespace Headless.Sdk
         /// <br/>(default with `q`; sold-out products count half), newest (default without `q`), price_asc, price_desc;
         /// <br/>in-stock products come first in every sort. Relevance ranks a bounded pool of candidates (on the
         /// <br/>PostgreSQL engine the 300 newest in-stock title matches, topped up with up to 300 other matches when
-        /// <br/>titles match fewer): its pages end there, while `total` counts every match; sort by newest or price
-        /// <br/>to page through all of them. `facets=true` adds counts per category (sub-trees included), price band,
-        /// <br/>option value and availability: exact over the whole result up to 1,000 matches, beyond that taken
-        /// <br/>from a sample of 1,000 and scaled to `total`, with `facets.estimated` true. `total` and the facets
-        /// <br/>reflect the search index, at most about a second behind the catalog.
+        /// <br/>titles match fewer): its pages end there, while `total` counts the matches; sort by newest or price
+        /// <br/>to page through all of them. `total` counts up to 1,000 matches: when more match, it is 1,000 and
+        /// <br/>`totalIsLowerBound` is true (show "1,000+"); `nextCursor` pages on past it. `facets=true` adds counts
+        /// <br/>per category (sub-trees included), price band, option value and availability: exact over the whole
+        /// <br/>result up to 1,000 matches; beyond that taken from a sample of 1,000, with `facets.estimated` true
+        /// <br/>(each count is then the sample's own, a lower bound like `total`). `total` and the facets reflect the
+        /// <br/>search index, at most about a second behind the catalog, and the counts of one search (words and
+        /// <br/>filters) are reused for up to 3 seconds; the items are read and checked against live stock on every
+        /// <br/>request.
         /// </remarks>
         /// <param name="q">Words to search for, at most 200 characters.</param>
         /// <param name="category">Category slug; products in its sub-categories are included.</param>
@@ -17943,7 +17951,8 @@ namespace Headless.Sdk
 
     /// <summary>
     /// One page of search results. Total and the facets count what the search index holds
-    /// <br/>            (at most about a second behind); the items are checked against live stock and status.
+    /// <br/>            (at most about a second behind, and the counts of a popular search may be reused for a few seconds);
+    /// <br/>            the items are checked against live stock and status.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SearchResults
@@ -17953,6 +17962,10 @@ namespace Headless.Sdk
         [System.ComponentModel.DataAnnotations.Required]
         public System.Collections.Generic.ICollection<ProductSummary> Items { get; set; } = new System.Collections.ObjectModel.Collection<ProductSummary>();
 
+        /// <summary>
+        /// How many products match, counted up to a cap (1,000 by default): when more match,
+        /// <br/>            this is the cap and TotalIsLowerBound is true.
+        /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("total")]
         public long Total { get; set; } = default!;
 
@@ -17973,6 +17986,13 @@ namespace Headless.Sdk
 
         [System.Text.Json.Serialization.JsonPropertyName("facets")]
         public SearchFacets? Facets { get; set; } = default!;
+
+        /// <summary>
+        /// True when counting stopped at the cap: at least Total products match (show "1,000+").
+        /// <br/>            False: Total is exact. Paging with nextCursor goes on past the cap either way.
+        /// </summary>
+        [System.Text.Json.Serialization.JsonPropertyName("totalIsLowerBound")]
+        public bool? TotalIsLowerBound { get; set; } = default!;
 
     }
 
@@ -18086,7 +18106,9 @@ namespace Headless.Sdk
     }
 
     /// <summary>
-    /// Counts over the whole result, or, when Estimated, over a bounded sample of it scaled to the total.
+    /// Counts over the whole result, or, when Estimated, over a bounded sample of it: scaled to the
+    /// <br/>            total when the total is exact, and left as the sample's own counts (each one a lower bound, like the total)
+    /// <br/>            when the total is a lower bound, since scaling to a capped total would only pretend to know more.
     /// </summary>
     [System.CodeDom.Compiler.GeneratedCode("NJsonSchema", "14.8.0.0 (NJsonSchema v11.6.2.0 (Newtonsoft.Json v13.0.0.0))")]
     public partial class SearchFacets
@@ -18110,7 +18132,8 @@ namespace Headless.Sdk
 
         /// <summary>
         /// True when the result was larger than the sample the counts were taken from (1,000 matches on the
-        /// <br/>            PostgreSQL engine): each count is the sample's, scaled to the total, so it is approximate. False: exact.
+        /// <br/>            PostgreSQL engine): each count is the sample's, scaled to the total when the total is exact (approximate),
+        /// <br/>            or the sample's count itself when the total is a lower bound (then each count is a lower bound). False: exact.
         /// </summary>
         [System.Text.Json.Serialization.JsonPropertyName("estimated")]
         public bool? Estimated { get; set; } = default!;

@@ -10372,9 +10372,11 @@ export interface IUpdateWebhookEndpointRequest {
     enabled?: boolean | null;
 }
 
-/** One page of search results. Total and the facets count what the search index holds            (at most about a second behind); the items are checked against live stock and status. */
+/** One page of search results. Total and the facets count what the search index holds            (at most about a second behind, and the counts of a popular search may be reused for a few seconds);            the items are checked against live stock and status. */
 export class SearchResults implements ISearchResults {
     items!: ProductSummary[];
+    /** How many products match, counted up to a cap (1,000 by default): when more match,
+            this is the cap and TotalIsLowerBound is true. */
     total!: number;
     nextCursor!: string | null;
     /** The words searched for after typo correction (null when no words were given). */
@@ -10382,6 +10384,9 @@ export class SearchResults implements ISearchResults {
     /** True when at least one word was replaced by its nearest known word. */
     corrected!: boolean;
     facets!: SearchFacets | null;
+    /** True when counting stopped at the cap: at least Total products match (show "1,000+").
+            False: Total is exact. Paging with nextCursor goes on past the cap either way. */
+    totalIsLowerBound?: boolean;
 
     constructor(data?: ISearchResults) {
         if (data) {
@@ -10410,6 +10415,7 @@ export class SearchResults implements ISearchResults {
             this.query = _data["query"] !== undefined ? _data["query"] : null as any;
             this.corrected = _data["corrected"] !== undefined ? _data["corrected"] : null as any;
             this.facets = _data["facets"] ? SearchFacets.fromJS(_data["facets"]) : null as any;
+            this.totalIsLowerBound = _data["totalIsLowerBound"] !== undefined ? _data["totalIsLowerBound"] : null as any;
         }
     }
 
@@ -10432,13 +10438,16 @@ export class SearchResults implements ISearchResults {
         data["query"] = this.query !== undefined ? this.query : null as any;
         data["corrected"] = this.corrected !== undefined ? this.corrected : null as any;
         data["facets"] = this.facets ? this.facets.toJSON() : null as any;
+        data["totalIsLowerBound"] = this.totalIsLowerBound !== undefined ? this.totalIsLowerBound : null as any;
         return data;
     }
 }
 
-/** One page of search results. Total and the facets count what the search index holds            (at most about a second behind); the items are checked against live stock and status. */
+/** One page of search results. Total and the facets count what the search index holds            (at most about a second behind, and the counts of a popular search may be reused for a few seconds);            the items are checked against live stock and status. */
 export interface ISearchResults {
     items: ProductSummary[];
+    /** How many products match, counted up to a cap (1,000 by default): when more match,
+            this is the cap and TotalIsLowerBound is true. */
     total: number;
     nextCursor: string | null;
     /** The words searched for after typo correction (null when no words were given). */
@@ -10446,6 +10455,9 @@ export interface ISearchResults {
     /** True when at least one word was replaced by its nearest known word. */
     corrected: boolean;
     facets: SearchFacets | null;
+    /** True when counting stopped at the cap: at least Total products match (show "1,000+").
+            False: Total is exact. Paging with nextCursor goes on past the cap either way. */
+    totalIsLowerBound?: boolean;
 }
 
 export class ProductSummary implements IProductSummary {
@@ -10691,14 +10703,15 @@ export interface IMoney {
     currency: string;
 }
 
-/** Counts over the whole result, or, when Estimated, over a bounded sample of it scaled to the total. */
+/** Counts over the whole result, or, when Estimated, over a bounded sample of it: scaled to the            total when the total is exact, and left as the sample's own counts (each one a lower bound, like the total)            when the total is a lower bound, since scaling to a capped total would only pretend to know more. */
 export class SearchFacets implements ISearchFacets {
     categories!: CategoryFacet[];
     priceBands!: PriceBandFacet[];
     options!: OptionFacet[];
     availability!: AvailabilityFacet;
     /** True when the result was larger than the sample the counts were taken from (1,000 matches on the
-            PostgreSQL engine): each count is the sample's, scaled to the total, so it is approximate. False: exact. */
+            PostgreSQL engine): each count is the sample's, scaled to the total when the total is exact (approximate),
+            or the sample's count itself when the total is a lower bound (then each count is a lower bound). False: exact. */
     estimated?: boolean;
 
     constructor(data?: ISearchFacets) {
@@ -10777,14 +10790,15 @@ export class SearchFacets implements ISearchFacets {
     }
 }
 
-/** Counts over the whole result, or, when Estimated, over a bounded sample of it scaled to the total. */
+/** Counts over the whole result, or, when Estimated, over a bounded sample of it: scaled to the            total when the total is exact, and left as the sample's own counts (each one a lower bound, like the total)            when the total is a lower bound, since scaling to a capped total would only pretend to know more. */
 export interface ISearchFacets {
     categories: CategoryFacet[];
     priceBands: PriceBandFacet[];
     options: OptionFacet[];
     availability: AvailabilityFacet;
     /** True when the result was larger than the sample the counts were taken from (1,000 matches on the
-            PostgreSQL engine): each count is the sample's, scaled to the total, so it is approximate. False: exact. */
+            PostgreSQL engine): each count is the sample's, scaled to the total when the total is exact (approximate),
+            or the sample's count itself when the total is a lower bound (then each count is a lower bound). False: exact. */
     estimated?: boolean;
 }
 

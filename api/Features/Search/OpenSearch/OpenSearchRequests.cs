@@ -249,17 +249,17 @@ public static class OpenSearchRequests
     }
 
     private static JsonObject Aggregations() => new()
+    {
+        ["categories"] = new JsonObject { ["terms"] = new JsonObject { ["field"] = "category_ids", ["size"] = 500 } },
+        ["options"] = new JsonObject { ["terms"] = new JsonObject { ["field"] = "options", ["size"] = 500 } },
+        ["availability"] = new JsonObject { ["terms"] = new JsonObject { ["field"] = "in_stock", ["size"] = 2 } },
+        ["price_bands"] = new JsonObject
+        {
+            ["range"] = new JsonObject
             {
-                ["categories"] = new JsonObject { ["terms"] = new JsonObject { ["field"] = "category_ids", ["size"] = 500 } },
-                ["options"] = new JsonObject { ["terms"] = new JsonObject { ["field"] = "options", ["size"] = 500 } },
-                ["availability"] = new JsonObject { ["terms"] = new JsonObject { ["field"] = "in_stock", ["size"] = 2 } },
-                ["price_bands"] = new JsonObject
-                {
-                    ["range"] = new JsonObject
-                    {
-                        ["field"] = "min_price",
-                        ["keyed"] = false,
-                        ["ranges"] = new JsonArray([.. PriceBands.All.Select(b =>
+                ["field"] = "min_price",
+                ["keyed"] = false,
+                ["ranges"] = new JsonArray([.. PriceBands.All.Select(b =>
                         {
                             var r = new JsonObject { ["key"] = b.Key };
                             if (b.From is { } from)
@@ -272,9 +272,9 @@ public static class OpenSearchRequests
                             }
                             return (JsonNode)r;
                         })]),
-                    },
-                },
-            };
+            },
+        },
+    };
 
     /// <summary>`POST /{alias}/_search` for type-ahead: all words, the last one as a prefix of a title word.</summary>
     public static JsonObject Suggest(IReadOnlyList<string> words, int limit) => new()
