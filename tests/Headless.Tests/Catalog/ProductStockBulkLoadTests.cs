@@ -10,6 +10,7 @@ public sealed class ProductStockBulkLoadTests(DemoApiFactory api) : IClassFixtur
     [Fact]
     public async Task Every_loaded_product_has_its_exact_count_and_matching_flags()
     {
+        using var _ = api.CreateClient(); // starts the host, which loads the demo catalog
         Assert.True(await api.Db.ScalarAsync<long>("select count(*) from products p join product_stock s on s.product_id = p.id where p.in_stock") > 0);
         var wrong = await api.Db.ScalarAsync<long>("""
             select count(*) from products p
