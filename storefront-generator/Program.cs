@@ -112,6 +112,14 @@ internal static class Cli
         void Report(BuildReport report)
         {
             Console.Error.WriteLine(report.ToString());
+            if (report.Runtime is { } runtime)
+            {
+                Console.Error.WriteLine($"  runtime {runtime}");
+            }
+            if (report.Timings is { } timings)
+            {
+                Console.Error.WriteLine($"  timings {timings}");
+            }
             foreach (var path in report.Written.Where(p => p.EndsWith(".html", StringComparison.Ordinal)).Take(report.Kind == "full build" ? 0 : 20))
             {
                 Console.Error.WriteLine($"  wrote   /{path}");

@@ -12,10 +12,20 @@ namespace Headless.Storefront.Build;
 /// <summary>What one build or rebuild did.</summary>
 public sealed record BuildReport(string Kind, int Products, int Rendered, int HtmlPages, IReadOnlyList<string> Written, IReadOnlyList<string> Deleted, TimeSpan Elapsed)
 {
+    /// <summary>The process's collections, GC pauses and allocations while it ran (incremental work only; watch logs them).</summary>
+    public RuntimeCost? Runtime { get; init; }
+
+    /// <summary>A sitemaps and feed rewrite: the products whose feed items it rendered (the others' were reused).</summary>
+    public int? FeedProductsRendered { get; init; }
+
+    /// <summary>A sitemaps and feed rewrite: wall time per stage (watch logs it).</summary>
+    public string? Timings { get; init; }
+
     public double PagesPerSecond => HtmlPages / Math.Max(Elapsed.TotalSeconds, 1e-6);
 
     public override string ToString() =>
-        $"{Kind}: {Products:N0} products, rendered {Rendered:N0} files ({HtmlPages:N0} pages, {PagesPerSecond:N0} pages/s), wrote {Written.Count:N0}, removed {Deleted.Count:N0}, unchanged {Rendered - Written.Count:N0}, in {Elapsed.TotalMilliseconds:N0} ms";
+        $"{Kind}: {Products:N0} products, rendered {Rendered:N0} files ({HtmlPages:N0} pages, {PagesPerSecond:N0} pages/s), wrote {Written.Count:N0}, removed {Deleted.Count:N0}, unchanged {Rendered - Written.Count:N0}, in {Elapsed.TotalMilliseconds:N0} ms"
+        + (FeedProductsRendered is { } feed ? $", feed items rendered for {feed:N0} products (the rest reused)" : "");
 }
 
 /// <summary>
@@ -199,6 +209,7 @@ public sealed class SiteGenerator
     private async Task<BuildReport> IncrementalAsync(IReadOnlyList<CatalogChange> changes, string? cursor, CatalogSnapshot catalog, SiteRenderer renderer, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
+        var runtime = RuntimeCost.Now();
         var ids = changes.Where(c => c.EntityType == "product").Select(c => Guid.Parse(c.EntityId)).Distinct().ToList();
         var fetched = new ConcurrentDictionary<Guid, ProductDetail?>();
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
@@ -296,7 +307,10 @@ public sealed class SiteGenerator
             _manifest.FeedCursor = cursor;
         }
         QueueCatalogFiles(renderer, catalog);
-        return new BuildReport($"rebuild after {changes.Count} change(s)", catalog.Products.Count, run.Rendered, run.HtmlPages, written, deleted, watch.Elapsed);
+        return new BuildReport($"rebuild after {changes.Count} change(s)", catalog.Products.Count, run.Rendered, run.HtmlPages, written, deleted, watch.Elapsed)
+        {
+            Runtime = RuntimeCost.Now().Since(runtime),
+        };
     }
 
     // ---- sitemaps and feed, behind the pages -----------------------------------------------------------
@@ -382,11 +396,17 @@ public sealed class SiteGenerator
     private async Task<BuildReport> WriteCatalogFilesAsync(CatalogFilesSnapshot snapshot)
     {
         var watch = Stopwatch.StartNew();
+        var runtime = RuntimeCost.Now();
+        var timings = new BuildTimings();
         var byId = snapshot.Products;
         Array.Sort(byId, (a, b) => a.Id.CompareTo(b.Id));
         var run = new Run(_manifest.Files, incremental: true);
         var sitemaps = snapshot.Renderer.Sitemaps(snapshot.ListingSizes, byId).ToList();
-        await run.EmitAsync([.. sitemaps, snapshot.Renderer.Feed(byId)], _publisher, CancellationToken.None);
+        timings.Lap("sitemaps");
+        var feed = snapshot.Renderer.Feed(byId);
+        timings.Lap("feed");
+        await run.EmitAsync([.. sitemaps, feed], _publisher, CancellationToken.None);
+        timings.Lap("hash and write");
         // Sitemap files beyond the new last one.
         var stale = _manifest.Files.Keys.Where(k => k.StartsWith("sitemap-", StringComparison.Ordinal) && sitemaps.All(s => s.Path != k)).Order(StringComparer.Ordinal).ToList();
         await _publisher.DeleteAsync(stale, CancellationToken.None);
@@ -396,9 +416,16 @@ public sealed class SiteGenerator
         }
         var written = run.Written.Order(StringComparer.Ordinal).ToList();
         await _publisher.CompleteAsync([.. written, .. stale], CancellationToken.None);
+        timings.Lap("publish");
         _manifest.Save(_options.ManifestPath);
+        timings.Lap("manifest");
         Metrics.CatalogFilesRewritten(watch.Elapsed);
-        return new BuildReport("sitemaps and feed", byId.Length, run.Rendered, 0, written, stale, watch.Elapsed);
+        return new BuildReport("sitemaps and feed", byId.Length, run.Rendered, 0, written, stale, watch.Elapsed)
+        {
+            Runtime = RuntimeCost.Now().Since(runtime),
+            FeedProductsRendered = snapshot.Renderer.FeedProductsRendered,
+            Timings = timings.ToString(),
+        };
     }
 
     /// <summary>Waits for a rewrite in progress and drops a queued one: a full build is about to write them all.</summary>

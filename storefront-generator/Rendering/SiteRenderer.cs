@@ -33,7 +33,8 @@ public static class SitePaths
     public const string AllProductsDep = "products";
 }
 
-/// <summary>Turns catalog data into files with the theme. Stateless apart from the assets' names; thread-safe.</summary>
+/// <summary>Turns catalog data into files with the theme. Stateless apart from the assets' names and the feed's
+/// items of each product (<see cref="ProductFeed"/>); thread-safe.</summary>
 public sealed class SiteRenderer
 {
     private static readonly string[] Placeholders = ["img/placeholder-1.svg", "img/placeholder-2.svg", "img/placeholder-3.svg", "img/placeholder-4.svg", "img/placeholder-5.svg", "img/placeholder-6.svg"];
@@ -41,6 +42,7 @@ public sealed class SiteRenderer
     private readonly Theme _theme;
     private readonly StorefrontOptions _options;
     private readonly IReadOnlyDictionary<string, string> _assets;
+    private readonly ProductFeed _feed;
     private SiteVm _site = null!;
     private CatalogSnapshot _catalog = null!;
 
@@ -49,6 +51,7 @@ public sealed class SiteRenderer
         _theme = theme;
         _options = options;
         _assets = assetUrls;
+        _feed = new ProductFeed(options);
     }
 
     private string BaseUrl => _options.BaseUrl.TrimEnd('/');
@@ -240,7 +243,7 @@ public sealed class SiteRenderer
         };
     }
 
-    private static string Summary(string text)
+    internal static string Summary(string text)
     {
         var flat = (DescriptionHtml.IsHtml(text) ? DescriptionHtml.Text(text) : text).ReplaceLineEndings(" ").Trim();
         return flat.Length <= 155 ? flat : flat[..152].TrimEnd() + "…";
@@ -480,49 +483,11 @@ public sealed class SiteRenderer
     /// <summary>The product feed (RSS 2.0 with Google Merchant Center's g: fields), one item per variant.</summary>
     public RenderedFile Feed() => Feed([.. _catalog.Products.Values.OrderBy(p => p.Id)]);
 
-    /// <summary>The feed of a given set of products (in id order).</summary>
-    public RenderedFile Feed(IReadOnlyList<ProductDetail> productsById)
-    {
-        const string g = "http://base.google.com/ns/1.0";
-        return new RenderedFile("feed.xml", Xml(w =>
-        {
-            w.WriteStartElement("rss");
-            w.WriteAttributeString("version", "2.0");
-            w.WriteAttributeString("xmlns", "g", null, g);
-            w.WriteStartElement("channel");
-            w.WriteElementString("title", _options.ShopName);
-            w.WriteElementString("link", BaseUrl + "/");
-            w.WriteElementString("description", $"Products of {_options.ShopName}");
-            foreach (var p in productsById)
-            {
-                var image = p.Images.FirstOrDefault()?.Url;
-                // The same for every variant of the product: made once.
-                var groupId = p.Id.ToString();
-                var description = Summary(p.Description);
-                var link = $"{BaseUrl}/products/{p.Slug}/";
-                var imageLink = image is null ? null : image.StartsWith("http", StringComparison.Ordinal) ? image : BaseUrl + image;
-                foreach (var v in p.Variants.Where(v => v.Status == "active"))
-                {
-                    w.WriteStartElement("item");
-                    w.WriteElementString("g", "id", g, v.Sku);
-                    w.WriteElementString("g", "item_group_id", g, groupId);
-                    w.WriteElementString("title", $"{p.Title} – {v.Title}");
-                    w.WriteElementString("description", description);
-                    w.WriteElementString("link", link);
-                    if (imageLink is not null)
-                    {
-                        w.WriteElementString("g", "image_link", g, imageLink);
-                    }
-                    w.WriteElementString("g", "price", g, $"{MoneyText.Plain(v.Price.Amount, v.Price.Currency)} {v.Price.Currency}");
-                    w.WriteElementString("g", "availability", g, v.InStock ? "in_stock" : "out_of_stock");
-                    w.WriteElementString("g", "condition", g, "new");
-                    w.WriteEndElement();
-                }
-            }
-            w.WriteEndElement();
-            w.WriteEndElement();
-        }), [SitePaths.AllProductsDep]);
-    }
+    /// <summary>The feed of a given set of products (in id order); only the products changed since the last feed are rendered.</summary>
+    public RenderedFile Feed(IReadOnlyList<ProductDetail> productsById) => new("feed.xml", _feed.Render(productsById), [SitePaths.AllProductsDep]);
+
+    /// <summary>How many products the last <see cref="Feed()"/> rendered items for (the others' were reused).</summary>
+    public int FeedProductsRendered => _feed.LastRendered;
 
     private static byte[] Xml(Action<XmlWriter> write)
     {

@@ -48,6 +48,8 @@ public sealed class IncrementalRebuildTests : IAsyncLifetime
         var catalogFiles = Assert.Single(behind);
         Assert.Equal(new[] { "feed.xml", "sitemap-1.xml" }, catalogFiles.Written);
         Assert.Contains("Renamed Linen Apron", _shop.File("feed.xml"), StringComparison.Ordinal);
+        // Only the renamed product's feed items were rendered again; every other product's were reused.
+        Assert.Equal(1, catalogFiles.FeedProductsRendered);
         Assert.Contains("Renamed Linen Apron", _shop.File(SitePaths.Product(product.Slug)), StringComparison.Ordinal);
         Assert.All(expected.Where(p => p.StartsWith("categories/", StringComparison.Ordinal)),
             p => Assert.Contains("Renamed Linen Apron", _shop.File(p), StringComparison.Ordinal));
