@@ -194,7 +194,8 @@ namespace Headless.Sdk
         /// <br/>(each count is then the sample's own, a lower bound like `total`). `total` and the facets reflect the
         /// <br/>search index, at most about a second behind the catalog, and the counts of one search (words and
         /// <br/>filters) are reused for up to 3 seconds; the items are read and checked against live stock on every
-        /// <br/>request.
+        /// <br/>request. Searches take turns (a few at once per API instance, the rest wait, oldest first); when too many
+        /// <br/>are waiting the answer is 503 `search-busy` with Retry-After: 1.
         /// </remarks>
         /// <param name="q">Words to search for, at most 200 characters.</param>
         /// <param name="category">Category slug; products in its sub-categories are included.</param>
@@ -2969,7 +2970,8 @@ namespace Headless.Sdk
         /// <br/>(each count is then the sample's own, a lower bound like `total`). `total` and the facets reflect the
         /// <br/>search index, at most about a second behind the catalog, and the counts of one search (words and
         /// <br/>filters) are reused for up to 3 seconds; the items are read and checked against live stock on every
-        /// <br/>request.
+        /// <br/>request. Searches take turns (a few at once per API instance, the rest wait, oldest first); when too many
+        /// <br/>are waiting the answer is 503 `search-busy` with Retry-After: 1.
         /// </remarks>
         /// <param name="q">Words to search for, at most 200 characters.</param>
         /// <param name="category">Category slug; products in its sub-categories are included.</param>
@@ -3097,6 +3099,16 @@ namespace Headless.Sdk
                                 throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
                             }
                             throw new ApiException<ProblemDetails>("Server Error", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
+                        }
+                        else
+                        if (status_ == 503)
+                        {
+                            var objectResponse_ = await ReadObjectResponseAsync<ProblemDetails>(response_, headers_, cancellationToken).ConfigureAwait(false);
+                            if (objectResponse_.Object == null)
+                            {
+                                throw new ApiException("Response was null which was not expected.", status_, objectResponse_.Text, headers_, null);
+                            }
+                            throw new ApiException<ProblemDetails>("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status_, objectResponse_.Text, headers_, objectResponse_.Object, null);
                         }
                         else
                         {

@@ -1023,6 +1023,13 @@ export class HeadlessClient {
             result500 = ProblemDetails.fromJS(resultData500);
             return throwException("Server Error", status, _responseText, _headers, result500);
             });
+        } else if (status === 503) {
+            return response.text().then((_responseText) => {
+            let result503: any = null;
+            let resultData503 = _responseText === "" ? null : JSON.parse(_responseText, this.jsonParseReviver);
+            result503 = ProblemDetails.fromJS(resultData503);
+            return throwException("A service this route needs is unavailable for a moment (the database, or the payment provider): nothing was changed; retry after the Retry-After header\'s seconds.", status, _responseText, _headers, result503);
+            });
         } else if (status !== 200 && status !== 204) {
             return response.text().then((_responseText) => {
             return throwException("An unexpected server error occurred.", status, _responseText, _headers);

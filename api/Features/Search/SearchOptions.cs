@@ -30,6 +30,13 @@ public sealed class SearchOptions
     /// <summary>At most this many searches' counts are kept; when full (of unexpired entries), further searches are counted uncached.</summary>
     public int CountCacheEntries { get; set; } = 10_000;
 
+    /// <summary>Searches this instance runs at once (<see cref="SearchConcurrency"/>); more wait in a queue. About four
+    /// times the database's cores divided by the number of API instances; 8 suits a 2-core database and one instance.</summary>
+    public int MaxConcurrentSearches { get; set; } = 8;
+
+    /// <summary>Searches that may wait for a turn; beyond it a search answers 503 with Retry-After.</summary>
+    public int SearchQueueLimit { get; set; } = 1000;
+
     public bool UsesOpenSearch => string.Equals(Engine, "opensearch", StringComparison.OrdinalIgnoreCase);
 
     public SearchOptions Validate()
@@ -46,6 +53,10 @@ public sealed class SearchOptions
             || CountCacheTtl < TimeSpan.Zero || CountCacheTtl > TimeSpan.FromMinutes(5))
         {
             throw new InvalidOperationException("Headless:Search:TotalCap is 1-1000000, CountCacheEntries 1-1000000 and CountCacheTtl 0-5 minutes.");
+        }
+        if (MaxConcurrentSearches is < 1 or > 1000 || SearchQueueLimit is < 0 or > 100_000)
+        {
+            throw new InvalidOperationException("Headless:Search:MaxConcurrentSearches is 1-1000 and Headless:Search:SearchQueueLimit 0-100000.");
         }
         if (UsesOpenSearch && !Uri.TryCreate(OpenSearch.Url, UriKind.Absolute, out _))
         {

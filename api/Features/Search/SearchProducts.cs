@@ -13,7 +13,8 @@ public sealed class SearchProducts(SearchService search)
         Get("/search");
         Group<PublicApi>();
         AllowAnonymous();
-        Description(b => b.WithName("SearchProducts").WithTags("Search").ProducesValidationProblem());
+        Description(b => b.WithName("SearchProducts").WithTags("Search").ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable));
         Summary(s =>
         {
             s.Summary = "Search active products: words, filters, facets, stock-aware ranking, cursor pagination";
@@ -35,7 +36,8 @@ public sealed class SearchProducts(SearchService search)
                 (each count is then the sample's own, a lower bound like `total`). `total` and the facets reflect the
                 search index, at most about a second behind the catalog, and the counts of one search (words and
                 filters) are reused for up to 3 seconds; the items are read and checked against live stock on every
-                request.
+                request. Searches take turns (a few at once per API instance, the rest wait, oldest first); when too many
+                are waiting the answer is 503 `search-busy` with Retry-After: 1.
                 """;
         });
     }
@@ -84,6 +86,12 @@ public sealed class SearchProducts(SearchService search)
         catch (UnknownCategoryException e)
         {
             return Platform.Problems.Problems.Validation("category", $"No category has the slug '{e.Slug}'. GET /api/v1/categories lists them.");
+        }
+        catch (SearchBusyException)
+        {
+            http.Response.Headers.RetryAfter = SearchBusyException.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Platform.Problems.Problems.Make(StatusCodes.Status503ServiceUnavailable, "search-busy", "Search is busy",
+                $"Too many searches are waiting. Retry in {SearchBusyException.RetryAfterSeconds} second.");
         }
     }
 }

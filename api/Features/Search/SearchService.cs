@@ -11,9 +11,10 @@ namespace Headless.Api.Features.Search;
 /// Runs a search on the configured engine, then checks the candidates against PostgreSQL in one query:
 /// status (a product archived a moment ago is dropped) and live availability through the
 /// `variant_availability` view, so "in stock only" is exact even while the index lags. The counts (total
-/// and facets) come from <see cref="SearchCountCache"/>, fetched in parallel with the page.
+/// and facets) come from <see cref="SearchCountCache"/>, fetched in parallel with the page. Each search waits for
+/// its turn in <see cref="SearchConcurrency"/> first.
 /// </summary>
-public sealed class SearchService(ISearchEngine engine, SearchCountCache counts, NpgsqlDataSource db, IOptions<Catalog.CatalogOptions> catalog)
+public sealed class SearchService(ISearchEngine engine, SearchCountCache counts, SearchConcurrency concurrency, NpgsqlDataSource db, IOptions<Catalog.CatalogOptions> catalog)
 {
     public string Engine => engine.Name;
 
@@ -30,6 +31,7 @@ public sealed class SearchService(ISearchEngine engine, SearchCountCache counts,
 
     public async Task<SearchResults> SearchAsync(SearchQuery query, CancellationToken ct)
     {
+        using var turn = await concurrency.EnterAsync(ct);
         // Over-fetch: a few candidates may turn out archived or (with inStock) sold out just now.
         var take = query.Limit + 1 + Math.Max(5, query.InStockOnly ? query.Limit : 0);
         var countsTask = counts.GetAsync(query, ct);

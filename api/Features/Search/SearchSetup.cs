@@ -30,6 +30,7 @@ public static class SearchSetup
         }
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SearchCountCache>();
+        services.AddSingleton<SearchConcurrency>();
         services.AddSingleton<SearchService>();
         services.AddSingleton(sp => new SearchIndexer(
             sp.GetRequiredService<NpgsqlDataSource>(),

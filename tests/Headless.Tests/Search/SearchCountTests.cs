@@ -29,6 +29,8 @@ public sealed class CountCacheApiFactory : ApiFactory
         builder.UseSetting("Headless:Search:TotalCap", TotalCap.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Headless:Search:FacetSample", FacetSample.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.UseSetting("Headless:Search:CountCacheTtl", Ttl.ToString());
+        // Every concurrent search in at once: the single-flight test needs all 20 inside, not 8 and a queue.
+        builder.UseSetting("Headless:Search:MaxConcurrentSearches", "64");
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<PostgresSearchEngine>();
