@@ -57,7 +57,7 @@ public sealed class CheckoutConcurrencyTests(ApiFactory factory) : IClassFixture
             carts.Add(await Shop.NewCartAsync(shopper, orders[i % orders.Length].Select(s => (skus[s], 1)).ToArray()));
         }
 
-        var responses = await Task.WhenAll(carts.Select(c => Shop.CheckoutAsync(factory.CreateClient(), Shop.CheckoutBody(c.Token))));
+        var responses = await Task.WhenAll(carts.Select((c, i) => Shop.CheckoutAsync(factory.CreateClient(), Shop.CheckoutBody(c.Token, email: $"racer{i}@example.com"))));
 
         var created = responses.Where(r => r.StatusCode == HttpStatusCode.Created).ToList();
         Assert.Equal(12, created.Count);
