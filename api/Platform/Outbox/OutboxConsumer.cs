@@ -42,6 +42,7 @@ public abstract class OutboxConsumer : BackgroundService
     private string[]? _topics;
     private long _rounds;
     private long _failedAttempts;
+    private bool _registered;
 
     protected OutboxConsumer(NpgsqlDataSource db, OutboxConsumerOptions options, ILogger logger)
     {
@@ -83,6 +84,27 @@ public abstract class OutboxConsumer : BackgroundService
     /// <summary>Asks for a round now instead of at the next notification or poll.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
 
+    /// <summary>Registers the consumer before the host serves requests: a first start registers it at the outbox
+    /// head, and an event written once the instance answers (a webhook endpoint created, then an order paid) must
+    /// come after that head, not race the background loop's first round. A database that cannot be reached yet
+    /// does not hold the start-up: the loop registers once it can.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(TimeSpan.FromSeconds(5));
+        try
+        {
+            await RegisterAsync(bounded.Token);
+            _registered = true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            _log.LogWarning("Outbox consumer {Consumer} could not register at start-up ({Error}); it registers on its first round",
+                Name, OutboxErrors.Describe(ex));
+        }
+        await base.StartAsync(cancellationToken);
+    }
+
     protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         _topics = [.. Topics];
@@ -103,7 +125,7 @@ public abstract class OutboxConsumer : BackgroundService
 
     private async Task RunAsync(CancellationToken stop)
     {
-        var registered = false;
+        var registered = _registered;
         var errorDelay = _options.RetryBaseDelay;
         while (!stop.IsCancellationRequested)
         {

@@ -291,6 +291,27 @@ public sealed class OutboxConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_consumer_has_its_head_before_its_start_returns_so_an_event_written_right_after_is_handled()
+    {
+        var consumer = new RecordingConsumer(_db, "registered-at-start", "test.at-start");
+        await consumer.StartAsync(CancellationToken.None);
+        try
+        {
+            await using (var conn = await _db.OpenConnectionAsync())
+            {
+                Assert.Equal(1, await conn.ExecuteScalarAsync<int>("select count(*)::int from outbox_consumers where name = 'registered-at-start'"));
+            }
+            await InsertAsync("test.at-start", "right-after-start");
+            await Eventually.WaitUntilAsync(() => consumer.Handled.Count == 1, Timeout, "the event written right after the start is handled");
+            Assert.Equal(["right-after-start"], consumer.HandledIds);
+        }
+        finally
+        {
+            await StopAsync(consumer);
+        }
+    }
+
+    [Fact]
     public async Task When_the_end_of_a_round_fails_the_position_stays_and_its_events_come_again()
     {
         var failures = 1;
