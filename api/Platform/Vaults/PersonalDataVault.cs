@@ -56,7 +56,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             await conn.ExecuteAsync("insert into vault_people (id, country, kek_version, wrapped_key) values (@Id, @country, @Version, @wrapped)",
                 new { person.Id, country, kek.Version, wrapped });
             return 0;
-        });
+        }, ct);
         cache.Set(person.Id, dataKey);
         return person;
     }
@@ -94,7 +94,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
                 throw new PersonNotFoundException();
             }
             return 0;
-        });
+        }, ct);
     }
 
     // The email field sets the owner's blind index, or (an account not confirmed yet) only its claim on the address.
@@ -135,7 +135,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
                 fields[row.Name!] = Encoding.UTF8.GetString(FieldCipher.Decrypt(dataKey, row.Ciphertext!, FieldCipher.FieldContext(person.Id, row.Name!)));
             }
             return (IReadOnlyDictionary<string, string>?)fields;
-        });
+        }, ct);
     }
 
     /// <summary>Many people's fields in clear, one query per region (a list screen's page); shredded or unknown people are
@@ -165,7 +165,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
                         StringComparer.Ordinal);
                 }
                 return 0;
-            });
+            }, ct);
         }
         return answer;
     }
@@ -184,7 +184,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             {
                 await using var conn = await vault.Database.Open().OpenConnectionAsync(ct);
                 return await conn.QuerySingleOrDefaultAsync<Guid?>(sql, new { index });
-            });
+            }, ct);
             if (found is { } id)
             {
                 return new PersonRef(id, region);
@@ -244,7 +244,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             {
                 return false;
             }
-        });
+        }, ct);
         if (!created)
         {
             return await FindByEmailAsync(email, ct) ?? throw new PersonNotFoundException();
@@ -267,7 +267,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             {
                 await journal.RecordAsync(person, ct);
                 return 0;
-            });
+            }, ct);
         }
         cache.Evict(person.Id);
         var shredded = await GuardAsync(vault, async () =>
@@ -281,7 +281,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             await conn.ExecuteAsync("delete from vault_fields where person_id = @Id", new { person.Id }, tx);
             await tx.CommitAsync(ct);
             return changed == 1;
-        });
+        }, ct);
         cache.Evict(person.Id);
         return shredded;
     }
@@ -310,8 +310,9 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         return regions[person.Region];
     }
 
-    private static async Task<T> GuardAsync<T>(VaultRegion vault, Func<Task<T>> work)
+    private static async Task<T> GuardAsync<T>(VaultRegion vault, Func<Task<T>> work, CancellationToken ct)
     {
+        using var turn = await vault.Database.TurnAsync(ct);
         try
         {
             return await work();
@@ -396,7 +397,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
                     update vault_people set email_index = email_claim_index, email_claim_index = null
                     where id = @Id and email_claim_index is not null and wrapped_key is not null
                     """, new { person.Id });
-            });
+            }, ct);
             return null;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.RateLimiting;
 using Dapper;
 using Npgsql;
 
@@ -22,6 +23,64 @@ public sealed class VaultDatabase(RegionSettings settings) : IAsyncDisposable
     private readonly (NpgsqlDataSource Source, Database.PoolWatch Watch)? _pool = settings.ConnectionString is { } cs ? Watched(Build(cs, settings.Region)) : null;
 
     public NpgsqlDataSource? DataSource => _pool?.Source;
+
+    /// <summary>Vault operations of this instance that run at once, at most; fewer when the pool is smaller (it keeps one connection for its watch).</summary>
+    public const int MaxConcurrentOperations = 16;
+
+    /// <summary>How long a request waits for its turn before it answers 503 like an unreachable vault.</summary>
+    public static readonly TimeSpan LongestWaitForTurn = TimeSpan.FromSeconds(15);
+
+    // The pool's Timeout is kept short so that a vault that is down answers 503 in 3 s, but Npgsql spends the same
+    // Timeout on waiting for a free connection: a burst of checkouts (200 at once) outwaited it while the vault was
+    // merely busy opening connections, and answered 503 vault-unavailable. Turns keep the waiting here, in order,
+    // and the connections the turns use few enough to stay open.
+    private readonly ConcurrencyLimiter _turns = new(new ConcurrencyLimiterOptions
+    {
+        PermitLimit = TurnLimit(settings),
+        QueueLimit = 100_000,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    /// <summary>Operations running now and waiting for their turn now (tests read them).</summary>
+    public (long Running, long Waiting) Turns
+    {
+        get
+        {
+            var stats = _turns.GetStatistics()!;
+            return (_turnLimit - stats.CurrentAvailablePermits, stats.CurrentQueuedCount);
+        }
+    }
+
+    private readonly int _turnLimit = TurnLimit(settings);
+
+    private static int TurnLimit(RegionSettings settings) =>
+        settings.ConnectionString is { } pooled ? Math.Clamp(new NpgsqlConnectionStringBuilder(pooled).MaxPoolSize - PoolWatchConnections, 1, MaxConcurrentOperations) : 1;
+
+    // The pool's watch (PoolWatch) keeps one of the pool's connections for itself.
+    private const int PoolWatchConnections = 1;
+
+    /// <summary>Waits for this instance's turn at the vault; dispose the lease when the operation's statements are done.</summary>
+    public async ValueTask<RateLimitLease> TurnAsync(CancellationToken ct)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        wait.CancelAfter(LongestWaitForTurn);
+        RateLimitLease lease;
+        try
+        {
+            lease = await _turns.AcquireAsync(1, wait.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new VaultUnavailableException(Region, new TimeoutException(
+                $"No turn at the {Region} vault within {LongestWaitForTurn.TotalSeconds:0} s: all of this instance's vault connections stayed busy."));
+        }
+        if (!lease.IsAcquired)
+        {
+            lease.Dispose();
+            throw new VaultUnavailableException(Region, new InvalidOperationException($"The queue for the {Region} vault is full."));
+        }
+        return lease;
+    }
 
     public static IReadOnlyList<(string Version, string Sql, string Checksum)> Migrations { get; } = Load();
 
@@ -140,6 +199,7 @@ public sealed class VaultDatabase(RegionSettings settings) : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _turns.Dispose();
         if (_pool is { } pool)
         {
             await pool.Watch.DisposeAsync();

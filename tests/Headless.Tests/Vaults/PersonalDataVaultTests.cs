@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using Headless.Api.Platform.Vaults;
+using Headless.Tests.Email;
 
 namespace Headless.Tests.Vaults;
 
@@ -43,6 +44,45 @@ public sealed class PersonalDataVaultTests(VaultApiFactory api) : IClassFixture<
         // No plain email anywhere in the person's row either.
         Assert.Equal(0, await conn.ExecuteScalarAsync<int>(
             "select count(*) from vault_people p where position(convert_to(@email, 'UTF8') in coalesce(p.email_index, ''::bytea)) > 0", new { email }));
+    }
+
+    [Fact]
+    public async Task A_burst_bigger_than_the_pool_waits_its_turn_past_the_pools_timeout_instead_of_answering_unavailable()
+    {
+        // A pool of 5 (4 for requests, 1 for its watch) that gives up on a free connection after 1 s: 20 writes at once while the vault is slow.
+        var eu = api.Regions[Residency.Eu];
+        var small = eu.Database.Settings with { ConnectionString = eu.Database.Settings.ConnectionString + ";Maximum Pool Size=5;Timeout=1" };
+        await using var database = new VaultDatabase(small);
+        var vault = new PersonalDataVault(new VaultRegions(api.Regions.Residency, new Dictionary<string, VaultRegion>
+        {
+            [Residency.Eu] = new(database, eu.Keks, eu.BlindIndexKey),
+            [Residency.Us] = api.Regions[Residency.Us],
+        }), new DataKeyCache());
+        var people = new List<PersonRef>();
+        for (var i = 0; i < 20; i++)
+        {
+            people.Add(await vault.CreatePersonAsync("DE"));
+        }
+
+        await using var owner = api.VaultOwner(Residency.Eu);
+        await using var slow = await owner.OpenConnectionAsync();
+        await using var tx = await slow.BeginTransactionAsync();
+        await slow.ExecuteAsync("lock table vault_fields in exclusive mode", transaction: tx);
+        var writes = people.Select(p => vault.PutAsync(p, new Dictionary<string, string?> { ["name"] = $"Name {p.Id}" })).ToList();
+        await Eventually.WaitUntilAsync(async () => database.Turns == (4, 16) && await slow.ExecuteScalarAsync<int>(
+                "select count(*)::int from pg_locks where not granted and relation = 'vault_fields'::regclass", transaction: tx) == 4,
+            TimeSpan.FromSeconds(20), "4 writes hold the pool's connections, blocked by the lock, and 16 wait their turn");
+        // Held on purpose past the pool's 1 s Timeout: without turns the 16 would be waiting in the pool and fail there.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.All(writes, w => Assert.False(w.IsCompleted));
+        await tx.RollbackAsync();
+
+        await Task.WhenAll(writes);
+        Assert.Equal((0, 0), database.Turns);
+        foreach (var person in people)
+        {
+            Assert.Equal($"Name {person.Id}", (await vault.GetAsync(person))!["name"]);
+        }
     }
 
     [Fact]
