@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using Headless.Api.Platform.Hosting;
 using Headless.Api.Platform.Startup;
+using Headless.Tests.Email;
 using Headless.Tests.Infrastructure;
 
 namespace Headless.Tests.Platform;
@@ -103,7 +105,21 @@ public sealed class TransportSecurityTests
             },
         };
         using var https = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{DevelopmentHttpsPort}") };
-        Assert.Equal(HttpStatusCode.OK, (await https.GetAsync("/health/live")).StatusCode);
+        // Kestrel binds its endpoints one after the other: the HTTP one can answer a moment before the HTTPS one listens.
+        HttpResponseMessage? live = null;
+        await Eventually.WaitUntilAsync(async () =>
+        {
+            try
+            {
+                live = await https.GetAsync("/health/live");
+                return true;
+            }
+            catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(20), "the HTTPS endpoint listens");
+        Assert.Equal(HttpStatusCode.OK, live!.StatusCode);
         var generated = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Data, "dev-https", "localhost.crt")));
         Assert.Equal(generated.Thumbprint, presented!.Thumbprint);
         Assert.Contains("localhost", presented.Subject, StringComparison.Ordinal);
