@@ -31,9 +31,9 @@ public sealed class VaultDatabase(RegionSettings settings) : IAsyncDisposable
     public static readonly TimeSpan LongestWaitForTurn = TimeSpan.FromSeconds(15);
 
     // The pool's Timeout is kept short so that a vault that is down answers 503 in 3 s, but Npgsql spends the same
-    // Timeout on waiting for a free connection: a burst of checkouts (200 at once) outwaited it while the vault was
-    // merely busy opening connections, and answered 503 vault-unavailable. Turns keep the waiting here, in order,
-    // and the connections the turns use few enough to stay open.
+    // Timeout on waiting for a free connection: a burst of checkouts (200 at once, on a loaded machine) outwaited it
+    // while the vault was only busy, and answered 503 vault-unavailable. Turns keep the waiting here, in order, and
+    // the connections the turns use few enough to stay open.
     private readonly ConcurrencyLimiter _turns = new(new ConcurrencyLimiterOptions
     {
         PermitLimit = TurnLimit(settings),
