@@ -64,12 +64,14 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
     /// <summary>Sets fields (a null value removes the field). The email field also sets the blind index it is found by.</summary>
     /// <remarks>One statement, so one round trip and one commit when the data key is cached (a second one reads the wrapped
     /// key first when it is not). The statement locks the person's row: a concurrent shred waits, and a person shredded
-    /// since (another instance may still cache the key) gets nothing written and raises <see cref="PersonNotFoundException"/>.</remarks>
+    /// since (another instance may still cache the key) gets nothing written and raises <see cref="PersonNotFoundException"/>.
+    /// The lock is a share lock unless the email (and so the row's index) changes: one person's concurrent checkouts each
+    /// write their own order's fields and need not wait for one another, each holding a vault turn.</remarks>
     public Task PutAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, CancellationToken ct = default) =>
-        WriteAsync(person, fields, PutOwnedSql, ct);
+        WriteAsync(person, fields, OwnerIndex, ct);
 
-    /// <summary>Sets fields; the email field also sets the index <paramref name="putSql"/> writes (the owner's, or an unconfirmed claim).</summary>
-    private async Task WriteAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, string putSql, CancellationToken ct)
+    /// <summary>Sets fields; the email field also sets <paramref name="indexColumn"/> (the owner's index, or an unconfirmed claim).</summary>
+    private async Task WriteAsync(PersonRef person, IReadOnlyDictionary<string, string?> fields, string indexColumn, CancellationToken ct)
     {
         var vault = Served(person);
         await GuardAsync(vault, async () =>
@@ -88,7 +90,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
             var deleted = fields.Where(f => f.Value is null).Select(f => f.Key).ToArray();
             var setsIndex = fields.TryGetValue(EmailField, out var email);
             var index = email is null ? null : BlindIndexKey.Of(BlindKey(vault), email);
-            var found = await conn.ExecuteScalarAsync<bool>(putSql, new { person.Id, names, ciphertexts, deleted, setsIndex, index });
+            var found = await conn.ExecuteScalarAsync<bool>(PutSql[(indexColumn, setsIndex)], new { person.Id, names, ciphertexts, deleted, setsIndex, index });
             if (!found)
             {
                 throw new PersonNotFoundException();
@@ -99,7 +101,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
 
     // The email field sets the owner's blind index, or (an account not confirmed yet) only its claim on the address.
     private const string PutSqlTemplate = """
-        with person as (select id from vault_people where id = @Id and wrapped_key is not null for update),
+        with person as (select id from vault_people where id = @Id and wrapped_key is not null {1}),
         removed as (delete from vault_fields f using person where f.person_id = person.id and f.name = any(@deleted)),
         indexed as (update vault_people p set {0} = @index from person where @setsIndex and p.id = person.id),
         upserted as (
@@ -109,8 +111,13 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         select exists (select 1 from person)
         """;
 
-    private static readonly string PutOwnedSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSqlTemplate, "email_index");
-    private static readonly string PutClaimedSql = string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSqlTemplate, "email_claim_index");
+    private const string OwnerIndex = "email_index";
+    private const string ClaimIndex = "email_claim_index";
+
+    // Per index column and whether the put sets it: only a put that updates the person's row locks it for update.
+    private static readonly Dictionary<(string IndexColumn, bool SetsIndex), string> PutSql =
+        new[] { OwnerIndex, ClaimIndex }.SelectMany(column => new[] { true, false }.Select(sets => (column, sets)))
+            .ToDictionary(k => k, k => string.Format(System.Globalization.CultureInfo.InvariantCulture, PutSqlTemplate, k.column, k.sets ? "for update" : "for share"));
 
     /// <summary>The person's fields in clear; null when the vault has no such person, or the person was shredded.</summary>
     public async Task<IReadOnlyDictionary<string, string>?> GetAsync(PersonRef person, CancellationToken ct = default)
@@ -368,7 +375,7 @@ public sealed class PersonalDataVault(VaultRegions regions, DataKeyCache cache, 
         var person = await InsertPersonAsync(region, country, ct);
         try
         {
-            await WriteAsync(person, new Dictionary<string, string?> { [EmailField] = email.Trim() }, PutClaimedSql, ct);
+            await WriteAsync(person, new Dictionary<string, string?> { [EmailField] = email.Trim() }, ClaimIndex, ct);
             return person;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)

@@ -86,6 +86,38 @@ public sealed class PersonalDataVaultTests(VaultApiFactory api) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_persons_own_field_writes_do_not_wait_for_each_other_but_an_email_change_waits_for_them()
+    {
+        var vault = api.Vault;
+        var person = await vault.FindOrCreateByEmailAsync(Email(), "DE");
+        await using var owner = api.VaultOwner(Residency.Eu);
+        await using var other = await owner.OpenConnectionAsync();
+        await using var tx = await other.BeginTransactionAsync();
+        // What another put of this person's fields holds while it runs: a share lock on the person's row.
+        await other.ExecuteAsync("select 1 from vault_people where id = @Id for share", new { person.Id }, tx);
+
+        var order = Guid.NewGuid();
+        await vault.PutAsync(person, new Dictionary<string, string?> { [$"order.{order:N}.email"] = "order@example.test" })
+            .WaitAsync(TimeSpan.FromSeconds(10));
+
+        var newEmail = Email();
+        var emailChange = vault.PutAsync(person, new Dictionary<string, string?> { [PersonalDataVault.EmailField] = newEmail });
+        await Eventually.WaitUntilAsync(async () => await other.ExecuteScalarAsync<bool>("""
+                select exists (select 1 from pg_locks l join pg_stat_activity a on a.pid = l.pid
+                               where not l.granted and a.datname = current_database())
+                """, transaction: tx),
+            TimeSpan.FromSeconds(20), "the email change waits for the row");
+        Assert.False(emailChange.IsCompleted);
+        await tx.RollbackAsync();
+        await emailChange;
+
+        var fields = await vault.GetAsync(person);
+        Assert.Equal("order@example.test", fields![$"order.{order:N}.email"]);
+        Assert.Equal(newEmail, fields[PersonalDataVault.EmailField]);
+        Assert.Equal(person, await vault.FindByEmailAsync(newEmail));
+    }
+
+    [Fact]
     public async Task Ready_reports_the_served_vaults_healthy_with_their_migrations_applied()
     {
         // A local run names no region, so it plays both regions' APIs, each region's people in its own vault.
