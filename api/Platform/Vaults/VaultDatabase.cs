@@ -30,10 +30,9 @@ public sealed class VaultDatabase(RegionSettings settings) : IAsyncDisposable
     /// <summary>How long a request waits for its turn before it answers 503 like an unreachable vault.</summary>
     public static readonly TimeSpan LongestWaitForTurn = TimeSpan.FromSeconds(15);
 
-    // The pool's Timeout is kept short so that a vault that is down answers 503 in 3 s, but Npgsql spends the same
-    // Timeout on waiting for a free connection: a burst of checkouts (200 at once, on a loaded machine) outwaited it
-    // while the vault was only busy, and answered 503 vault-unavailable. Turns keep the waiting here, in order, and
-    // the connections the turns use few enough to stay open.
+    // Npgsql spends the pool's Timeout (then 3 s) on waiting for a free connection too: a burst of checkouts (200 at
+    // once, on a loaded machine) outwaited it while the vault was only busy, and answered 503 vault-unavailable. Turns
+    // keep the waiting here, in order, and the connections the turns use few enough to stay open.
     private readonly ConcurrencyLimiter _turns = new(new ConcurrencyLimiterOptions
     {
         PermitLimit = TurnLimit(settings),
@@ -188,10 +187,13 @@ public sealed class VaultDatabase(RegionSettings settings) : IAsyncDisposable
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.ConnectionStringBuilder.ApplicationName ??= "headless-api";
-        // A vault that is down must fail fast (503 and Retry-After), not hold the request for the default 15 s.
+        // With turns (above) nobody waits in the pool, so Timeout bounds only opening a connection. A vault that is down
+        // refuses at once; one that does not answer at all (a lost network) answers 503 after this, not the default 15 s.
+        // 3 s was too short: on a saturated 2-core machine (the full test suite, load average 9) opening 16 connections
+        // at once took longer, and checkouts answered 503 while the vault was only slow.
         if (builder.ConnectionStringBuilder.Timeout == 15)
         {
-            builder.ConnectionStringBuilder.Timeout = 3;
+            builder.ConnectionStringBuilder.Timeout = 10;
         }
         builder.Name = $"headless-vault-{region}";
         return builder.Build();

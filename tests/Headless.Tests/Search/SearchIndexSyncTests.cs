@@ -34,7 +34,7 @@ public sealed class SearchIndexSyncTests(ApiFactory api) : IClassFixture<ApiFact
         var reprice = await admin.SendJsonAsync(HttpMethod.Patch, $"/api/v1/admin/products/{product.Id}/variants/{variant.Id}",
             new UpdateVariantRequest(null, null, new MoneyInput(900, "EUR"), null), variantEtag);
         Assert.True(reprice.IsSuccessStatusCode, await reprice.Content.ReadAsStringAsync());
-        var cheap = await SearchKit.EventuallyAsync(() => admin.SearchAsync("q=gossamerin&maxPrice=999"), r => r.Items.Count == 1, TimeSpan.FromSeconds(5));
+        var cheap = await SearchKit.EventuallyAsync(() => admin.SearchAsync("q=gossamerin&maxPrice=999"), r => r.Items.Count == 1, SearchKit.IndexedWithin);
         Assert.Single(cheap.Items);
     }
 
@@ -49,7 +49,7 @@ public sealed class SearchIndexSyncTests(ApiFactory api) : IClassFixture<ApiFact
 
         var sale = await admin.PostAsJsonAsync($"/api/v1/admin/inventory/{product.Variants[0].Sku}/adjustments", new AdjustStockRequest(-2, "sold"), Http.Json);
         Assert.True(sale.IsSuccessStatusCode, await sale.Content.ReadAsStringAsync());
-        var after = await SearchKit.EventuallyAsync(() => admin.SearchAsync("q=quenlaris&facets=true"), r => r.Facets!.Availability.SoldOut == 1, TimeSpan.FromSeconds(5));
+        var after = await SearchKit.EventuallyAsync(() => admin.SearchAsync("q=quenlaris&facets=true"), r => r.Facets!.Availability.SoldOut == 1, SearchKit.IndexedWithin);
         Assert.Equal(0, after.Facets!.Availability.InStock);
         Assert.Empty((await admin.SearchAsync("q=quenlaris&inStock=true")).Items);
 
@@ -57,7 +57,7 @@ public sealed class SearchIndexSyncTests(ApiFactory api) : IClassFixture<ApiFact
         var rename = await admin.SendJsonAsync(HttpMethod.Patch, $"/api/v1/admin/categories/{category.Id}",
             new UpdateCategoryRequest(null, "Velvetmoor Lights", null, null, null, null), $"\"v{category.Version}\"");
         Assert.True(rename.IsSuccessStatusCode, await rename.Content.ReadAsStringAsync());
-        var byCategoryName = await SearchKit.EventuallyAsync(() => admin.SearchAsync("q=velvetmoor"), r => r.Items.Count == 1, TimeSpan.FromSeconds(5));
+        var byCategoryName = await SearchKit.EventuallyAsync(() => admin.SearchAsync("q=velvetmoor"), r => r.Items.Count == 1, SearchKit.IndexedWithin);
         Assert.Equal(product.Id, byCategoryName.Items.Single().Id);
     }
 
@@ -81,7 +81,7 @@ public sealed class SearchIndexSyncTests(ApiFactory api) : IClassFixture<ApiFact
         }
         var caughtUp = await SearchKit.EventuallyAsync(
             async () => JsonNode.Parse(await client.GetStringAsync("/health/ready"))!,
-            h => h["checks"]!["search"]!["pendingEvents"]!.GetValue<string>() == "0", TimeSpan.FromSeconds(5));
+            h => h["checks"]!["search"]!["pendingEvents"]!.GetValue<string>() == "0", SearchKit.IndexedWithin);
         Assert.Equal("0", caughtUp["checks"]!["search"]!["pendingEvents"]!.GetValue<string>());
     }
 

@@ -23,6 +23,10 @@ public static class SearchKit
             [new ImageInput("/images/x.jpg", title, 800, 800)], tags ?? [], false, categories ?? [],
             variants.Length > 0 ? [.. variants] : [CatalogSeed.Variant(price: price, stock: stock)]));
 
+    /// <summary>How long a change may take to reach the index in a test: generous, because the full suite loads 2 cores
+    /// (load average 9) and the indexer's round waits its turn with everything else; a change that never arrives still fails.</summary>
+    public static readonly TimeSpan IndexedWithin = TimeSpan.FromSeconds(20);
+
     /// <summary>Polls until <paramref name="done"/> holds or the deadline passes; returns the last value either way.</summary>
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? within = null)
     {
