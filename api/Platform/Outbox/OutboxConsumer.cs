@@ -148,11 +148,14 @@ public abstract class OutboxConsumer : BackgroundService
                         continue;
                     default:
                         // Caught up, or another instance holds the consumer: wait for a write or the poll,
-                        // then a moment more, so a burst of writes (a sale) is handled in one round.
+                        // then a moment more, so a burst of writes (a sale) is handled in one round. The moment
+                        // varies (0.5 to 1.5 times WakeCoalesce): every instance is woken by the same NOTIFY, and
+                        // with one fixed delay the instance that reacts fastest can claim nearly every round (in CI,
+                        // one of two workers sent every mail for 120 s), leaving the other idle.
                         await WaitForWakeAsync(stop);
                         if (_options.WakeCoalesce > TimeSpan.Zero)
                         {
-                            await Task.Delay(_options.WakeCoalesce, stop);
+                            await Task.Delay(_options.WakeCoalesce * (0.5 + Random.Shared.NextDouble()), stop);
                         }
                         continue;
                 }

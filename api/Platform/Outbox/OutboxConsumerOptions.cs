@@ -17,7 +17,7 @@ public sealed class OutboxConsumerOptions
     /// transaction has finished, which raises no notification of its own.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a woken consumer waits before its round, so one round handles a burst of events.</summary>
+    /// <summary>How long a woken consumer waits before its round, on average (0.5 to 1.5 times this), so one round handles a burst of events.</summary>
     public TimeSpan WakeCoalesce { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Wait before the second try; it doubles per try up to <see cref="RetryMaxDelay"/>.</summary>
