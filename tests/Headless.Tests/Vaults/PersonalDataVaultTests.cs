@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Dapper;
+using Headless.Api.Features.Orders;
 using Headless.Api.Platform.Vaults;
 using Headless.Tests.Email;
 
@@ -97,7 +98,7 @@ public sealed class PersonalDataVaultTests(VaultApiFactory api) : IClassFixture<
         await other.ExecuteAsync("select 1 from vault_people where id = @Id for share", new { person.Id }, tx);
 
         var order = Guid.NewGuid();
-        await vault.PutAsync(person, new Dictionary<string, string?> { [$"order.{order:N}.email"] = "order@example.test" })
+        await vault.PutAsync(person, new Dictionary<string, string?> { [OrderContact.EmailField(order)] = "order@example.test" })
             .WaitAsync(TimeSpan.FromSeconds(10));
 
         var newEmail = Email();
@@ -112,7 +113,7 @@ public sealed class PersonalDataVaultTests(VaultApiFactory api) : IClassFixture<
         await emailChange;
 
         var fields = await vault.GetAsync(person);
-        Assert.Equal("order@example.test", fields![$"order.{order:N}.email"]);
+        Assert.Equal("order@example.test", fields![OrderContact.EmailField(order)]);
         Assert.Equal(newEmail, fields[PersonalDataVault.EmailField]);
         Assert.Equal(person, await vault.FindByEmailAsync(newEmail));
     }
